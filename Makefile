@@ -1,0 +1,45 @@
+# 泉州市政务数据治理门户 — the two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test venv migrate lint typecheck bench browser clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	PORTAL_DEBUG=$${PORTAL_DEBUG:-1} $(PY) manage.py migrate --noinput
+
+# Set-up + demo on SQLite: migrate, seed when empty, start the task cluster and the web server on 127.0.0.1:8000.
+run: migrate
+	@export PORTAL_DEBUG=$${PORTAL_DEBUG:-1}; \
+	$(PY) manage.py seed_demo --if-empty; \
+	$(PY) manage.py demo_accounts; \
+	$(PY) manage.py qcluster & QPID=$$!; \
+	trap 'kill $$QPID 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+browser:
+	@bash scripts/install-browser.sh
+
+# The whole suite; SQLite unless DATABASE_URL is set.
+test: venv browser
+	PORTAL_TESTING=1 $(PY) -m pytest -p no:randomly -n 2 --dist loadfile
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+bench: migrate
+	PORTAL_TESTING=1 $(PY) -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.http import HttpRequest
+
+from portal import policies
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.models import (
+    ApiToken,
+    AuditLog,
+    Enterprise,
+    EnterpriseMember,
+    HolidayOverride,
+    Membership,
+    Notification,
+    Organization,
+)
+from portal.permissions import Policy, user_scope
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("user", "role", "title", "phone")
+    autocomplete_fields = ("user",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(GovernedAdmin):
+    policy = policies.OrganizationPolicy()
+    list_display = ("name", "code", "kind", "level", "region_code", "parent")
+    list_filter = ("level", "kind")
+    search_fields = ("name", "short_name", "code", "region_code")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(GovernedAdmin):
+    policy = policies.MembershipPolicy()
+    list_display = ("user", "organization", "role", "title")
+    list_filter = ("role",)
+    search_fields = ("user__username", "organization__name")
+    list_select_related = ("user", "organization")
+    autocomplete_fields = ("user", "organization")
+
+
+class EnterpriseMemberInline(admin.TabularInline):
+    model = EnterpriseMember
+    extra = 0
+    autocomplete_fields = ("user",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(GovernedAdmin):
+    policy = policies.EnterprisePolicy()
+    list_display = ("name", "uscc", "kind", "is_domestic_controlled", "is_small_micro", "region")
+    list_filter = ("kind", "is_domestic_controlled", "is_small_micro", "region")
+    search_fields = ("name", "uscc")
+    list_select_related = ("region",)
+    autocomplete_fields = ("region",)
+    inlines = [EnterpriseMemberInline]
+
+
+class _CityAuthorityOnly(Policy):
+    def scope(self, user: Any, qs: Any) -> Any:
+        return qs if user_scope(user).is_city_wide or user_scope(user).has_role("tech_operator") else qs.none()
+
+    def can_add(self, user: Any) -> Any:
+        from portal.permissions import ALLOW, deny
+
+        return ALLOW if user_scope(user).has_role("city_authority") else deny("只有市数据管理机构可以维护节假日。")
+
+    def can_change(self, user: Any, obj: Any) -> Any:
+        return self.can_add(user)
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(GovernedAdmin):
+    policy = _CityAuthorityOnly()
+    list_display = ("date", "is_workday", "name", "source")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"
+
+
+class _AuditPolicy(Policy):
+    def scope(self, user: Any, qs: Any) -> Any:
+        scope = user_scope(user)
+        if scope.is_city_wide:
+            return qs
+        return qs.filter(actor=user)
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    policy = _AuditPolicy()
+    list_display = ("at", "actor_name", "action", "object_repr", "reason")
+    list_filter = ("action", "content_type")
+    search_fields = ("object_repr", "actor_name", "reason", "object_id")
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditLog._meta.fields]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "name", "created_at", "expires_at", "revoked_at", "last_used_at")
+    readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are issued with `manage.py issue_api_token` so the secret is shown once
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = super().get_queryset(request).select_related("user")
+        return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+    @admin.action(description="吊销所选令牌")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        from portal.services import api_token_revoke
+
+        for token in queryset:
+            api_token_revoke(token=token, acting_user=request.user)
+        self.message_user(request, "已吊销。")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "recipient", "title", "read_at")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = super().get_queryset(request).select_related("recipient")
+        return qs if request.user.is_superuser else qs.filter(recipient=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PortalUserAdmin(UserAdmin):
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser or user_scope(request.user).is_city_wide:
+            return qs
+        return qs.filter(pk=request.user.pk)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.unregister(User)
+admin.site.register(User, PortalUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, GroupAdmin)

@@ -1,0 +1,76 @@
+"""Admin building blocks: every ModelAdmin of a governed model scopes rows and objects through its ``Policy``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from portal.permissions import Policy
+
+
+class ScopedAdminMixin:
+    """Rows: ``policy.scope``; objects: ``policy.can_view/can_change``; deletion: never (retire instead).
+
+    Model permissions from the user's role groups still apply first (coarse), the policy narrows per object.
+    """
+
+    policy: Policy = Policy()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)  # type: ignore[misc]
+        return self.policy.scope(request.user, qs)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_view_permission(request, obj):  # type: ignore[misc]
+            return False
+        return obj is None or bool(self.policy.can_view(request.user, obj))
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return super().has_add_permission(request, *args) and bool(  # type: ignore[misc]
+            self.policy.can_add(request.user))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):  # type: ignore[misc]
+            return False
+        return obj is None or bool(self.policy.can_change(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class GovernedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    """Base admin for governed models: scoped, no delete, history view (revert disabled in settings)."""
+
+    list_per_page = 50
+
+    def run_service(self, request: HttpRequest, func: Any, *args: Any, success: str = "", **kwargs: Any) -> Any:
+        """Call a service and turn its refusals into admin messages (nothing changed on refusal)."""
+        try:
+            result = func(*args, **kwargs)
+        except (ValidationError, PermissionDenied) as exc:
+            text = "；".join(getattr(exc, "messages", None) or [str(exc)])
+            self.message_user(request, text, level=messages.ERROR)  # type: ignore[attr-defined]
+            return None
+        if success:
+            self.message_user(request, success, level=messages.SUCCESS)  # type: ignore[attr-defined]
+        return result
+
+
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """For append-only records (audit, usage records): list and view only."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,1 @@
+"""REST API base: token auth, pagination, permission class, error format, kernel endpoints."""

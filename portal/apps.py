@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "基础信息与权限"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from portal import auth, roles, schedules  # noqa: F401  (signal registration)
+
+        post_migrate.connect(roles.ensure_roles_after_migrate, sender=self)
+        post_migrate.connect(schedules.ensure_schedules_after_migrate, sender=self)

@@ -1,0 +1,50 @@
+"""Write the domain audit log from services, inside the same transaction as the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.forms.models import model_to_dict
+
+from portal.models import AuditLog
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """JSON-ready field values of ``obj`` (foreign keys as ids) for before/after records."""
+    data = model_to_dict(obj, fields=fields)
+    return {k: (str(v) if not isinstance(v, (int, float, bool, str, type(None), list, dict)) else v)
+            for k, v in data.items()}
+
+
+def audit_record(*, actor: Any, action: str, obj: models.Model | None = None, reason: str = "",
+                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditLog:
+    """Append one audit row; must run inside the caller's transaction so it commits or rolls back with the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must be called inside transaction.atomic()")
+    last = AuditLog.objects.order_by("-id").values_list("hash", flat=True).first()
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    entry = AuditLog(
+        actor=actor_obj,
+        actor_name=(actor_obj.get_username() if actor_obj else "系统"),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:255] if obj is not None else "",
+        reason=reason,
+        before=before,
+        after=after,
+        prev_hash=last or "",
+    )
+    entry.save()
+    return entry
+
+
+def audit_verify() -> list[int]:
+    """Ids of audit rows whose stored hash no longer matches their content (tampering at the database level)."""
+    bad = []
+    for entry in AuditLog.objects.order_by("id").iterator():
+        if entry.compute_hash() != entry.hash:
+            bad.append(entry.pk)
+    return bad

@@ -1,0 +1,18 @@
+from portal.models.audit import AuditLog
+from portal.models.base import GovernedModel, GovernedQuerySet
+from portal.models.enterprises import ApplicantKind, Enterprise, EnterpriseMember
+from portal.models.misc import (
+    ApiToken,
+    HolidayOverride,
+    LoginFailure,
+    Notification,
+    OrganizationGroupObjectPermission,
+    OrganizationUserObjectPermission,
+)
+from portal.models.organizations import Membership, Organization, OrgKind, OrgLevel
+
+__all__ = [
+    "ApiToken", "ApplicantKind", "AuditLog", "Enterprise", "EnterpriseMember", "GovernedModel", "GovernedQuerySet",
+    "HolidayOverride", "LoginFailure", "Membership", "Notification", "OrgKind", "OrgLevel", "Organization",
+    "OrganizationGroupObjectPermission", "OrganizationUserObjectPermission",
+]

@@ -1,0 +1,164 @@
+"""Permission conventions shared by every app.
+
+* ``can_<action>(user, obj) -> Decision`` functions live in each app's ``permissions.py``; a ``Decision`` is truthy
+  when allowed and carries the Chinese reason shown to the user when not.
+* A ``Policy`` groups them per model: ``scope(user, qs)`` (rows the user may see), ``can_view``, ``can_add``,
+  ``can_change``, ``can_delete`` (governed records: never). The admin mixin and the DRF permission class both call it,
+  so admin, API and services answer the same way.
+* Scope facts about a user (units, counties, roles) are computed once per request and cached on the user object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from django.db.models import Model, Q, QuerySet
+
+from portal.roles import CITY_WIDE_ROLES, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+else:
+    AnyUser = Any
+
+
+class Decision(NamedTuple):
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True, "")
+
+
+def deny(reason: str) -> Decision:
+    return Decision(False, reason)
+
+
+NOT_LOGGED_IN = deny("请先登录。")
+NO_DELETE = deny("受管记录不可删除；请使用“停用”或相应的撤回、终止操作。")
+
+
+@dataclass(frozen=True)
+class UserScope:
+    """What a user is, for scoping: memberships by role, counties they govern, applicant organisations."""
+
+    is_superuser: bool
+    roles: frozenset[str]
+    unit_ids: frozenset[int]  # units the user is a member of (any role)
+    units_by_role: dict[str, frozenset[int]]
+    county_paths: tuple[str, ...]  # paths of counties where the user is county authority
+    enterprise_ids: frozenset[int]
+
+    @property
+    def is_city_wide(self) -> bool:
+        return self.is_superuser or bool(self.roles & CITY_WIDE_ROLES)
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.is_superuser or bool(self.roles - {Role.APPLICANT})
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_superuser or bool(self.roles & set(roles))
+
+    def units_with(self, *roles: str) -> frozenset[int]:
+        out: set[int] = set()
+        for role in roles:
+            out |= self.units_by_role.get(role, frozenset())
+        return frozenset(out)
+
+    def county_q(self, path_field: str) -> Q:
+        """``Q`` matching rows whose organisation path lies in one of the user's counties."""
+        q = Q(pk__in=[])
+        for path in self.county_paths:
+            q |= Q(**{f"{path_field}__startswith": path})
+        return q
+
+
+EMPTY_SCOPE = UserScope(False, frozenset(), frozenset(), {}, (), frozenset())
+
+
+def county_root_path(path: str) -> str:
+    """The path of the county-level root above a unit (``/city/county/``); the unit's own path if shallower."""
+    parts = [p for p in path.split("/") if p]
+    return "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else path
+
+
+def user_scope(user: AnyUser) -> UserScope:
+    """The user's scope facts, computed with two queries and cached on the user object."""
+    if user is None or not user.is_authenticated:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_portal_scope", None)
+    if cached is not None:
+        return cached
+    from portal.models import EnterpriseMember, Membership
+
+    by_role: dict[str, set[int]] = {}
+    county_paths: list[str] = []
+    for role, org_id, path in Membership.objects.filter(
+        user=user, retired_at__isnull=True, organization__retired_at__isnull=True
+    ).values_list("role", "organization_id", "organization__path"):
+        by_role.setdefault(role, set()).add(org_id)
+        if role == Role.COUNTY_AUTHORITY:
+            county_paths.append(county_root_path(path))
+    enterprise_ids = frozenset(
+        EnterpriseMember.objects.filter(user=user, retired_at__isnull=True).values_list("enterprise_id", flat=True)
+    )
+    roles = set(by_role)
+    if enterprise_ids:
+        roles.add(Role.APPLICANT)
+    scope = UserScope(
+        is_superuser=bool(getattr(user, "is_superuser", False)),
+        roles=frozenset(roles),
+        unit_ids=frozenset(i for ids in by_role.values() for i in ids),
+        units_by_role={r: frozenset(ids) for r, ids in by_role.items()},
+        county_paths=tuple(county_paths),
+        enterprise_ids=enterprise_ids,
+    )
+    user._portal_scope = scope  # type: ignore[union-attr]
+    return scope
+
+
+def granted_ids(user: AnyUser, model: type[Model], codename: str) -> QuerySet[Any]:
+    """Ids of ``model`` rows explicitly granted to the user (or the user's groups) with guardian direct-FK tables."""
+    from guardian.shortcuts import get_objects_for_user
+
+    perm = f"{model._meta.app_label}.{codename}"
+    return get_objects_for_user(user, perm, klass=model.objects.all(), accept_global_perms=False,
+                                with_superuser=False).values("pk")
+
+
+class Policy:
+    """Object-level rules for one model; subclass per model in the app's ``permissions.py``."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.none()
+
+    def can_view(self, user: AnyUser, obj: Any) -> Decision:
+        if not user.is_authenticated:
+            return NOT_LOGGED_IN
+        if self.scope(user, type(obj)._default_manager.filter(pk=obj.pk)).exists():
+            return ALLOW
+        return deny("您无权查看该记录。")
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return deny("您无权新增此类记录。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("您无权修改该记录。")
+
+    def can_delete(self, user: AnyUser, obj: Any) -> Decision:
+        return NO_DELETE
+
+
+def require(decision: Decision) -> None:
+    """Raise ``PermissionDenied`` with the decision's reason when it is a refusal (used by services)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not decision:
+        raise PermissionDenied(decision.reason)

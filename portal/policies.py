@@ -1,0 +1,80 @@
+"""Permission policies for the kernel's own models (organizations, memberships, enterprises)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from portal.permissions import ALLOW, AnyUser, Decision, Policy, deny, granted_ids, user_scope
+from portal.roles import Role
+
+
+def can_change_organization(user: AnyUser, org: Any) -> Decision:
+    scope = user_scope(user)
+    if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
+        return ALLOW
+    if org.pk in scope.units_with(Role.UNIT_DATA_ADMIN):
+        return ALLOW
+    if scope.county_paths and any(org.path.startswith(p) for p in scope.county_paths):
+        return ALLOW
+    return deny("只能维护本单位（或本县区）的单位信息。")
+
+
+class OrganizationPolicy(Policy):
+    """City-wide roles see every unit; a county authority its county; a unit its own units plus explicit grants."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        scope = user_scope(user)
+        if scope.is_city_wide or scope.has_role(Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
+                                                Role.PROCUREMENT_SUPERVISOR, Role.TECH_OPERATOR):
+            return qs
+        if not scope.is_staff_member:
+            return qs.none()
+        from portal.models import Organization
+
+        return qs.filter(Q(pk__in=scope.unit_ids) | scope.county_q("path")
+                         | Q(pk__in=granted_ids(user, Organization, "view_organization")))
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).has_role(Role.CITY_AUTHORITY) else deny("只有市数据管理机构可以新增单位。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return can_change_organization(user, obj)
+
+
+class MembershipPolicy(Policy):
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        scope = user_scope(user)
+        if scope.is_city_wide:
+            return qs
+        return qs.filter(Q(organization_id__in=scope.unit_ids) | scope.county_q("organization__path"))
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).has_role(Role.CITY_AUTHORITY) else deny("只有市数据管理机构可以分配角色。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return self.can_add(user)
+
+
+class EnterprisePolicy(Policy):
+    """Staff who handle applicants see every applicant; an applicant user sees only its own organisation(s)."""
+
+    STAFF_ROLES = (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
+                   Role.PROCUREMENT_OFFICER, Role.PROCUREMENT_SUPERVISOR, Role.AUDITOR, Role.TECH_OPERATOR)
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        scope = user_scope(user)
+        if scope.is_superuser or scope.has_role(*self.STAFF_ROLES):
+            return qs
+        return qs.filter(pk__in=scope.enterprise_ids)
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).has_role(Role.CITY_AUTHORITY, Role.PROGRAM_OFFICER) else deny(
+            "申报主体请通过门户网站注册。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        scope = user_scope(user)
+        if scope.has_role(Role.CITY_AUTHORITY, Role.PROGRAM_OFFICER) or obj.pk in scope.enterprise_ids:
+            return ALLOW
+        return deny("只能修改本主体的信息。")

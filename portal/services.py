@@ -1,0 +1,147 @@
+"""Kernel write services: organisations, memberships, applicant registration, API tokens, notifications."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from portal.api.auth import hash_key
+from portal.audit import audit_record, snapshot
+from portal.history import acting_as
+from portal.models import ApiToken, Enterprise, EnterpriseMember, Membership, Notification, Organization
+from portal.roles import Role, role_group_name
+from portal.uscc import uscc_errors
+
+User = get_user_model()
+
+
+@transaction.atomic
+def membership_grant(*, user: Any, organization: Organization, role: str, acting_user: Any = None,
+                     title: str = "") -> Membership:
+    """Give ``user`` a role in a unit and put them in the role's group (staff flag for admin access)."""
+    with acting_as(acting_user):
+        membership, created = Membership.objects.get_or_create(
+            user=user, organization=organization, role=role, defaults={"title": title})
+        if not created and membership.retired_at is not None:
+            membership.retired_at = None
+            membership.save()
+        group, _ = Group.objects.get_or_create(name=role_group_name(role))
+        user.groups.add(group)
+        if role != Role.APPLICANT and not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        if created:
+            audit_record(actor=acting_user, action="membership_grant", obj=membership, after=snapshot(membership))
+    return membership
+
+
+@transaction.atomic
+def membership_retire(*, membership: Membership, acting_user: Any, reason: str) -> Membership:
+    """Retire a role assignment (kept in history)."""
+    if not reason.strip():
+        raise ValidationError("停用角色需要填写理由。")
+    with acting_as(acting_user):
+        membership.retired_at = timezone.now()
+        membership.save()
+        audit_record(actor=acting_user, action="membership_retire", obj=membership, reason=reason)
+    return membership
+
+
+@transaction.atomic
+def enterprise_register(*, uscc: str, name: str, kind: str, username: str, password: str, email: str = "",
+                        contact_name: str = "", contact_phone: str = "", is_domestic_controlled: bool = True,
+                        region: Organization | None = None) -> EnterpriseMember:
+    """Register an applicant organisation with its first (manager) user; refuses an invalid or taken code."""
+    uscc = uscc.strip().upper()
+    errors: dict[str, list[str]] = {}
+    if uscc_errors(uscc):
+        errors["uscc"] = uscc_errors(uscc)
+    elif Enterprise.objects.filter(uscc=uscc).exists():
+        errors["uscc"] = ["该统一社会信用代码已注册；如需加入该主体，请联系主体管理员邀请。"]
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = ["该用户名已被使用。"]
+    candidate = User(username=username, email=email)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        errors["password"] = list(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    user = User.objects.create_user(username=username, password=password, email=email)
+    with acting_as(user):
+        enterprise = Enterprise(uscc=uscc, name=name, kind=kind, contact_name=contact_name,
+                                contact_phone=contact_phone, contact_email=email,
+                                is_domestic_controlled=is_domestic_controlled, region=region)
+        enterprise.full_clean()
+        enterprise.save()
+        member = EnterpriseMember.objects.create(user=user, enterprise=enterprise, is_manager=True)
+        group, _ = Group.objects.get_or_create(name=role_group_name(Role.APPLICANT))
+        user.groups.add(group)
+        audit_record(actor=user, action="enterprise_register", obj=enterprise, after=snapshot(enterprise))
+    return member
+
+
+@transaction.atomic
+def enterprise_member_add(*, enterprise: Enterprise, username: str, password: str, email: str = "",
+                          acting_user: Any) -> EnterpriseMember:
+    """A manager adds another user to the same applicant organisation."""
+    if not EnterpriseMember.objects.filter(enterprise=enterprise, user=acting_user, is_manager=True,
+                                           retired_at__isnull=True).exists():
+        raise ValidationError("只有主体管理员可以添加用户。")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ["该用户名已被使用。"]})
+    validate_password(password)
+    user = User.objects.create_user(username=username, password=password, email=email)
+    user.groups.add(Group.objects.get_or_create(name=role_group_name(Role.APPLICANT))[0])
+    with acting_as(acting_user):
+        member = EnterpriseMember.objects.create(user=user, enterprise=enterprise)
+        audit_record(actor=acting_user, action="enterprise_member_add", obj=member)
+    return member
+
+
+@transaction.atomic
+def api_token_issue(*, user: Any, name: str = "", days: int | None = None, acting_user: Any = None) -> str:
+    """Create a token for ``user`` and return the clear key (shown once; only its hash is stored)."""
+    prefix = secrets.token_hex(4)
+    key = f"{prefix}.{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=prefix, key_hash=hash_key(key),
+        expires_at=timezone.now() + timedelta(days=days or settings.API_TOKEN_TTL_DAYS))
+    audit_record(actor=acting_user, action="api_token_issue", obj=token, after={"user": user.pk, "name": name})
+    return key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, acting_user: Any) -> ApiToken:
+    """Revoke a token at once."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=acting_user, action="api_token_revoke", obj=token)
+    return token
+
+
+def notify(*, recipients: Any, title: str, body: str = "", url: str = "") -> list[Notification]:
+    """In-site notification to each recipient, e-mailed after commit where the user has an address."""
+    created = [Notification.objects.create(recipient=u, title=title, body=body, url=url) for u in recipients]
+    addresses = [u.email for u in recipients if getattr(u, "email", "")]
+    if addresses:
+        transaction.on_commit(lambda: send_mail(title, f"{body}\n{url}".strip(), None, addresses,
+                                                fail_silently=True))
+    return created
+
+
+def notify_enterprise(*, enterprise: Enterprise, title: str, body: str = "", url: str = "") -> list[Notification]:
+    """Notify every active user of an applicant organisation."""
+    users = [m.user for m in enterprise.members.filter(retired_at__isnull=True).select_related("user")]
+    return notify(recipients=users, title=title, body=body, url=url)

@@ -1,0 +1,24 @@
+"""Background jobs of the kernel, and ``enqueue`` which every app uses (tasks take ids and are idempotent)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def enqueue(func: str, *args: Any, **kwargs: Any) -> Any:
+    """Queue ``func`` (a dotted path) on django-q2; runs inline when ``Q_CLUSTER['sync']`` (tests)."""
+    from django_q.tasks import async_task
+
+    return async_task(func, *args, sync=bool(settings.Q_CLUSTER.get("sync")), **kwargs)
+
+
+def purge_login_failures() -> int:
+    from portal.models import LoginFailure
+
+    cutoff = timezone.now() - timedelta(days=30)
+    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    return deleted

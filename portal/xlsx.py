@@ -1,0 +1,265 @@
+"""Excel in and out, safely.
+
+Export: openpyxl write-only (flat memory), every text cell typed as text with Excel's quote prefix when it starts with
+a formula trigger, streamed from a temporary file. Import: size and zip-bomb checks before parsing, defusedxml (openpyxl
+uses it when installed), read-only mode, numbers as ``Decimal``, every bad cell reported, all-or-nothing by design.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+import openpyxl
+from django.conf import settings
+from django.http import FileResponse
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+assert openpyxl.DEFUSEDXML, "defusedxml must be installed so openpyxl parses XML safely"
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200
+MAX_MEMBERS = 2000
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --------------------------------------------------------------------------------------------- export
+def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> WriteOnlyCell:
+    if isinstance(value, Decimal | int | float | dt.date | dt.datetime) and not isinstance(value, bool):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+        cell = WriteOnlyCell(ws, value=value)
+        if isinstance(value, Decimal):
+            cell.number_format = "#,##0.00"
+        elif isinstance(value, dt.datetime):
+            cell.number_format = "yyyy-mm-dd hh:mm"
+        elif isinstance(value, dt.date):
+            cell.number_format = "yyyy-mm-dd"
+    else:
+        text = "" if value is None else ("是" if value is True else "否" if value is False else str(value))
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        if text.startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True  # Excel's own "this is text" marker, so editing the cell keeps it inert
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+@dataclass
+class Sheet:
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    widths: Sequence[int] = ()
+
+
+def write_workbook(sheets: Iterable[Sheet], out: IO[bytes]) -> None:
+    """Write ``sheets`` to ``out`` with constant memory; rows may be a lazy generator (e.g. ``qs.iterator()``)."""
+    wb = openpyxl.Workbook(write_only=True)
+    for sheet in sheets:
+        ws = wb.create_sheet(title=sheet.title[:31])
+        for idx, width in enumerate(sheet.widths, start=1):
+            ws.column_dimensions[openpyxl.utils.get_column_letter(idx)].width = width
+        ws.freeze_panes = "A2"
+        ws.append([_cell(ws, h, bold=True) for h in sheet.headers])
+        for row in sheet.rows:
+            ws.append([_cell(ws, v) for v in row])
+    wb.save(out)
+
+
+def xlsx_response(filename: str, sheets: Iterable[Sheet]) -> FileResponse:
+    """A streamed download: the workbook is written to a temporary file, then sent in chunks."""
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - closed by FileResponse
+    write_workbook(sheets, tmp)
+    tmp.seek(0)
+    return FileResponse(tmp, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+
+
+# --------------------------------------------------------------------------------------------- import
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based spreadsheet row number (the header is row 1)
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" if self.row else "文件"
+        col = f"“{self.column}”列" if self.column else ""
+        return f"{where}{col}：{self.message}"
+
+
+@dataclass
+class XlsxImportError(Exception):
+    errors: list[RowError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "；".join(str(e) for e in self.errors[:50]) + ("……" if len(self.errors) > 50 else "")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # the Chinese header in row 1
+    key: str
+    kind: str = "str"  # str / int / decimal / date / bool / choice
+    required: bool = False
+    choices: dict[str, str] | None = None  # label or code -> code
+    max_length: int | None = None
+
+
+def check_archive(fileobj: IO[bytes], *, max_bytes: int | None = None) -> None:
+    """Refuse oversized files, non-xlsx files and zip bombs before any XML is parsed."""
+    limit = max_bytes if max_bytes is not None else settings.PORTAL_XLSX_MAX_BYTES
+    fileobj.seek(0, 2)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    if size > limit:
+        raise XlsxImportError([RowError(0, "", f"文件过大：{size / 1048576:.1f} MB，上限 {limit / 1048576:.1f} MB。")])
+    if not zipfile.is_zipfile(fileobj):
+        raise XlsxImportError([RowError(0, "", "不是有效的 .xlsx 文件（请用 Excel 另存为 .xlsx 格式）。")])
+    fileobj.seek(0)
+    with zipfile.ZipFile(fileobj) as zf:
+        members = zf.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise XlsxImportError([RowError(0, "", "文件结构异常：压缩包内文件过多。")])
+        total = sum(m.file_size for m in members)
+        compressed = sum(m.compress_size for m in members) or 1
+        if total > MAX_UNCOMPRESSED_BYTES or total / compressed > MAX_RATIO or any(
+            m.compress_size and m.file_size / m.compress_size > MAX_RATIO for m in members
+        ):
+            raise XlsxImportError([RowError(0, "", "文件解压后体积异常（疑似压缩炸弹），已拒绝。")])
+    fileobj.seek(0)
+
+
+def _convert(col: Column, raw: Any) -> Any:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if col.required:
+            raise ValueError("必填项为空")
+        return None
+    if col.kind == "str":
+        text = str(raw).strip()
+        if isinstance(raw, float) and raw.is_integer():
+            text = str(int(raw))
+        if col.max_length and len(text) > col.max_length:
+            raise ValueError(f"超过 {col.max_length} 个字符")
+        return text
+    if col.kind == "int":
+        try:
+            value = Decimal(str(raw).strip())
+        except InvalidOperation:
+            raise ValueError(f"“{raw}”不是整数") from None
+        if value != value.to_integral_value():
+            raise ValueError(f"“{raw}”不是整数")
+        return int(value)
+    if col.kind == "decimal":
+        try:
+            return Decimal(str(raw).strip().replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(f"“{raw}”不是数字") from None
+    if col.kind == "date":
+        if isinstance(raw, dt.datetime):
+            return raw.date()
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            return dt.date.fromisoformat(str(raw).strip().replace("/", "-"))
+        except ValueError:
+            raise ValueError(f"“{raw}”不是日期（格式 YYYY-MM-DD）") from None
+    if col.kind == "bool":
+        text = str(raw).strip().lower()
+        if text in {"是", "y", "yes", "true", "1"}:
+            return True
+        if text in {"否", "n", "no", "false", "0"}:
+            return False
+        raise ValueError(f"“{raw}”应填“是”或“否”")
+    if col.kind == "choice":
+        assert col.choices is not None
+        text = str(raw).strip()
+        if text in col.choices:
+            return col.choices[text]
+        raise ValueError(f"“{text}”不是可选值（可选：{'、'.join(sorted(set(col.choices)))}）")
+    raise AssertionError(col.kind)
+
+
+def read_rows(fileobj: IO[bytes], columns: Sequence[Column], *, max_rows: int = 20000,
+              max_bytes: int | None = None) -> list[dict[str, Any]]:
+    """Parse the first sheet into dicts keyed by ``Column.key``; raise ``XlsxImportError`` with every bad cell."""
+    check_archive(fileobj, max_bytes=max_bytes)
+    try:
+        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
+        raise XlsxImportError([RowError(0, "", f"无法读取文件：{exc.__class__.__name__}")]) from exc
+    try:
+        ws = wb.worksheets[0]
+        rows: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise XlsxImportError([RowError(0, "", "工作表为空。")])
+        names = [str(h).strip() if h is not None else "" for h in header]
+        errors: list[RowError] = []
+        known = {c.header for c in columns}
+        for c in columns:
+            if c.header not in names and c.required:
+                errors.append(RowError(1, c.header, "缺少必需的列"))
+        for name in names:
+            if name and name not in known:
+                errors.append(RowError(1, name, "无法识别的列（请使用导入模板的表头）"))
+        if errors:
+            raise XlsxImportError(errors)
+        index = {c.header: names.index(c.header) for c in columns if c.header in names}
+        result: list[dict[str, Any]] = []
+        for number, values in enumerate(rows, start=2):
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            if len(result) >= max_rows:
+                raise XlsxImportError([RowError(number, "", f"行数超过上限 {max_rows}。")])
+            record: dict[str, Any] = {"_row": number}
+            for c in columns:
+                raw = values[index[c.header]] if c.header in index and index[c.header] < len(values) else None
+                try:
+                    record[c.key] = _convert(c, raw)
+                except ValueError as exc:
+                    errors.append(RowError(number, c.header, str(exc)))
+            result.append(record)
+        if errors:
+            raise XlsxImportError(errors)
+        return result
+    finally:
+        wb.close()
+
+
+def import_all_or_nothing(rows: list[dict[str, Any]], write_row: Callable[[dict[str, Any]], Any]) -> list[Any]:
+    """Run ``write_row`` for every row inside one transaction; collect every row's error and roll back if any."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    errors: list[RowError] = []
+    written: list[Any] = []
+    with transaction.atomic():
+        for row in rows:
+            sid = transaction.savepoint()
+            try:
+                written.append(write_row(row))
+                transaction.savepoint_commit(sid)
+            except ValidationError as exc:
+                transaction.savepoint_rollback(sid)
+                if hasattr(exc, "error_dict"):
+                    for fld, msgs in exc.message_dict.items():
+                        for msg in msgs:
+                            errors.append(RowError(row["_row"], fld if fld != "__all__" else "", msg))
+                else:
+                    for msg in exc.messages:
+                        errors.append(RowError(row["_row"], "", msg))
+        if errors:
+            transaction.set_rollback(True)
+    if errors:
+        raise XlsxImportError(errors)
+    return written

@@ -1,0 +1,1 @@
+"""数据共享与开放: models (built in its own issue)."""

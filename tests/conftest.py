@@ -1,0 +1,84 @@
+"""Shared fixtures: demo-like units and users built with the kernel's own services."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from portal.models import Organization, OrgKind, OrgLevel
+from portal.roles import Role, ensure_roles
+from portal.services import membership_grant
+
+
+@pytest.fixture(autouse=True)
+def _roles(db):
+    ensure_roles()
+
+
+@pytest.fixture
+def city(db) -> Organization:
+    return Organization.objects.create(code="QZ", name="泉州市人民政府", kind=OrgKind.CITY_GOVERNMENT,
+                                       level=OrgLevel.CITY, region_code="350500")
+
+
+@pytest.fixture
+def make_unit(city):
+    def make(code: str, name: str | None = None, *, parent: Organization | None = None,
+             kind: str = OrgKind.DEPARTMENT, level: str = OrgLevel.CITY, region: str = "350500") -> Organization:
+        return Organization.objects.create(code=code, name=name or code, kind=kind, level=level,
+                                           region_code=region, parent=parent or city)
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, role: str | None = None, unit: Organization | None = None, **extra):
+        user = get_user_model().objects.create_user(username=username, password="Pw-for-tests-123", **extra)
+        if role and unit is not None:
+            membership_grant(user=user, organization=unit, role=role)
+        return user
+    return make
+
+
+@pytest.fixture
+def unit_a(make_unit):
+    return make_unit("QZ-A", "单位甲")
+
+
+@pytest.fixture
+def unit_b(make_unit):
+    return make_unit("QZ-B", "单位乙")
+
+
+@pytest.fixture
+def user_a(make_user, unit_a):
+    return make_user("admin_a", Role.UNIT_DATA_ADMIN, unit_a)
+
+
+@pytest.fixture
+def user_b(make_user, unit_b):
+    return make_user("admin_b", Role.UNIT_DATA_ADMIN, unit_b)
+
+
+@pytest.fixture
+def city_authority(make_user, make_unit):
+    return make_user("city_auth", Role.CITY_AUTHORITY, make_unit("QZ-DATA", "市数据管理局", kind=OrgKind.DATA_AUTHORITY))
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def token_for(db):
+    from django.db import transaction
+
+    from portal.services import api_token_issue
+
+    def issue(user, days=None):
+        with transaction.atomic():
+            return api_token_issue(user=user, days=days)
+    return issue
