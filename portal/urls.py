@@ -24,4 +24,8 @@ urlpatterns = [
     path("", include("sharing.urls")),
     path("", include("subsidies.urls")),
     path("", include("procurement.urls")),
+    # applicant site (issue 7): public pages per app, namespaced <app>_site
+    path("", include(("catalogs.site_urls", "catalogs_site"))),
+    path("", include(("sharing.site_urls", "sharing_site"))),
+    path("", include(("subsidies.site_urls", "subsidies_site"))),
 ]

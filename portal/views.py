@@ -39,10 +39,10 @@ def _home_sections() -> list[dict[str, Any]]:
     from django.urls import NoReverseMatch, reverse
 
     items = [
-        ("subsidies:policy_list", "惠企政策与试算", "查看正在实施的惠企政策条款，在线试算可享受的奖励金额。"),
-        ("subsidies:my_applications", "我的申报", "在线申报、上传材料、补正与进度查询。"),
-        ("catalogs:open_catalog", "开放数据目录", "检索可开放的政务数据资源，支持 DCAT 与 CKAN 接口。"),
-        ("sharing:open_applications", "授权开放申请", "企业、高校和科研院所申请授权开放数据。"),
+        ("subsidies_site:policy_list", "惠企政策与试算", "查看正在实施的惠企政策条款，在线试算可享受的奖励金额。"),
+        ("subsidies_site:my_applications", "我的申报", "在线申报、上传材料、补正与进度查询。"),
+        ("catalogs_site:open_catalog", "开放数据目录", "检索可开放的政务数据资源，支持 DCAT 与 CKAN 接口。"),
+        ("sharing_site:open_applications", "授权开放申请", "企业、高校和科研院所申请授权开放数据。"),
     ]
     found = []
     for name, title, text in items:
