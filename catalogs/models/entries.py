@@ -200,6 +200,9 @@ class CatalogEntry(GovernedModel):
     data_format = models.CharField("数据格式", max_length=60, blank=True, help_text="如 XLSX、CSV、JSON、接口")
     keywords = models.CharField("关键词", max_length=200, blank=True, help_text="以逗号或顿号分隔")
 
+    quality_score = models.PositiveSmallIntegerField("质量评分", default=0, editable=False,
+                                                     help_text="满足的质量指标占适用指标的百分比")
+    quality = models.JSONField("质量评分明细", default=list, blank=True, editable=False)
     version = models.PositiveIntegerField("已发布版本号", default=0, editable=False)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True, editable=False)
     review_due_on = models.DateField("审核期限", null=True, blank=True, editable=False)

@@ -1,1 +1,0 @@
-"""数据共享与开放: models (built in its own issue)."""
