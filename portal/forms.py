@@ -1,38 +1,79 @@
+"""Account forms of the applicant site: registration, login with lockout, members of an applicant organisation."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
+from portal.auth import LOCKED_MESSAGE, is_locked
 from portal.models import ApplicantKind
 from portal.uscc import uscc_errors
+
+USERNAME_REGEX = r"^[A-Za-z0-9_.@-]{4,30}$"
+USERNAME_HELP = "4–30 位字母、数字或 _ . @ -"
+USERNAME_INVALID = "用户名只能包含字母、数字和 _ . @ -，长度 4–30。"
+PASSWORD_HELP = "至少 10 位，不能全为数字，不能过于常见，不能与用户名相似"
 
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "用户名或密码错误（连续失败 5 次将临时锁定）。",
+        "invalid_login": "用户名或密码错误（连续失败 %(max)s 次将临时锁定 %(minutes)s 分钟）。",
         "inactive": "该账户已停用。",
+        "locked": LOCKED_MESSAGE,
     }
+
+    def clean(self) -> dict[str, Any]:
+        username = (self.cleaned_data.get("username") or "").strip()
+        if username and is_locked(username):
+            # Checked before authenticate(): a locked account gets the lock message, not "wrong password".
+            raise forms.ValidationError(self.error_messages["locked"].format(
+                minutes=settings.PORTAL_LOGIN_LOCK_MINUTES), code="locked")
+        return super().clean()
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        return forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                     params={"max": settings.PORTAL_LOGIN_MAX_FAILURES,
+                                             "minutes": settings.PORTAL_LOGIN_LOCK_MINUTES})
+
+
+class _PasswordPairMixin(forms.Form):
+    password = forms.CharField(label="密码", widget=forms.PasswordInput(render_value=False,
+                                                                       attrs={"autocomplete": "new-password"}),
+                               help_text=PASSWORD_HELP)
+    password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput(render_value=False,
+                                                                           attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", "两次输入的密码不一致。")
+        return data
 
 
 class RegistrationForm(forms.Form):
     uscc = forms.CharField(label="统一社会信用代码", max_length=18, min_length=18,
                            help_text="18 位，见营业执照或法人证书",
+                           error_messages={"min_length": "统一社会信用代码应为18位。",
+                                           "max_length": "统一社会信用代码应为18位。"},
                            widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    name = forms.CharField(label="主体名称", max_length=200)
-    kind = forms.ChoiceField(label="主体类型", choices=ApplicantKind.choices)
+    name = forms.CharField(label="主体名称", max_length=200, help_text="与营业执照或法人证书上的名称一致")
+    kind = forms.ChoiceField(label="主体类型", choices=ApplicantKind.choices,
+                             help_text="高等院校、科研院所申请授权开放数据仅限非商业用途")
     is_domestic_controlled = forms.BooleanField(label="内资控股", required=False, initial=True)
     contact_name = forms.CharField(label="联系人", max_length=60)
     contact_phone = forms.RegexField(label="联系电话", regex=r"^[0-9\-+ ]{7,20}$", max_length=20,
+                                     widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
                                      error_messages={"invalid": "请输入有效的电话号码。"})
-    email = forms.EmailField(label="电子邮箱", help_text="用于接收通知和重置密码")
-    username = forms.RegexField(label="登录用户名", regex=r"^[A-Za-z0-9_.@-]{4,30}$", max_length=30,
-                                help_text="4–30 位字母、数字或 _ . @ -",
-                                error_messages={"invalid": "用户名只能包含字母、数字和 _ . @ -，长度 4–30。"})
-    password = forms.CharField(label="密码", widget=forms.PasswordInput(render_value=False),
-                               help_text="至少 10 位，不能全为数字，不能与用户名相似")
-    password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput(render_value=False))
+    email = forms.EmailField(label="电子邮箱", help_text="用于接收通知和重置密码",
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    username = forms.RegexField(label="登录用户名", regex=USERNAME_REGEX, max_length=30, help_text=USERNAME_HELP,
+                                widget=forms.TextInput(attrs={"autocomplete": "username"}),
+                                error_messages={"invalid": USERNAME_INVALID})
+    password = _PasswordPairMixin.base_fields["password"]
+    password2 = _PasswordPairMixin.base_fields["password2"]
 
     def clean_uscc(self) -> str:
         value = self.cleaned_data["uscc"].strip().upper()
@@ -46,3 +87,12 @@ class RegistrationForm(forms.Form):
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", "两次输入的密码不一致。")
         return data
+
+
+class MemberAddForm(_PasswordPairMixin):
+    """A manager of an applicant organisation adds a colleague's account."""
+
+    username = forms.RegexField(label="登录用户名", regex=USERNAME_REGEX, max_length=30, help_text=USERNAME_HELP,
+                                error_messages={"invalid": USERNAME_INVALID})
+    email = forms.EmailField(label="电子邮箱", help_text="新用户用它接收通知和重置密码")
+    field_order = ["username", "email", "password", "password2"]

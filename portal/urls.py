@@ -20,6 +20,8 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("accounts/organisation/", views.organisation, name="organisation"),
     path("", include("catalogs.urls")),
     path("", include("sharing.urls")),
     path("", include("subsidies.urls")),

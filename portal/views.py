@@ -10,12 +10,13 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal.forms import RegistrationForm
-from portal.models import Notification
-from portal.services import enterprise_register
+from portal.forms import MemberAddForm, RegistrationForm
+from portal.models import EnterpriseMember, Notification
+from portal.services import enterprise_member_add, enterprise_register
 
 
 @never_cache
@@ -63,14 +64,60 @@ def register(request: HttpRequest) -> HttpResponse:
                 password=data["password"], email=data["email"], contact_name=data["contact_name"],
                 contact_phone=data["contact_phone"], is_domestic_controlled=data["is_domestic_controlled"])
         except ValidationError as exc:
-            for field, msgs in exc.message_dict.items():
-                for msg in msgs:
-                    form.add_error(field if field in form.fields else None, msg)
+            add_service_errors(form, exc)
         else:
             login(request, member.user, backend="portal.auth.LockoutModelBackend")
             messages.success(request, f"注册成功，欢迎 {member.enterprise.name}。")
             return redirect("home")
     return render(request, "portal/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def add_service_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the matching fields (the rest above the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, msgs in exc.message_dict.items():
+            for msg in msgs:
+                form.add_error(field if field in form.fields else None, msg)
+    else:
+        for msg in exc.messages:
+            form.add_error(None, msg)
+
+
+@login_required
+def organisation(request: HttpRequest) -> HttpResponse:
+    """The user's applicant organisation(s): members, and (for a manager) adding a colleague's account."""
+    memberships = list(EnterpriseMember.objects.filter(user=request.user, retired_at__isnull=True)
+                       .select_related("enterprise", "enterprise__region").order_by("enterprise__name"))
+    if not memberships:
+        return render(request, "portal/organisation.html", {"memberships": []})
+    current = memberships[0]
+    if request.GET.get("e") or request.POST.get("enterprise"):
+        wanted = str(request.POST.get("enterprise") or request.GET.get("e"))
+        current = next((m for m in memberships if str(m.enterprise_id) == wanted), current)
+    enterprise = current.enterprise
+    form = MemberAddForm(request.POST or None) if current.is_manager else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, "只有主体管理员可以添加用户。")
+            return redirect("organisation")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                member = enterprise_member_add(enterprise=enterprise, username=data["username"],
+                                               password=data["password"], email=data["email"],
+                                               acting_user=request.user)
+            except ValidationError as exc:
+                if not hasattr(exc, "error_dict") and any("密码" in m for m in exc.messages):
+                    exc = ValidationError({"password": exc.messages})
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"已添加用户 {member.user.get_username()}，请将登录信息告知本人。")
+                return redirect(f"{request.path}?e={enterprise.pk}")
+    members = (EnterpriseMember.objects.filter(enterprise=enterprise, retired_at__isnull=True)
+               .select_related("user").order_by("-is_manager", "user__username"))
+    return render(request, "portal/organisation.html",
+                  {"memberships": memberships, "current": current, "enterprise": enterprise, "members": members,
+                   "form": form}, status=400 if form is not None and form.errors else 200)
 
 
 @login_required
@@ -81,9 +128,20 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    messages.success(request, "已将全部通知标为已读。")
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Notification, pk=pk, recipient=request.user)
     if item.read_at is None:
         item.read_at = timezone.now()
         item.save(update_fields=["read_at"])
-    return redirect(item.url or "notifications")
+    if item.url and url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()},
+                                                    require_https=request.is_secure()):
+        return redirect(item.url)
+    return redirect("notifications")

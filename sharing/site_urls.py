@@ -1,3 +1,10 @@
 """Applicant-site pages (public site at /) of the sharing app; views in sharing/site_views.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from sharing import site_views
+
+urlpatterns = [
+    path("open-applications/", site_views.open_applications, name="open_applications"),
+    path("open-applications/new/", site_views.open_application_create, name="open_application_create"),
+]
