@@ -145,3 +145,24 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
                                                     require_https=request.is_secure()):
         return redirect(item.url)
     return redirect("notifications")
+
+
+def applicant_enterprises(user: Any) -> list[Any]:
+    """The applicant organisations the user acts for (active memberships), by name."""
+    if not user.is_authenticated:
+        return []
+    return [m.enterprise for m in EnterpriseMember.objects.filter(user=user, retired_at__isnull=True,
+                                                                  enterprise__retired_at__isnull=True)
+            .select_related("enterprise").order_by("enterprise__name")]
+
+
+def current_enterprise(request: HttpRequest) -> Any:
+    """The organisation the user is acting for on the site (``?e=`` / POST ``enterprise`` picks one of theirs)."""
+    enterprises = applicant_enterprises(request.user)
+    wanted = str(request.POST.get("enterprise") or request.GET.get("e") or "")
+    return next((e for e in enterprises if str(e.pk) == wanted), enterprises[0] if enterprises else None)
+
+
+def no_enterprise(request: HttpRequest) -> HttpResponse:
+    """Explain (instead of failing) that the page needs an applicant organisation."""
+    return render(request, "site/no_enterprise.html", status=403)

@@ -1,12 +1,140 @@
-"""Applicant-site pages of the sharing app (授权开放 applications) — being built."""
+"""Applicant-site pages for 授权开放 (open-data authorization) applications: apply, follow, see the grant."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.views import add_service_errors, current_enterprise, no_enterprise
+from sharing.site_forms import NON_COMMERCIAL_ONLY, OpenApplicationForm, WithdrawForm, authorized_entries
+from sharing.workflow import OPEN_ACTIVE_STATES, OPEN_STEPS, Actor, OpenStatus
+
+# What each status means for the applicant and what happens next.
+STATUS_HELP = {
+    OpenStatus.DRAFT: "申请尚未提交。检查内容后点击“提交申请”。",
+    OpenStatus.ASSESSING: "技术服务单位正在评估您的需求是否合理。",
+    OpenStatus.CONFIRMING: "需求评估合理，等待数据管理机构确认授权。",
+    OpenStatus.NEGOTIATING: "需求评估认为需要调整，数据管理机构将与您协商；协商后可能需要重新申请。",
+    OpenStatus.GRANTED: "已授权。请按下方授权范围和限制条款使用数据。",
+    OpenStatus.STOPPED: "数据管理机构决定停止授权，原因和政策依据见下方。",
+    OpenStatus.CLOSED_FOR_RESUBMISSION: "协商后本申请已关闭，请按协商意见调整后重新申请。",
+    OpenStatus.WITHDRAWN: "您已撤回本申请。",
+}
+STATUS_TONE = {OpenStatus.GRANTED: "ok", OpenStatus.STOPPED: "bad", OpenStatus.WITHDRAWN: "bad",
+               OpenStatus.CLOSED_FOR_RESUBMISSION: "warn", OpenStatus.NEGOTIATING: "warn"}
 
 
+def _services() -> Any:  # imported on use: the sharing services are being written in parallel
+    return import_module("sharing.services")
+
+
+def _selectors() -> Any:
+    return import_module("sharing.selectors")
+
+
+def _get_or_404(request: HttpRequest, pk: int) -> Any:
+    try:
+        application = _selectors().open_application_get_for_user(request.user, pk)
+    except (PermissionDenied, ValidationError) as exc:
+        raise Http404("申请不存在或您无权查看。") from exc
+    if application is None:
+        raise Http404("申请不存在或您无权查看。")
+    return application
+
+
+@login_required
 def open_applications(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/policy_list.html", {"families": []})
+    """The user's organisations' 授权开放 applications and their status."""
+    if current_enterprise(request) is None:
+        return no_enterprise(request)
+    items = _selectors().open_application_list_for_user(request.user).select_related("enterprise")
+    return render(request, "site/open_application_list.html", {
+        "items": items, "STATUS_HELP": STATUS_HELP, "has_entries": authorized_entries().exists()})
 
 
+@login_required
 def open_application_create(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/policy_list.html", {"families": []})
+    """Fill in an application; 保存草稿 keeps it as a draft, 提交申请 creates and submits it in one step."""
+    enterprise = current_enterprise(request)
+    if enterprise is None:
+        return no_enterprise(request)
+    initial = {}
+    if request.GET.get("entry", "").isdigit():
+        initial["entries"] = [int(request.GET["entry"])]
+    form = OpenApplicationForm(request.POST or None, enterprise=enterprise, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():  # create + submit are one unit: nothing is saved half
+                application = _services().open_application_create(
+                    enterprise=enterprise, entries=list(data["entries"]), purpose=data["purpose"],
+                    scenario=data["scenario"], is_commercial=data["is_commercial"], acting_user=request.user)
+                if "submit" in request.POST:
+                    application = _services().open_application_submit(application=application,
+                                                                   acting_user=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or "您无权提交此申请。")
+        else:
+            messages.success(request, "申请已提交，请留意办理进度。" if "submit" in request.POST else "草稿已保存。")
+            return redirect("sharing_site:open_application_detail", pk=application.pk)
+    return render(request, "site/open_application_form.html", {
+        "form": form, "enterprise": enterprise, "non_commercial_only": enterprise.kind in NON_COMMERCIAL_ONLY},
+        status=400 if form.errors else 200)
+
+
+@login_required
+def open_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get_or_404(request, pk)
+    grant = getattr(application, "grant", None) if application.status == OpenStatus.GRANTED else None
+    step = OPEN_STEPS.get(application.status)
+    return render(request, "site/open_application_detail.html", {
+        "app": application, "entries": application.entries.select_related("source_unit"),
+        "help": STATUS_HELP.get(application.status, ""), "tone": STATUS_TONE.get(application.status, ""),
+        "step": step, "step_actor": Actor(step.actor).label if step else "", "grant": grant, "can_withdraw": application.status in OPEN_ACTIVE_STATES,
+        "withdraw_form": WithdrawForm()})
+
+
+@login_required
+@require_POST
+def open_application_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get_or_404(request, pk)
+    try:
+        _services().open_application_submit(application=application, acting_user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, "申请已提交。")
+    return redirect("sharing_site:open_application_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def open_application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _get_or_404(request, pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            _services().open_application_withdraw(application=application, acting_user=request.user,
+                                               reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "申请已撤回。")
+            return redirect("sharing_site:open_application_detail", pk=pk)
+    return render(request, "site/open_application_detail.html", {
+        "app": application, "entries": application.entries.select_related("source_unit"),
+        "help": STATUS_HELP.get(application.status, ""), "tone": STATUS_TONE.get(application.status, ""),
+        "step": None, "grant": None,
+        "can_withdraw": application.status in OPEN_ACTIVE_STATES, "withdraw_form": form}, status=400)
