@@ -1,3 +1,236 @@
 """Permission rules for 政务数据资源目录: can_<action>(user, obj) -> Decision, policies, role model permissions."""
 
-ROLE_PERMISSIONS: dict[str, list[str]] = {}
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from catalogs.models import CatalogEntry, CatalogLevel, EntryStatus, ShareType
+from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, user_scope
+from portal.roles import Role
+
+EDITABLE_STATES = (EntryStatus.DRAFT, EntryStatus.RETURNED, EntryStatus.REVISING)
+
+
+def _is_unit_admin(user: AnyUser, unit_id: int) -> bool:
+    scope = user_scope(user)
+    return scope.is_superuser or unit_id in scope.units_with(Role.UNIT_DATA_ADMIN)
+
+
+def is_entry_authority(user: AnyUser, entry: CatalogEntry) -> bool:
+    """The approving authority: city data authority for city entries, the county's authority for county entries."""
+    scope = user_scope(user)
+    if scope.is_superuser:
+        return True
+    if entry.level == CatalogLevel.CITY:
+        return scope.has_role(Role.CITY_AUTHORITY)
+    return scope.has_role(Role.COUNTY_AUTHORITY) and any(
+        entry.source_unit.path.startswith(p) for p in scope.county_paths)
+
+
+def can_add_entry(user: AnyUser, unit: Any) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if _is_unit_admin(user, unit.pk):
+        return ALLOW
+    return deny(f"只有“{unit}”的数据管理员可以为本单位编制目录。")
+
+
+def can_edit_entry(user: AnyUser, entry: CatalogEntry) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if not _is_unit_admin(user, entry.source_unit_id):
+        return deny(f"只有数源单位“{entry.source_unit}”的数据管理员可以修改该目录。")
+    if entry.status not in EDITABLE_STATES:
+        return deny(f"目录处于“{entry.get_status_display()}”状态，不能修改；已发布的目录请先“发起修订”。")
+    return ALLOW
+
+
+def can_review_entry(user: AnyUser, entry: CatalogEntry) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if is_entry_authority(user, entry):
+        return ALLOW
+    who = "市数据管理机构" if entry.level == CatalogLevel.CITY else "所在县（市、区）数据管理机构"
+    return deny(f"只有{who}可以审核该目录。")
+
+
+def can_view_details(user: AnyUser, entry: CatalogEntry) -> Decision:
+    """可用不可见: for 暂不共享 entries others see only the title and source unit."""
+    if entry.share_type != ShareType.NOT_SHARED:
+        return ALLOW
+    scope = user_scope(user)
+    if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY, Role.AUDITOR, Role.TECH_OPERATOR):
+        return ALLOW
+    if entry.source_unit_id in scope.unit_ids:
+        return ALLOW
+    if scope.county_paths and any(entry.source_unit.path.startswith(p) for p in scope.county_paths):
+        return ALLOW
+    return deny("该目录为“暂不共享”，仅显示资源名称和数源单位（可用不可见）。")
+
+
+def can_report_correction(user: AnyUser, entry: CatalogEntry) -> Decision:
+    scope = user_scope(user)
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if not scope.is_staff_member or not scope.unit_ids:
+        return deny("只有政务单位用户可以报告问题数据。")
+    if entry.status != EntryStatus.PUBLISHED:
+        return deny("只能对已发布的目录报告问题数据。")
+    return ALLOW
+
+
+def can_dispatch_correction(user: AnyUser, correction: Any) -> Decision:
+    if user_scope(user).has_role(Role.TECH_OPERATOR):
+        return ALLOW
+    return deny("只有技术服务单位可以分析并分派纠错。")
+
+
+def can_decide_correction(user: AnyUser, correction: Any) -> Decision:
+    if _is_unit_admin(user, correction.source_unit_id):
+        return ALLOW
+    return deny(f"只有数源单位“{correction.source_unit}”的数据管理员可以核实和更正。")
+
+
+def can_request_interface(user: AnyUser, unit: Any = None) -> Decision:
+    scope = user_scope(user)
+    if scope.has_role(Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY):
+        return ALLOW
+    return deny("只有数据管理机构可以要求数据生产单位提供接口。")
+
+
+def can_act_as_producer(user: AnyUser, interface_request: Any) -> Decision:
+    if _is_unit_admin(user, interface_request.producer_unit_id):
+        return ALLOW
+    return deny(f"只有“{interface_request.producer_unit}”的数据管理员可以办理该接口需求。")
+
+
+def can_submit_collection(user: AnyUser, task: Any) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.is_superuser or task.unit_id in scope.units_with(Role.UNIT_DATA_ADMIN):
+        return ALLOW
+    return deny(f"只有“{task.unit}”的数据管理员可以报送该采集任务。")
+
+
+# --------------------------------------------------------------------------------------------- policies
+class CatalogEntryPolicy(Policy):
+    """Published entries for every government user; own unit's in any state; authorities their jurisdiction."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        from catalogs.selectors import entry_visibility_q
+
+        if not user.is_authenticated:
+            return qs.none()
+        q = entry_visibility_q(user)
+        return qs if q is None else qs.filter(q)
+
+    def can_add(self, user: AnyUser) -> Decision:
+        scope = user_scope(user)
+        if scope.is_superuser or scope.units_with(Role.UNIT_DATA_ADMIN):
+            return ALLOW
+        return deny("只有单位数据管理员可以编制目录。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return can_edit_entry(user, obj)
+
+
+class UnitScopedPolicy(Policy):
+    """Rows of a unit (``unit_field``): the unit's members, the county authority, city-wide roles and tech unit."""
+
+    unit_field = "unit"
+    extra_roles: tuple[str, ...] = (Role.TECH_OPERATOR,)
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        scope = user_scope(user)
+        if not user.is_authenticated or not scope.is_staff_member:
+            return qs.none()
+        if scope.is_city_wide or scope.has_role(*self.extra_roles):
+            return qs
+        return qs.filter(self.unit_q(scope))
+
+    def unit_q(self, scope: Any) -> Q:
+        return Q(**{f"{self.unit_field}_id__in": scope.unit_ids}) | scope.county_q(f"{self.unit_field}__path")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("请使用页面上的办理操作。")
+
+
+class CollectionItemPolicy(UnitScopedPolicy):
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).has_role(Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY) else deny(
+            "只有数据管理机构可以维护采集事项。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return self.can_add(user)
+
+
+class CollectionTaskPolicy(UnitScopedPolicy):
+    pass
+
+
+class CollectionSubmissionPolicy(UnitScopedPolicy):
+    unit_field = "task__unit"
+
+    def unit_q(self, scope: Any) -> Q:
+        return Q(task__unit_id__in=scope.unit_ids) | scope.county_q("task__unit__path")
+
+
+class DataCorrectionPolicy(UnitScopedPolicy):
+    def unit_q(self, scope: Any) -> Q:
+        return (Q(source_unit_id__in=scope.unit_ids) | Q(reporter_unit_id__in=scope.unit_ids)
+                | scope.county_q("source_unit__path"))
+
+    def can_add(self, user: AnyUser) -> Decision:
+        scope = user_scope(user)
+        return ALLOW if scope.is_staff_member and scope.unit_ids else deny("只有政务单位用户可以报告问题数据。")
+
+
+class InterfaceRequestPolicy(UnitScopedPolicy):
+    def unit_q(self, scope: Any) -> Q:
+        return Q(producer_unit_id__in=scope.unit_ids) | scope.county_q("producer_unit__path")
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return can_request_interface(user)
+
+
+class ReferencePolicy(Policy):
+    """Classification, grade, data-element registry: every staff user reads; the city authority maintains."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs if user_scope(user).is_staff_member else qs.none()
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).has_role(Role.CITY_AUTHORITY) else deny("只有市数据管理机构可以维护。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return self.can_add(user)
+
+
+_VIEW_ALL = ["catalogs.view_catalogentry", "catalogs.view_dataitem", "catalogs.view_serviceinterface",
+             "catalogs.view_catalogversion", "catalogs.view_classification", "catalogs.view_grade",
+             "catalogs.view_dataelement", "catalogs.view_datacorrection", "catalogs.add_datacorrection"]
+_COLLECTION_VIEW = ["catalogs.view_collectionitem", "catalogs.view_collectiontask", "catalogs.view_collectionsubmission",
+                    "catalogs.view_interfacerequest"]
+_EDIT = ["catalogs.add_catalogentry", "catalogs.change_catalogentry", "catalogs.add_dataitem",
+         "catalogs.change_dataitem", "catalogs.add_serviceinterface", "catalogs.change_serviceinterface"]
+_AUTHORITY = [*_VIEW_ALL, *_COLLECTION_VIEW, "catalogs.change_catalogentry", "catalogs.add_collectionitem",
+              "catalogs.change_collectionitem", "catalogs.add_interfacerequest", "catalogs.change_interfacerequest",
+              "catalogs.change_datacorrection"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CITY_AUTHORITY: [*_AUTHORITY, "catalogs.add_classification", "catalogs.change_classification",
+                          "catalogs.add_grade", "catalogs.change_grade"],
+    Role.COUNTY_AUTHORITY: _AUTHORITY,
+    Role.UNIT_DATA_ADMIN: [*_VIEW_ALL, *_COLLECTION_VIEW, *_EDIT, "catalogs.change_collectiontask",
+                           "catalogs.change_datacorrection", "catalogs.change_interfacerequest"],
+    Role.UNIT_LEADER: [*_VIEW_ALL, *_COLLECTION_VIEW],
+    Role.TECH_OPERATOR: [*_VIEW_ALL, *_COLLECTION_VIEW, "catalogs.change_datacorrection"],
+    Role.PROGRAM_OFFICER: ["catalogs.view_catalogentry"],
+    Role.FINANCE_OFFICER: ["catalogs.view_catalogentry"],
+    Role.PROCUREMENT_OFFICER: ["catalogs.view_catalogentry"],
+    Role.PROCUREMENT_SUPERVISOR: ["catalogs.view_catalogentry"],
+    Role.AUDITOR: [*_VIEW_ALL, *_COLLECTION_VIEW],
+}

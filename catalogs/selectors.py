@@ -15,6 +15,7 @@ def _entry_base() -> QuerySet[CatalogEntry]:
     return CatalogEntry.objects.select_related("source_unit", "classification", "grade")
 
 
+REPUBLISHED_STATES = (EntryStatus.REVISING, EntryStatus.SUBMITTED, EntryStatus.RETURNED)
 OPEN_Q = Q(status=EntryStatus.PUBLISHED, is_state_secret=False) & ~Q(open_type=OpenType.CLOSED)
 
 
@@ -30,7 +31,9 @@ def entry_visibility_q(user: Any) -> Q | None:
         return None
     if not scope.is_staff_member:
         return OPEN_Q
-    q = Q(status=EntryStatus.PUBLISHED) | Q(source_unit_id__in=scope.unit_ids)
+    # published entries, and entries under revision that were published before, are visible to every government user
+    q = (Q(status=EntryStatus.PUBLISHED) | Q(version__gte=1, status__in=REPUBLISHED_STATES)
+         | Q(source_unit_id__in=scope.unit_ids))
     if scope.has_role(Role.COUNTY_AUTHORITY):
         q |= scope.county_q("source_unit__path")
     return q
@@ -48,3 +51,71 @@ def entry_list_visible(user: Any) -> QuerySet[CatalogEntry]:
     q = entry_visibility_q(user)
     qs = _entry_base()
     return qs if q is None else qs.filter(q)
+
+
+def entry_get_visible(user: Any, pk: int) -> CatalogEntry:
+    """One entry the user may see (404-style DoesNotExist otherwise)."""
+    return entry_list_visible(user).get(pk=pk)
+
+
+def task_overdue_board(*, units: QuerySet[Any] | None = None) -> list[dict[str, Any]]:
+    """Per unit: overdue collection tasks, late submissions and overdue correction steps (one query each)."""
+    from django.db.models import Count
+    from django.db.models import Q as _Q
+
+    from catalogs.models import CollectionTask, TaskStatus
+
+    tasks = CollectionTask.objects.all()
+    if units is not None:
+        tasks = tasks.filter(unit__in=units)
+    rows = {r["unit_id"]: {"unit_id": r["unit_id"], "unit": r["unit__name"], "overdue": r["overdue"],
+                           "late_submitted": r["late"], "corrections_overdue": 0}
+            for r in tasks.values("unit_id", "unit__name").annotate(
+                overdue=Count("pk", filter=_Q(status=TaskStatus.OVERDUE)),
+                late=Count("pk", filter=_Q(status=TaskStatus.LATE_SUBMITTED)))}
+    for unit_id, name, count in correction_overdue_counts():
+        rows.setdefault(unit_id, {"unit_id": unit_id, "unit": name, "overdue": 0, "late_submitted": 0,
+                                  "corrections_overdue": 0})["corrections_overdue"] = count
+    return sorted((r for r in rows.values() if r["overdue"] or r["late_submitted"] or r["corrections_overdue"]),
+                  key=lambda r: (-r["overdue"], -r["corrections_overdue"], r["unit"]))
+
+
+def correction_overdue_q(today: Any = None) -> Q:
+    """Corrections whose current step is past its working-day due date."""
+    from django.utils import timezone
+
+    from catalogs.models import CorrectionStatus
+
+    today = today or timezone.localdate()
+    return (Q(status=CorrectionStatus.REPORTED, analysis_due_on__lt=today)
+            | Q(status=CorrectionStatus.DISPATCHED, decide_due_on__lt=today)
+            | Q(status=CorrectionStatus.CORRECTING, correct_due_on__lt=today))
+
+
+def correction_overdue_counts(today: Any = None) -> list[tuple[int, str, int]]:
+    """(unit id, unit name, number of overdue or late correction steps) per source unit."""
+    from django.db.models import Count
+
+    from catalogs.models import DataCorrection
+
+    late = Q(is_decision_late=True) | Q(is_correction_late=True) | correction_overdue_q(today)
+    return [(r["source_unit_id"], r["source_unit__name"], r["n"]) for r in
+            DataCorrection.objects.filter(late).values("source_unit_id", "source_unit__name").annotate(n=Count("pk"))]
+
+
+def on_time_rate(*, year: int, units: QuerySet[Any] | None = None) -> list[dict[str, Any]]:
+    """Per unit for tasks due in ``year`` that are no longer pending: on time / due, as a percentage."""
+    from django.db.models import Count
+    from django.db.models import Q as _Q
+
+    from catalogs.models import CollectionTask, TaskStatus
+
+    qs = CollectionTask.objects.filter(due_on__year=year).exclude(status=TaskStatus.PENDING)
+    if units is not None:
+        qs = qs.filter(unit__in=units)
+    out = []
+    for r in qs.values("unit_id", "unit__name").annotate(
+            due=Count("pk"), on_time=Count("pk", filter=_Q(status=TaskStatus.SUBMITTED))).order_by("unit__name"):
+        out.append({"unit_id": r["unit_id"], "unit": r["unit__name"], "due": r["due"], "on_time": r["on_time"],
+                    "rate": round(100 * r["on_time"] / r["due"], 1) if r["due"] else None})
+    return out

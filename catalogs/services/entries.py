@@ -1,0 +1,378 @@
+"""Write services for catalog entries: create/update with the catalog rules, the lifecycle, published versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from catalogs import permissions as perms
+from catalogs.models import (
+    AggregationMode,
+    CatalogEntry,
+    CatalogLevel,
+    CatalogVersion,
+    DataElement,
+    DataItem,
+    EntryStatus,
+    OpenType,
+    ServiceInterface,
+    ShareType,
+)
+from catalogs.services.quality import entry_quality_refresh
+from portal.audit import audit_record, snapshot
+from portal.history import acting_as
+from portal.models import Organization
+from portal.permissions import Decision, require
+from portal.roles import Role
+from portal.workdays import add_workdays
+
+REVIEW_LIMIT_WORKDAYS = 5  # GD art.11: authority approval ≤ 5 working days (QZ silent; see docs/adr/0101)
+
+ENTRY_FIELDS = (
+    "title", "description", "share_type", "share_conditions", "share_scope", "legal_basis", "open_type",
+    "open_conditions", "has_personal_info", "has_trade_secret", "is_state_secret", "classification", "grade",
+    "update_frequency", "aggregation_mode", "no_aggregation_reason", "doc_kind", "base_category", "data_format",
+    "keywords",
+)
+ITEM_FIELDS = ("name", "data_type", "description", "is_personal_info")
+INTERFACE_FIELDS = ("name", "kind", "origin", "endpoint", "spec", "call_instructions")
+
+
+# --------------------------------------------------------------------------------------------- rules
+def entry_rule_errors(entry: CatalogEntry) -> dict[str, list[str]]:
+    """The catalog rules of QZ §五(二), §六, §八(三) as field errors (empty when the entry is acceptable)."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, msg: str) -> None:
+        errors.setdefault(field, []).append(msg)
+
+    if entry.is_state_secret:
+        add("is_state_secret", "涉及国家秘密的数据不得在市汇聚共享平台登记、共享或开放（泉政办〔2021〕21号 §八(三)），已拒绝。")
+    if entry.share_type in (ShareType.CONDITIONAL, ShareType.NOT_SHARED) and not entry.legal_basis.strip():
+        add("legal_basis", f"共享类型为“{entry.get_share_type_display()}”时必须填写法律、法规或党中央、国务院政策依据。")
+    if entry.share_type == ShareType.NOT_SHARED and entry.open_type != OpenType.CLOSED:
+        add("open_type", "暂不共享的数据不能向社会开放，开放类型应为“不予开放”。")
+    if entry.open_type == OpenType.OPEN and (entry.has_personal_info or entry.has_trade_secret):
+        add("open_type", "含个人信息或商业秘密的数据须脱密脱敏后方可普遍开放；请脱敏后取消相应标记，或改为授权开放/不予开放。")
+    if entry.aggregation_mode == AggregationMode.INTERFACE_ONLY and not entry.no_aggregation_reason.strip():
+        add("no_aggregation_reason", "仅提供接口（不能汇聚）的数据必须说明法律法规或政策依据。")
+    if not entry.title.strip():
+        add("title", "资源名称不能为空。")
+    return errors
+
+
+def _apply_forced_values(entry: CatalogEntry) -> None:
+    """Base resources are always 无条件共享 (QZ §五(二)); the level follows the source unit."""
+    if entry.base_category:
+        entry.share_type = ShareType.UNCONDITIONAL
+    entry.level = CatalogLevel.COUNTY if entry.source_unit.county is not None else CatalogLevel.CITY
+
+
+def _element_for(entry: CatalogEntry, code: str, name: str) -> DataElement:
+    """一数一源: the data element is registered to this entry's source unit, or refused naming its owner."""
+    element = DataElement.objects.select_related("source_unit").filter(code=code).first()
+    if element is None:
+        return DataElement.objects.create(code=code, name=name or code, source_unit=entry.source_unit)
+    if element.source_unit_id != entry.source_unit_id:
+        raise ValidationError({"items": [
+            f"数据元“{element.code} {element.name}”已由“{element.source_unit}”登记为数源单位（一数一源），"
+            f"不能由“{entry.source_unit}”重复登记；请通过共享申请获取。"]})
+    return element
+
+
+def _sync_items(entry: CatalogEntry, items: list[dict[str, Any]]) -> None:
+    """Replace the entry's data items by name (kept rows keep their ids; dropped rows are retired, not deleted)."""
+    seen: set[str] = set()
+    existing = {i.name: i for i in DataItem.objects.filter(entry=entry)}
+    for order, data in enumerate(items, start=1):
+        name = str(data.get("name", "")).strip()
+        if not name:
+            raise ValidationError({"items": [f"第{order}个信息项缺少名称。"]})
+        if name in seen:
+            raise ValidationError({"items": [f"信息项“{name}”重复。"]})
+        seen.add(name)
+        element = None
+        if str(data.get("element_code") or "").strip():
+            element = _element_for(entry, str(data["element_code"]).strip(), str(data.get("element_name") or name))
+        item = existing.get(name) or DataItem(entry=entry, name=name)
+        for field in ITEM_FIELDS[1:]:
+            if field in data and data[field] is not None:
+                setattr(item, field, data[field])
+        item.element = element
+        item.sort_order = order
+        item.retired_at = None
+        item.full_clean(exclude=["entry"])
+        item.save()
+    for name, item in existing.items():
+        if name not in seen and item.retired_at is None:
+            item.retired_at = timezone.now()
+            item.save()
+
+
+def _sync_interfaces(entry: CatalogEntry, interfaces: list[dict[str, Any]]) -> None:
+    existing = {i.name: i for i in ServiceInterface.objects.filter(entry=entry)}
+    seen: set[str] = set()
+    for data in interfaces:
+        name = str(data.get("name", "")).strip()
+        if not name:
+            raise ValidationError({"interfaces": ["接口名称不能为空。"]})
+        seen.add(name)
+        iface = existing.get(name) or ServiceInterface(entry=entry, name=name)
+        for field in INTERFACE_FIELDS[1:]:
+            if field in data and data[field] is not None:
+                setattr(iface, field, data[field])
+        iface.retired_at = None
+        iface.full_clean(exclude=["entry"])
+        iface.save()
+    for name, iface in existing.items():
+        if name not in seen and iface.retired_at is None:
+            iface.retired_at = timezone.now()
+            iface.save()
+
+
+def _check_personal_flag(entry: CatalogEntry) -> None:
+    if DataItem.objects.filter(entry=entry, retired_at__isnull=True, is_personal_info=True).exists() and \
+            not entry.has_personal_info:
+        entry.has_personal_info = True
+        CatalogEntry.objects.filter(pk=entry.pk).update(has_personal_info=True)
+
+
+def _validate_and_save(entry: CatalogEntry) -> None:
+    _apply_forced_values(entry)
+    errors = entry_rule_errors(entry)
+    if errors:
+        raise ValidationError(errors)
+    entry.full_clean(validate_unique=True)
+    entry.save()
+
+
+# --------------------------------------------------------------------------------------------- create / update
+@transaction.atomic
+def entry_create(*, source_unit: Organization, code: str, title: str, acting_user: Any,
+                 items: list[dict[str, Any]] | None = None, interfaces: list[dict[str, Any]] | None = None,
+                 **fields: Any) -> CatalogEntry:
+    """Register a draft entry of ``source_unit`` (its data administrators only; ``acting_user=None`` = system import)."""
+    if acting_user is not None:
+        require(perms.can_add_entry(acting_user, source_unit))
+    unknown = set(fields) - set(ENTRY_FIELDS)
+    if unknown:
+        raise ValidationError(f"未知字段：{'、'.join(sorted(unknown))}")
+    code = code.strip()
+    if CatalogEntry.objects.filter(code=code).exists():
+        raise ValidationError({"code": [f"目录编码“{code}”已存在。"]})
+    with acting_as(acting_user):
+        entry = CatalogEntry(source_unit=source_unit, code=code, title=title.strip(), created_by=acting_user,
+                             status=EntryStatus.DRAFT, **fields)
+        _validate_and_save(entry)
+        _sync_items(entry, items or [])
+        _sync_interfaces(entry, interfaces or [])
+        _check_personal_flag(entry)
+        audit_record(actor=acting_user, action="catalog_entry_create", obj=entry, after=snapshot(entry))
+    entry_quality_refresh(entry)
+    return entry
+
+
+@transaction.atomic
+def entry_update(*, entry: CatalogEntry, acting_user: Any, items: list[dict[str, Any]] | None = None,
+                 interfaces: list[dict[str, Any]] | None = None, **fields: Any) -> CatalogEntry:
+    """Change a draft / returned / revising entry of the user's own unit; ``items``/``interfaces`` replace the lists."""
+    entry = CatalogEntry.objects.select_for_update().select_related("source_unit").get(pk=entry.pk)
+    require(perms.can_edit_entry(acting_user, entry))
+    unknown = set(fields) - set(ENTRY_FIELDS)
+    if unknown:
+        raise ValidationError(f"未知字段：{'、'.join(sorted(unknown))}")
+    before = snapshot(entry)
+    with acting_as(acting_user):
+        for key, value in fields.items():
+            setattr(entry, key, value)
+        _validate_and_save(entry)
+        if items is not None:
+            _sync_items(entry, items)
+        if interfaces is not None:
+            _sync_interfaces(entry, interfaces)
+        _check_personal_flag(entry)
+        audit_record(actor=acting_user, action="catalog_entry_update", obj=entry, before=before,
+                     after=snapshot(entry))
+    entry_quality_refresh(entry)
+    return entry
+
+
+# --------------------------------------------------------------------------------------------- lifecycle
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]  # who may act (checked through the can_* function below)
+    check: str  # name of the permission function in catalogs.permissions
+    workday_limit: int | None = None
+    needs_reason: bool = False
+
+
+# The one declaration of the catalog entry workflow (source states, target, acting role, working-day limit).
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition((EntryStatus.DRAFT, EntryStatus.RETURNED, EntryStatus.REVISING), EntryStatus.SUBMITTED,
+                         (Role.UNIT_DATA_ADMIN,), "can_edit_entry"),
+    "publish": Transition((EntryStatus.SUBMITTED,), EntryStatus.PUBLISHED,
+                          (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY), "can_review_entry", REVIEW_LIMIT_WORKDAYS),
+    "return": Transition((EntryStatus.SUBMITTED,), EntryStatus.RETURNED,
+                         (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY), "can_review_entry", REVIEW_LIMIT_WORKDAYS,
+                         needs_reason=True),
+    "revise": Transition((EntryStatus.PUBLISHED,), EntryStatus.REVISING, (Role.UNIT_DATA_ADMIN,),
+                         "can_start_revision"),
+    "request_retire": Transition((EntryStatus.PUBLISHED,), EntryStatus.PUBLISHED, (Role.UNIT_DATA_ADMIN,),
+                                 "can_start_revision", needs_reason=True),
+    "retire": Transition((EntryStatus.PUBLISHED,), EntryStatus.RETIRED, (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY),
+                         "can_review_entry", needs_reason=True),
+}
+TRANSITION_LABELS = {"submit": "提交审核", "publish": "审核发布", "return": "退回修改", "revise": "发起修订",
+                     "request_retire": "申请停用", "retire": "批准停用"}
+
+
+def _unit_admin_of(user: Any, entry: CatalogEntry) -> Decision:
+    if perms._is_unit_admin(user, entry.source_unit_id):
+        return Decision(True)
+    return Decision(False, f"只有数源单位“{entry.source_unit}”的数据管理员可以执行此操作。")
+
+
+def _check(name: str, user: Any, entry: CatalogEntry) -> Decision:
+    if name == "can_start_revision":
+        return _unit_admin_of(user, entry)
+    if name == "can_edit_entry":
+        return _unit_admin_of(user, entry)
+    return getattr(perms, name)(user, entry)
+
+
+def entry_available_transitions(user: Any, entry: CatalogEntry) -> list[str]:
+    """Names of the transitions ``user`` may run on ``entry`` now (for admin buttons and the API)."""
+    return [name for name, t in TRANSITIONS.items() if entry.status in t.sources and _check(t.check, user, entry)]
+
+
+@transaction.atomic
+def entry_transition(*, entry: CatalogEntry, action: str, acting_user: Any, reason: str = "",
+                     on: date | None = None) -> CatalogEntry:
+    """Run one lifecycle step (see TRANSITIONS); publishing freezes a new version. Refusals name the reason."""
+    if action not in TRANSITIONS:
+        raise ValidationError(f"未知操作：{action}")
+    t = TRANSITIONS[action]
+    entry = CatalogEntry.objects.select_for_update().select_related("source_unit").get(pk=entry.pk)
+    decision = _check(t.check, acting_user, entry)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if entry.status not in t.sources:
+        allowed = "、".join(EntryStatus(s).label for s in t.sources)
+        raise ValidationError(f"目录当前为“{entry.get_status_display()}”，不能{TRANSITION_LABELS[action]}"
+                              f"（仅限：{allowed}）。")
+    if t.needs_reason and not reason.strip():
+        raise ValidationError(f"{TRANSITION_LABELS[action]}必须填写理由。")
+    today = on or timezone.localdate()
+    now = timezone.now()
+    before = snapshot(entry)
+    with acting_as(acting_user):
+        if action == "submit":
+            errors = entry_rule_errors(entry)
+            if not DataItem.objects.filter(entry=entry, retired_at__isnull=True).exists():
+                errors.setdefault("items", []).append("提交前至少登记一个信息项。")
+            if errors:
+                raise ValidationError(errors)
+            entry.submitted_at = now
+            entry.review_due_on = add_workdays(today, REVIEW_LIMIT_WORKDAYS)
+        elif action == "publish":
+            entry.version += 1
+            entry.published_at = now
+            entry.return_reason = ""
+            entry.review_due_on = None
+        elif action == "return":
+            entry.return_reason = reason.strip()
+            entry.review_due_on = None
+        elif action == "request_retire":
+            entry.retire_requested_at = now
+            entry.retire_reason = reason.strip()
+        elif action == "retire":
+            entry.retired_at = now
+            entry.retire_reason = entry.retire_reason or reason.strip()
+        entry.status = t.target
+        entry.save()
+        if action == "publish":
+            CatalogVersion.objects.create(entry=entry, number=entry.version, snapshot=entry_snapshot(entry),
+                                          published_at=now, published_by=acting_user)
+        audit_record(actor=acting_user, action=f"catalog_entry_{action}", obj=entry, reason=reason,
+                     before=before, after=snapshot(entry))
+    entry_quality_refresh(entry)
+    return entry
+
+
+# --------------------------------------------------------------------------------------------- versions
+SNAPSHOT_LABELS = {
+    "code": "目录编码", "title": "资源名称", "description": "资源摘要", "source_unit": "数源单位",
+    "level": "目录层级", "share_type": "共享类型", "share_conditions": "共享条件", "share_scope": "共享范围",
+    "legal_basis": "共享/开放依据", "open_type": "开放类型", "open_conditions": "开放条件",
+    "has_personal_info": "含个人信息", "has_trade_secret": "含商业秘密", "classification": "数据分类",
+    "grade": "数据分级", "update_frequency": "更新频率", "aggregation_mode": "汇聚方式",
+    "no_aggregation_reason": "不能汇聚的依据", "doc_kind": "文书证照类型", "base_category": "基础信息资源类别",
+    "data_format": "数据格式", "keywords": "关键词",
+}
+
+
+def entry_snapshot(entry: CatalogEntry) -> dict[str, Any]:
+    """A readable, JSON-ready picture of the entry with its active items and interfaces (stored per version)."""
+    data: dict[str, Any] = {}
+    for field in SNAPSHOT_LABELS:
+        value = getattr(entry, field)
+        display = getattr(entry, f"get_{field}_display", None)
+        if display is not None:
+            value = display()
+        elif hasattr(value, "pk"):
+            value = str(value)
+        data[field] = "" if value is None else value
+    data["items"] = [
+        {"name": i.name, "data_type": i.get_data_type_display(), "description": i.description,
+         "is_personal_info": i.is_personal_info, "element": i.element.code if i.element_id else ""}
+        for i in DataItem.objects.filter(entry=entry, retired_at__isnull=True).select_related("element")]
+    data["interfaces"] = [
+        {"name": i.name, "kind": i.get_kind_display(), "endpoint": i.endpoint, "spec": i.spec,
+         "call_instructions": i.call_instructions}
+        for i in ServiceInterface.objects.filter(entry=entry, retired_at__isnull=True)]
+    return data
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    old: Any
+    new: Any
+
+
+def version_diff(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
+    """Field-by-field differences between two snapshots (items and interfaces compared by name)."""
+    changes: list[FieldChange] = []
+    for field, label in SNAPSHOT_LABELS.items():
+        if old.get(field) != new.get(field):
+            changes.append(FieldChange(field, label, old.get(field), new.get(field)))
+    for key, label in (("items", "信息项"), ("interfaces", "服务接口")):
+        before = {i["name"]: i for i in old.get(key, [])}
+        after = {i["name"]: i for i in new.get(key, [])}
+        for name in after.keys() - before.keys():
+            changes.append(FieldChange(f"{key}:{name}", f"{label}“{name}”", None, "新增"))
+        for name in before.keys() - after.keys():
+            changes.append(FieldChange(f"{key}:{name}", f"{label}“{name}”", "删除", None))
+        for name in sorted(before.keys() & after.keys()):
+            for sub, value in after[name].items():
+                if before[name].get(sub) != value:
+                    changes.append(FieldChange(f"{key}:{name}.{sub}", f"{label}“{name}”.{sub}",
+                                               before[name].get(sub), value))
+    return changes
+
+
+def entry_version_diff(*, entry: CatalogEntry, old_number: int, new_number: int | None = None) -> list[FieldChange]:
+    """What changed between two published versions (``new_number=None`` compares with the current working copy)."""
+    versions = {v.number: v.snapshot for v in CatalogVersion.objects.filter(entry=entry)}
+    if old_number not in versions or (new_number is not None and new_number not in versions):
+        raise ValidationError("指定的版本不存在。")
+    new = versions[new_number] if new_number is not None else entry_snapshot(entry)
+    return version_diff(versions[old_number], new)
