@@ -1,3 +1,314 @@
-"""Permission rules for 数据共享与开放: can_<action>(user, obj) -> Decision, policies, role model permissions."""
+"""Who may see and do what in 数据共享与开放 (catalog_sharing.md §5.5).
 
-ROLE_PERMISSIONS: dict[str, list[str]] = {}
+Visibility: the applying unit sees its applications; a producer sees applications for its data (not drafts, not
+special-agency requests); the technical service unit sees what reached one of its steps; the city authority sees all; a
+county authority sees its county; an applicant organisation only its own open-data applications. Special-agency
+requests (QZ §五(九)) are visible only to the requesting unit and the city authority.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, user_scope
+from portal.roles import Role
+from sharing.workflow import Actor, Status, Transition
+
+# ------------------------------------------------------------------------------------------------- model permissions
+_VIEW_ALL = ["sharing.view_shareapplication", "sharing.view_authorization", "sharing.view_datauserecord",
+             "sharing.view_workflowstep", "sharing.view_produceropinion", "sharing.view_authorizationevent",
+             "sharing.view_webhooksubscription", "sharing.view_opendataapplication",
+             "sharing.view_opendatagrant"]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CITY_AUTHORITY: [*_VIEW_ALL, "sharing.change_shareapplication", "sharing.change_authorization",
+                          "sharing.change_opendataapplication", "sharing.view_webhookdelivery"],
+    Role.COUNTY_AUTHORITY: [*_VIEW_ALL, "sharing.change_shareapplication"],
+    Role.UNIT_DATA_ADMIN: [*_VIEW_ALL, "sharing.add_shareapplication", "sharing.change_shareapplication",
+                           "sharing.add_webhooksubscription", "sharing.change_webhooksubscription"],
+    Role.UNIT_LEADER: ["sharing.view_shareapplication", "sharing.view_authorization", "sharing.view_datauserecord"],
+    Role.TECH_OPERATOR: [*_VIEW_ALL, "sharing.change_shareapplication", "sharing.change_opendataapplication",
+                         "sharing.add_webhooksubscription", "sharing.change_webhooksubscription",
+                         "sharing.view_webhookdelivery"],
+    Role.AUDITOR: [*_VIEW_ALL, "sharing.view_webhookdelivery"],
+}
+
+
+# ------------------------------------------------------------------------------------------------- helpers
+def _county_governs(user: AnyUser, unit: Any) -> bool:
+    scope = user_scope(user)
+    return bool(unit is not None and scope.county_paths and any(unit.path.startswith(p) for p in scope.county_paths))
+
+
+def is_applicant_admin(user: AnyUser, application: Any) -> bool:
+    scope = user_scope(user)
+    return scope.is_superuser or application.applicant_unit_id in scope.units_with(Role.UNIT_DATA_ADMIN)
+
+
+def producer_unit_ids(application: Any) -> set[int]:
+    return {e.source_unit_id for e in application.entries.all()}
+
+
+def can_create_share_application(user: AnyUser, unit: Any) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.is_superuser or unit.pk in scope.units_with(Role.UNIT_DATA_ADMIN):
+        return ALLOW
+    return deny("只有申请单位的数据管理员可以提出数据共享申请。")
+
+
+def can_edit_share_application(user: AnyUser, application: Any) -> Decision:
+    if application.status != Status.DRAFT:
+        return deny("申请已提交，不能再修改；如需调整请撤回后重新申请。")
+    if not is_applicant_admin(user, application):
+        return deny("只有申请单位的数据管理员可以修改本申请。")
+    return ALLOW
+
+
+ACTOR_DENIAL = {
+    Actor.APPLICANT: "只有申请单位的数据管理员可以执行“{label}”。",
+    Actor.TECH: "“{label}”由技术服务单位办理，您无权执行。",
+    Actor.CITY_AUTHORITY: "“{label}”由市数据管理机构办理，您无权执行。",
+    Actor.COUNTY_AUTHORITY: "“{label}”由申请单位所在县（市、区）数据管理机构办理，您无权执行。",
+}
+
+
+def can_transition(user: AnyUser, application: Any, transition: Transition) -> Decision:
+    """Whether ``user`` may take ``transition`` on ``application`` (state is checked by the service)."""
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    actor = transition.actor
+    if scope.is_superuser:
+        return ALLOW
+    allowed = False
+    if actor == Actor.APPLICANT:
+        allowed = is_applicant_admin(user, application)
+    elif actor == Actor.TECH:
+        allowed = scope.has_role(Role.TECH_OPERATOR)
+    elif actor == Actor.CITY_AUTHORITY:
+        allowed = scope.has_role(Role.CITY_AUTHORITY)
+    elif actor == Actor.COUNTY_AUTHORITY:
+        allowed = scope.has_role(Role.COUNTY_AUTHORITY) and _county_governs(user, application.applicant_unit)
+    if allowed:
+        return ALLOW
+    return deny(ACTOR_DENIAL.get(actor, "您无权执行“{label}”。").format(label=transition.label))
+
+
+def can_give_producer_opinion(user: AnyUser, application: Any, producer_unit: Any) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if application.status != Status.JOINT_REVIEW:
+        return deny("只有处于会商环节的申请才能填写生产单位意见。")
+    if producer_unit.pk not in producer_unit_ids(application):
+        return deny("该单位不是本申请所涉数据的生产单位。")
+    if scope.is_superuser or producer_unit.pk in scope.units_with(Role.UNIT_DATA_ADMIN):
+        return ALLOW
+    return deny("只有数据生产单位的数据管理员可以填写会商意见。")
+
+
+def can_manage_authorization(user: AnyUser, authorization: Any) -> Decision:
+    """Suspend / resume / terminate / renew: the city authority; a county authority for county-decided grants."""
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
+        return ALLOW
+    from sharing.models import Route
+
+    if (scope.has_role(Role.COUNTY_AUTHORITY) and authorization.application.route == Route.COUNTY_LOCAL
+            and _county_governs(user, authorization.consumer_unit)):
+        return ALLOW
+    return deny("只有数据管理机构可以暂停、恢复、终止或续期授权。")
+
+
+def can_record_usage(user: AnyUser, authorization: Any) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.is_superuser or authorization.consumer_unit_id in scope.units_with(Role.UNIT_DATA_ADMIN,
+                                                                                   Role.UNIT_LEADER):
+        return ALLOW
+    return deny("只有被授权单位可以登记该授权的数据使用记录。")
+
+
+def can_subscribe_webhook(user: AnyUser, authorization: Any) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.is_superuser or scope.has_role(Role.TECH_OPERATOR, Role.CITY_AUTHORITY):
+        return ALLOW
+    units = scope.units_with(Role.UNIT_DATA_ADMIN)
+    if authorization.consumer_unit_id in units or any(e.source_unit_id in units for e in authorization.entries.all()):
+        return ALLOW
+    return deny("只有被授权单位、数据生产单位或技术服务单位可以订阅该授权的状态通知。")
+
+
+# ------------------------------------------------------------------------------------------------- open data
+OPEN_ACTOR_ROLES = {Actor.TECH: Role.TECH_OPERATOR, Actor.CITY_AUTHORITY: Role.CITY_AUTHORITY}
+
+
+def is_enterprise_member(user: AnyUser, enterprise: Any) -> bool:
+    return enterprise.pk in user_scope(user).enterprise_ids
+
+
+def can_open_transition(user: AnyUser, application: Any, transition: Transition) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if transition.actor == Actor.APPLICANT:
+        if is_enterprise_member(user, application.enterprise):
+            return ALLOW
+        return deny(f"只有申请主体本身可以执行“{transition.label}”。")
+    if scope.has_role(OPEN_ACTOR_ROLES[transition.actor]):
+        return ALLOW
+    return deny(ACTOR_DENIAL[transition.actor].format(label=transition.label))
+
+
+# ------------------------------------------------------------------------------------------------- policies
+class ShareApplicationPolicy(Policy):
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        from sharing.models import RequestKind, WorkflowStep
+
+        s = user_scope(user)
+        if not user.is_authenticated or not s.is_staff_member:
+            return qs.none()
+        if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
+            return qs
+        not_special = ~Q(kind=RequestKind.SPECIAL_AGENCY)
+        submitted = ~Q(status=Status.DRAFT)
+        q = Q(applicant_unit_id__in=s.unit_ids)
+        if s.has_role(Role.AUDITOR):
+            q |= not_special & submitted
+        if s.county_paths:
+            q |= s.county_q("applicant_unit__path") & not_special & submitted
+        if s.unit_ids:
+            producer = Exists(qs.model.entries.through.objects.filter(
+                shareapplication_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids))
+            q |= producer & not_special & submitted
+        if s.has_role(Role.TECH_OPERATOR):
+            q |= Exists(WorkflowStep.objects.filter(share_application_id=OuterRef("pk"), actor=Actor.TECH)) \
+                & not_special
+        return qs.filter(q)
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).has_role(Role.UNIT_DATA_ADMIN) else deny(
+            "只有单位数据管理员可以提出数据共享申请。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        if not self.can_view(user, obj):
+            return deny("您无权查看该申请。")
+        return can_edit_share_application(user, obj)
+
+
+class AuthorizationPolicy(Policy):
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        s = user_scope(user)
+        if not user.is_authenticated or not s.is_staff_member:
+            return qs.none()
+        if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
+            return qs
+        not_special = Q(is_special=False)
+        q = Q(consumer_unit_id__in=s.unit_ids)
+        if s.has_role(Role.AUDITOR, Role.TECH_OPERATOR):
+            q |= not_special
+        if s.county_paths:
+            q |= s.county_q("consumer_unit__path") & not_special
+        if s.unit_ids:
+            q |= Exists(qs.model.entries.through.objects.filter(
+                authorization_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids)) & not_special
+        return qs.filter(q)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("授权记录只能通过暂停、恢复、终止、续期操作变更。")
+
+
+class DataUseRecordPolicy(Policy):
+    """Usage records follow their authorization's visibility; never changed or deleted."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        from sharing.models import Authorization
+
+        s = user_scope(user)
+        if not user.is_authenticated or not s.is_staff_member:
+            return qs.none()
+        if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
+            return qs
+        visible = AuthorizationPolicy().scope(user, Authorization.objects.all()).values("pk")
+        return qs.filter(authorization_id__in=visible)
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).has_role(Role.UNIT_DATA_ADMIN, Role.UNIT_LEADER) else deny(
+            "只有单位数据管理员可以登记数据使用记录。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("数据使用记录只可追加，不可修改。")
+
+    def can_delete(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("数据使用记录须保存不少于3年，不可删除。")
+
+
+class WorkflowStepPolicy(Policy):
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        from sharing.models import OpenDataApplication, ShareApplication
+
+        share = ShareApplicationPolicy().scope(user, ShareApplication.objects.all()).values("pk")
+        open_ = OpenDataApplicationPolicy().scope(user, OpenDataApplication.objects.all()).values("pk")
+        return qs.filter(Q(share_application_id__in=share) | Q(open_application_id__in=open_))
+
+
+class OpenDataApplicationPolicy(Policy):
+    STAFF = (Role.CITY_AUTHORITY, Role.TECH_OPERATOR, Role.AUDITOR)
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        s = user_scope(user)
+        if not user.is_authenticated:
+            return qs.none()
+        if s.is_superuser or s.has_role(*self.STAFF):
+            return qs if s.is_superuser else qs.filter(Q(enterprise_id__in=s.enterprise_ids)
+                                                       | ~Q(status="draft"))
+        return qs.filter(enterprise_id__in=s.enterprise_ids)
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).enterprise_ids else deny("只有已注册的申请主体可以提出授权开放申请。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("授权开放申请只能通过办理操作变更。")
+
+
+class OpenDataGrantPolicy(Policy):
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        s = user_scope(user)
+        if not user.is_authenticated:
+            return qs.none()
+        if s.is_superuser or s.has_role(*OpenDataApplicationPolicy.STAFF):
+            return qs
+        return qs.filter(enterprise_id__in=s.enterprise_ids)
+
+
+class WebhookSubscriptionPolicy(Policy):
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        s = user_scope(user)
+        if not user.is_authenticated or not s.is_staff_member:
+            return qs.none()
+        if s.is_superuser or s.has_role(Role.CITY_AUTHORITY, Role.AUDITOR):
+            return qs
+        return qs.filter(owner=user)
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).has_role(Role.UNIT_DATA_ADMIN, Role.TECH_OPERATOR, Role.CITY_AUTHORITY) \
+            else deny("您无权订阅授权状态通知。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return ALLOW if obj.owner_id == user.pk or user_scope(user).is_superuser else deny("只能管理自己的订阅。")
+
+
+class WebhookDeliveryPolicy(Policy):
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        from sharing.models import WebhookSubscription
+
+        subs = WebhookSubscriptionPolicy().scope(user, WebhookSubscription.objects.all()).values("pk")
+        return qs.filter(subscription_id__in=subs)

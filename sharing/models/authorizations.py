@@ -1,0 +1,178 @@
+"""Authorizations (the frozen grant an approved application produces), their events, and usage records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+
+from portal.models import GovernedModel
+from sharing.models.applications import InterfaceKind, ServiceMode, ShareType
+
+
+class AuthorizationStatus(models.TextChoices):
+    ACTIVE = "active", "有效"
+    SUSPENDED = "suspended", "已暂停"
+    REVOKED = "revoked", "已终止"
+    EXPIRED = "expired", "已到期"
+    SUPERSEDED = "superseded", "已被续期授权替代"
+
+
+class MisuseKind(models.TextChoices):
+    ILLEGAL_USE = "illegal_use", "违法违规使用"
+    OVER_SCOPE = "over_scope", "超范围使用"
+    SECURITY_RISK = "security_risk", "使用存在安全风险"
+    OTHER = "other", "其他（须说明）"
+
+
+class Authorization(GovernedModel):
+    """What was actually granted, frozen at issue: scope, mode, period. Only its status changes afterwards."""
+
+    FROZEN_FIELDS = ("application_id", "consumer_unit_id", "service_mode", "interface_kind", "share_type",
+                     "scope_snapshot", "valid_from_on", "valid_until_on", "number")
+
+    number = models.CharField("授权编号", max_length=32, unique=True, editable=False)
+    application = models.ForeignKey("sharing.ShareApplication", verbose_name="来源申请", on_delete=models.PROTECT,
+                                    related_name="authorizations", editable=False)
+    consumer_unit = models.ForeignKey("portal.Organization", verbose_name="被授权单位", on_delete=models.PROTECT,
+                                      related_name="share_authorizations", editable=False)
+    entries = models.ManyToManyField("catalogs.CatalogEntry", verbose_name="授权目录", related_name="+")
+    data_items = models.ManyToManyField("catalogs.DataItem", verbose_name="授权信息项", related_name="+")
+    scope_snapshot = models.JSONField("授权范围快照", default=dict, editable=False)
+    service_mode = models.CharField("共享服务方式", max_length=24, choices=ServiceMode.choices, editable=False)
+    interface_kind = models.CharField("接口类型", max_length=16, choices=InterfaceKind.choices, blank=True,
+                                      editable=False)
+    share_type = models.CharField("共享类型", max_length=16, choices=ShareType.choices, editable=False)
+    valid_from_on = models.DateField("有效期起", editable=False)
+    valid_until_on = models.DateField("有效期止", editable=False)
+    status = models.CharField("状态", max_length=16, choices=AuthorizationStatus.choices,
+                              default=AuthorizationStatus.ACTIVE, db_index=True, editable=False)
+    status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True, editable=False)
+    status_reason = models.TextField("状态变更原因", blank=True, editable=False)
+    renewed_from = models.OneToOneField("self", verbose_name="续期自", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="renewed_by", editable=False)
+    is_special = models.BooleanField("特殊机关授权（限制可见）", default=False, editable=False)
+    expiry_reminded_on = models.DateField("到期提醒日", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "数据共享授权"
+        verbose_name_plural = "数据共享授权"
+        ordering = ["-valid_from_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number}（{self.get_status_display()}）"
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Authorization:
+        instance = super().from_db(db, field_names, values)
+        instance._frozen = {f: getattr(instance, f) for f in cls.FROZEN_FIELDS if f in instance.__dict__}
+        return instance
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        frozen = getattr(self, "_frozen", None)
+        if self.pk is not None and frozen:
+            changed = [f for f, v in frozen.items() if getattr(self, f) != v]
+            if changed:
+                raise PermissionDenied("授权一经签发即冻结，范围、方式和期限不可修改；如需变更请续期或重新申请。")
+        super().save(*args, **kwargs)
+        self._frozen = {f: getattr(self, f) for f in self.FROZEN_FIELDS}
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == AuthorizationStatus.ACTIVE
+
+
+class AuthorizationEvent(models.Model):
+    """Append-only record of every status change (suspension, resumption, termination, expiry, renewal)."""
+
+    authorization = models.ForeignKey(Authorization, verbose_name="授权", on_delete=models.PROTECT,
+                                      related_name="events")
+    event = models.CharField("事件", max_length=20)
+    from_status = models.CharField("原状态", max_length=16, blank=True)
+    to_status = models.CharField("新状态", max_length=16)
+    misuse_kind = models.CharField("原因类别", max_length=16, choices=MisuseKind.choices, blank=True)
+    reason = models.TextField("原因", blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "授权状态事件"
+        verbose_name_plural = "授权状态事件"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.authorization.number} {self.event}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionDenied("数据使用记录只可追加，不可修改。")
+
+    def delete(self) -> Any:
+        raise PermissionDenied("数据使用记录须保存不少于3年，不可删除。")
+
+
+class AcquisitionMethod(models.TextChoices):
+    API_CALL = "api_call", "接口调用"
+    CROSS_VERIFICATION = "cross_verification", "交叉核验"
+    BULK_PUSH = "bulk_push", "批量推送"
+    PLATFORM_QUERY = "platform_query", "平台查询"
+    DOWNLOAD = "download", "下载"
+
+
+class MediaType(models.TextChoices):
+    ONLINE = "online", "在线（不落地）"
+    DATABASE = "database", "业务系统数据库"
+    ELECTRONIC_FILE = "electronic_file", "电子文件"
+    PAPER = "paper", "纸质"
+    REMOVABLE = "removable", "移动存储介质"
+
+
+RETENTION_YEARS = 3
+
+
+class DataUseRecord(models.Model):
+    """Each use of shared data (QZ §八(二)): purpose, user, approver, content, time, method, medium. Append-only."""
+
+    authorization = models.ForeignKey(Authorization, verbose_name="授权", on_delete=models.PROTECT,
+                                      related_name="usage_records")
+    unit = models.ForeignKey("portal.Organization", verbose_name="使用单位", on_delete=models.PROTECT,
+                             related_name="+")
+    purpose = models.TextField("具体用途")
+    user_name = models.CharField("使用人员", max_length=60)
+    approver_name = models.CharField("批准人员", max_length=60)
+    data_content = models.TextField("数据内容")
+    acquired_at = models.DateTimeField("获取时间", db_index=True)
+    acquisition_method = models.CharField("获取方式", max_length=20, choices=AcquisitionMethod.choices)
+    media_type = models.CharField("介质类型", max_length=20, choices=MediaType.choices)
+    external_id = models.CharField("单位侧记录编号", max_length=64, blank=True,
+                                   help_text="批量推送时用于去重；同一单位内唯一")
+    batch_id = models.CharField("批次号", max_length=40, blank=True, db_index=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField("登记时间", default=timezone.now)
+    retain_until_on = models.DateField("至少保存至")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "数据使用记录"
+        verbose_name_plural = "数据使用记录（只可追加，保存≥3年）"
+        ordering = ["-acquired_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "external_id"], name="uniq_usage_external_id",
+                                               condition=~models.Q(external_id=""))]
+
+    def __str__(self) -> str:
+        return f"{self.acquired_at:%Y-%m-%d %H:%M} {self.user_name} {self.purpose[:20]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionDenied("数据使用记录只可追加，不可修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionDenied("数据使用记录须保存不少于3年，不可删除。")

@@ -1,0 +1,127 @@
+"""Usage records (QZ §八(二)): appended one by one or pushed in batches; never updated or deleted."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from portal.audit import audit_record
+from portal.permissions import user_scope
+from sharing import permissions
+from sharing.models import AcquisitionMethod, Authorization, DataUseRecord, MediaType
+from sharing.models.authorizations import RETENTION_YEARS
+
+TEXT_FIELDS = {"purpose": "具体用途", "user_name": "使用人员", "approver_name": "批准人员",
+               "data_content": "数据内容"}
+MAX_BATCH = 1000
+
+
+def retain_until(acquired: datetime) -> date:
+    day = timezone.localtime(acquired).date()
+    try:
+        return day.replace(year=day.year + RETENTION_YEARS)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + RETENTION_YEARS, day=28)
+
+
+def _row_errors(row: dict[str, Any], auth: Authorization | None, user: Any, now: datetime) -> tuple[list[str], Any]:
+    errors: list[str] = []
+    if auth is None:
+        return ["授权不存在或无权访问。"], None
+    decision = permissions.can_record_usage(user, auth)
+    if not decision:
+        errors.append(decision.reason)
+    for key, label in TEXT_FIELDS.items():
+        if not str(row.get(key) or "").strip():
+            errors.append(f"请填写{label}。")
+    acquired = row.get("acquired_at")
+    if isinstance(acquired, str):
+        acquired = parse_datetime(acquired)
+    if not isinstance(acquired, datetime):
+        errors.append("获取时间格式应为 ISO 8601（如 2026-10-09T10:30:00+08:00）。")
+        acquired = None
+    else:
+        if timezone.is_naive(acquired):
+            acquired = timezone.make_aware(acquired)
+        local_day = timezone.localtime(acquired).date()
+        if acquired > now:
+            errors.append("获取时间不能晚于当前时间。")
+        elif not auth.valid_from_on <= local_day <= auth.valid_until_on:
+            errors.append(f"获取时间不在授权有效期（{auth.valid_from_on} 至 {auth.valid_until_on}）内。")
+    if row.get("acquisition_method") not in AcquisitionMethod.values:
+        errors.append(f"获取方式应为：{'、'.join(AcquisitionMethod.values)}。")
+    if row.get("media_type") not in MediaType.values:
+        errors.append(f"介质类型应为：{'、'.join(MediaType.values)}。")
+    return errors, acquired
+
+
+@transaction.atomic
+def usage_records_push(*, records: list[dict[str, Any]], acting_user: Any) -> tuple[list[DataUseRecord], list[str]]:
+    """Append a batch all-or-nothing; returns (created, skipped external ids already recorded by the same unit).
+
+    Each row: authorization (id or number), purpose, user_name, approver_name, data_content, acquired_at,
+    acquisition_method, media_type, optional external_id. Any bad row rejects the whole batch with every error.
+    """
+    if not records:
+        raise ValidationError("请至少提交一条使用记录。")
+    if len(records) > MAX_BATCH:
+        raise ValidationError(f"每批最多 {MAX_BATCH} 条。")
+    from sharing.permissions import AuthorizationPolicy
+
+    refs = {str(r.get("authorization", "")) for r in records}
+    visible = AuthorizationPolicy().scope(acting_user, Authorization.objects.all())
+    by_ref: dict[str, Authorization] = {}
+    for auth in visible.filter(number__in=refs).select_related("consumer_unit"):
+        by_ref[auth.number] = auth
+    numeric = [r for r in refs if r.isdigit()]
+    for auth in visible.filter(pk__in=numeric).select_related("consumer_unit"):
+        by_ref[str(auth.pk)] = auth
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}
+    rows: list[DataUseRecord] = []
+    skipped: list[str] = []
+    seen: set[tuple[int, str]] = set()
+    batch_id = f"B{timezone.localdate():%Y%m%d}{secrets.token_hex(4).upper()}"
+    for index, row in enumerate(records, start=1):
+        auth = by_ref.get(str(row.get("authorization", "")))
+        row_errors, acquired = _row_errors(row, auth, acting_user, now)
+        if row_errors:
+            errors[f"第{index}条"] = row_errors
+            continue
+        assert auth is not None and acquired is not None
+        external_id = str(row.get("external_id") or "").strip()[:64]
+        if external_id:
+            key = (auth.consumer_unit_id, external_id)
+            if key in seen or DataUseRecord.objects.filter(unit_id=auth.consumer_unit_id,
+                                                           external_id=external_id).exists():
+                skipped.append(external_id)
+                continue
+            seen.add(key)
+        rows.append(DataUseRecord(
+            authorization=auth, unit_id=auth.consumer_unit_id, purpose=row["purpose"].strip(),
+            user_name=row["user_name"].strip()[:60], approver_name=row["approver_name"].strip()[:60],
+            data_content=row["data_content"].strip(), acquired_at=acquired,
+            acquisition_method=row["acquisition_method"], media_type=row["media_type"], external_id=external_id,
+            batch_id=batch_id, recorded_by=acting_user, recorded_at=now, retain_until_on=retain_until(acquired)))
+    if errors:
+        raise ValidationError(errors)
+    created = DataUseRecord.objects.bulk_create(rows)
+    audit_record(actor=acting_user, action="usage_records.push", obj=None,
+                 after={"batch_id": batch_id, "count": len(created), "skipped": skipped,
+                        "units": sorted(user_scope(acting_user).unit_ids)})
+    return created, skipped
+
+
+def usage_record_create(*, authorization: Authorization, acting_user: Any, **fields: Any) -> DataUseRecord:
+    """Append a single record (same rules as a batch of one)."""
+    created, skipped = usage_records_push(records=[{"authorization": authorization.number, **fields}],
+                                          acting_user=acting_user)
+    if skipped:
+        raise ValidationError({"external_id": ["该记录编号已登记过。"]})
+    return created[0]

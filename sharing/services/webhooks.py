@@ -1,0 +1,135 @@
+"""Webhook subscriptions and the delivery bookkeeping (attempts, bounded retries with back-off)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+
+from portal.audit import audit_record
+from portal.history import acting_as
+from portal.permissions import require
+from portal.tasks import enqueue
+from sharing import permissions, webhooks
+from sharing.models import (
+    DEFAULT_EVENTS,
+    Authorization,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
+
+# seconds to wait after the n-th failed attempt
+BACKOFF_SECONDS = (30, 120, 600, 3600, 6 * 3600)
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "SHARING_WEBHOOK_MAX_ATTEMPTS", 5))
+
+
+@transaction.atomic
+def webhook_subscribe(*, authorization: Authorization, url: str, acting_user: Any,
+                      events: list[str] | None = None) -> WebhookSubscription:
+    """Subscribe an endpoint to an authorization's status events; the secret is returned on the object once."""
+    require(permissions.can_subscribe_webhook(acting_user, authorization))
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError({"url": ["回调地址须为有效的 http/https 地址。"]}) from None
+    events = list(events or DEFAULT_EVENTS)
+    bad = [e for e in events if e not in WebhookEvent.values]
+    if bad:
+        raise ValidationError({"events": [f"未知事件：{'、'.join(bad)}（可选：{'、'.join(WebhookEvent.values)}）"]})
+    with acting_as(acting_user):
+        sub = WebhookSubscription.objects.create(authorization=authorization, owner=acting_user, url=url,
+                                                 secret=secrets.token_urlsafe(32), events=events)
+        audit_record(actor=acting_user, action="webhook.subscribe", obj=sub, after={"url": url, "events": events})
+    return sub
+
+
+@transaction.atomic
+def webhook_disable(*, subscription: WebhookSubscription, acting_user: Any) -> WebhookSubscription:
+    sub = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    if sub.owner_id != acting_user.pk and not getattr(acting_user, "is_superuser", False):
+        raise ValidationError("只能停用自己的订阅。")
+    with acting_as(acting_user):
+        sub.is_enabled = False
+        sub.save()
+        audit_record(actor=acting_user, action="webhook.disable", obj=sub)
+    return sub
+
+
+def event_payload(authorization: Authorization, event: str) -> dict[str, Any]:
+    return {
+        "event": event,
+        "authorization": {
+            "number": authorization.number, "id": authorization.pk, "status": authorization.status,
+            "status_display": authorization.get_status_display(), "reason": authorization.status_reason,
+            "consumer_unit": authorization.consumer_unit.code, "valid_from_on": str(authorization.valid_from_on),
+            "valid_until_on": str(authorization.valid_until_on), "service_mode": authorization.service_mode,
+        },
+        "occurred_at": timezone.now().isoformat(),
+    }
+
+
+def queue_webhooks(authorization: Authorization, event: str) -> list[WebhookDelivery]:
+    """Create one delivery per enabled subscription to ``event``; each is sent by a task after commit."""
+    deliveries = []
+    payload = event_payload(authorization, str(event))
+    for sub in authorization.webhook_subscriptions.filter(is_enabled=True, retired_at__isnull=True).order_by("pk"):
+        if str(event) not in sub.events:
+            continue
+        delivery = WebhookDelivery.objects.create(subscription=sub, event=str(event), payload=payload)
+        deliveries.append(delivery)
+        transaction.on_commit(lambda pk=delivery.pk: enqueue("sharing.tasks.deliver_webhook", pk))
+    return deliveries
+
+
+def webhook_deliver(delivery_id: int) -> WebhookDelivery | None:
+    """Send one delivery now (idempotent: delivered or finally failed deliveries are left alone)."""
+    with transaction.atomic():
+        delivery = (WebhookDelivery.objects.select_for_update().select_related("subscription")
+                    .filter(pk=delivery_id).first())
+        if delivery is None or delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
+            return delivery
+        attempt = delivery.attempts + 1
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            attempts=attempt, next_attempt_at=timezone.now() + timedelta(seconds=BACKOFF_SECONDS[0]))
+    body = webhooks.encode_body(delivery.payload)
+    timestamp = str(int(time.time()))
+    outcome = webhooks.post(delivery.subscription.url, body=body, headers={
+        webhooks.EVENT_HEADER: delivery.event, webhooks.DELIVERY_HEADER: str(delivery.pk),
+        webhooks.TIMESTAMP_HEADER: timestamp,
+        webhooks.SIGNATURE_HEADER: webhooks.sign(delivery.subscription.secret, timestamp, body)})
+    now = timezone.now()
+    if outcome.ok:
+        fields: dict[str, Any] = {"status": DeliveryStatus.DELIVERED, "delivered_at": now,
+                                  "last_status_code": outcome.status_code, "last_error": ""}
+    elif attempt >= max_attempts():
+        fields = {"status": DeliveryStatus.FAILED, "last_status_code": outcome.status_code,
+                  "last_error": outcome.error}
+    else:
+        delay = BACKOFF_SECONDS[min(attempt - 1, len(BACKOFF_SECONDS) - 1)]
+        fields = {"status": DeliveryStatus.RETRYING, "last_status_code": outcome.status_code,
+                  "last_error": outcome.error, "next_attempt_at": now + timedelta(seconds=delay)}
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(**fields)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def webhook_retry_due(*, now: Any = None) -> list[int]:
+    """Queue every delivery whose retry time has come (scheduled every minute)."""
+    now = now or timezone.now()
+    ids = list(WebhookDelivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
+                                              next_attempt_at__lte=now).order_by("pk").values_list("pk", flat=True))
+    for pk in ids:
+        enqueue("sharing.tasks.deliver_webhook", pk)
+    return ids
