@@ -38,8 +38,8 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-bench: migrate
-	PORTAL_TESTING=1 $(PY) -m benchmarks.run
+bench: venv
+	$(PY) -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3
