@@ -1,3 +1,252 @@
-"""Permission rules for 惠企政策奖补: can_<action>(user, obj) -> Decision, policies, role model permissions."""
+"""Who may do what in 惠企政策奖补: can_<action>(user, obj) -> Decision, policies per model, role permissions.
 
-ROLE_PERMISSIONS: dict[str, list[str]] = {}
+* Applicants (enterprise members) see and act on their own organisation's applications only.
+* Reviewers: program officers, unit leaders and the city authority *of the rule's responsible unit*.
+* Finance officers see approved-and-later applications (to pay them) and disburse.
+* County authorities see applications of enterprises in their county; city-wide roles (city authority, auditor) see all.
+* Staff never see an applicant's drafts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, user_scope
+from portal.roles import Role
+from subsidies.models import ApplicationStatus as S
+from subsidies.workflow import FINANCE_VISIBLE, REVIEWER, TRANSITIONS
+
+REVIEW_ROLES = (Role.PROGRAM_OFFICER, Role.UNIT_LEADER, Role.CITY_AUTHORITY)
+CONFIG_ROLES = (Role.CITY_AUTHORITY,)
+CALL_ROLES = (Role.CITY_AUTHORITY, Role.PROGRAM_OFFICER)
+STAFF_READ_ROLES = (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY, Role.PROGRAM_OFFICER, Role.UNIT_LEADER,
+                    Role.FINANCE_OFFICER, Role.AUDITOR)
+
+_ALL = ["policydocument", "rule", "ruleparameter", "call", "budgetpool", "application", "applicationevent",
+        "evidence", "expertscore", "objection", "award"]
+
+
+def _perms(*items: str) -> list[str]:
+    return [f"subsidies.{p}" for p in items]
+
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CITY_AUTHORITY: _perms(*[f"view_{m}" for m in _ALL], "add_policydocument", "change_policydocument",
+                                "change_rule", "add_ruleparameter", "change_ruleparameter", "add_call", "change_call",
+                                "add_budgetpool", "change_budgetpool", "change_application", "add_objection",
+                                "change_objection", "add_expertscore"),
+    Role.PROGRAM_OFFICER: _perms(*[f"view_{m}" for m in _ALL], "add_call", "change_call", "add_budgetpool",
+                                 "change_budgetpool", "change_application", "add_objection", "change_objection",
+                                 "add_expertscore"),
+    Role.UNIT_LEADER: _perms(*[f"view_{m}" for m in _ALL], "change_application"),
+    Role.FINANCE_OFFICER: _perms(*[f"view_{m}" for m in _ALL], "change_budgetpool", "change_application"),
+    Role.COUNTY_AUTHORITY: _perms(*[f"view_{m}" for m in _ALL]),
+    Role.AUDITOR: _perms(*[f"view_{m}" for m in _ALL]),
+}
+
+
+# --------------------------------------------------------------------------------------------- applications
+def application_q(user: AnyUser) -> Q | None:
+    """``Q`` over Application rows the user may see; None means everything."""
+    scope = user_scope(user)
+    if scope.is_superuser:
+        return None
+    own = Q(enterprise_id__in=scope.enterprise_ids)
+    if scope.is_city_wide:
+        return own | ~Q(status=S.DRAFT)
+    staff = Q(rule__responsible_unit_id__in=scope.units_with(*REVIEW_ROLES)) | scope.county_q(
+        "enterprise__region__path")
+    if scope.units_with(Role.FINANCE_OFFICER):
+        staff |= Q(status__in=FINANCE_VISIBLE)
+    return own | (staff & ~Q(status=S.DRAFT))
+
+
+def scope_applications(user: AnyUser, qs: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
+    if not user.is_authenticated:
+        return qs.none()
+    q = application_q(user)
+    if q is None:
+        return qs
+    if prefix:
+        from subsidies.models import Application
+
+        return qs.filter(**{f"{prefix}__in": Application.objects.filter(q).values("pk")})
+    return qs.filter(q)
+
+
+def is_member(user: AnyUser, enterprise_id: int) -> bool:
+    return enterprise_id in user_scope(user).enterprise_ids
+
+
+def is_reviewer(user: AnyUser, rule: Any) -> bool:
+    scope = user_scope(user)
+    return scope.is_superuser or (rule.responsible_unit_id is not None
+                                  and rule.responsible_unit_id in scope.units_with(*REVIEW_ROLES))
+
+
+def can_view_application(user: AnyUser, app: Any) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.is_superuser or is_member(user, app.enterprise_id):
+        return ALLOW
+    if app.status == S.DRAFT:
+        return deny("草稿尚未提交，仅申报主体可见。")
+    if scope.is_city_wide or is_reviewer(user, app.rule):
+        return ALLOW
+    if scope.units_with(Role.FINANCE_OFFICER) and app.status in FINANCE_VISIBLE:
+        return ALLOW
+    region = app.enterprise.region
+    if region is not None and any(region.path.startswith(p) for p in scope.county_paths):
+        return ALLOW
+    return deny("您无权查看该申报。")
+
+
+def can_create_application(user: AnyUser, enterprise: Any) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if user_scope(user).is_superuser or is_member(user, enterprise.pk):
+        return ALLOW
+    return deny("只能以本主体（本单位统一社会信用代码）的名义申报。")
+
+
+def can_edit_application(user: AnyUser, app: Any) -> Decision:
+    """Facts and evidence: the applicant, while the application is a draft or returned for correction."""
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if not (user_scope(user).is_superuser or is_member(user, app.enterprise_id)):
+        return deny("只能修改本主体的申报。")
+    if app.status not in (S.DRAFT, S.RETURNED):
+        return deny(f"申报当前状态为“{app.get_status_display()}”，只有草稿或退回补正的申报可以修改。")
+    return ALLOW
+
+
+def can_act(user: AnyUser, app: Any, action: str) -> Decision:
+    """Whether ``user`` may perform the workflow ``action`` on ``app`` now (role and state)."""
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    t = TRANSITIONS[action]
+    scope = user_scope(user)
+    if t.actor == "applicant":
+        if not (scope.is_superuser or is_member(user, app.enterprise_id)):
+            return deny("只有申报主体本身可以执行此操作。")
+    elif t.actor == REVIEWER:
+        if not is_reviewer(user, app.rule):
+            unit = app.rule.responsible_department
+            return deny(f"只有责任单位（{unit}）的经办人、分管领导可以办理该规则的申报。")
+    elif t.actor == "finance":
+        if not (scope.is_superuser or scope.units_with(Role.FINANCE_OFFICER)):
+            return deny("只有财政人员可以办理拨付。")
+    if app.status not in t.sources:
+        return deny(f"申报当前状态为“{app.get_status_display()}”，不能执行“{t.label}”。")
+    return ALLOW
+
+
+def can_score(user: AnyUser, app: Any) -> Decision:
+    if not is_reviewer(user, app.rule):
+        return deny("只有责任单位组织的评审人员可以评分。")
+    if app.status != S.UNDER_REVIEW:
+        return deny("只有审核中的申报可以评分。")
+    return ALLOW
+
+
+def can_download_evidence(user: AnyUser, evidence: Any) -> Decision:
+    if evidence.retired_at is not None:
+        return deny("该材料已停用。")
+    return can_view_application(user, evidence.application)
+
+
+def can_manage_call(user: AnyUser, call: Any = None) -> Decision:
+    scope = user_scope(user)
+    if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
+        return ALLOW
+    if scope.units_with(Role.PROGRAM_OFFICER) and (
+            call is None or call.responsible_unit_id is None
+            or call.responsible_unit_id in scope.units_with(Role.PROGRAM_OFFICER)):
+        return ALLOW
+    return deny("只有市数据管理机构或本批次组织单位的经办人可以维护申报批次。")
+
+
+def can_edit_rules(user: AnyUser) -> Decision:
+    scope = user_scope(user)
+    return ALLOW if scope.is_superuser or scope.has_role(*CONFIG_ROLES) else deny(
+        "只有市数据管理机构可以维护政策文件、规则和参数。")
+
+
+# --------------------------------------------------------------------------------------------- policies
+class PublicReadPolicy(Policy):
+    """Policy texts, rules and calls are public (此件主动公开); only the city authority edits them."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs
+
+    def can_view(self, user: AnyUser, obj: Any) -> Decision:
+        return ALLOW
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return can_edit_rules(user)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return can_edit_rules(user)
+
+
+class CallPolicy(PublicReadPolicy):
+    def can_add(self, user: AnyUser) -> Decision:
+        return can_manage_call(user)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return can_manage_call(user, obj)
+
+
+class BudgetPoolPolicy(Policy):
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        scope = user_scope(user)
+        if scope.is_superuser or scope.has_role(*STAFF_READ_ROLES):
+            return qs
+        return qs.none()
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return can_manage_call(user)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        if user_scope(user).units_with(Role.FINANCE_OFFICER):
+            return ALLOW
+        return can_manage_call(user, obj.call)
+
+
+class ApplicationPolicy(Policy):
+    """Rows via ``application_q``; changes only through workflow services (admin actions), never the form."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return scope_applications(user, qs)
+
+    def can_view(self, user: AnyUser, obj: Any) -> Decision:
+        return can_view_application(user, obj)
+
+    def can_add(self, user: AnyUser) -> Decision:
+        scope = user_scope(user)
+        return ALLOW if scope.enterprise_ids or scope.is_superuser else deny("只有申报主体用户可以发起申报。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return can_edit_application(user, obj)
+
+
+class ApplicationChildPolicy(Policy):
+    """Evidence, events, scores, objections, awards: visible exactly when their application is."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return scope_applications(user, qs, prefix="application")
+
+    def can_view(self, user: AnyUser, obj: Any) -> Decision:
+        return can_view_application(user, obj.application)
+
+
+class ObjectionPolicy(ApplicationChildPolicy):
+    def can_add(self, user: AnyUser) -> Decision:
+        return ALLOW if user_scope(user).has_role(*REVIEW_ROLES) else deny("只有经办人可以登记公示异议。")
+
+
+class AwardPolicy(ApplicationChildPolicy):
+    pass

@@ -6,5 +6,15 @@ from subsidies import site_views
 
 urlpatterns = [
     path("policies/", site_views.policy_list, name="policy_list"),
+    path("policies/<str:code>/", site_views.rule_detail, name="rule_detail"),
+    path("calls/<int:call_id>/apply/", site_views.application_start, name="application_start"),
     path("applications/", site_views.my_applications, name="my_applications"),
+    path("applications/<int:pk>/", site_views.application_detail, name="application_detail"),
+    path("applications/<int:pk>/facts/", site_views.application_edit, name="application_edit"),
+    path("applications/<int:pk>/evidence/", site_views.evidence_upload, name="evidence_upload"),
+    path("applications/<int:pk>/submit/", site_views.application_submit, name="application_submit"),
+    path("applications/<int:pk>/resubmit/", site_views.application_resubmit, name="application_resubmit"),
+    path("applications/<int:pk>/withdraw/", site_views.application_withdraw, name="application_withdraw"),
+    path("applications/<int:pk>/decision/", site_views.application_decision, name="application_decision"),
+    path("evidence/<int:pk>/", site_views.evidence_download, name="evidence_download"),
 ]

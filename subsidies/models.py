@@ -1,1 +1,0 @@
-"""惠企政策奖补: models (built in its own issue)."""

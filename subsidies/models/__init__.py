@@ -1,0 +1,20 @@
+"""惠企政策奖补 models: policy documents and dated rules, calls with budget pools, applications, awards."""
+
+from subsidies.models.applications import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Evidence,
+    ExpertScore,
+    Objection,
+    ObjectionStatus,
+)
+from subsidies.models.awards import Award, AwardStatus
+from subsidies.models.calls import BudgetPool, Call, PoolLevel
+from subsidies.models.policy import PolicyDocument, Rule, RuleParameter
+
+__all__ = [
+    "Application", "ApplicationEvent", "ApplicationStatus", "Award", "AwardStatus", "BudgetPool", "Call",
+    "Evidence", "ExpertScore", "Objection", "ObjectionStatus", "PolicyDocument", "PoolLevel", "Rule",
+    "RuleParameter",
+]

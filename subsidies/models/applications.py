@@ -1,0 +1,205 @@
+"""Applications (申报) by an applicant under a call, their evidence, events, expert scores and objections."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils import timezone
+
+from portal.models import GovernedModel
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交待受理"
+    RETURNED = "returned", "退回补正"
+    ACCEPTED = "accepted", "已受理"
+    UNDER_REVIEW = "under_review", "审核中"
+    APPROVED = "approved", "已核定"
+    REJECTED = "rejected", "不予支持"
+    PUBLICITY = "publicity", "公示中"
+    PUBLICIZED = "publicized", "公示期满待拨付"
+    DISBURSED = "disbursed", "已拨付"
+    WITHDRAWN = "withdrawn", "已撤回"
+    CANCELLED = "cancelled", "已撤销"
+
+
+class Application(GovernedModel):
+    """One application for one rule under one call, by one applicant organisation (统一社会信用代码)."""
+
+    number = models.CharField("申报编号", max_length=40, unique=True, null=True, blank=True, editable=False)
+    call = models.ForeignKey("subsidies.Call", verbose_name="申报批次", on_delete=models.PROTECT,
+                             related_name="applications")
+    rule = models.ForeignKey("subsidies.Rule", verbose_name="规则", on_delete=models.PROTECT,
+                             related_name="applications")
+    enterprise = models.ForeignKey("portal.Enterprise", verbose_name="申报主体", on_delete=models.PROTECT,
+                                   related_name="subsidy_applications")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="填报人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    facts = models.JSONField("申报事实", default=dict)
+    key = models.CharField("项目/作品标识", max_length=100, blank=True)
+    period = models.PositiveSmallIntegerField("申报年度")
+    status = models.CharField("状态", max_length=20, choices=ApplicationStatus.choices,
+                              default=ApplicationStatus.DRAFT, db_index=True)
+    calculation = models.JSONField("测算结果", null=True, blank=True, editable=False)
+    ceiling = models.DecimalField("测算上限（元）", null=True, blank=True, editable=False, **MONEY)
+    approved_amount = models.DecimalField("核定金额（元）", null=True, blank=True, editable=False, **MONEY)
+    decision_reason = models.TextField("审核意见/理由", blank=True)
+    is_duplicate = models.BooleanField("疑似重复申报", default=False, editable=False)
+    duplicate_of = models.ForeignKey("self", verbose_name="重复于", null=True, blank=True, editable=False,
+                                     on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField("首次提交时间", null=True, blank=True, editable=False)
+    event_on = models.DateField("计算基准日", null=True, blank=True, editable=False,
+                                help_text="首次提交日期；按该日在施行的规则与参数计算")
+    step_started_on = models.DateField("本环节开始日", null=True, blank=True, editable=False)
+    due_on = models.DateField("本环节办理期限", null=True, blank=True, editable=False)
+    paused_remaining_workdays = models.SmallIntegerField("暂停时剩余工作日", null=True, blank=True, editable=False)
+    returned_from = models.CharField("补正前状态", max_length=20, blank=True, editable=False)
+    correction_request = models.TextField("补正要求", blank=True, editable=False)
+    publicity_ends_on = models.DateField("公示截止日", null=True, blank=True, editable=False)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+", editable=False)
+
+    class Meta:
+        verbose_name = "奖补申报"
+        verbose_name_plural = "奖补申报"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["enterprise", "rule", "period"]), models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.number or '草稿'} {self.rule.code} {self.enterprise.name}"
+
+    @property
+    def is_overdue(self) -> bool:
+        from subsidies.workflow import CLOCK_RUNNING
+
+        return bool(self.due_on and self.status in CLOCK_RUNNING and timezone.localdate() > self.due_on)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+
+
+class ApplicationEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionDenied("办理记录只可追加，不可修改。")
+
+    def delete(self) -> Any:
+        raise PermissionDenied("办理记录只可追加，不可删除。")
+
+
+class ApplicationEvent(models.Model):
+    """Append-only log of every workflow step (who, when, from → to, note, the due date it set)."""
+
+    application = models.ForeignKey(Application, verbose_name="申报", on_delete=models.PROTECT,
+                                    related_name="events")
+    at = models.DateTimeField("时间", default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="办理人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    action = models.CharField("操作", max_length=30)
+    from_status = models.CharField("原状态", max_length=20, blank=True)
+    to_status = models.CharField("新状态", max_length=20)
+    note = models.TextField("说明", blank=True)
+    due_on = models.DateField("下一环节期限", null=True, blank=True)
+
+    objects = ApplicationEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionDenied("办理记录只可追加，不可修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionDenied("办理记录只可追加，不可删除。")
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    """Random stored name under MEDIA_ROOT/subsidies/evidence/ (outside the web root; served only via views)."""
+    suffix = PurePath(filename).suffix.lower()[:8]
+    today = timezone.localdate()
+    return f"subsidies/evidence/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Evidence(GovernedModel):
+    """An uploaded proof (invoice, certificate…) of an application; downloaded only through permission checks."""
+
+    application = models.ForeignKey(Application, verbose_name="申报", on_delete=models.PROTECT,
+                                    related_name="evidence")
+    kind = models.CharField("材料类型", max_length=40)
+    file = models.FileField("文件", upload_to=evidence_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    content_type = models.CharField("文件类型", max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "申报材料"
+        verbose_name_plural = "申报材料"
+        ordering = ["application", "created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ExpertScore(GovernedModel):
+    """An expert's score of a competitive application (0–100)."""
+
+    application = models.ForeignKey(Application, verbose_name="申报", on_delete=models.PROTECT,
+                                    related_name="scores")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="评审专家", on_delete=models.PROTECT,
+                               related_name="+")
+    score = models.DecimalField("得分", max_digits=5, decimal_places=2)
+    comment = models.TextField("评审意见", blank=True)
+
+    class Meta:
+        verbose_name = "专家评分"
+        verbose_name_plural = "专家评分"
+        constraints = [models.UniqueConstraint(fields=["application", "expert"], name="uniq_expert_score")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.score}"
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", "待处理"
+    UPHELD = "upheld", "异议成立"
+    DISMISSED = "dismissed", "异议不成立"
+
+
+class Objection(GovernedModel):
+    """An objection received during publicity (公示异议) and how it was resolved."""
+
+    application = models.ForeignKey(Application, verbose_name="申报", on_delete=models.PROTECT,
+                                    related_name="objections")
+    received_on = models.DateField("收到日期")
+    objector = models.CharField("异议人", max_length=100)
+    content = models.TextField("异议内容")
+    status = models.CharField("处理结果", max_length=12, choices=ObjectionStatus.choices,
+                              default=ObjectionStatus.OPEN)
+    resolution = models.TextField("处理意见", blank=True)
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "公示异议"
+        verbose_name_plural = "公示异议"
+        ordering = ["-received_on"]
+
+    def __str__(self) -> str:
+        return f"{self.objector}：{self.content[:20]}"

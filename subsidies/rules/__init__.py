@@ -1,0 +1,147 @@
+"""The subsidy calculator: ``calculate(code, facts, history=None, on=None)`` returns the JSON of subsidy_rules.md.
+
+Rules are declared in ``catalog`` as steps built from ``primitives``; windows, supersession and parameter values come
+from the database (``Rule``, ``RuleParameter``) as in force on the calculation date, falling back to the catalog
+defaults only where the database holds nothing (e.g. before the first migrate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from subsidies.rules.catalog import (
+    CITY_ONLY,
+    FAMILY_CHOICES,
+    RULES,
+    RULES_BY_CODE,
+    SPLIT,
+    SPLIT_CITATION,
+    RuleDef,
+)
+from subsidies.rules.facts import CENT, CalculationError, HistoryItem, fmt, money, parse_facts, parse_history, parse_on
+from subsidies.rules.primitives import Context
+
+__all__ = ["CalculationError", "HistoryItem", "RULES", "calculate", "funding_split", "get_rule_def",
+           "rule_facts_schema", "rules_by_family", "money"]
+
+FAMILY_LABELS = dict(FAMILY_CHOICES)
+
+
+def get_rule_def(code: str) -> RuleDef:
+    rdef = RULES_BY_CODE.get(str(code or "").strip().upper())
+    if rdef is None:
+        raise CalculationError(f"未知的奖补规则编号：{code}", {"rule": f"未知的奖补规则编号：{code}"})
+    return rdef
+
+
+def rule_facts_schema(code: str) -> list[dict[str, Any]]:
+    """The facts a rule needs: name, Chinese label, type (money/int/bool/choice/multi_choice/text), required, help."""
+    return [f.schema() for f in get_rule_def(code).facts]
+
+
+def funding_split(amount: Decimal, funding: str) -> dict[str, str]:
+    """City/county shares: 1:1 with the city's half rounded half-up to the cent; otherwise city pays all."""
+    amount = money(amount)
+    if funding == SPLIT:
+        city = (amount / 2).quantize(CENT, rounding=ROUND_HALF_UP)
+        return {"city": fmt(city), "county": fmt(amount - city)}
+    return {"city": fmt(amount), "county": "0.00"}
+
+
+def _db_state(rdef: RuleDef, on: dt.date) -> dict[str, Any]:
+    """Window, supersession, retirement and parameters in force on ``on`` from the database (defaults otherwise)."""
+    state: dict[str, Any] = {"valid_from": rdef.valid_from, "valid_to": rdef.valid_to,
+                             "superseded_by": rdef.superseded_by, "retired": False, "params": dict(rdef.params),
+                             "funding": rdef.funding}
+    from subsidies.models import Rule, RuleParameter
+
+    row = Rule.objects.filter(code=rdef.code).select_related("superseded_by").first()
+    if row is None:
+        return state
+    state.update(valid_from=row.valid_from, valid_to=row.valid_to, retired=row.retired_at is not None,
+                 superseded_by=row.superseded_by.code if row.superseded_by else "", funding=row.funding)
+    chosen: dict[str, tuple[dt.date, Any]] = {}
+    for name, value, start, end in RuleParameter.objects.filter(
+        rule=row, retired_at__isnull=True, valid_from__lte=on
+    ).values_list("name", "value", "valid_from", "valid_to"):
+        if end is not None and end < on:
+            continue
+        if name not in chosen or start > chosen[name][0]:
+            chosen[name] = (start, value)
+    state["params"].update({name: value for name, (_, value) in chosen.items()})
+    return state
+
+
+def _window_reason(rdef: RuleDef, state: dict[str, Any], on: dt.date) -> str:
+    start, end = state["valid_from"], state["valid_to"]
+    span = f"{start.isoformat()} 至 {end.isoformat() if end else '长期'}"
+    if state["retired"]:
+        return f"{rdef.code} 已停用，不再受理"
+    if on < start:
+        return f"{rdef.code} 自 {start.isoformat()} 起施行，{on.isoformat()} 尚未施行"
+    if end is not None and on > end:
+        if state["superseded_by"]:
+            return (f"{rdef.code} 适用期为 {span}，自 {(end + dt.timedelta(days=1)).isoformat()} 起由 "
+                    f"{state['superseded_by']} 取代")
+        return f"{rdef.code} 适用期为 {span}，{on.isoformat()} 已超出有效期"
+    return ""
+
+
+def calculate(code: str, facts: Any, history: Any = None, on: Any = None) -> dict[str, Any]:
+    """Evaluate one rule: the maximum eligible amount, its city/county split, reasons and a cited trace."""
+    rdef = get_rule_def(code)
+    on_date = parse_on(on)
+    parsed = parse_facts(rdef.facts, facts)
+    items = parse_history(history)
+    state = _db_state(rdef, on_date)
+    relevant = [h for h in items if h.rule == rdef.code]
+    key = parsed.get("key", "") if rdef.keyed else ""
+    if key:
+        relevant = [h for h in relevant if h.key == key]
+    ctx = Context(code=rdef.code, citation=rdef.citation, facts=parsed, params=state["params"], history=relevant,
+                  on=on_date, labels={f.name: f.label for f in rdef.facts})
+    window = _window_reason(rdef, state, on_date)
+    end = state["valid_to"].isoformat() if state["valid_to"] else "长期"
+    ctx.record(f"in force {state['valid_from'].isoformat()} .. {end} on {on_date.isoformat()}",
+               "否" if window else "是")
+    if window:
+        ctx.fail(window)
+    else:
+        for step in rdef.steps:
+            if step.is_gate:
+                step.apply(ctx)
+        if ctx.eligible:
+            for step in rdef.steps:
+                if not step.is_gate:
+                    step.apply(ctx)
+                    if not ctx.eligible:
+                        break
+    amount = ctx.amount if (ctx.eligible and ctx.amount is not None) else Decimal("0")
+    if ctx.eligible and amount <= 0:
+        ctx.fail("计算结果为0元，不予奖补")
+    eligible = ctx.eligible
+    amount = money(amount) if eligible else Decimal("0.00")
+    split = funding_split(amount, state["funding"])
+    if eligible:
+        label = {SPLIT: "funding split city:county = 1:1", CITY_ONLY: "funding: city only"}.get(
+            state["funding"], "funding: city (local government) 100%")
+        ctx.record(f"{label} → city", Decimal(split["city"]),
+                   SPLIT_CITATION if state["funding"] in (SPLIT, CITY_ONLY) and rdef.document.startswith("泉政办规")
+                   else rdef.citation)
+    return {"rule": rdef.code, "eligible": eligible, "amount": fmt(amount), "funding": split,
+            "reasons": list(ctx.reasons), "citation": rdef.citation, "trace": ctx.trace}
+
+
+def rules_by_family(on: dt.date | None = None) -> list[dict[str, Any]]:
+    """Rules in force on ``on`` (default today) grouped by family, for policy lists and the 试算 form."""
+    from django.utils import timezone
+
+    from subsidies.models import Rule
+
+    day = on or timezone.localdate()
+    groups: dict[str, list[Rule]] = {code: [] for code, _ in FAMILY_CHOICES}
+    for rule in Rule.objects.in_force(day).select_related("document").order_by("sort_order", "code"):
+        groups[rule.family].append(rule)
+    return [{"family": fam, "family_label": FAMILY_LABELS[fam], "rules": groups[fam]} for fam, _ in FAMILY_CHOICES]

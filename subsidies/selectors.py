@@ -1,0 +1,131 @@
+"""Read side of 惠企政策奖补: every list and get is scoped to what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from subsidies.models import Application, ApplicationStatus, Award, AwardStatus, BudgetPool, Call, Evidence, Rule
+from subsidies.permissions import scope_applications
+from subsidies.workflow import CLOCK_RUNNING, TIMELINE, TRANSITIONS
+
+WAITING = {  # status -> (label of the step being waited for, its action on the main path)
+    ApplicationStatus.DRAFT: ("待提交", "submit"),
+    ApplicationStatus.SUBMITTED: ("待受理", "accept"),
+    ApplicationStatus.RETURNED: ("待申报主体补正", "resubmit"),
+    ApplicationStatus.ACCEPTED: ("待审核", "review_start"),
+    ApplicationStatus.UNDER_REVIEW: ("审核中（待核定）", "approve"),
+    ApplicationStatus.APPROVED: ("待公示", "publicity_start"),
+    ApplicationStatus.PUBLICITY: ("公示中", "publicity_close"),
+    ApplicationStatus.PUBLICIZED: ("待拨付", "disburse"),
+}
+
+
+def rule_list(*, on: dt.date | None = None, family: str | None = None) -> QuerySet[Rule]:
+    qs = Rule.objects.select_related("document", "superseded_by", "responsible_unit")
+    if on is not None:
+        qs = qs.in_force(on)
+    if family:
+        qs = qs.filter(family=family)
+    return qs.order_by("sort_order", "code")
+
+
+def call_list_open(on: dt.date | None = None) -> QuerySet[Call]:
+    """Calls accepting applications on ``on`` (default today), with their rules."""
+    day = on or timezone.localdate()
+    return (Call.objects.active().filter(opens_on__lte=day, closes_on__gte=day)
+            .prefetch_related("rules").order_by("closes_on", "pk"))
+
+
+def application_list_for_user(user: Any, *, filters: dict[str, Any] | None = None) -> QuerySet[Application]:
+    """Applications the user may see (applicants: their organisation's), ready for list pages (constant queries)."""
+    qs = scope_applications(user, Application.objects.all()).select_related(
+        "call", "rule", "rule__document", "enterprise", "enterprise__region")
+    filters = filters or {}
+    for field in ("status", "call", "rule__code", "period", "enterprise__uscc"):
+        if filters.get(field):
+            qs = qs.filter(**{field: filters[field]})
+    return qs.order_by("-created_at", "-pk")
+
+
+def application_get_for_user(user: Any, pk: Any) -> Application:
+    """One application the user may see; raises ``Application.DoesNotExist`` otherwise (also when it exists)."""
+    return application_list_for_user(user).get(pk=pk)
+
+
+def evidence_get_for_user(user: Any, pk: Any) -> Evidence:
+    """One active evidence file the user may download; raises ``Evidence.DoesNotExist`` otherwise."""
+    qs = scope_applications(user, Evidence.objects.filter(retired_at__isnull=True), prefix="application")
+    return qs.select_related("application").get(pk=pk)
+
+
+def award_list_for_user(user: Any) -> QuerySet[Award]:
+    return scope_applications(user, Award.objects.all(), prefix="application").select_related(
+        "rule", "enterprise", "county", "call", "application")
+
+
+def application_timeline(application: Application) -> list[dict[str, Any]]:
+    """Steps with Chinese label, status (done/current/pending), done_at, due_on (working days) and is_overdue."""
+    steps: list[dict[str, Any]] = []
+    due_before = None
+    done_actions: set[str] = set()
+    for event in application.events.select_related("actor").order_by("at", "pk"):
+        if event.action not in TRANSITIONS:
+            continue
+        done_on = timezone.localdate(event.at)
+        steps.append({"action": event.action, "label": TRANSITIONS[event.action].label, "status": "done",
+                      "done_at": event.at, "due_on": due_before,
+                      "is_overdue": bool(due_before and done_on > due_before), "note": event.note,
+                      "actor": event.actor.get_username() if event.actor else ""})
+        done_actions.add(event.action)
+        due_before = event.due_on
+    status = application.status
+    if status in WAITING:
+        label, action = WAITING[status]
+        steps.append({"action": action, "label": label, "status": "current", "done_at": None,
+                      "due_on": application.due_on if status in CLOCK_RUNNING else None,
+                      "is_overdue": application.is_overdue, "note": "", "actor": ""})
+        path = [a for a, _ in TIMELINE]
+        start = path.index(action) + 1 if action in path else path.index("accept")
+        for act, lab in TIMELINE[start:]:
+            steps.append({"action": act, "label": lab, "status": "pending", "done_at": None, "due_on": None,
+                          "is_overdue": False, "note": "", "actor": ""})
+    return steps
+
+
+def pool_utilisation(*, year: int | None = None) -> list[dict[str, Any]]:
+    """Budget per pool: amount, reserved, committed, available, utilisation %."""
+    qs = BudgetPool.objects.active().select_related("call", "county")
+    if year:
+        qs = qs.filter(call__year=year)
+    return [{"pool": p, "call": p.call.name, "year": p.call.year, "level": p.get_level_display(),
+             "county": p.county.name if p.county else "", "amount": p.amount, "reserved": p.reserved,
+             "committed": p.committed, "available": p.available, "utilisation": p.utilisation}
+            for p in qs.order_by("call__year", "call__code", "level", "county__code")]
+
+
+def award_summary(*, year: int) -> dict[str, list[dict[str, Any]]]:
+    """Approved (reserved + committed) awards of a year summed by family, rule and county."""
+    from subsidies.rules.catalog import FAMILY_CHOICES
+
+    qs = Award.objects.filter(year=year, status__in=(AwardStatus.RESERVED, AwardStatus.COMMITTED))
+    families = dict(FAMILY_CHOICES)
+    agg = {"n": Count("pk"), "total": Sum("amount"), "city": Sum("city_amount"), "county_total": Sum("county_amount"),
+           "paid": Sum("amount", filter=Q(status=AwardStatus.COMMITTED))}
+    by_family = [{"key": families.get(r["rule__family"], r["rule__family"]), **r}
+                 for r in qs.values("rule__family").annotate(**agg).order_by("rule__family")]
+    by_rule = [{"key": f"{r['rule__code']} {r['rule__title']}", **r}
+               for r in qs.values("rule__code", "rule__title").annotate(**agg).order_by("rule__code")]
+    by_county: dict[str, dict[str, Any]] = defaultdict(lambda: {"n": 0, "total": Decimal("0"), "city": Decimal("0"),
+                                                                "county_total": Decimal("0"), "paid": Decimal("0")})
+    for r in qs.values("county__name").annotate(**agg).order_by("county__name"):
+        row = by_county[r["county__name"] or "（市级全额承担）"]
+        for k in ("n", "total", "city", "county_total", "paid"):
+            row[k] += r[k] or 0
+    return {"family": by_family, "rule": by_rule,
+            "county": [{"key": k, **v} for k, v in sorted(by_county.items())]}

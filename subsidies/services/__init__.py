@@ -1,0 +1,31 @@
+"""Write services of 惠企政策奖补 (the one door for admin actions, API views, site forms and commands)."""
+
+from subsidies.services.applications import (
+    application_accept,
+    application_cancel,
+    application_create,
+    application_publicity_close,
+    application_publicity_start,
+    application_reject,
+    application_resubmit,
+    application_return_for_correction,
+    application_review_start,
+    application_score,
+    application_submit,
+    application_update,
+    application_withdraw,
+    evidence_add,
+    evidence_retire,
+    objection_record,
+    objection_resolve,
+)
+from subsidies.services.catalog import rules_sync
+from subsidies.services.money import application_approve, application_disburse, award_history
+
+__all__ = [
+    "application_accept", "application_approve", "application_cancel", "application_create",
+    "application_disburse", "application_publicity_close", "application_publicity_start", "application_reject",
+    "application_resubmit", "application_return_for_correction", "application_review_start", "application_score",
+    "application_submit", "application_update", "application_withdraw", "award_history", "evidence_add",
+    "evidence_retire", "objection_record", "objection_resolve", "rules_sync",
+]

@@ -1,0 +1,158 @@
+"""Money safety: approval reserves against the call's pools under row locks; disbursement commits; withdrawal or
+cancellation releases. Caps and competitive limits are re-checked under the same locks, so concurrent approvals
+cannot over-commit a pool, an enterprise's annual/cumulative cap or a rule's yearly award count.
+
+Lock order (always the same, so no deadlocks): application → rule (competitive rules) → enterprise → pools by pk.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from portal.audit import audit_record
+from portal.history import acting_as
+from portal.models import Enterprise
+from portal.services import notify_enterprise
+from subsidies.models import Application, Award, AwardStatus, BudgetPool, PoolLevel, Rule
+from subsidies.rules import HistoryItem, funding_split, get_rule_def
+from subsidies.rules.facts import money
+from subsidies.services.common import check_action, compute, lock_application, move, today
+
+LIVE_AWARDS = (AwardStatus.RESERVED, AwardStatus.COMMITTED)
+
+
+def award_history(*, enterprise_id: int, rule_id: int, exclude_application_id: int | None = None) -> list[HistoryItem]:
+    """Approved and disbursed awards of the enterprise under the rule, as calculator history (date = event date)."""
+    qs = Award.objects.filter(enterprise_id=enterprise_id, rule_id=rule_id, status__in=LIVE_AWARDS)
+    if exclude_application_id:
+        qs = qs.exclude(application_id=exclude_application_id)
+    return [HistoryItem(rule=code, amount=amount, date=event_on or approved_on, key=key)
+            for code, amount, event_on, approved_on, key in qs.values_list(
+                "rule__code", "amount", "application__event_on", "approved_on", "key")]
+
+
+def _county_of(enterprise: Enterprise) -> Any:
+    region = enterprise.region
+    return region.county if region is not None else None
+
+
+def _lock_pools(ids: list[int]) -> dict[int, BudgetPool]:
+    return {p.pk: p for p in BudgetPool.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+def _book(pool: BudgetPool, *, reserved: Decimal = Decimal("0"), committed: Decimal = Decimal("0")) -> None:
+    pool.reserved = money(pool.reserved + reserved)
+    pool.committed = money(pool.committed + committed)
+    pool.save(update_fields=["reserved", "committed", "updated_at"])
+
+
+@transaction.atomic
+def application_approve(*, application: Application, amount: Any, acting_user: Any, note: str = "") -> Award:
+    """核定: fix the amount (≤ the ceiling computed now from facts and award history) and reserve it in the pools.
+
+    Refused when the amount exceeds the ceiling (which includes per-enterprise annual / cumulative caps), when a
+    competitive rule already has its yearly number of awards, or when a pool share does not fit.
+    """
+    app = lock_application(application)
+    check_action(acting_user, app, "approve")
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, TypeError):
+        raise ValidationError({"amount": ["核定金额应为数字（元）。"]}) from None
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise ValidationError({"amount": ["核定金额应为大于0的金额，最多两位小数。"]})
+    rule = app.rule
+    if rule.competitive_limit:
+        rule = Rule.objects.select_for_update().get(pk=rule.pk)  # serialises the yearly count
+        if not app.scores.exists():
+            raise ValidationError("竞争性评选规则须先完成专家评分，方可核定。")
+        used = Award.objects.filter(rule=rule, year=app.period, status__in=LIVE_AWARDS).count()
+        if used >= rule.competitive_limit:
+            raise ValidationError(f"{rule.code} 每年评选不超过 {rule.competitive_limit} 个，{app.period} 年度已核定 {used} 个。")
+    enterprise = Enterprise.objects.select_for_update().get(pk=app.enterprise_id)  # serialises per-enterprise caps
+    facts = dict(app.facts)
+    if "selected" in {f.name for f in get_rule_def(rule.code).facts}:
+        facts["selected"] = True  # the approval is the selection decision of the review
+    result = compute(app, facts=facts)
+    if not result["eligible"]:
+        raise ValidationError("按申报事实和已获奖补记录测算不符合条件：" + "；".join(result["reasons"]))
+    ceiling = Decimal(result["amount"])
+    if value > ceiling:
+        raise ValidationError({"amount": [f"核定金额 {value} 元超过测算上限 {ceiling} 元（已计入本主体已获奖补与年度/累计上限）。"]})
+    shares = funding_split(value, rule.funding)
+    city_share, county_share = Decimal(shares["city"]), Decimal(shares["county"])
+    city_pool = BudgetPool.objects.filter(call_id=app.call_id, level=PoolLevel.CITY).first()
+    if city_pool is None:
+        raise ValidationError("该申报批次未设置市级资金池，无法核定。")
+    county = _county_of(enterprise)
+    county_pool = None
+    if county_share > 0:
+        if county is None:
+            raise ValidationError("申报主体未登记所在县（市、区），无法确定县级分担资金池。")
+        county_pool = BudgetPool.objects.filter(call_id=app.call_id, level=PoolLevel.COUNTY, county=county).first()
+        if county_pool is None:
+            raise ValidationError(f"该申报批次未设置{county.name}的县级资金池，无法核定。")
+    pools = _lock_pools([p.pk for p in (city_pool, county_pool) if p is not None])
+    for pool, share in ((city_pool, city_share), (county_pool, county_share)):
+        if pool is None or share <= 0:
+            continue
+        locked = pools[pool.pk]
+        if locked.available < share:
+            raise ValidationError(f"资金池“{locked}”余额不足：可用 {money(locked.available)} 元，本次需 {share} 元。")
+    with acting_as(acting_user):
+        _book(pools[city_pool.pk], reserved=city_share)
+        if county_pool is not None and county_share > 0:
+            _book(pools[county_pool.pk], reserved=county_share)
+        award = Award.objects.create(
+            application=app, enterprise=enterprise, rule=rule, call_id=app.call_id, key=app.key, year=app.period,
+            amount=value, city_amount=city_share, county_amount=county_share, county=county,
+            city_pool=city_pool, county_pool=county_pool if county_share > 0 else None, approved_on=today(),
+            payee_name=enterprise.name, payee_bank=enterprise.bank_name, payee_account=enterprise.bank_account)
+        app.approved_amount, app.ceiling, app.calculation = value, ceiling, result
+        app.facts = facts
+        app.decision_reason = note
+        move(app, "approve", actor=acting_user, note=note or f"核定 {value} 元（上限 {ceiling} 元）",
+             fields=["approved_amount"])
+    notify_enterprise(enterprise=enterprise, title=f"申报 {app.number} 已核定",
+                      body=f"核定奖补金额 {value} 元，将进入公示。")
+    return award
+
+
+def release_award(app: Application, *, acting_user: Any) -> Award | None:
+    """Give the reserved money of an approved application back to its pools (caller holds the application lock)."""
+    award = Award.objects.select_for_update().filter(application=app).first()
+    if award is None or award.status != AwardStatus.RESERVED:
+        return award
+    pools = _lock_pools([p for p in (award.city_pool_id, award.county_pool_id) if p])
+    _book(pools[award.city_pool_id], reserved=-award.city_amount)
+    if award.county_pool_id:
+        _book(pools[award.county_pool_id], reserved=-award.county_amount)
+    award.status, award.released_on = AwardStatus.RELEASED, today()
+    award.save()
+    audit_record(actor=acting_user, action="subsidy_award_release", obj=award, after={"amount": str(award.amount)})
+    return award
+
+
+@transaction.atomic
+def application_disburse(*, application: Application, acting_user: Any, note: str = "") -> Award:
+    """财政拨付 after publicity: the reserved shares become committed."""
+    app = lock_application(application)
+    check_action(acting_user, app, "disburse")
+    award = Award.objects.select_for_update().get(application=app)
+    if award.status != AwardStatus.RESERVED:
+        raise ValidationError("该奖补不处于待拨付状态。")
+    pools = _lock_pools([p for p in (award.city_pool_id, award.county_pool_id) if p])
+    with acting_as(acting_user):
+        _book(pools[award.city_pool_id], reserved=-award.city_amount, committed=award.city_amount)
+        if award.county_pool_id:
+            _book(pools[award.county_pool_id], reserved=-award.county_amount, committed=award.county_amount)
+        award.status, award.disbursed_on = AwardStatus.COMMITTED, today()
+        award.save()
+        move(app, "disburse", actor=acting_user, note=note, due_on=None)
+    notify_enterprise(enterprise=app.enterprise, title=f"申报 {app.number} 奖补资金已拨付",
+                      body=f"拨付金额 {award.amount} 元。")
+    return award
