@@ -100,19 +100,30 @@ def committee_errors(size: int, experts: int) -> list[str]:
     return errors
 
 
-def draw_errors(method: str, c: Decimal | None, k: Decimal | None) -> list[str]:
-    """The drawn C (and K) must lie in the domain of the chosen reference option (§4.5, §8)."""
-    errors = []
+def c_errors(method: str, c: Decimal | None) -> list[str]:
+    """The drawn C must lie in the domain of the chosen reference option (§4.5, §8)."""
     if method == OPTION1:
         if c is None or c not in OPTION1_C_VALUES:
-            errors.append("参考方式一的C值只能为40%、45%、50%、55%、60%之一。")
-        if k is None or not (K_LOW <= k < K_HIGH) or k != k.quantize(Decimal("0.0001")):
-            errors.append("K值应在92.00%—93.99%之间，步长0.01%。")
+            return ["参考方式一的C值只能为40%、45%、50%、55%、60%之一。"]
     elif method == OPTION2:
         if c is None or not (OPTION2_C_LOW <= c < OPTION2_C_HIGH) or c != c.quantize(Decimal("0.001")):
-            errors.append("参考方式二的C值应在30.0%—69.9%之间，步长0.1%。")
+            return ["参考方式二的C值应在30.0%—69.9%之间，步长0.1%。"]
     else:
-        errors.append(f"未知的价格分计算方式：{method}（应为 option1 或 option2）。")
+        return [f"未知的价格分计算方式：{method}（应为 option1 或 option2）。"]
+    return []
+
+
+def k_errors(k: Decimal | None) -> list[str]:
+    """K in [92.00 %, 94.00 %) in 0.01 % steps (option 1 only)."""
+    if k is None or not (K_LOW <= k < K_HIGH) or k != k.quantize(Decimal("0.0001")):
+        return ["K值应在92.00%—93.99%之间，步长0.01%。"]
+    return []
+
+
+def draw_errors(method: str, c: Decimal | None, k: Decimal | None) -> list[str]:
+    errors = c_errors(method, c)
+    if method == OPTION1:
+        errors += k_errors(k)
     return errors
 
 
