@@ -36,7 +36,7 @@ test: venv browser
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy
+	PORTAL_DEBUG=1 $(VENV)/bin/mypy
 
 bench: venv
 	$(PY) -m benchmarks.run

@@ -9,6 +9,7 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import auth, roles, schedules  # noqa: F401  (signal registration)
+        from portal.api import schema  # noqa: F401  (OpenAPI auth extensions)
 
         post_migrate.connect(roles.ensure_roles_after_migrate, sender=self)
         post_migrate.connect(schedules.ensure_schedules_after_migrate, sender=self)

@@ -18,9 +18,9 @@ from django.db.models import Model, Q, QuerySet
 from portal.roles import CITY_WIDE_ROLES, Role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+    AnyUser = User | AnonymousUser
 else:
     AnyUser = Any
 
@@ -120,7 +120,7 @@ def user_scope(user: AnyUser) -> UserScope:
         county_paths=tuple(county_paths),
         enterprise_ids=enterprise_ids,
     )
-    user._portal_scope = scope  # type: ignore[union-attr]
+    user._portal_scope = scope  # type: ignore[union-attr,attr-defined]
     return scope
 
 
@@ -129,7 +129,7 @@ def granted_ids(user: AnyUser, model: type[Model], codename: str) -> QuerySet[An
     from guardian.shortcuts import get_objects_for_user
 
     perm = f"{model._meta.app_label}.{codename}"
-    return get_objects_for_user(user, perm, klass=model.objects.all(), accept_global_perms=False,
+    return get_objects_for_user(user, perm, klass=model._default_manager.all(), accept_global_perms=False,
                                 with_superuser=False).values("pk")
 
 

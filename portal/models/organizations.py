@@ -67,7 +67,7 @@ class Organization(GovernedModel):
         """The county-level unit this unit belongs to (itself when it is one); None for city units."""
         node: Organization | None = self
         while node is not None:
-            if node.level == OrgLevel.COUNTY and node.parent_id and node.parent.level == OrgLevel.CITY:
+            if node.level == OrgLevel.COUNTY and node.parent is not None and node.parent.level == OrgLevel.CITY:
                 return node
             node = node.parent
         return None
