@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from django.contrib import messages
@@ -11,9 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal.views import add_service_errors, current_enterprise, no_enterprise
+from sharing import selectors, services
 from sharing.site_forms import NON_COMMERCIAL_ONLY, OpenApplicationForm, WithdrawForm, authorized_entries
 from sharing.workflow import OPEN_ACTIVE_STATES, OPEN_STEPS, Actor, OpenStatus
 
@@ -32,19 +33,8 @@ STATUS_TONE = {OpenStatus.GRANTED: "ok", OpenStatus.STOPPED: "bad", OpenStatus.W
                OpenStatus.CLOSED_FOR_RESUBMISSION: "warn", OpenStatus.NEGOTIATING: "warn"}
 
 
-def _services() -> Any:  # imported on use: the sharing services are being written in parallel
-    return import_module("sharing.services")
-
-
-def _selectors() -> Any:
-    return import_module("sharing.selectors")
-
-
 def _get_or_404(request: HttpRequest, pk: int) -> Any:
-    try:
-        application = _selectors().open_application_get_for_user(request.user, pk)
-    except (PermissionDenied, ValidationError) as exc:
-        raise Http404("申请不存在或您无权查看。") from exc
+    application = selectors.open_application_get_for_user(request.user, pk)
     if application is None:
         raise Http404("申请不存在或您无权查看。")
     return application
@@ -55,7 +45,7 @@ def open_applications(request: HttpRequest) -> HttpResponse:
     """The user's organisations' 授权开放 applications and their status."""
     if current_enterprise(request) is None:
         return no_enterprise(request)
-    items = _selectors().open_application_list_for_user(request.user).select_related("enterprise")
+    items = selectors.open_application_list_for_user(request.user).select_related("enterprise")
     return render(request, "site/open_application_list.html", {
         "items": items, "STATUS_HELP": STATUS_HELP, "has_entries": authorized_entries().exists()})
 
@@ -69,16 +59,20 @@ def open_application_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("entry", "").isdigit():
         initial["entries"] = [int(request.GET["entry"])]
+    eligibility = services.open_applicant_eligibility(enterprise)
+    if not eligibility:
+        return render(request, "site/open_application_form.html",
+                      {"form": None, "enterprise": enterprise, "refusal": eligibility.reason}, status=403)
     form = OpenApplicationForm(request.POST or None, enterprise=enterprise, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():  # create + submit are one unit: nothing is saved half
-                application = _services().open_application_create(
+                application = services.open_application_create(
                     enterprise=enterprise, entries=list(data["entries"]), purpose=data["purpose"],
                     scenario=data["scenario"], is_commercial=data["is_commercial"], acting_user=request.user)
                 if "submit" in request.POST:
-                    application = _services().open_application_submit(application=application,
+                    application = services.open_application_submit(application=application,
                                                                    acting_user=request.user)
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -92,16 +86,23 @@ def open_application_create(request: HttpRequest) -> HttpResponse:
         status=400 if form.errors else 200)
 
 
+def _detail_context(application: Any, withdraw_form: WithdrawForm | None = None) -> dict[str, Any]:
+    grant = selectors.open_grant_for_application(application)
+    steps = list(application.steps.order_by("started_on", "pk")) if hasattr(application, "steps") else []
+    return {"app": application, "entries": application.entries.select_related("source_unit"),
+            "help": STATUS_HELP.get(application.status, ""), "tone": STATUS_TONE.get(application.status, ""),
+            "step": OPEN_STEPS.get(application.status),
+            "step_actor": Actor(OPEN_STEPS[application.status].actor).label
+            if application.status in OPEN_STEPS else "",
+            "steps": steps, "today": timezone.localdate(), "grant": grant,
+            "can_withdraw": application.status in OPEN_ACTIVE_STATES,
+            "withdraw_form": withdraw_form or WithdrawForm()}
+
+
 @login_required
 def open_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _get_or_404(request, pk)
-    grant = getattr(application, "grant", None) if application.status == OpenStatus.GRANTED else None
-    step = OPEN_STEPS.get(application.status)
-    return render(request, "site/open_application_detail.html", {
-        "app": application, "entries": application.entries.select_related("source_unit"),
-        "help": STATUS_HELP.get(application.status, ""), "tone": STATUS_TONE.get(application.status, ""),
-        "step": step, "step_actor": Actor(step.actor).label if step else "", "grant": grant, "can_withdraw": application.status in OPEN_ACTIVE_STATES,
-        "withdraw_form": WithdrawForm()})
+    """Status explained, the current step's due date (working days), every step so far, and the grant."""
+    return render(request, "site/open_application_detail.html", _detail_context(_get_or_404(request, pk)))
 
 
 @login_required
@@ -109,7 +110,7 @@ def open_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def open_application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get_or_404(request, pk)
     try:
-        _services().open_application_submit(application=application, acting_user=request.user)
+        services.open_application_submit(application=application, acting_user=request.user)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
     else:
@@ -124,7 +125,7 @@ def open_application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            _services().open_application_withdraw(application=application, acting_user=request.user,
+            services.open_application_withdraw(application=application, acting_user=request.user,
                                                reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -133,8 +134,4 @@ def open_application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "申请已撤回。")
             return redirect("sharing_site:open_application_detail", pk=pk)
-    return render(request, "site/open_application_detail.html", {
-        "app": application, "entries": application.entries.select_related("source_unit"),
-        "help": STATUS_HELP.get(application.status, ""), "tone": STATUS_TONE.get(application.status, ""),
-        "step": None, "grant": None,
-        "can_withdraw": application.status in OPEN_ACTIVE_STATES, "withdraw_form": form}, status=400)
+    return render(request, "site/open_application_detail.html", _detail_context(application, form), status=400)
