@@ -1,1 +1,456 @@
-"""Admin for 数据共享与开放."""
+"""Admin for 数据共享与开放: scoped lists, read-only records, workflow buttons calling the services, overdue board,
+assessment report, usage export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from catalogs.models import CatalogEntry, DataItem, EntryStatus
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.permissions import user_scope
+from portal.roles import Role
+from portal.xlsx import xlsx_response
+from sharing import assessment, exports, permissions, selectors, services
+from sharing.models import (
+    Authorization,
+    AuthorizationEvent,
+    AuthorizationStatus,
+    DataUseRecord,
+    MisuseKind,
+    OpenDataApplication,
+    OpenDataGrant,
+    ProducerOpinion,
+    ShareApplication,
+    WebhookDelivery,
+    WebhookSubscription,
+    WorkflowStep,
+)
+from sharing.services.applications import EDITABLE_FIELDS, validate_application
+from sharing.workflow import OPEN_TRANSITIONS, TRANSITIONS, Status, today, transitions_from
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "办理期限"
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "已超期"), ("no", "未超期")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(current_due_on__lt=today())
+        if self.value() == "no":
+            return queryset.exclude(current_due_on__lt=today())
+        return queryset
+
+
+class StepInline(admin.TabularInline):
+    model = WorkflowStep
+    fk_name = "share_application"
+    extra = 0
+    can_delete = False
+    fields = ("state_label", "actor", "responsible_unit", "started_on", "due_on", "is_statutory", "finished_on",
+              "finished_by", "action_label", "opinion")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("responsible_unit", "finished_by")
+
+
+class OpenStepInline(StepInline):
+    fk_name = "open_application"
+
+
+class OpinionInline(admin.TabularInline):
+    model = ProducerOpinion
+    extra = 0
+    can_delete = False
+    fields = ("producer_unit", "agrees", "opinion", "given_by", "given_at", "due_on")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ShareApplicationForm(forms.ModelForm):
+    class Meta:
+        model = ShareApplication
+        fields = ["applicant_unit", "kind", "entries", "data_items", *[f for f in EDITABLE_FIELDS if f != "kind"]]
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        from portal.models import Organization
+
+        scope = user_scope(user)
+        units = Organization.objects.all() if scope.is_superuser else Organization.objects.filter(
+            pk__in=scope.units_with(Role.UNIT_DATA_ADMIN))
+        self.fields["applicant_unit"].queryset = units
+        self.fields["entries"].queryset = CatalogEntry.objects.filter(status=EntryStatus.PUBLISHED)
+        self.fields["data_items"].queryset = DataItem.objects.filter(
+            entry__status=EntryStatus.PUBLISHED).select_related("entry")
+        self.fields["data_items"].label_from_instance = lambda item: f"{item.entry.title} · {item.name}"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        unit = data.get("applicant_unit")
+        if unit is None:
+            return data
+        decision = permissions.can_create_share_application(self.user, unit)
+        if not decision:
+            raise ValidationError(decision.reason)
+        probe = ShareApplication(applicant_unit=unit, **{f: data.get(f) for f in EDITABLE_FIELDS
+                                                         if data.get(f) is not None})
+        validate_application(probe, list(data.get("entries") or []), list(data.get("data_items") or []),
+                             on=today())
+        return data
+
+
+class ActionForm(forms.Form):
+    opinion = forms.CharField(label="意见/原因", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    policy_basis = forms.CharField(label="政策依据", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    agreement_reference = forms.CharField(label="数据使用协议编号", required=False)
+    valid_until_on = forms.DateField(label="调整后的使用截止日", required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@admin.register(ShareApplication)
+class ShareApplicationAdmin(GovernedAdmin):
+    policy = permissions.ShareApplicationPolicy()
+    form = ShareApplicationForm
+    change_form_template = "admin/sharing/shareapplication/change_form.html"
+    list_display = ("number", "business_matter", "applicant_unit", "service_mode", "share_type", "route", "status",
+                    "current_due_on", "overdue_flag")
+    list_filter = ("status", "service_mode", "share_type", "route", "kind", OverdueFilter)
+    search_fields = ("number", "business_matter", "applicant_unit__name")
+    list_select_related = ("applicant_unit",)
+    readonly_fields = ("number", "status", "route", "share_type", "applicant_user", "submitted_at",
+                       "is_deemed_stamped", "current_due_on", "is_statutory_due", "rejection_policy_basis",
+                       "rejection_reason", "adjustment_note", "agreement_reference", "filed_with_city_at",
+                       "filed_with_authority_at", "forwarded_at", "previous_application")
+    inlines = [OpinionInline, StepInline]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="超期", boolean=True)
+    def overdue_flag(self, obj: ShareApplication) -> bool:
+        return obj.is_overdue
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class Bound(form):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kw: Any) -> None:
+                super().__init__(*args, user=request.user, **kw)
+        return Bound
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = {f: form.cleaned_data[f] for f in EDITABLE_FIELDS if f in form.cleaned_data}
+        entries, items = list(form.cleaned_data["entries"]), list(form.cleaned_data["data_items"])
+        if change:
+            app = services.share_application_update(application=obj, acting_user=request.user, entries=entries,
+                                                    data_items=items, **data)
+        else:
+            app = services.share_application_create(applicant_unit=form.cleaned_data["applicant_unit"],
+                                                    entries=entries, data_items=items, acting_user=request.user,
+                                                    **data)
+        obj.pk = app.pk
+        obj.number = app.number
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Relations were saved by the service."""
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path("overdue/", view(self.overdue_view), name="sharing_overdue"),
+            path("assessment/", view(self.assessment_view), name="sharing_assessment"),
+            path("<int:pk>/act/<str:action>/", view(self.act_view), name="sharing_shareapplication_act"),
+            path("<int:pk>/opinion/", view(self.opinion_view), name="sharing_shareapplication_opinion"),
+            *super().get_urls(),
+        ]
+
+    def _get_visible(self, request: HttpRequest, pk: int) -> ShareApplication:
+        app = selectors.share_application_get(request.user, pk)
+        if app is None:
+            raise Http404("申请不存在或无权查看。")
+        return app
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = dict(extra_context or {})
+        app = selectors.share_application_get(request.user, object_id) if object_id.isdigit() else None
+        if app is not None:
+            extra["workflow_actions"] = [
+                (t.name, t.label) for t in transitions_from(app.status)
+                if permissions.can_transition(request.user, app, t)]
+            extra["can_give_opinion"] = app.status == Status.JOINT_REVIEW and any(
+                permissions.can_give_producer_opinion(request.user, app, e.source_unit) for e in app.entries.all())
+        return super().change_view(request, object_id, form_url, extra)
+
+    def act_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        app = self._get_visible(request, pk)
+        transition = TRANSITIONS.get(action)
+        if transition is None:
+            raise Http404("未知操作。")
+        form = ActionForm(request.POST or None)
+        items = list(app.data_items.select_related("entry"))
+        if request.method == "POST" and form.is_valid():
+            kwargs: dict[str, Any] = {k: v for k, v in form.cleaned_data.items() if k != "valid_until_on"}
+            if action == "adjust":
+                chosen = request.POST.getlist("data_items")
+                if chosen:
+                    kwargs["data_items"] = [i for i in items if str(i.pk) in chosen]
+                kwargs["valid_until_on"] = form.cleaned_data["valid_until_on"]
+            result = self.run_service(request, services.share_application_act, application=app, action=action,
+                                      acting_user=request.user, success=f"已{transition.label}。", **kwargs)
+            if result is not None:
+                return redirect(reverse("admin:sharing_shareapplication_change", args=[app.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": transition.label,
+                   "object": app, "form": form, "transition": transition,
+                   "items": items if action == "adjust" else []}
+        return TemplateResponse(request, "admin/sharing/action_form.html", context)
+
+    def opinion_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = self._get_visible(request, pk)
+        units = [e.source_unit for e in app.entries.select_related("source_unit")
+                 if permissions.can_give_producer_opinion(request.user, app, e.source_unit)]
+        if not units:
+            raise PermissionDenied("您不是本申请所涉数据生产单位的数据管理员，或申请不在会商环节。")
+        if request.method == "POST":
+            result = self.run_service(request, services.producer_opinion_give, application=app,
+                                      producer_unit=units[0], agrees=request.POST.get("agrees") == "1",
+                                      opinion=request.POST.get("opinion", ""), acting_user=request.user,
+                                      success="会商意见已提交。")
+            if result is not None:
+                return redirect(reverse("admin:sharing_shareapplication_change", args=[app.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "填写会商意见",
+                   "object": app, "unit": units[0]}
+        return TemplateResponse(request, "admin/sharing/opinion_form.html", context)
+
+    def overdue_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        steps = selectors.overdue_step_list(request.user)[:500]
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "超期办理看板",
+                   "steps": steps, "today": today()}
+        return TemplateResponse(request, "admin/sharing/overdue.html", context)
+
+    def assessment_view(self, request: HttpRequest) -> HttpResponse:
+        scope = user_scope(request.user)
+        if not scope.has_role(Role.CITY_AUTHORITY, Role.AUDITOR, Role.COUNTY_AUTHORITY):
+            raise PermissionDenied("只有数据管理机构和审计人员可以查看考核评估。")
+        month = assessment.parse_month(request.GET.get("month", "")) or assessment.previous_month(today())
+        rows = assessment.unit_month_rows(request.user, month)
+        if request.GET.get("format") == "xlsx":
+            return xlsx_response(f"共享考核-{month:%Y-%m}.xlsx", [exports.assessment_sheet(rows, month)])
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": f"共享考核评估（{month:%Y年%m月}）", "rows": rows, "month": month,
+                   "headers": exports.ASSESSMENT_HEADERS}
+        return TemplateResponse(request, "admin/sharing/assessment.html", context)
+
+
+class EventInline(admin.TabularInline):
+    model = AuthorizationEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "event", "from_status", "to_status", "misuse_kind", "reason", "actor")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AuthorizationActionForm(forms.Form):
+    misuse_kind = forms.ChoiceField(label="原因类别", choices=[("", "—")] + MisuseKind.choices, required=False)
+    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    valid_until_on = forms.DateField(label="续期至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+AUTH_ACTIONS = {"suspend": "暂停服务", "resume": "恢复服务", "revoke": "终止服务", "renew": "续期"}
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(GovernedAdmin):
+    policy = permissions.AuthorizationPolicy()
+    change_form_template = "admin/sharing/authorization/change_form.html"
+    list_display = ("number", "consumer_unit", "service_mode", "share_type", "valid_from_on", "valid_until_on",
+                    "status")
+    list_filter = ("status", "service_mode", "share_type")
+    search_fields = ("number", "consumer_unit__name", "application__number")
+    list_select_related = ("consumer_unit",)
+    readonly_fields = ("number", "application", "consumer_unit", "service_mode", "interface_kind", "share_type",
+                       "valid_from_on", "valid_until_on", "status", "status_changed_at", "status_reason",
+                       "renewed_from", "scope_snapshot", "is_special")
+    exclude = ("entries", "data_items")
+    inlines = [EventInline]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/usage.xlsx", view(self.usage_export_view), name="sharing_authorization_usage"),
+            path("<int:pk>/do/<str:action>/", view(self.action_view), name="sharing_authorization_action"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = dict(extra_context or {})
+        auth = selectors.authorization_get(request.user, object_id) if object_id.isdigit() else None
+        if auth is not None and permissions.can_manage_authorization(request.user, auth):
+            allowed = {AuthorizationStatus.ACTIVE: ["suspend", "revoke", "renew"],
+                       AuthorizationStatus.SUSPENDED: ["resume", "revoke"],
+                       AuthorizationStatus.EXPIRED: ["renew"]}.get(auth.status, [])
+            extra["auth_actions"] = [(a, AUTH_ACTIONS[a]) for a in allowed]
+        return super().change_view(request, object_id, form_url, extra)
+
+    def usage_export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        auth = selectors.authorization_get(request.user, pk)
+        if auth is None:
+            raise Http404("授权不存在或无权查看。")
+        return xlsx_response(f"使用记录-{auth.number}.xlsx", [exports.usage_sheet(auth, request.user)])
+
+    def action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        auth = selectors.authorization_get(request.user, pk)
+        if auth is None or action not in AUTH_ACTIONS:
+            raise Http404("授权不存在或无权查看。")
+        form = AuthorizationActionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            calls = {
+                "suspend": lambda: services.authorization_suspend(authorization=auth, misuse_kind=data["misuse_kind"],
+                                                                  reason=data["reason"], acting_user=request.user),
+                "resume": lambda: services.authorization_resume(authorization=auth, reason=data["reason"],
+                                                                acting_user=request.user),
+                "revoke": lambda: services.authorization_revoke(authorization=auth, misuse_kind=data["misuse_kind"],
+                                                                reason=data["reason"], acting_user=request.user),
+                "renew": lambda: services.authorization_renew(authorization=auth, reason=data["reason"],
+                                                              valid_until_on=data["valid_until_on"] or today(),
+                                                              acting_user=request.user),
+            }
+            result = self.run_service(request, calls[action], success=f"已{AUTH_ACTIONS[action]}。")
+            if result is not None:
+                return redirect(reverse("admin:sharing_authorization_change", args=[result.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": AUTH_ACTIONS[action],
+                   "object": auth, "form": form}
+        return TemplateResponse(request, "admin/sharing/action_form.html", context)
+
+
+@admin.register(DataUseRecord)
+class DataUseRecordAdmin(ReadOnlyAdmin):
+    policy = permissions.DataUseRecordPolicy()
+    list_display = ("acquired_at", "unit", "authorization", "user_name", "approver_name", "purpose",
+                    "acquisition_method", "media_type", "retain_until_on")
+    list_filter = ("acquisition_method", "media_type")
+    search_fields = ("purpose", "user_name", "authorization__number", "external_id")
+    list_select_related = ("unit", "authorization")
+    date_hierarchy = "acquired_at"
+
+
+@admin.register(OpenDataApplication)
+class OpenDataApplicationAdmin(GovernedAdmin):
+    policy = permissions.OpenDataApplicationPolicy()
+    change_form_template = "admin/sharing/opendataapplication/change_form.html"
+    list_display = ("number", "enterprise", "is_commercial", "status", "current_due_on", "submitted_at")
+    list_filter = ("status", "is_commercial", "enterprise__kind")
+    search_fields = ("number", "enterprise__name", "enterprise__uscc")
+    list_select_related = ("enterprise",)
+    readonly_fields = ("number", "enterprise", "applicant_user", "purpose", "scenario", "is_commercial",
+                       "usage_method", "requested_until_on", "status", "submitted_at", "current_due_on",
+                       "assessment_opinion", "decision_note", "stop_policy_basis", "stop_reason", "withdraw_reason",
+                       "previous_application")
+    exclude = ("entries",)
+    inlines = [OpenStepInline]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [path("<int:pk>/act/<str:action>/", view(self.act_view), name="sharing_opendataapplication_act"),
+                *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = dict(extra_context or {})
+        app = selectors.open_application_get_for_user(request.user, object_id)
+        if app is not None:
+            extra["workflow_actions"] = [
+                (t.name, t.label) for t in OPEN_TRANSITIONS.values()
+                if app.status in t.sources and t.actor != "applicant"
+                and permissions.can_open_transition(request.user, app, t)]
+        return super().change_view(request, object_id, form_url, extra)
+
+    def act_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        app = selectors.open_application_get_for_user(request.user, pk)
+        transition = OPEN_TRANSITIONS.get(action)
+        if app is None or transition is None:
+            raise Http404("申请不存在或无权查看。")
+        form = ActionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            result = self.run_service(request, services.open_application_act, application=app, action=action,
+                                      acting_user=request.user, opinion=data["opinion"],
+                                      policy_basis=data["policy_basis"], valid_until_on=data["valid_until_on"],
+                                      success=f"已{transition.label}。")
+            if result is not None:
+                return redirect(reverse("admin:sharing_opendataapplication_change", args=[app.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": transition.label,
+                   "object": app, "form": form, "transition": transition}
+        return TemplateResponse(request, "admin/sharing/action_form.html", context)
+
+
+@admin.register(OpenDataGrant)
+class OpenDataGrantAdmin(GovernedAdmin):
+    policy = permissions.OpenDataGrantPolicy()
+    list_display = ("number", "enterprise", "valid_from_on", "valid_until_on", "is_commercial_use_allowed", "status")
+    list_filter = ("status", "is_commercial_use_allowed")
+    search_fields = ("number", "enterprise__name")
+    list_select_related = ("enterprise",)
+    readonly_fields = ("number", "application", "enterprise", "valid_from_on", "valid_until_on", "status",
+                       "status_reason", "is_third_party_forbidden", "is_resale_forbidden", "is_commercial_use_allowed",
+                       "must_state_source", "restrictions", "attribution_text", "scope_snapshot")
+    exclude = ("entries",)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(ReadOnlyAdmin):
+    policy = permissions.WebhookSubscriptionPolicy()
+    list_display = ("authorization", "url", "owner", "is_enabled", "created_at")
+    list_select_related = ("authorization", "owner")
+    exclude = ("secret",)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    policy = permissions.WebhookDeliveryPolicy()
+    list_display = ("created_at", "event", "subscription", "status", "attempts", "last_status_code",
+                    "next_attempt_at", "delivered_at")
+    list_filter = ("status", "event")
+    list_select_related = ("subscription",)
