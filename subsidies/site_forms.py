@@ -22,10 +22,10 @@ YES_NO = [("true", "是"), ("false", "否")]
 # Evidence: allowed kinds of file and the size limit (the subsidies services check again; this gives the message
 # next to the field before anything is stored).
 EVIDENCE_EXTENSIONS = {".pdf": "PDF", ".jpg": "JPEG 图片", ".jpeg": "JPEG 图片", ".png": "PNG 图片",
-                       ".xlsx": "Excel 表格", ".docx": "Word 文档", ".ofd": "OFD 版式文件"}
+                       ".xlsx": "Excel 表格", ".docx": "Word 文档"}
 EVIDENCE_MAX_BYTES = getattr(settings, "SUBSIDIES_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 MAGIC = {".pdf": [b"%PDF"], ".png": [b"\x89PNG"], ".jpg": [b"\xff\xd8\xff"], ".jpeg": [b"\xff\xd8\xff"],
-         ".xlsx": [b"PK\x03\x04"], ".docx": [b"PK\x03\x04"], ".ofd": [b"PK\x03\x04"]}
+         ".xlsx": [b"PK\x03\x04"], ".docx": [b"PK\x03\x04"]}
 
 
 def _field_for(fact: dict[str, Any]) -> forms.Field:

@@ -8,21 +8,20 @@ gives 404 for anything that is not the user's organisation's.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal.views import add_service_errors, current_enterprise, no_enterprise
+from subsidies import permissions, selectors, services
 from subsidies.models import Rule
-from subsidies.rules import FAMILY_LABELS, CalculationError, rules_by_family
+from subsidies.rules import FAMILY_LABELS, rules_by_family
 from subsidies.site_forms import EvidenceForm, FactsForm, ReasonForm, ResubmitForm, facts_initial
 from subsidies.workflow import TRANSITIONS
 
@@ -31,24 +30,38 @@ NOT_FOUND = "申报不存在或您无权查看。"
 # The calculator's trace is technical; these prefixes get a Chinese caption on the page (values are unchanged).
 TRACE_CAPTIONS = [
     ("in force", "政策适用期"), ("conditions", "申报条件"), ("threshold", "门槛"), ("growth", "增长率"),
-    ("rate", "比例 × 基数"), ("base", "计算基数"), ("cap", "上限"), ("year cap", "年度上限"),
-    ("cumulative", "累计上限"), ("difference", "差额（扣除已获同类奖励）"), ("tier", "档次"), ("fixed", "定额"),
+    ("rate", "比例 × 基数"), ("base", "计算基数"), ("year cap", "年度上限"), ("cumulative", "累计上限"),
+    ("cap", "上限"), ("difference", "差额（扣除已获同类奖励）"), ("tier", "档次"), ("fixed", "定额"),
     ("per unit", "按数量计算"), ("highest", "就高不重复"), ("once per year", "每年一次"), ("first crossing", "首次突破"),
     ("excess", "超出部分"), ("funding", "资金分担"),
 ]
 
+STATUS_HELP = {
+    "draft": "申报尚未提交。请填写申报内容、上传材料，确认无误后点击“提交申报”。截止日前可随时修改。",
+    "submitted": "已提交，等待经办部门受理。",
+    "returned": "经办部门要求补正。请按补正要求修改内容或补充材料后“提交补正”；补正期间审核计时暂停，提交后恢复。",
+    "accepted": "已受理，等待审核。",
+    "under_review": "正在审核（含专家评审、财政复核等环节）。",
+    "approved": "已核定奖补金额，即将公示。",
+    "rejected": "经审核不予支持，理由见审核意见。",
+    "publicity": "核定结果公示中；公示期满无异议后拨付资金。",
+    "publicized": "公示期满，等待财政拨付。",
+    "disbursed": "奖补资金已拨付，请注意查收。",
+    "withdrawn": "您已撤回本申报。",
+    "cancelled": "本申报已被撤销，原因见审核意见。",
+}
+OK_STATES = frozenset({"approved", "publicity", "publicized", "disbursed"})
+BAD_STATES = frozenset({"rejected", "withdrawn", "cancelled"})
+WITHDRAWABLE = frozenset(TRANSITIONS["withdraw"].sources)
 
-def _services() -> Any:  # imported on use: written in parallel by the subsidies engineer
-    return import_module("subsidies.services")
+
+def status_tone(status: str) -> str:
+    return "ok" if status in OK_STATES else "bad" if status in BAD_STATES else "warn" if status == "returned" else ""
 
 
-def _selectors() -> Any:
-    return import_module("subsidies.selectors")
-
-
-def trace_rows(result: dict[str, Any]) -> list[dict[str, str]]:
+def trace_rows(result: dict[str, Any] | None) -> list[dict[str, str]]:
     rows = []
-    for item in result.get("trace", []):
+    for item in (result or {}).get("trace", []):
         step = str(item.get("step", ""))
         caption = next((zh for en, zh in TRACE_CAPTIONS if step.lower().startswith(en)), "计算步骤")
         rows.append({"caption": caption, "step": step, "value": item.get("value", ""),
@@ -56,21 +69,9 @@ def trace_rows(result: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def _timeline_row(item: Any) -> dict[str, Any]:
-    """One timeline entry (a dict from the selector, or an event) in the shape the template shows."""
-    get = item.get if isinstance(item, dict) else (lambda k, d=None: getattr(item, k, d))
-    label = get("label") or TRANSITIONS.get(get("action") or "", None)
-    label = getattr(label, "label", label) or get("action") or ""
-    state = get("state") or ("done" if get("done") or get("at") else "pending")
-    due = get("due_on")
-    return {"label": label, "at": get("at"), "note": get("note") or "", "due_on": due,
-            "workdays": get("workdays"), "actor": str(get("actor") or "") if get("show_actor") else "",
-            "is_late": bool(get("is_late") or get("overdue")), "css": state}
-
-
 def _open_calls_by_rule(on: Any) -> dict[str, list[Any]]:
     """Open calls keyed by rule code (a family-wide call counts for each rule of its family)."""
-    calls = list(_selectors().call_list_open(on=on).prefetch_related("rules"))
+    calls = list(selectors.call_list_open(on=on))
     family_codes: dict[str, list[str]] = {}
     for code, family in Rule.objects.active().values_list("code", "family"):
         family_codes.setdefault(family, []).append(code)
@@ -100,106 +101,37 @@ def rule_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("没有这项政策条款。")
     today = timezone.localdate()
     form = FactsForm(request.POST or None, rule_code=rule.code, with_date=True)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = form.result
+    result = form.result if request.method == "POST" and form.is_valid() else None
     return render(request, "site/rule_detail.html", {
         "rule": rule, "family_label": FAMILY_LABELS.get(rule.family, ""), "form": form, "result": result,
-        "trace": trace_rows(result) if result else [], "calls": _open_calls_by_rule(today).get(rule.code, []),
+        "trace": trace_rows(result), "calls": _open_calls_by_rule(today).get(rule.code, []),
         "in_force": rule.is_in_force(today)}, status=400 if form.errors else 200)
 
 
 # ------------------------------------------------------------------------------------------------ applications
 def _application_or_404(request: HttpRequest, pk: int) -> Any:
     try:
-        application = _selectors().application_get_for_user(request.user, pk)
-    except (ObjectDoesNotExist, PermissionDenied) as exc:
+        return selectors.application_get_for_user(request.user, pk)
+    except (ObjectDoesNotExist, PermissionDenied, ValueError) as exc:
         raise Http404(NOT_FOUND) from exc
-    if application is None:
-        raise Http404(NOT_FOUND)
-    return application
 
 
 def _messages_of(exc: Exception) -> str:
     return "；".join(getattr(exc, "messages", None) or [str(exc)])
 
 
-@login_required
-def my_applications(request: HttpRequest) -> HttpResponse:
-    """The applications of the user's organisation(s), newest first, with what each is waiting for."""
-    if current_enterprise(request) is None:
-        return no_enterprise(request)
-    items = list(_selectors().application_list_for_user(request.user))
-    for item in items:
-        item.tone = status_tone(item.status)
-    return render(request, "site/application_list.html", {"items": items})
-
-
-@login_required
-def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
-    """Start an application from an open call: pick the clause, enter the facts (checked by the calculator)."""
-    enterprise = current_enterprise(request)
-    if enterprise is None:
-        return no_enterprise(request)
-    today = timezone.localdate()
-    call = _selectors().call_list_open(on=today).filter(pk=call_id).first()
-    if call is None:
-        raise Http404("该申报批次不存在或不在申报期内。")
-    rules = list(Rule.objects.filter(code__in=call.rule_codes()).select_related("document").order_by("sort_order",
-                                                                                                      "code"))
-    code = (request.POST.get("rule") or request.GET.get("rule") or (rules[0].code if len(rules) == 1 else "")).upper()
-    rule = next((r for r in rules if r.code == code), None)
-    if rule is None:
-        return render(request, "site/application_pick_rule.html", {"call": call, "rules": rules})
-    form = FactsForm(request.POST or None, rule_code=rule.code)
-    if request.method == "POST" and form.is_valid():
-        try:
-            application = _services().application_create(call=call, enterprise=enterprise, rule_code=rule.code,
-                                                         facts=form.facts, acting_user=request.user)
-        except (ValidationError, CalculationError) as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "申报草稿已保存。请上传申报材料，确认无误后提交。")
-            return redirect("subsidies_site:application_detail", pk=application.pk)
-    return render(request, "site/application_form.html", {
-        "call": call, "rule": rule, "form": form, "enterprise": enterprise, "result": form.result,
-        "trace": trace_rows(form.result) if form.result else []}, status=400 if form.errors else 200)
-
-
-STATUS_HELP = {
-    "draft": "申报尚未提交。请填写申报内容、上传材料，确认无误后点击“提交申报”。截止日前可随时修改。",
-    "submitted": "已提交，等待经办部门受理。受理前如发现问题可撤回后重新申报。",
-    "returned": "经办部门要求补正。请按补正要求修改内容或补充材料后“提交补正”；补正期间审核计时暂停。",
-    "accepted": "已受理，等待审核。",
-    "under_review": "正在审核（含专家评审、财政复核等环节）。",
-    "approved": "已核定奖补金额，即将公示。",
-    "rejected": "经审核不予支持，理由见审核意见。",
-    "publicity": "核定结果公示中；公示期满无异议后拨付资金。",
-    "publicized": "公示期满，等待财政拨付。",
-    "disbursed": "奖补资金已拨付，请注意查收。",
-    "withdrawn": "您已撤回本申报。",
-    "cancelled": "本申报已被撤销，原因见审核意见。",
-}
-OK_STATES = {"approved", "publicity", "publicized", "disbursed"}
-BAD_STATES = {"rejected", "withdrawn", "cancelled"}
-WITHDRAWABLE = frozenset(TRANSITIONS["withdraw"].sources)
-
-
-def status_tone(status: str) -> str:
-    return "ok" if status in OK_STATES else "bad" if status in BAD_STATES else "warn" if status == "returned" else ""
+def _has_award(application: Any) -> bool:
+    try:
+        return application.award is not None
+    except ObjectDoesNotExist:
+        return False
 
 
 def fact_rows(application: Any) -> list[dict[str, str]]:
     """The stored facts with their Chinese labels and readable values."""
-    try:
-        schema = application.rule.facts_schema()
-    except CalculationError:
-        return []
     rows = []
     facts = application.facts or {}
-    for fact in schema:
+    for fact in application.rule.facts_schema():
         if fact["name"] not in facts:
             continue
         value = facts[fact["name"]]
@@ -218,8 +150,15 @@ def fact_rows(application: Any) -> list[dict[str, str]]:
     return rows
 
 
+def timeline_rows(application: Any) -> list[dict[str, Any]]:
+    """Each step of ``selectors.application_timeline`` (done / current / pending, due date in working days)."""
+    return [{"label": item.get("label", ""), "at": item.get("done_at"), "note": item.get("note") or "",
+             "due_on": item.get("due_on"), "is_late": bool(item.get("is_overdue")),
+             "css": item.get("status") or "pending"}
+            for item in selectors.application_timeline(application)]
+
+
 def _detail_context(request: HttpRequest, application: Any, **extra: Any) -> dict[str, Any]:
-    perms = import_module("subsidies.permissions")
     kind_labels = application.call.kind_labels()
     evidence = list(application.evidence.filter(retired_at__isnull=True))
     for item in evidence:
@@ -233,7 +172,7 @@ def _detail_context(request: HttpRequest, application: Any, **extra: Any) -> dic
         "evidence": evidence,
         "required_missing": [kind_labels.get(k, k) for k in application.call.required_kinds() if k not in have],
         "fact_rows": fact_rows(application),
-        "can_edit": bool(perms.can_edit_application(request.user, application)),
+        "can_edit": bool(permissions.can_edit_application(request.user, application)),
         "can_withdraw": application.status in WITHDRAWABLE,
         "evidence_form": EvidenceForm(kind_choices=list(kind_labels.items()) or None),
         "resubmit_form": ResubmitForm(),
@@ -244,19 +183,48 @@ def _detail_context(request: HttpRequest, application: Any, **extra: Any) -> dic
     return ctx
 
 
-def timeline_rows(application: Any) -> list[dict[str, Any]]:
-    """The steps so far (from the append-only event log) and the step now running with its due date."""
-    rows: list[dict[str, Any]] = []
-    for item in _selectors().application_timeline(application):
-        rows.append(_timeline_row(item))
-    return rows
+@login_required
+def my_applications(request: HttpRequest) -> HttpResponse:
+    """The applications of the user's organisation(s), newest first, with what each is waiting for."""
+    if current_enterprise(request) is None:
+        return no_enterprise(request)
+    items = list(selectors.application_list_for_user(request.user))
+    for item in items:
+        item.tone = status_tone(item.status)
+    return render(request, "site/application_list.html", {"items": items})
 
 
-def _has_award(application: Any) -> bool:
-    try:
-        return application.award is not None
-    except ObjectDoesNotExist:
-        return False
+@login_required
+def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
+    """Start an application from an open call: pick the clause, enter the facts (checked by the calculator)."""
+    enterprise = current_enterprise(request)
+    if enterprise is None:
+        return no_enterprise(request)
+    call = selectors.call_list_open(on=timezone.localdate()).filter(pk=call_id).first()
+    if call is None:
+        raise Http404("该申报批次不存在或不在申报期内。")
+    rules = list(Rule.objects.filter(code__in=call.rule_codes()).select_related("document")
+                 .order_by("sort_order", "code"))
+    code = (request.POST.get("rule") or request.GET.get("rule") or (rules[0].code if len(rules) == 1 else "")).upper()
+    rule = next((r for r in rules if r.code == code), None)
+    if rule is None:
+        return render(request, "site/application_pick_rule.html", {"call": call, "rules": rules})
+    history = services.award_history(enterprise_id=enterprise.pk, rule_id=rule.pk)
+    form = FactsForm(request.POST or None, rule_code=rule.code, history=history)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_create(call=call, enterprise=enterprise, rule_code=rule.code,
+                                                      facts=form.facts, acting_user=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "申报草稿已保存。请上传申报材料，确认无误后提交。")
+            return redirect("subsidies_site:application_detail", pk=application.pk)
+    return render(request, "site/application_form.html", {
+        "call": call, "rule": rule, "form": form, "enterprise": enterprise, "result": form.result,
+        "trace": trace_rows(form.result)}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -269,17 +237,19 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the facts of a draft or of an application returned for correction (补正)."""
     application = _application_or_404(request, pk)
-    decision = import_module("subsidies.permissions").can_edit_application(request.user, application)
+    decision = permissions.can_edit_application(request.user, application)
     if not decision:
         messages.error(request, decision.reason or "当前状态不能修改申报内容。")
         return redirect("subsidies_site:application_detail", pk=pk)
     rule_code = application.rule.code
-    form = FactsForm(request.POST or None, rule_code=rule_code,
-                     initial=facts_initial(FactsForm(rule_code=rule_code).schema, application.facts))
+    history = services.award_history(enterprise_id=application.enterprise_id, rule_id=application.rule_id,
+                                     exclude_application_id=application.pk)
+    form = FactsForm(request.POST or None, rule_code=rule_code, history=history,
+                     initial=facts_initial(application.rule.facts_schema(), application.facts))
     if request.method == "POST" and form.is_valid():
         try:
-            _services().application_update(application=application, facts=form.facts, acting_user=request.user)
-        except (ValidationError, CalculationError) as exc:
+            services.application_update(application=application, facts=form.facts, acting_user=request.user)
+        except ValidationError as exc:
             add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
@@ -288,8 +258,8 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("subsidies_site:application_detail", pk=pk)
     return render(request, "site/application_form.html", {
         "call": application.call, "rule": application.rule, "form": form, "app": application,
-        "enterprise": application.enterprise, "result": form.result,
-        "trace": trace_rows(form.result) if form.result else []}, status=400 if form.errors else 200)
+        "enterprise": application.enterprise, "result": form.result, "trace": trace_rows(form.result)},
+        status=400 if form.errors else 200)
 
 
 @login_required
@@ -300,8 +270,8 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = EvidenceForm(request.POST, request.FILES, kind_choices=list(kind_labels.items()) or None)
     if form.is_valid():
         try:
-            _services().evidence_add(application=application, uploaded_file=form.cleaned_data["file"],
-                                     kind=form.cleaned_data["kind"], acting_user=request.user)
+            services.evidence_add(application=application, uploaded_file=form.cleaned_data["file"],
+                                  kind=form.cleaned_data["kind"], acting_user=request.user)
         except ValidationError as exc:
             if not hasattr(exc, "error_dict"):
                 exc = ValidationError({"file": exc.messages})
@@ -321,20 +291,18 @@ def _transition(request: HttpRequest, pk: int, action: str, form_class: Any = No
     if form is not None and not form.is_valid():
         return render(request, "site/application_detail.html",
                       _detail_context(request, application, **{f"{action}_form": form}), status=400)
-    services = _services()
     try:
-        with transaction.atomic():
-            if action == "submit":
-                services.application_submit(application=application, acting_user=request.user)
-                text = "申报已提交，请留意审核进度和通知。"
-            elif action == "resubmit":
-                services.application_resubmit(application=application, acting_user=request.user,
-                                              note=form.cleaned_data["note"])
-                text = "补正材料已提交，审核计时已恢复。"
-            else:
-                services.application_withdraw(application=application, acting_user=request.user,
-                                               reason=form.cleaned_data["reason"])
-                text = "申报已撤回。"
+        if action == "submit":
+            services.application_submit(application=application, acting_user=request.user)
+            text = "申报已提交，请留意审核进度和通知。"
+        elif action == "resubmit":
+            services.application_resubmit(application=application, acting_user=request.user,
+                                          note=form.cleaned_data["note"])
+            text = "补正已提交，审核计时已恢复。"
+        else:
+            services.application_withdraw(application=application, acting_user=request.user,
+                                          reason=form.cleaned_data["reason"])
+            text = "申报已撤回。"
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _messages_of(exc))
     else:
@@ -373,12 +341,12 @@ def application_decision(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Stream one evidence file to its owner (or staff allowed to see the application); 404 for anyone else."""
     try:
-        evidence = _selectors().evidence_get_for_user(request.user, pk)
-    except (ObjectDoesNotExist, PermissionDenied) as exc:
+        evidence = selectors.evidence_get_for_user(request.user, pk)
+    except (ObjectDoesNotExist, PermissionDenied, ValueError) as exc:
         raise Http404("文件不存在或您无权下载。") from exc
-    if evidence is None or not import_module("subsidies.permissions").can_download_evidence(request.user, evidence):
+    if not permissions.can_download_evidence(request.user, evidence):
         raise Http404("文件不存在或您无权下载。")
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True,
-                            filename=getattr(evidence, "original_name", "") or evidence.file.name.rsplit("/", 1)[-1])
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+                            content_type=evidence.content_type or "application/octet-stream")
     response["Cache-Control"] = "private, no-store"
     return response
