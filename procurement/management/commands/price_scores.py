@@ -11,6 +11,7 @@ from procurement.scoring import ScoringError, price_scores_from_json
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # pure arithmetic: must work even while other apps are misconfigured
     help = "按福建省信息化工程项目招标文件示范文本计算评标基准价和价格分（输入JSON文件，输出JSON）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
