@@ -22,6 +22,7 @@ class Command(BaseCommand):
             return
         ctx = seed_all(reset=options["reset"], log=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。"))
-        from portal.demo import print_accounts
+        if not options["if_empty"]:  # `make run` prints the accounts itself with `demo_accounts`
+            from portal.demo import print_accounts
 
-        print_accounts(ctx["password"], self.stdout.write)
+            print_accounts(ctx["password"], self.stdout.write)
