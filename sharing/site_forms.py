@@ -44,7 +44,6 @@ class OpenApplicationForm(forms.Form):
         self.enterprise = enterprise
         self.fields["entries"].queryset = authorized_entries()
         if enterprise.kind in NON_COMMERCIAL_ONLY:
-            self.fields["is_commercial"].choices = YES_NO[:1]
             self.fields["is_commercial"].initial = "false"
 
     def clean_is_commercial(self) -> bool:
