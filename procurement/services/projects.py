@@ -280,8 +280,9 @@ def budget_adjustment_file(*, project: ItProject, change_amount: Decimal, new_to
         raise ValidationError("项目尚无批复概算，不能办理概算调整。")
     if project.status not in (ProjectStatus.PD_APPROVED, ProjectStatus.PROCURING, ProjectStatus.UNDER_CONSTRUCTION):
         raise ValidationError("只有概算批复后、建设完成前可以调整建设内容。")
-    pct = (abs(change_amount) / project.budget_estimate * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    within = (pct <= deadlines.ADJUSTMENT_MAX_PCT and new_total_investment <= project.budget_estimate
+    raw_pct = abs(change_amount) / project.budget_estimate * 100
+    pct = raw_pct.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    within = (raw_pct <= deadlines.ADJUSTMENT_MAX_PCT and new_total_investment <= project.budget_estimate
               and goal_unchanged)
     adjustment = BudgetAdjustment(project=project, change_amount=change_amount,
                                   new_total_investment=new_total_investment, pct_of_estimate=pct, reason=reason,
