@@ -104,11 +104,24 @@ class ShareApplicationFilter(django_filters.FilterSet):
 
 
 # ------------------------------------------------------------------------------------------------ viewsets
-class ShareApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class ServiceActionsMixin:
+    """Workflow actions are authorised by the service (actor, state); the object only has to be visible, which the
+    scoped queryset already guarantees (others' rows are 404)."""
+
+    service_actions: frozenset[str] = frozenset()
+
+    def check_object_permissions(self, request: Any, obj: Any) -> None:
+        if getattr(self, "action", None) in self.service_actions:
+            return
+        super().check_object_permissions(request, obj)  # type: ignore[misc]
+
+
+class ShareApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                               viewsets.ReadOnlyModelViewSet):
     """数据共享申请: list/read what you may see; create and edit drafts; take workflow steps."""
 
     policy = permissions.ShareApplicationPolicy()
+    service_actions = frozenset({"act", "opinion", "resubmit"})
     base_queryset = ShareApplication.objects.select_related("applicant_unit").prefetch_related("entries",
                                                                                                 "data_items")
     filterset_class = ShareApplicationFilter
@@ -210,10 +223,11 @@ class AuthorizationActionSerializer(serializers.Serializer):
     valid_until_on = serializers.DateField(required=False)
 
 
-class AuthorizationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class AuthorizationViewSet(ServiceActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """数据共享授权 with its status (integrators poll or subscribe); the authority suspends/resumes/revokes/renews."""
 
     policy = permissions.AuthorizationPolicy()
+    service_actions = frozenset({"suspend", "resume", "revoke", "renew"})
     base_queryset = Authorization.objects.select_related("consumer_unit", "application").prefetch_related(
         "entries", "data_items")
     serializer_class = AuthorizationSerializer
@@ -307,10 +321,11 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = ["is_enabled", "created_at"]
 
 
-class WebhookSubscriptionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class WebhookSubscriptionViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Webhook subscriptions; the signing secret is returned once, in the creation response."""
 
     policy = permissions.WebhookSubscriptionPolicy()
+    service_actions = frozenset({"disable"})
     base_queryset = WebhookSubscription.objects.all()
     serializer_class = WebhookSubscriptionSerializer
 
@@ -347,10 +362,11 @@ class OpenDataApplicationSerializer(serializers.ModelSerializer):
                             "created_at"]
 
 
-class OpenDataApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class OpenDataApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """授权开放申请 (applicants: their own; tech unit and authority: submitted ones)."""
 
     policy = permissions.OpenDataApplicationPolicy()
+    service_actions = frozenset({"act"})
     base_queryset = OpenDataApplication.objects.select_related("enterprise").prefetch_related("entries")
     serializer_class = OpenDataApplicationSerializer
     filterset_fields = ["status", "is_commercial", "enterprise"]
