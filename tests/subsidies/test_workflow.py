@@ -26,7 +26,6 @@ from subsidies.services import (
     application_reject,
     application_resubmit,
     application_return_for_correction,
-    application_review_start,
     application_score,
     application_submit,
     application_update,
