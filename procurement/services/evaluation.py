@@ -156,10 +156,10 @@ def bid_low_price_explanation(*, bid: Bid, accepted: bool, note: str = "", actin
     if not (can_manage_tender(acting_user, tender) or can_score(acting_user, tender)):
         require(can_score(acting_user, tender))
     bid = lock(bid)
-    if not bid.is_abnormally_low:
-        raise ValidationError("该投标未被认定为报价明显偏低。")
+    if bid.pk not in {b.pk for b in abnormally_low_bids(bid.lot)}:
+        raise ValidationError("该投标报价不低于有效投标平均价的50%，无需低价说明。")
     before = snapshot(bid)
-    bid.explanation_accepted = accepted
+    bid.is_abnormally_low, bid.explanation_accepted = True, accepted
     save_audited(bid, acting_user=acting_user, action="bid_low_price_explanation", before=before, reason=note)
     if not accepted:
         _reject(bid, RejectionCode.P3, note or "报价明显低于其他投标报价，未能合理说明或提供证明材料。", acting_user)
@@ -188,6 +188,14 @@ def score_record(*, member: CommitteeMember, bid: Bid, part: str, points: Decima
     score.points = points
     save_audited(score, acting_user=acting_user, action="score_record", before=before)
     return score
+
+
+def abnormally_low_bids(lot: Lot) -> list[Bid]:
+    """Bids below 50 % of the mean evaluated price of the bids still in competition (MT 17.5)."""
+    live = [b for b in Bid.objects.filter(lot=lot, status__in=EVALUABLE + (BidStatus.CANDIDATE,))
+            if b.evaluated_price is not None and b.evaluated_price <= lot.control_price]
+    _threshold, low = abnormally_low({str(b.pk): b.evaluated_price for b in live})
+    return [b for b in live if str(b.pk) in low]
 
 
 def _scores_by_bid(lot: Lot, members: list[CommitteeMember]) -> dict[int, dict[str, list[Decimal]]]:

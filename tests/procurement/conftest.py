@@ -96,3 +96,67 @@ def add_bid(people):
         return ts.bid_record(lot=lot, bidder_uscc=uscc(n), bidder_name=name, submitted_at=submitted or at(2025, 4, 1),
                              price_figures=D(price), bond=bond_data, acting_user=people["officer"], **extra)
     return add
+
+
+EXAMPLE_SCORES = {  # bidder: (5 tech scores, 5 commercial scores) giving the averages of worked example A
+    "甲": ([48, 50, 47, 49, 51], [12, 13, 12, 14, 13]),
+    "乙": ([50, 51, 50, 51, 51], [13, 13, 13, 14, 13]),
+    "丙": ([46, 47, 46, 46, 47], [11, 12, 12, 11, 12]),
+    "丁": ([40, 41, 40, 40, 40], [10, 10, 10, 10, 10]),
+}
+
+
+@pytest.fixture
+def opened_tender(make_tender, add_bid, people):
+    """Worked example A's five bids, opened, C = 50 %, K = 93.25 %, five evaluators with portal accounts."""
+    from procurement.models import MemberKind
+    from procurement.services import tenders as tsv
+
+    tender = make_tender()
+    for n, (name, price) in enumerate(EXAMPLE_BIDS, start=1):
+        add_bid(tender, n, name, price)
+    tender = tsv.tender_open(tender=tender, opened_at=at(2025, 4, 10, 9, 30), acting_user=people["officer"])
+    officer = people["officer"]
+    tsv.random_draw_record(tender=tender, param="C", value=D("0.50"), drawn_by="招标人代表", drawn_at=at(2025, 4, 10, 9, 40),
+                           acting_user=officer)
+    tsv.random_draw_record(tender=tender, param="K", value=D("0.9325"), drawn_by="招标人代表",
+                           drawn_at=at(2025, 4, 10, 9, 41), acting_user=officer)
+    return tender
+
+
+@pytest.fixture
+def evaluators(opened_tender, make_user, people):
+    from procurement.models import MemberKind
+    from procurement.services import tenders as tsv
+
+    members = []
+    for i in range(5):
+        user = make_user(f"expert{i}")
+        kind = MemberKind.TENDERER_REP if i == 4 else MemberKind.EXPERT
+        members.append(tsv.committee_member_add(tender=opened_tender, name=f"评委{i}", kind=kind, user=user,
+                                                is_chair=i == 0, drawn_at=at(2025, 4, 10, 10, i),
+                                                acting_user=people["officer"]))
+    return members
+
+
+@pytest.fixture
+def evaluated_tender(opened_tender, evaluators, people):
+    """Example A evaluated through the services: 乙, 甲, 丙 candidates; 戊 rejected (P2)."""
+    from procurement.services import evaluation as ev
+    from procurement.services import tenders as tsv  # noqa: F401
+
+    officer = people["officer"]
+    lot = opened_tender.lots.get()
+    for bid in lot.bids.select_related("bidder"):
+        ev.bid_qualification_record(bid=bid, passed=True, acting_user=officer)
+        ev.bid_responsiveness_record(bid=bid, responsive=True, acting_user=officer)
+        ev.bid_correct_price(bid=bid, acting_user=officer)
+        if bid.bidder.name in EXAMPLE_SCORES:
+            tech, com = EXAMPLE_SCORES[bid.bidder.name]
+            for member, t, c in zip(evaluators, tech, com, strict=True):
+                ev.score_record(member=member, bid=bid, part="tech", points=D(t), acting_user=member.user)
+                ev.score_record(member=member, bid=bid, part="commercial", points=D(c), acting_user=member.user)
+    ev.lot_evaluate(lot=lot, acting_user=officer)
+    ev.tender_submit_report(tender=opened_tender, received_on=date(2025, 4, 14), acting_user=officer)
+    opened_tender.refresh_from_db()
+    return opened_tender
