@@ -16,7 +16,7 @@ from catalogs.models import (
 )
 from catalogs.services.entries import entry_create
 from portal.models import Organization
-from portal.xlsx import Column, import_all_or_nothing, read_rows
+from portal.xlsx import Column, RowError, XlsxImportError, import_all_or_nothing, read_rows
 
 
 def _choices(enum: Any) -> dict[str, str]:
@@ -66,4 +66,10 @@ def import_catalog(fileobj: IO[bytes], *, unit: Organization, acting_user: Any =
         return entry_create(source_unit=unit, code=row["code"], title=row["title"], acting_user=acting_user,
                             items=_split_items(row["items"]), **fields)
 
-    return import_all_or_nothing(rows, write)
+    try:
+        return import_all_or_nothing(rows, write)
+    except XlsxImportError as exc:  # name the spreadsheet column, not the model field
+        headers = {c.key: c.header for c in IMPORT_COLUMNS}
+        headers.update({"is_state_secret": "涉及国家秘密", "items": "信息项"})
+        raise XlsxImportError([RowError(e.row, headers.get(e.column, e.column), e.message)
+                               for e in exc.errors]) from None
