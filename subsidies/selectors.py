@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from subsidies.models import Application, ApplicationStatus, Award, AwardStatus, BudgetPool, Call, Evidence, Rule
 from subsidies.permissions import scope_applications
+from subsidies.rules.facts import money
 from subsidies.workflow import CLOCK_RUNNING, TIMELINE, TRANSITIONS
 
 WAITING = {  # status -> (label of the step being waited for, its action on the main path)
@@ -117,9 +118,9 @@ def award_summary(*, year: int) -> dict[str, list[dict[str, Any]]]:
     families = dict(FAMILY_CHOICES)
     agg = {"n": Count("pk"), "total": Sum("amount"), "city": Sum("city_amount"), "county_total": Sum("county_amount"),
            "paid": Sum("amount", filter=Q(status=AwardStatus.COMMITTED))}
-    by_family = [{"key": families.get(r["rule__family"], r["rule__family"]), **r}
+    by_family = [{"key": families.get(r["rule__family"], r["rule__family"]), **_cents(r)}
                  for r in qs.values("rule__family").annotate(**agg).order_by("rule__family")]
-    by_rule = [{"key": f"{r['rule__code']} {r['rule__title']}", **r}
+    by_rule = [{"key": f"{r['rule__code']} {r['rule__title']}", **_cents(r)}
                for r in qs.values("rule__code", "rule__title").annotate(**agg).order_by("rule__code")]
     by_county: dict[str, dict[str, Any]] = defaultdict(lambda: {"n": 0, "total": Decimal("0"), "city": Decimal("0"),
                                                                 "county_total": Decimal("0"), "paid": Decimal("0")})
@@ -128,4 +129,9 @@ def award_summary(*, year: int) -> dict[str, list[dict[str, Any]]]:
         for k in ("n", "total", "city", "county_total", "paid"):
             row[k] += r[k] or 0
     return {"family": by_family, "rule": by_rule,
-            "county": [{"key": k, **v} for k, v in sorted(by_county.items())]}
+            "county": [{"key": k, **_cents(v)} for k, v in sorted(by_county.items())]}
+
+
+def _cents(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (money(v) if isinstance(v, Decimal) else (money(0) if v is None and k != "n" else v))
+            for k, v in row.items()}

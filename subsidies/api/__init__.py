@@ -1,0 +1,23 @@
+"""REST API of 惠企政策奖补, mounted at /api/v1/subsidies/."""
+
+from rest_framework.routers import DefaultRouter
+
+from subsidies.api.views import (
+    ApplicationViewSet,
+    AwardViewSet,
+    CallViewSet,
+    EvidenceViewSet,
+    PolicyDocumentViewSet,
+    PoolViewSet,
+    RuleViewSet,
+)
+
+router = DefaultRouter()
+router.register("documents", PolicyDocumentViewSet, basename="subsidy-document")
+router.register("rules", RuleViewSet, basename="subsidy-rule")
+router.register("calls", CallViewSet, basename="subsidy-call")
+router.register("applications", ApplicationViewSet, basename="subsidy-application")
+router.register("evidence", EvidenceViewSet, basename="subsidy-evidence")
+router.register("awards", AwardViewSet, basename="subsidy-award")
+router.register("pools", PoolViewSet, basename="subsidy-pool")
+urlpatterns = router.urls

@@ -1,0 +1,155 @@
+"""Serializers of the subsidies API (read shapes; writes go through services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from portal.permissions import user_scope
+from subsidies.models import Application, Award, BudgetPool, Call, Evidence, PolicyDocument, Rule
+from subsidies.rules import rule_facts_schema
+
+
+class PolicyDocumentSerializer(serializers.ModelSerializer):
+    supersedes = serializers.SlugRelatedField(many=True, read_only=True, slug_field="doc_number")
+    repeals = serializers.SlugRelatedField(many=True, read_only=True, slug_field="doc_number")
+
+    class Meta:
+        model = PolicyDocument
+        fields = ["id", "doc_number", "title", "issuer", "issued_on", "effective_from", "effective_to",
+                  "jurisdiction", "supersedes", "repeals", "note"]
+
+
+class RuleSerializer(serializers.ModelSerializer):
+    document = serializers.CharField(source="document.doc_number", read_only=True)
+    citation = serializers.CharField(read_only=True)
+    family_label = serializers.CharField(source="get_family_display", read_only=True)
+    funding_label = serializers.CharField(source="get_funding_display", read_only=True)
+    recipient_label = serializers.CharField(source="get_recipient_type_display", read_only=True)
+    superseded_by = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    responsible_unit = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    facts = serializers.SerializerMethodField()
+    parameters = serializers.SerializerMethodField()
+    is_in_force = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rule
+        fields = ["code", "title", "family", "family_label", "document", "clause", "citation",
+                  "responsible_department", "responsible_unit", "funding", "funding_label", "recipient_type",
+                  "recipient_label", "competitive_limit", "valid_from", "valid_to", "superseded_by", "is_in_force",
+                  "note", "facts", "parameters"]
+
+    def get_facts(self, obj: Rule) -> list[dict[str, Any]]:
+        return rule_facts_schema(obj.code)
+
+    def get_is_in_force(self, obj: Rule) -> bool:
+        return obj.is_in_force(timezone.localdate())
+
+    def get_parameters(self, obj: Rule) -> list[dict[str, Any]]:
+        return [{"name": p.name, "value": p.value, "valid_from": p.valid_from, "valid_to": p.valid_to}
+                for p in obj.parameters.all() if p.retired_at is None]
+
+
+class CalculateRequestSerializer(serializers.Serializer):
+    facts = serializers.JSONField(help_text="事实名 → 值，见规则的 facts")
+    history = serializers.JSONField(required=False, help_text='[{"rule","amount","date","key"}]')
+    on = serializers.CharField(required=False, help_text="YYYY-MM-DD，默认今天")
+
+
+class PoolSerializer(serializers.ModelSerializer):
+    level_label = serializers.CharField(source="get_level_display", read_only=True)
+    county = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    county_name = serializers.CharField(source="county.name", read_only=True, default="")
+    available = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    utilisation = serializers.DecimalField(max_digits=6, decimal_places=1, read_only=True)
+    call = serializers.SlugRelatedField(read_only=True, slug_field="code")
+
+    class Meta:
+        model = BudgetPool
+        fields = ["id", "call", "level", "level_label", "county", "county_name", "amount", "reserved", "committed",
+                  "available", "utilisation", "budget_doc_number", "budget_summary", "parent_budget_doc_number"]
+
+
+class CallSerializer(serializers.ModelSerializer):
+    rules = serializers.SerializerMethodField()
+    is_open = serializers.SerializerMethodField()
+    pools = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Call
+        fields = ["id", "code", "name", "year", "family", "rules", "opens_on", "closes_on", "is_open",
+                  "evidence_requirements", "publicity_workdays", "description", "pools"]
+
+    def get_rules(self, obj: Call) -> list[str]:
+        codes = [r.code for r in obj.rules.all()]
+        return codes or ([] if not obj.family else obj.rule_codes())
+
+    def get_is_open(self, obj: Call) -> bool:
+        return obj.is_open(timezone.localdate())
+
+    def get_pools(self, obj: Call) -> list[dict[str, Any]] | None:
+        request = self.context.get("request")
+        scope = user_scope(request.user) if request else None
+        if scope is None or not scope.is_staff_member:
+            return None  # budgets are for staff
+        return PoolSerializer(obj.pools.all(), many=True).data
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "application", "kind", "original_name", "size", "content_type", "sha256", "created_at",
+                  "download_url"]
+
+    def get_download_url(self, obj: Evidence) -> str:
+        return f"/api/v1/subsidies/evidence/{obj.pk}/download/"
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    call_code = serializers.CharField(source="call.code", read_only=True)
+    call_name = serializers.CharField(source="call.name", read_only=True)
+    rule = serializers.CharField(source="rule.code", read_only=True)
+    rule_title = serializers.CharField(source="rule.title", read_only=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = ["id", "number", "call", "call_code", "call_name", "rule", "rule_title", "enterprise",
+                  "enterprise_name", "uscc", "status", "status_label", "facts", "key", "period", "ceiling",
+                  "approved_amount", "calculation", "decision_reason", "correction_request", "is_duplicate",
+                  "submitted_at", "event_on", "due_on", "is_overdue", "publicity_ends_on", "created_at", "evidence"]
+        read_only_fields = fields
+
+    def get_evidence(self, obj: Application) -> list[dict[str, Any]]:
+        return EvidenceSerializer([e for e in obj.evidence.all() if e.retired_at is None], many=True).data
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.active())
+    rule_code = serializers.CharField()
+    facts = serializers.JSONField(required=False, default=dict)
+    uscc = serializers.CharField(required=False, help_text="申报主体统一社会信用代码；仅属于一个主体时可省略")
+
+
+class AwardSerializer(serializers.ModelSerializer):
+    rule = serializers.CharField(source="rule.code", read_only=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
+    county = serializers.CharField(source="county.name", read_only=True, default="")
+    call = serializers.CharField(source="call.code", read_only=True)
+    application_number = serializers.CharField(source="application.number", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Award
+        fields = ["id", "application", "application_number", "call", "rule", "enterprise", "enterprise_name", "uscc",
+                  "key", "year", "amount", "city_amount", "county_amount", "county", "status", "status_label",
+                  "approved_on", "disbursed_on", "released_on"]
