@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from portal.auth import LOCKED_MESSAGE, is_locked
-from portal.models import ApplicantKind
+from portal.models import ApplicantKind, Organization, OrgKind, OrgLevel
 from portal.uscc import uscc_errors
 
 USERNAME_REGEX = r"^[A-Za-z0-9_.@-]{4,30}$"
@@ -62,6 +62,10 @@ class RegistrationForm(forms.Form):
     name = forms.CharField(label="主体名称", max_length=200, help_text="与营业执照或法人证书上的名称一致")
     kind = forms.ChoiceField(label="主体类型", choices=ApplicantKind.choices,
                              help_text="高等院校、科研院所申请授权开放数据仅限非商业用途")
+    region = forms.ModelChoiceField(label="所在县（市、区）", queryset=Organization.objects.none(),
+                                    empty_label="请选择", help_text="注册地所在的县（市、区）或开发区，用于确定县级财政分担",
+                                    error_messages={"required": "请选择所在县（市、区）。",
+                                                    "invalid_choice": "请选择列表中的县（市、区）。"})
     is_domestic_controlled = forms.BooleanField(label="内资控股", required=False, initial=True)
     contact_name = forms.CharField(label="联系人", max_length=60)
     contact_phone = forms.RegexField(label="联系电话", regex=r"^[0-9\-+ ]{7,20}$", max_length=20,
@@ -74,6 +78,15 @@ class RegistrationForm(forms.Form):
                                 error_messages={"invalid": USERNAME_INVALID})
     password = _PasswordPairMixin.base_fields["password"]
     password2 = _PasswordPairMixin.base_fields["password2"]
+
+    field_order = ["uscc", "name", "kind", "region", "is_domestic_controlled", "contact_name", "contact_phone", "email",
+                   "username", "password", "password2"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Organization.objects.filter(
+            level=OrgLevel.COUNTY, kind__in=[OrgKind.COUNTY_GOVERNMENT, OrgKind.ZONE_COMMITTEE],
+            retired_at__isnull=True).order_by("sort_order", "code")
 
     def clean_uscc(self) -> str:
         value = self.cleaned_data["uscc"].strip().upper()

@@ -62,7 +62,8 @@ def register(request: HttpRequest) -> HttpResponse:
             member = enterprise_register(
                 uscc=data["uscc"], name=data["name"], kind=data["kind"], username=data["username"],
                 password=data["password"], email=data["email"], contact_name=data["contact_name"],
-                contact_phone=data["contact_phone"], is_domestic_controlled=data["is_domestic_controlled"])
+                contact_phone=data["contact_phone"], is_domestic_controlled=data["is_domestic_controlled"],
+                region=data["region"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

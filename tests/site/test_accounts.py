@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
@@ -16,8 +17,15 @@ from .conftest import PASSWORD
 VALID_USCC = make_uscc("91350582MA2XK0B10")
 
 
+@pytest.fixture(autouse=True)
+def _county(county):
+    return county
+
+
 def _registration(**over):
-    data = {"uscc": VALID_USCC, "name": "晋江测试科技有限公司", "kind": "enterprise", "is_domestic_controlled": "on",
+    from portal.models import Organization
+
+    data = {"region": Organization.objects.get(code="C-350582").pk, "uscc": VALID_USCC, "name": "晋江测试科技有限公司", "kind": "enterprise", "is_domestic_controlled": "on",
             "contact_name": "李联系", "contact_phone": "0595-88888888", "email": "li@example.cn",
             "username": "jjtest", "password": "Strong-pass-2026", "password2": "Strong-pass-2026"}
     data.update(over)
@@ -30,7 +38,7 @@ def test_register_creates_organisation_manager_and_logs_in(client, db):
     enterprise = Enterprise.objects.get(uscc=VALID_USCC)
     member = EnterpriseMember.objects.get(enterprise=enterprise)
     assert member.is_manager and member.user.username == "jjtest"
-    assert enterprise.contact_name == "李联系"
+    assert enterprise.contact_name == "李联系" and enterprise.region.code == "C-350582"
     assert client.get(reverse("organisation")).status_code == 200
 
 
