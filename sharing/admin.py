@@ -103,11 +103,14 @@ class ShareApplicationForm(forms.ModelForm):
         scope = user_scope(user)
         units = Organization.objects.all() if scope.is_superuser else Organization.objects.filter(
             pk__in=scope.units_with(Role.UNIT_DATA_ADMIN))
-        self.fields["applicant_unit"].queryset = units
-        self.fields["entries"].queryset = CatalogEntry.objects.filter(status=EntryStatus.PUBLISHED)
-        self.fields["data_items"].queryset = DataItem.objects.filter(
-            entry__status=EntryStatus.PUBLISHED).select_related("entry")
-        self.fields["data_items"].label_from_instance = lambda item: f"{item.entry.title} · {item.name}"
+        if "applicant_unit" in self.fields:  # absent on read-only (view) forms
+            self.fields["applicant_unit"].queryset = units
+        if "entries" in self.fields:
+            self.fields["entries"].queryset = CatalogEntry.objects.filter(status=EntryStatus.PUBLISHED)
+        if "data_items" in self.fields:
+            self.fields["data_items"].queryset = DataItem.objects.filter(
+                entry__status=EntryStatus.PUBLISHED).select_related("entry")
+            self.fields["data_items"].label_from_instance = lambda item: f"{item.entry.title} · {item.name}"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -210,7 +213,7 @@ class ShareApplicationAdmin(GovernedAdmin):
         transition = TRANSITIONS.get(action)
         if transition is None:
             raise Http404("未知操作。")
-        form = ActionForm(request.POST or None)
+        form = ActionForm(request.POST if request.method == "POST" else None)
         items = list(app.data_items.select_related("entry"))
         if request.method == "POST" and form.is_valid():
             kwargs: dict[str, Any] = {k: v for k, v in form.cleaned_data.items() if k != "valid_until_on"}
@@ -337,7 +340,7 @@ class AuthorizationAdmin(GovernedAdmin):
         auth = selectors.authorization_get(request.user, pk)
         if auth is None or action not in AUTH_ACTIONS:
             raise Http404("授权不存在或无权查看。")
-        form = AuthorizationActionForm(request.POST or None)
+        form = AuthorizationActionForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             calls = {
@@ -409,7 +412,7 @@ class OpenDataApplicationAdmin(GovernedAdmin):
         transition = OPEN_TRANSITIONS.get(action)
         if app is None or transition is None:
             raise Http404("申请不存在或无权查看。")
-        form = ActionForm(request.POST or None)
+        form = ActionForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             result = self.run_service(request, services.open_application_act, application=app, action=action,
