@@ -109,7 +109,6 @@ EXAMPLE_SCORES = {  # bidder: (5 tech scores, 5 commercial scores) giving the av
 @pytest.fixture
 def opened_tender(make_tender, add_bid, people):
     """Worked example A's five bids, opened, C = 50 %, K = 93.25 %, five evaluators with portal accounts."""
-    from procurement.models import MemberKind
     from procurement.services import tenders as tsv
 
     tender = make_tender()
@@ -160,3 +159,34 @@ def evaluated_tender(opened_tender, evaluators, people):
     ev.tender_submit_report(tender=opened_tender, received_on=date(2025, 4, 14), acting_user=officer)
     opened_tender.refresh_from_db()
     return opened_tender
+
+
+@pytest.fixture
+def evaluators_factory(make_tender, add_bid, make_user, people):
+    """A lowest-price tender with the given bids, opened, evaluated and reported (bids at ``reject`` rejected)."""
+    from procurement.services import evaluation as ev
+    from procurement.services import tenders as tsv
+
+    counter = {"n": 100}
+
+    def build(prices, *, reject=(), no="ZB-F", control="1000000", same_bidders=False):
+        tender = make_tender(no, method="lowest_price", control=control)
+        for i, price in enumerate(prices):
+            counter["n"] += 1
+            number = 500 + i if same_bidders else counter["n"]  # same_bidders: one USCC per position
+            add_bid(tender, number, f"公司{number}", price)
+        tender = tsv.tender_open(tender=tender, opened_at=at(2025, 4, 10, 10), acting_user=people["officer"])
+        lot = tender.lots.get()
+        for i, bid in enumerate(lot.bids.order_by("price_figures")):
+            if i in reject:
+                ev.bid_qualification_record(bid=bid, passed=False, notes="社保缴纳证明不足6个月",
+                                            acting_user=people["officer"])
+                continue
+            ev.bid_qualification_record(bid=bid, passed=True, acting_user=people["officer"])
+            ev.bid_responsiveness_record(bid=bid, responsive=True, acting_user=people["officer"])
+            ev.bid_correct_price(bid=bid, acting_user=people["officer"])
+        ev.lot_evaluate(lot=lot, acting_user=people["officer"])
+        ev.tender_submit_report(tender=tender, received_on=date(2025, 4, 14), acting_user=people["officer"])
+        tender.refresh_from_db()
+        return tender
+    return build

@@ -10,7 +10,6 @@ from procurement.models import BidStatus, BondStatus, ComplaintStatus, Objection
 from procurement.services import award as aw
 from procurement.services import remedies as rm
 from procurement.services import tenders as ts
-from tests.procurement.conftest import at
 
 # Report received Monday 2025-04-14.
 
