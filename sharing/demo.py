@@ -1,7 +1,211 @@
-"""Demo data for 数据共享与开放; called by `seed_demo` after the kernel's demo data (idempotent)."""
+"""Demo data for 数据共享与开放: applications in every state across the three service modes and share types, the
+authorizations they produced (one suspended, one revoked), usage records and open-data applications.
 
+Idempotent: each demo application is recognised by its business matter (prefixed 【演示】) and created once.
+Uses published catalog entries with the demo codes below; creates them (in the catalogs tables, codes ``GXDEMO-*``)
+when the catalogs demo did not provide any, so this seed also works on its own.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
 from typing import Any
+
+from catalogs.models import CatalogEntry, CatalogLevel, DataItem, EntryStatus, OpenType, ShareType
+from portal.models import Enterprise
+from portal.roles import Role
+from portal.services import membership_grant
+from sharing import services
+from sharing.models import (
+    DataUseRecord,
+    InterfaceKind,
+    MisuseKind,
+    OpenDataApplication,
+    RequestKind,
+    ServiceMode,
+    ShareApplication,
+    SourceLocation,
+)
+from sharing.workflow import today
+
+PREFIX = "【演示】"
+ENTRIES = [  # code, title, source unit code, share type, level, open type, items
+    ("GXDEMO-SCJG-001", "企业登记信息", "QZ-SCJGJ", ShareType.UNCONDITIONAL, CatalogLevel.CITY, OpenType.AUTHORIZED,
+     ["企业名称", "统一社会信用代码", "法定代表人", "注册地址"]),
+    ("GXDEMO-SCJG-002", "个体工商户基本信息", "QZ-SCJGJ", ShareType.CONDITIONAL, CatalogLevel.CITY, OpenType.CLOSED,
+     ["名称", "经营者姓名", "联系电话", "经营范围"]),
+    ("GXDEMO-RSJ-001", "企业社保缴纳信息", "QZ-RSJ", ShareType.NOT_SHARED, CatalogLevel.CITY, OpenType.CLOSED,
+     ["企业名称", "险种类别", "参保职工人数"]),
+    ("GXDEMO-JJTAX-001", "晋江市税务登记信息", "JJ-tax", ShareType.CONDITIONAL, CatalogLevel.COUNTY,
+     OpenType.CLOSED, ["纳税人识别号", "纳税人名称", "纳税人状态"]),
+]
+
+
+def _entries(orgs: dict[str, Any]) -> dict[str, CatalogEntry]:
+    found: dict[str, CatalogEntry] = {}
+    for code, title, unit, share, level, open_type, items in ENTRIES:
+        entry, _ = CatalogEntry.objects.get_or_create(code=code, defaults={
+            "title": title, "source_unit": orgs[unit], "share_type": share, "level": level, "open_type": open_type,
+            "status": EntryStatus.PUBLISHED, "legal_basis": "《泉州市政务数据管理规定》（泉政办〔2021〕21号）",
+            "description": "共享演示目录"})
+        for i, name in enumerate(items):
+            DataItem.objects.get_or_create(entry=entry, name=name, defaults={"sort_order": i,
+                                                                             "is_personal_info": "电话" in name})
+        found[code] = entry
+    return found
 
 
 def seed(ctx: dict[str, Any]) -> None:
-    """Nothing yet."""
+    orgs, users = ctx["orgs"], ctx["users"]
+    entries = _entries(orgs)
+    on = today()
+    ent = entries["GXDEMO-SCJG-001"]
+    cond = entries["GXDEMO-SCJG-002"]
+    secret = entries["GXDEMO-RSJ-001"]
+    county_entry = entries["GXDEMO-JJTAX-001"]
+    gxj, jj_fin = orgs["QZ-GXJ"], orgs["JJ-finance"]
+    applicant, county_applicant = users["unit_admin"], users["jj_finance_admin"]
+    tech, authority, county = users["tech_operator"], users["city_authority"], users["county_authority"]
+    producer = users["unit_admin_b"]
+    gaj_admin = _special_agency_user(ctx)
+
+    def app(label: str, entry_list: list[Any], mode: str, *, unit: Any = gxj, user: Any = applicant,
+            **extra: Any) -> ShareApplication | None:
+        matter = f"{PREFIX}{label}"
+        if ShareApplication.objects.filter(business_matter=matter).exists():
+            return None
+        fields = {"business_matter": matter, "application_scenario": "政务服务窗口受理时核验企业信息，减少材料提交",
+                  "information_system": "泉州市一体化政务服务平台", "purpose": "核验申请材料真实性",
+                  "legal_basis": "《优化营商环境条例》", "service_mode": mode, "requested_from_on": on,
+                  "requested_until_on": on + timedelta(days=365),
+                  "interface_kind": InterfaceKind.DATA_QUERY if mode == ServiceMode.API else ""}
+        if mode == ServiceMode.BULK_EXCHANGE:
+            fields.update(bulk_justification="每日需对全市企业做批量比对，接口调用无法满足", system_mlps_level="第三级")
+        if mode == ServiceMode.CROSS_VERIFICATION:
+            from django.core.files.base import ContentFile
+
+            fields.update(requirements_doc=ContentFile(b"demo requirements", name="requirements.txt"),
+                          technical_plan=ContentFile(b"demo plan", name="plan.txt"))
+        fields.update(extra)
+        items = [e.items.order_by("sort_order").first() for e in entry_list]
+        return services.share_application_create(applicant_unit=unit, entries=entry_list, data_items=items,
+                                                 acting_user=user, **fields)
+
+    def run(application: ShareApplication | None, steps: list[tuple[Any, ...]]) -> ShareApplication | None:
+        if application is None:
+            return None
+        for action, user, *rest in steps:
+            kwargs = rest[0] if rest else {}
+            if action == "opinion":
+                services.producer_opinion_give(application=application, producer_unit=kwargs["unit"],
+                                               agrees=kwargs.get("agrees", True), opinion="同意按最少够用原则共享",
+                                               acting_user=user)
+                continue
+            application = services.share_application_act(application=application, action=action, acting_user=user,
+                                                          **kwargs)
+        return application
+
+    scj = orgs["QZ-SCJGJ"]
+    ok = {"opinion": "评估合理"}
+    submit = ("submit", applicant)
+    run(app("草稿：接口查询企业登记信息", [ent], ServiceMode.API), [])
+    run(app("评估中：接口查询企业登记信息", [ent], ServiceMode.API), [submit])
+    run(app("会商中：接口查询个体户信息", [cond], ServiceMode.API), [submit, ("assess_reasonable", tech, ok)])
+    run(app("待确认：接口查询企业登记信息", [ent], ServiceMode.API), [submit, ("assess_reasonable", tech, ok)])
+    run(app("待开通：接口查询企业登记信息", [ent], ServiceMode.API),
+        [submit, ("assess_reasonable", tech, ok), ("confirm", authority)])
+    granted_api = run(app("已授权：接口查询企业登记信息", [ent], ServiceMode.API),
+                      [submit, ("assess_reasonable", tech, ok), ("confirm", authority), ("grant", tech)])
+    run(app("协商中：申请范围过大", [ent], ServiceMode.API),
+        [submit, ("assess_unreasonable", tech, {"opinion": "申请信息项超出业务需要"})])
+    run(app("已关闭待重新申请", [ent], ServiceMode.API),
+        [submit, ("assess_unreasonable", tech, {"opinion": "场景不清"}),
+         ("negotiate_close", authority, {"opinion": "已协商，补充场景后重新申请"})])
+    run(app("已停止授权：接收系统未测评", [ent], ServiceMode.API),
+        [submit, ("assess_reasonable", tech, ok),
+         ("stop", authority, {"opinion": "接收系统未通过等保测评", "policy_basis": "QZ §八(一)"})])
+    run(app("已撤回", [ent], ServiceMode.API), [submit, ("withdraw", applicant, {"opinion": "业务调整"})])
+    run(app("交叉核验模型制作中：社保核验", [secret], ServiceMode.CROSS_VERIFICATION),
+        [submit, ("assess_reasonable", tech, ok), ("opinion", users["admin"], {"unit": orgs["QZ-RSJ"]}),
+         ("joint_approve", authority), ("confirm", authority), ("grant", tech)])
+    run(app("已授权：社保核查接口（可用不可见）", [secret], ServiceMode.API, interface_kind=InterfaceKind.VERIFY),
+        [submit, ("assess_reasonable", tech, ok), ("opinion", users["admin"], {"unit": orgs["QZ-RSJ"]}),
+         ("joint_approve", authority), ("confirm", authority), ("grant", tech)])
+    run(app("推送配置中：企业登记批量交换", [ent], ServiceMode.BULK_EXCHANGE), [submit])
+    bulk = run(app("已授权：企业登记批量交换（已报备）", [ent], ServiceMode.BULK_EXCHANGE),
+               [submit, ("push_configure", tech)])
+    run(app("会商中（5个工作日）：个体户批量交换", [cond], ServiceMode.BULK_EXCHANGE), [submit])
+    run(app("待签协议：个体户批量交换", [cond], ServiceMode.BULK_EXCHANGE),
+        [submit, ("opinion", producer, {"unit": scj}), ("joint_approve", authority)])
+    run(app("已授权：个体户批量交换", [cond], ServiceMode.BULK_EXCHANGE),
+        [submit, ("opinion", producer, {"unit": scj}), ("joint_approve", authority),
+         ("agreement_record", tech, {"opinion": "已签署", "agreement_reference": "QZSJ-DEMO-001"}),
+         ("push_configure", tech)])
+    run(app("不予共享：个体户批量交换", [cond], ServiceMode.BULK_EXCHANGE),
+        [submit, ("joint_reject", authority, {"opinion": "超出履职需要",
+                                              "policy_basis": "《个人信息保护法》第十三条"})])
+    csub = ("submit", county_applicant)
+    run(app("县级审核中：晋江税务登记", [county_entry], ServiceMode.API, unit=jj_fin, user=county_applicant,
+            source_location=SourceLocation.COUNTY_SUBCENTER), [csub])
+    run(app("县级已批准并报市备案：晋江税务登记", [county_entry], ServiceMode.API, unit=jj_fin,
+            user=county_applicant, source_location=SourceLocation.COUNTY_SUBCENTER),
+        [csub, ("county_approve", county)])
+    run(app("待县级统一向市级申请：省级回流数据", [county_entry], ServiceMode.API, unit=jj_fin, user=county_applicant,
+            source_location=SourceLocation.PROVINCIAL_BACKFLOW), [csub])
+    run(app("县级已转市级：企业登记信息", [ent], ServiceMode.API, unit=jj_fin, user=county_applicant),
+        [csub, ("county_forward", county)])
+    if gaj_admin is not None:
+        run(app("特殊机关：案件协查数据需求", [cond], ServiceMode.API, unit=orgs["QZ-GAJ"], user=gaj_admin,
+                kind=RequestKind.SPECIAL_AGENCY), [("submit", gaj_admin)])
+    _authorizations(granted_api, bulk, applicant, authority, on)
+    _open_data(ctx, ent, tech, authority)
+
+
+def _special_agency_user(ctx: dict[str, Any]) -> Any:
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(username="gaj_admin",
+                                                           defaults={"email": "gaj_admin@portal.local"})
+    if created:
+        user.set_password(ctx["password"])
+        user.save()
+    membership_grant(user=user, organization=ctx["orgs"]["QZ-GAJ"], role=Role.UNIT_DATA_ADMIN,
+                     acting_user=ctx["users"]["admin"])
+    return user
+
+
+def _authorizations(granted_api: Any, bulk: Any, applicant: Any, authority: Any, on: Any) -> None:
+    if granted_api is None or bulk is None:
+        return
+    api_auth = granted_api.authorizations.first()
+    services.usage_records_push(records=[{
+        "authorization": api_auth.number, "purpose": f"受理企业开办第{i + 1}件", "user_name": "窗口经办人",
+        "approver_name": "科室负责人", "data_content": "企业名称、统一社会信用代码",
+        "acquired_at": api_auth.created_at.isoformat(), "acquisition_method": "api_call", "media_type": "online",
+        "external_id": f"DEMO-{api_auth.number}-{i}"} for i in range(5)], acting_user=applicant)
+    bulk_auth = bulk.authorizations.first()
+    services.authorization_suspend(authorization=bulk_auth, misuse_kind=MisuseKind.OVER_SCOPE,
+                                   reason="推送数据被用于非申请场景（演示）", acting_user=authority)
+    assert DataUseRecord.objects.filter(authorization=api_auth).count() >= 5
+
+
+def _open_data(ctx: dict[str, Any], entry: Any, tech: Any, authority: Any) -> None:
+    if OpenDataApplication.objects.filter(purpose__startswith=PREFIX).exists():
+        return
+    by_name = {e.name: e for e in Enterprise.objects.all()}
+    users = ctx["users"]
+    specs = [("applicant", "福建晋江智造科技有限公司", True, ["assess_reasonable", "confirm"]),
+             ("applicant_univ", "泉州信息工程学院", False, ["assess_reasonable"]),
+             ("applicant_b", "泉州丰泽跨境电商有限公司", True, [])]
+    for username, name, commercial, steps in specs:
+        enterprise = by_name.get(name)
+        if enterprise is None:
+            continue
+        application = services.open_application_create(
+            enterprise=enterprise, entries=[entry], purpose=f"{PREFIX}产业链上下游分析",
+            scenario="为本企业供应商筛选提供企业登记核验", is_commercial=commercial, acting_user=users[username])
+        application = services.open_application_submit(application=application, acting_user=users[username])
+        for action in steps:
+            actor = tech if action.startswith("assess") else authority
+            application = services.open_application_act(application=application, action=action, acting_user=actor,
+                                                        opinion="需求合理" if actor == tech else "")
