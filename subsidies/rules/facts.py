@@ -37,9 +37,8 @@ class CalculationError(ValidationError, ValueError):
         super().__init__(message)
 
     def __str__(self) -> str:
-        if not self.errors:
-            return self.summary
-        return self.summary + "：" + "；".join(f"{k}：{v}" for k, v in self.errors.items())
+        details = [f"{k}：{v}" for k, v in self.errors.items() if v != self.summary]
+        return self.summary + ("：" + "；".join(details) if details else "")
 
     def as_dict(self) -> dict[str, Any]:
         return {"detail": self.summary, "errors": self.errors}
