@@ -1,0 +1,219 @@
+"""Admin for authorizations (status actions, usage export), usage records, open-data applications and grants,
+webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.xlsx import xlsx_response
+from sharing import exports, permissions, selectors, services
+from sharing.admin.applications import ActionForm, OpenStepInline
+from sharing.models import (
+    Authorization,
+    AuthorizationEvent,
+    AuthorizationStatus,
+    DataUseRecord,
+    MisuseKind,
+    OpenDataApplication,
+    OpenDataGrant,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from sharing.workflow import OPEN_TRANSITIONS, today
+
+
+class EventInline(admin.TabularInline):
+    model = AuthorizationEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "event", "from_status", "to_status", "misuse_kind", "reason", "actor")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AuthorizationActionForm(forms.Form):
+    misuse_kind = forms.ChoiceField(label="原因类别", choices=[("", "—")] + MisuseKind.choices, required=False)
+    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    valid_until_on = forms.DateField(label="续期至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+AUTH_ACTIONS = {"suspend": "暂停服务", "resume": "恢复服务", "revoke": "终止服务", "renew": "续期"}
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(GovernedAdmin):
+    policy = permissions.AuthorizationPolicy()
+    change_form_template = "admin/sharing/authorization/change_form.html"
+    list_display = ("number", "consumer_unit", "service_mode", "share_type", "valid_from_on", "valid_until_on",
+                    "status")
+    list_filter = ("status", "service_mode", "share_type")
+    search_fields = ("number", "consumer_unit__name", "application__number")
+    list_select_related = ("consumer_unit",)
+    readonly_fields = ("number", "application", "consumer_unit", "service_mode", "interface_kind", "share_type",
+                       "valid_from_on", "valid_until_on", "status", "status_changed_at", "status_reason",
+                       "renewed_from", "scope_snapshot", "is_special")
+    exclude = ("entries", "data_items")
+    inlines = [EventInline]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/usage.xlsx", view(self.usage_export_view), name="sharing_authorization_usage"),
+            path("<int:pk>/do/<str:action>/", view(self.action_view), name="sharing_authorization_action"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = dict(extra_context or {})
+        auth = selectors.authorization_get(request.user, object_id) if object_id.isdigit() else None
+        if auth is not None and permissions.can_manage_authorization(request.user, auth):
+            allowed = {AuthorizationStatus.ACTIVE: ["suspend", "revoke", "renew"],
+                       AuthorizationStatus.SUSPENDED: ["resume", "revoke"],
+                       AuthorizationStatus.EXPIRED: ["renew"]}.get(auth.status, [])
+            extra["auth_actions"] = [(a, AUTH_ACTIONS[a]) for a in allowed]
+        return super().change_view(request, object_id, form_url, extra)
+
+    def usage_export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        auth = selectors.authorization_get(request.user, pk)
+        if auth is None:
+            raise Http404("授权不存在或无权查看。")
+        return xlsx_response(f"使用记录-{auth.number}.xlsx", [exports.usage_sheet(auth, request.user)])
+
+    def action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        auth = selectors.authorization_get(request.user, pk)
+        if auth is None or action not in AUTH_ACTIONS:
+            raise Http404("授权不存在或无权查看。")
+        form = AuthorizationActionForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            calls = {
+                "suspend": lambda: services.authorization_suspend(authorization=auth, misuse_kind=data["misuse_kind"],
+                                                                  reason=data["reason"], acting_user=request.user),
+                "resume": lambda: services.authorization_resume(authorization=auth, reason=data["reason"],
+                                                                acting_user=request.user),
+                "revoke": lambda: services.authorization_revoke(authorization=auth, misuse_kind=data["misuse_kind"],
+                                                                reason=data["reason"], acting_user=request.user),
+                "renew": lambda: services.authorization_renew(authorization=auth, reason=data["reason"],
+                                                              valid_until_on=data["valid_until_on"] or today(),
+                                                              acting_user=request.user),
+            }
+            result = self.run_service(request, calls[action], success=f"已{AUTH_ACTIONS[action]}。")
+            if result is not None:
+                return redirect(reverse("admin:sharing_authorization_change", args=[result.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": AUTH_ACTIONS[action],
+                   "object": auth, "form": form}
+        return TemplateResponse(request, "admin/sharing/action_form.html", context)
+
+
+@admin.register(DataUseRecord)
+class DataUseRecordAdmin(ReadOnlyAdmin):
+    policy = permissions.DataUseRecordPolicy()
+    list_display = ("acquired_at", "unit", "authorization", "user_name", "approver_name", "purpose",
+                    "acquisition_method", "media_type", "retain_until_on")
+    list_filter = ("acquisition_method", "media_type")
+    search_fields = ("purpose", "user_name", "authorization__number", "external_id")
+    list_select_related = ("unit", "authorization")
+    date_hierarchy = "acquired_at"
+
+
+@admin.register(OpenDataApplication)
+class OpenDataApplicationAdmin(GovernedAdmin):
+    policy = permissions.OpenDataApplicationPolicy()
+    change_form_template = "admin/sharing/opendataapplication/change_form.html"
+    list_display = ("number", "enterprise", "is_commercial", "status", "current_due_on", "submitted_at")
+    list_filter = ("status", "is_commercial", "enterprise__kind")
+    search_fields = ("number", "enterprise__name", "enterprise__uscc")
+    list_select_related = ("enterprise",)
+    readonly_fields = ("number", "enterprise", "applicant_user", "purpose", "scenario", "is_commercial",
+                       "usage_method", "requested_until_on", "status", "submitted_at", "current_due_on",
+                       "assessment_opinion", "decision_note", "stop_policy_basis", "stop_reason", "withdraw_reason",
+                       "previous_application")
+    exclude = ("entries",)
+    inlines = [OpenStepInline]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [path("<int:pk>/act/<str:action>/", view(self.act_view), name="sharing_opendataapplication_act"),
+                *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = dict(extra_context or {})
+        app = selectors.open_application_get_for_user(request.user, object_id)
+        if app is not None:
+            extra["workflow_actions"] = [
+                (t.name, t.label) for t in OPEN_TRANSITIONS.values()
+                if app.status in t.sources and t.actor != "applicant"
+                and permissions.can_open_transition(request.user, app, t)]
+        return super().change_view(request, object_id, form_url, extra)
+
+    def act_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        app = selectors.open_application_get_for_user(request.user, pk)
+        transition = OPEN_TRANSITIONS.get(action)
+        if app is None or transition is None:
+            raise Http404("申请不存在或无权查看。")
+        form = ActionForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            result = self.run_service(request, services.open_application_act, application=app, action=action,
+                                      acting_user=request.user, opinion=data["opinion"],
+                                      policy_basis=data["policy_basis"], valid_until_on=data["valid_until_on"],
+                                      success=f"已{transition.label}。")
+            if result is not None:
+                return redirect(reverse("admin:sharing_opendataapplication_change", args=[app.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": transition.label,
+                   "object": app, "form": form, "transition": transition}
+        return TemplateResponse(request, "admin/sharing/action_form.html", context)
+
+
+@admin.register(OpenDataGrant)
+class OpenDataGrantAdmin(GovernedAdmin):
+    policy = permissions.OpenDataGrantPolicy()
+    list_display = ("number", "enterprise", "valid_from_on", "valid_until_on", "is_commercial_use_allowed", "status")
+    list_filter = ("status", "is_commercial_use_allowed")
+    search_fields = ("number", "enterprise__name")
+    list_select_related = ("enterprise",)
+    readonly_fields = ("number", "application", "enterprise", "valid_from_on", "valid_until_on", "status",
+                       "status_reason", "is_third_party_forbidden", "is_resale_forbidden", "is_commercial_use_allowed",
+                       "must_state_source", "restrictions", "attribution_text", "scope_snapshot")
+    exclude = ("entries",)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(ReadOnlyAdmin):
+    policy = permissions.WebhookSubscriptionPolicy()
+    list_display = ("authorization", "url", "owner", "is_enabled", "created_at")
+    list_select_related = ("authorization", "owner")
+    exclude = ("secret",)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    policy = permissions.WebhookDeliveryPolicy()
+    list_display = ("created_at", "event", "subscription", "status", "attempts", "last_status_code",
+                    "next_attempt_at", "delivered_at")
+    list_filter = ("status", "event")
+    list_select_related = ("subscription",)
