@@ -300,6 +300,7 @@ def committee_member_add(*, tender: Tender, name: str, kind: str = MemberKind.EX
                          acting_user: Any) -> CommitteeMember:
     """Add an evaluator; experts are drawn only after decryption completes, i.e. after opening (R 19)."""
     require(can_manage_tender(acting_user, tender))
+    tender = lock(tender)
     if tender.opened_at is None:
         raise ValidationError("评标专家应在开标解密完成后抽取。")
     if kind == MemberKind.EXPERT and (drawn_at is None or drawn_at < tender.opened_at):
