@@ -18,6 +18,7 @@ from portal.models import Enterprise, Organization, OrgKind, OrgLevel
 from portal.uscc import make_uscc
 
 from ..conftest import PASSWORD, PDF_BYTES
+from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,14 +31,19 @@ def _login(page, live_server, username, password=PASSWORD, *, admin=False):
     page.wait_for_load_state()
 
 
+def _admin_step(admin, live_server, change_url, action, fields=None):
+    """Open an object's admin change page, click a workflow action, fill its form and confirm."""
+    admin.goto(live_server.url + change_url)
+    admin.get_by_role("link", name=action, exact=True).click()
+    for label, value in (fields or {}).items():
+        admin.get_by_label(label).fill(value)
+    admin.locator("input[type=submit]").click()
+    admin.wait_for_load_state()
+    assert admin.locator(".errorlist, .messagelist .error").count() == 0, admin.content()[:2000]
+
+
 def test_subsidy_journey(page, shot, live_server, de09_call, program_officer, media_root, tmp_path):
     from subsidies.models import Application, ApplicationStatus
-    from subsidies.services import (
-        application_accept,
-        application_approve,
-        application_return_for_correction,
-        application_review_start,
-    )
 
     # --- home and registration
     page.goto(live_server.url + "/")
@@ -95,10 +101,16 @@ def test_subsidy_journey(page, shot, live_server, de09_call, program_officer, me
     shot(page, "05-submitted")
     app = Application.objects.get(enterprise__uscc=good)
 
-    # --- staff: accept and return for correction (services; the subsidies admin had no workflow actions yet)
-    application_accept(application=app, acting_user=program_officer)
-    application_return_for_correction(application=app, acting_user=program_officer,
-                                      reason="发票金额应与合同一致，请按合同金额 700000 元填报。")
+    # --- staff in the admin (desktop browser context): accept, then return for correction
+    staff = page.context.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    admin = staff.new_page()
+    _login(admin, live_server, program_officer.username, admin=True)
+    change_url = f"/admin/subsidies/application/{app.pk}/change/"
+    _admin_step(admin, live_server, change_url, "受理")
+    _admin_step(admin, live_server, change_url, "退回补正",
+                {"理由/补正要求": "发票金额应与合同一致，请按合同金额 700000 元填报。"})
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.RETURNED
 
     # --- applicant answers the correction request
     page.reload()
@@ -115,9 +127,11 @@ def test_subsidy_journey(page, shot, live_server, de09_call, program_officer, me
     app.refresh_from_db()
     assert app.status == ApplicationStatus.ACCEPTED and str(app.ceiling) == "210000.00"
 
-    # --- staff approve; the applicant sees the approved amount and prints the decision
-    application_review_start(application=app, acting_user=program_officer)
-    application_approve(application=app, amount="210000.00", acting_user=program_officer)
+    # --- staff start the review and approve in the admin; the applicant sees the amount and prints the decision
+    _admin_step(admin, live_server, change_url, "开始审核（含专家评审）")
+    _admin_step(admin, live_server, change_url, "核定奖补金额", {"核定金额（元）": "210000.00"})
+    admin.screenshot(path=str(ARTIFACTS / "admin-approve.png"))
+    staff.close()
     page.reload()
     assert page.get_by_test_id("approved-amount").inner_text() == "¥210000.00"
     shot(page, "07-approved")
