@@ -119,3 +119,13 @@ def test_reminder_sent_once_before_due(item, user_a):
     assert collection_reminders_send(on=date(2026, 5, 13)) == 1
     assert collection_reminders_send(on=date(2026, 5, 14)) == 0  # once
     assert Notification.objects.filter(recipient=user_a, title__contains="城市基础设施配套费").count() == 1
+
+
+def test_daily_job_through_the_task_queue(item, user_a):
+    from portal.tasks import enqueue
+
+    enqueue("catalogs.tasks.daily_collection")  # sync in tests
+    assert CollectionTask.objects.filter(item=item).count() == 1
+    from portal.schedules import all_schedules
+
+    assert any(s[1] == "catalogs.tasks.daily_collection" for s in all_schedules())
