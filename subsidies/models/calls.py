@@ -105,6 +105,16 @@ class BudgetPool(GovernedModel):
         where = self.county.name if self.county_id else "市级"
         return f"{self.call.name} · {where}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.amount is not None and self.amount < (self.reserved or 0) + (self.committed or 0):
+            raise ValidationError({"amount": f"预算总额不能低于已核定和已拨付金额之和（{self.reserved + self.committed} 元）。"})
+        if self.level == PoolLevel.CITY and self.county_id:
+            raise ValidationError({"county": "市级资金池不填写县（市、区）。"})
+        if self.level == PoolLevel.COUNTY and not self.county_id:
+            raise ValidationError({"county": "县级资金池须选择县（市、区）。"})
+
     @property
     def available(self) -> Decimal:
         return self.amount - self.reserved - self.committed

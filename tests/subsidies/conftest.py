@@ -21,7 +21,12 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def units(make_unit, city):
-    out = {code: make_unit(code, name) for code, name in [
+    from portal.models import Organization
+
+    def unit(code, name):
+        return Organization.objects.filter(code=code).first() or make_unit(code, name)
+
+    out = {code: unit(code, name) for code, name in [
         ("QZ-DATA", "泉州市数据管理局"), ("QZ-GXJ", "泉州市工业和信息化局"), ("QZ-SWJ", "泉州市商务局"),
         ("QZ-CZJ", "泉州市财政局"), ("QZ-KJJ", "泉州市科学技术局")]}
     out["C-350582"] = make_unit("C-350582", "晋江市人民政府", kind=OrgKind.COUNTY_GOVERNMENT, level=OrgLevel.COUNTY,
@@ -152,3 +157,9 @@ def flushable_audit(transactional_db):
         cursor.execute("DELETE FROM portal_auditlog")
         for statement in sql:
             cursor.execute(statement)
+
+
+@pytest.fixture
+def city_admin(make_user, units):
+    """A city authority member of 市数据管理局 (built on this module's units)."""
+    return make_user("city_admin", Role.CITY_AUTHORITY, units["QZ-DATA"])

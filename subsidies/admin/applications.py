@@ -1,0 +1,319 @@
+"""Admin of applications and what hangs on them. Every workflow step is a service call (run_service), never a form
+save; evidence is downloaded through the permission-checked view; awards export the finance workbook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from subsidies import permissions as perms
+from subsidies import services
+from subsidies.exports import disbursement_response
+from subsidies.models import Application, ApplicationEvent, Award, Evidence, ExpertScore, Objection
+from subsidies.selectors import application_get_for_user, application_timeline
+from subsidies.workflow import REVIEWER, TRANSITIONS
+
+STAFF_ACTIONS = {  # action -> (service, extra form fields)
+    "accept": (services.application_accept, ["note"]),
+    "review_start": (services.application_review_start, ["note"]),
+    "return_for_correction": (services.application_return_for_correction, ["reason"]),
+    "approve": (services.application_approve, ["amount", "note"]),
+    "reject": (services.application_reject, ["reason"]),
+    "publicity_start": (services.application_publicity_start, []),
+    "publicity_close": (services.application_publicity_close, []),
+    "disburse": (services.application_disburse, ["note"]),
+    "cancel": (services.application_cancel, ["reason"]),
+}
+
+
+class StepForm(forms.Form):
+    amount = forms.DecimalField(label="核定金额（元）", max_digits=18, decimal_places=2, required=False)
+    reason = forms.CharField(label="理由/补正要求", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, fields: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in fields:
+                del self.fields[name]
+        if "amount" in self.fields:
+            self.fields["amount"].required = True
+        if "reason" in self.fields:
+            self.fields["reason"].required = True
+
+
+class ScoreForm(forms.Form):
+    score = forms.DecimalField(label="评分（0–100）", max_digits=5, decimal_places=2, min_value=0, max_value=100)
+    comment = forms.CharField(label="评审意见", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+    can_delete = False
+    fields = ["kind", "download", "size", "content_type", "sha256", "created_at", "retired_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="文件")
+    def download(self, obj: Evidence) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("subsidies:evidence_download", args=[obj.pk]),
+                           obj.original_name)
+
+
+class ScoreInline(admin.TabularInline):
+    model = ExpertScore
+    extra = 0
+    can_delete = False
+    fields = ["expert", "score", "comment", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ObjectionInline(admin.TabularInline):
+    model = Objection
+    extra = 0
+    can_delete = False
+    fields = ["received_on", "objector", "content", "status", "resolution", "resolved_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(GovernedAdmin):
+    policy = perms.ApplicationPolicy()
+    list_display = ["number", "enterprise", "rule", "period", "status", "ceiling", "approved_amount", "due_on",
+                    "overdue_display", "is_duplicate"]
+    list_filter = ["status", "period", "rule__family", "rule", "is_duplicate", "call"]
+    list_select_related = ["enterprise", "rule", "call"]
+    search_fields = ["number", "enterprise__name", "enterprise__uscc"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["number", "call", "rule", "enterprise", "status", "facts_display", "key", "period",
+                       "ceiling", "approved_amount", "decision_reason", "correction_request", "is_duplicate",
+                       "duplicate_of", "submitted_at", "event_on", "due_on", "publicity_ends_on", "reviewer",
+                       "calculation_display", "timeline_display"]
+    fields = readonly_fields
+    inlines = [EvidenceInline, ScoreInline, ObjectionInline]
+    actions = ["accept_selected", "review_selected", "publicity_selected", "publicity_close_selected",
+               "disburse_selected"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # applicants apply on the site or through the API
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the change form is read-only; steps are the buttons above it
+
+    @admin.display(description="逾期", boolean=True)
+    def overdue_display(self, obj: Application) -> bool:
+        return obj.is_overdue
+
+    @admin.display(description="申报事实")
+    def facts_display(self, obj: Application) -> str:
+        labels = {f["name"]: f["label"] for f in obj.rule.facts_schema()}
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li>{}：<b>{}</b></li>", ((labels.get(k, k), v) for k, v in (obj.facts or {}).items())))
+
+    @admin.display(description="测算过程")
+    def calculation_display(self, obj: Application) -> str:
+        calc = obj.calculation or {}
+        if not calc:
+            return "—"
+        head = format_html("<p>结论：{}，上限 {} 元（市 {} / 县 {}）{}</p>", "符合" if calc.get("eligible") else "不符合",
+                           calc.get("amount"), calc.get("funding", {}).get("city"),
+                           calc.get("funding", {}).get("county"), "；".join(calc.get("reasons", [])))
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                                ((s["step"], s["value"], s["citation"]) for s in calc.get("trace", [])))
+        return format_html("{}<table><tr><th>步骤</th><th>值</th><th>依据</th></tr>{}</table>", head, rows)
+
+    @admin.display(description="办理进度")
+    def timeline_display(self, obj: Application) -> str:
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (s["label"], {"done": "已办", "current": "办理中", "pending": "待办"}[s["status"]],
+             timezone.localtime(s["done_at"]).strftime("%Y-%m-%d %H:%M") if s["done_at"] else "",
+             s["due_on"] or "", "逾期" if s["is_overdue"] else "") for s in application_timeline(obj)))
+        return format_html("<table><tr><th>环节</th><th>状态</th><th>办理时间</th><th>期限</th><th></th></tr>{}</table>",
+                           rows)
+
+    # ------------------------------------------------------------------ workflow buttons and forms
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [path("<int:pk>/step/<str:action>/", view(self.step_view), name="subsidies_application_step"),
+                path("<int:pk>/score/", view(self.score_view), name="subsidies_application_score"),
+                *super().get_urls()]
+
+    def _visible(self, request: HttpRequest, pk: int) -> Application:
+        try:
+            return application_get_for_user(request.user, pk)
+        except Application.DoesNotExist:
+            raise Http404("申报不存在或无权查看。") from None
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = dict(extra_context or {})
+        if object_id.isdigit():
+            try:
+                app = application_get_for_user(request.user, object_id)
+            except Application.DoesNotExist:
+                app = None
+            if app is not None:
+                extra["workflow_actions"] = [(a, TRANSITIONS[a].label) for a in STAFF_ACTIONS
+                                             if perms.can_act(request.user, app, a)]
+                extra["can_score"] = app.rule.is_competitive and bool(perms.can_score(request.user, app))
+        return super().change_view(request, object_id, form_url, extra)
+
+    def step_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        app = self._visible(request, pk)
+        if action not in STAFF_ACTIONS:
+            raise Http404("未知操作。")
+        func, fields = STAFF_ACTIONS[action]
+        form = StepForm(request.POST if request.method == "POST" else None, fields=fields,
+                        initial={"amount": app.ceiling} if action == "approve" else None)
+        if request.method == "POST" and form.is_valid():
+            kwargs = {k: v for k, v in form.cleaned_data.items() if k in fields}
+            result = self.run_service(request, func, application=app, acting_user=request.user,
+                                      success=f"已{TRANSITIONS[action].label}。", **kwargs)
+            if result is not None:
+                return redirect(reverse("admin:subsidies_application_change", args=[app.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "object": app,
+                   "title": TRANSITIONS[action].label, "form": form, "transition": TRANSITIONS[action],
+                   "is_reviewer_step": TRANSITIONS[action].actor == REVIEWER}
+        return TemplateResponse(request, "admin/subsidies/step_form.html", context)
+
+    def score_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = self._visible(request, pk)
+        form = ScoreForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            result = self.run_service(request, services.application_score, application=app,
+                                      acting_user=request.user, success="评分已保存。", **form.cleaned_data)
+            if result is not None:
+                return redirect(reverse("admin:subsidies_application_change", args=[app.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "object": app,
+                   "title": "专家评分", "form": form}
+        return TemplateResponse(request, "admin/subsidies/step_form.html", context)
+
+    # ------------------------------------------------------------------ bulk actions (no extra input needed)
+    def _bulk(self, request: HttpRequest, queryset: QuerySet[Application], func: Any, label: str) -> None:
+        done = 0
+        for app in queryset.order_by("pk"):
+            if self.run_service(request, func, application=app, acting_user=request.user) is not None:
+                done += 1
+        if done:
+            self.message_user(request, f"已{label} {done} 件。", level=messages.SUCCESS)
+
+    @admin.action(description="受理所选申报")
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        self._bulk(request, queryset, services.application_accept, "受理")
+
+    @admin.action(description="所选申报开始审核")
+    def review_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        self._bulk(request, queryset, services.application_review_start, "开始审核")
+
+    @admin.action(description="所选已核定申报开始公示")
+    def publicity_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        self._bulk(request, queryset, services.application_publicity_start, "开始公示")
+
+    @admin.action(description="结束所选已期满的公示")
+    def publicity_close_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        self._bulk(request, queryset, services.application_publicity_close, "结束公示")
+
+    @admin.action(description="拨付所选申报（财政）")
+    def disburse_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        self._bulk(request, queryset, services.application_disburse, "拨付")
+
+
+@admin.register(Award)
+class AwardAdmin(GovernedAdmin):
+    policy = perms.AwardPolicy()
+    list_display = ["application", "enterprise", "rule", "year", "amount", "city_amount", "county_amount", "county",
+                    "status", "approved_on", "disbursed_on"]
+    list_filter = ["year", "status", "rule__family", "rule", "county"]
+    list_select_related = ["application", "enterprise", "rule", "county"]
+    search_fields = ["enterprise__name", "enterprise__uscc", "application__number"]
+    actions = ["export_selected_year"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="导出所选奖补所在年度的财政拨付表（.xlsx）")
+    def export_selected_year(self, request: HttpRequest, queryset: QuerySet[Award]) -> Any:
+        years = sorted(set(queryset.values_list("year", flat=True)))
+        if len(years) != 1:
+            self.message_user(request, "请选择同一年度的奖补记录导出。", level=messages.ERROR)
+            return None
+        return disbursement_response(years[0], self.get_queryset(request))
+
+
+@admin.register(Objection)
+class ObjectionAdmin(GovernedAdmin):
+    policy = perms.ObjectionPolicy()
+    list_display = ["application", "objector", "received_on", "status", "resolved_at"]
+    list_filter = ["status"]
+    list_select_related = ["application"]
+    fields = ["application", "objector", "content", "received_on", "status", "resolution"]
+    raw_id_fields = ["application"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["application", "objector", "content", "received_on"] if obj else ["status", "resolution"]
+
+    def save_model(self, request: HttpRequest, obj: Objection, form: Any, change: bool) -> None:
+        """Record through objection_record; a decision through objection_resolve (cancels when upheld)."""
+        if not change:
+            row = self.run_service(request, services.objection_record, application=obj.application,
+                                   objector=obj.objector, content=obj.content, received_on=obj.received_on,
+                                   acting_user=request.user)
+            if row is not None:
+                obj.pk = row.pk
+            return
+        if obj.status != "open":
+            original = Objection.objects.get(pk=obj.pk)
+            self.run_service(request, services.objection_resolve, objection=original, upheld=obj.status == "upheld",
+                             resolution=obj.resolution, acting_user=request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) if obj is None else (
+            obj.status == "open" and perms.is_reviewer(request.user, obj.application.rule))
+
+
+@admin.register(ApplicationEvent)
+class ApplicationEventAdmin(ReadOnlyAdmin):
+    policy = perms.ApplicationChildPolicy()
+    list_display = ["at", "application", "action", "from_status", "to_status", "actor", "due_on"]
+    list_filter = ["action"]
+    list_select_related = ["application", "actor"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    policy = perms.ApplicationChildPolicy()
+    list_display = ["original_name", "application", "kind", "size", "content_type", "created_at"]
+    list_select_related = ["application"]
+    search_fields = ["original_name", "application__number"]
+    exclude = ["file"]
+    readonly_fields = ["download"]
+
+    @admin.display(description="下载")
+    def download(self, obj: Evidence) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("subsidies:evidence_download", args=[obj.pk]),
+                           obj.original_name)
