@@ -96,9 +96,11 @@ def correction_overdue_counts(today: Any = None) -> list[tuple[int, str, int]]:
     """(unit id, unit name, number of overdue or late correction steps) per source unit."""
     from django.db.models import Count
 
-    from catalogs.models import DataCorrection
+    from catalogs.models import CorrectionStatus, DataCorrection
 
-    late = Q(is_decision_late=True) | Q(is_correction_late=True) | correction_overdue_q(today)
+    # the analysis step is the tech service unit's, not the source unit's (docs/adr/0103)
+    late = Q(is_decision_late=True) | Q(is_correction_late=True) | (
+        correction_overdue_q(today) & ~Q(status=CorrectionStatus.REPORTED))
     return [(r["source_unit_id"], r["source_unit__name"], r["n"]) for r in
             DataCorrection.objects.filter(late).values("source_unit_id", "source_unit__name").annotate(n=Count("pk"))]
 

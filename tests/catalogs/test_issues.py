@@ -63,6 +63,7 @@ def test_overdue_steps_flagged(entry, user_b, tech_operator):
                           on=date(2026, 9, 28))
     assert DataCorrection.objects.filter(correction_overdue_q(date(2026, 10, 8))).count() == 0
     assert DataCorrection.objects.filter(correction_overdue_q(date(2026, 10, 9))).count() == 1
+    assert correction_overdue_counts(date(2026, 10, 9)) == []  # overdue analysis is not the source unit's
     correction_dispatch(correction=c, analysis="分派", acting_user=tech_operator, on=date(2026, 10, 9))
     c.refresh_from_db()
     assert c.is_analysis_late
