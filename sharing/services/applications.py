@@ -202,7 +202,7 @@ def share_application_act(*, application: ShareApplication, action: str, acting_
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError(f"未知的办理操作：{action}")
-    app = (ShareApplication.objects.select_for_update().select_related("applicant_unit", "applicant_county")
+    app = (ShareApplication.objects.select_for_update(of=("self",)).select_related("applicant_unit", "applicant_county")
            .get(pk=application.pk))
     require(permissions.can_transition(acting_user, app, transition))
     if app.status not in transition.sources:

@@ -26,7 +26,7 @@ S = AuthorizationStatus
 
 
 def _lock(authorization: Authorization) -> Authorization:
-    return Authorization.objects.select_for_update().select_related("application", "consumer_unit").get(
+    return Authorization.objects.select_for_update(of=("self",)).select_related("application", "consumer_unit").get(
         pk=authorization.pk)
 
 

@@ -93,7 +93,7 @@ def open_application_act(*, application: OpenDataApplication, action: str, actin
     transition = OPEN_TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError(f"未知的办理操作：{action}")
-    app = OpenDataApplication.objects.select_for_update().select_related("enterprise").get(pk=application.pk)
+    app = OpenDataApplication.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=application.pk)
     require(permissions.can_open_transition(acting_user, app, transition))
     if app.status not in transition.sources:
         raise ValidationError(f"当前状态为“{app.get_status_display()}”，不能执行“{transition.label}”。")
@@ -188,7 +188,7 @@ def open_application_withdraw(*, application: OpenDataApplication, acting_user: 
 @transaction.atomic
 def open_application_resubmit(*, application: OpenDataApplication, acting_user: Any) -> OpenDataApplication:
     """After negotiation: a new draft linked to the closed application."""
-    old = OpenDataApplication.objects.select_for_update().select_related("enterprise").get(pk=application.pk)
+    old = OpenDataApplication.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=application.pk)
     if old.status != OpenStatus.CLOSED_FOR_RESUBMISSION:
         raise ValidationError("只有协商后关闭的申请可以重新申请。")
     new = open_application_create(enterprise=old.enterprise, entries=list(old.entries.all()), purpose=old.purpose,

@@ -96,7 +96,7 @@ def queue_webhooks(authorization: Authorization, event: str) -> list[WebhookDeli
 def webhook_deliver(delivery_id: int) -> WebhookDelivery | None:
     """Send one delivery now (idempotent: delivered or finally failed deliveries are left alone)."""
     with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update().select_related("subscription")
+        delivery = (WebhookDelivery.objects.select_for_update(of=("self",)).select_related("subscription")
                     .filter(pk=delivery_id).first())
         if delivery is None or delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
             return delivery
