@@ -1,7 +1,141 @@
-"""Demo data for 惠企政策奖补; called by `seed_demo` after the kernel's demo data (idempotent)."""
+"""Demo data for 惠企政策奖补; called by `seed_demo` after the kernel's demo data (idempotent).
 
+Open calls for several rules of each family (dates relative to today, so they are open whenever the demo is
+seeded), applications in every state built through the real services, and a nearly exhausted 算力 pool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
 from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from portal.models import Enterprise
+from subsidies import services
+from subsidies.models import Application, BudgetPool, Call, PoolLevel, Rule
+
+PDF = b"%PDF-1.4\n% demo evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+EVIDENCE = [{"kind": "invoice", "label": "发票或费用凭证", "required": True},
+            {"kind": "certificate", "label": "资质、获奖或入选证明", "required": False},
+            {"kind": "other", "label": "其他材料", "required": False}]
+COUNTY_CODES = ["C-350502", "C-350503", "C-350504", "C-350505", "C-350581", "C-350582", "C-350583", "C-350521",
+                "C-350524", "C-350525", "C-350526", "C-QZKFQ", "C-QZTSQ"]
+# code, name, rules, responsible unit, city pool, per-county pool (None: city-only rules)
+CALLS = [
+    ("DEMO-DE-DATA", "数字经济·数据要素类奖补", ["DE-01", "DE-03", "DE-05", "DE-09"], "QZ-DATA", "8000000", "2000000"),
+    ("DEMO-DE-SOFT", "数字经济·软件与动漫类奖补", ["DE-11", "DE-15", "DE-16", "DE-17", "DE-18"], "QZ-GXJ",
+     "10000000", "2000000"),
+    ("DEMO-PE", "平台经济“五十百千”奖补", ["PE-05", "PE-09", "PE-11"], "QZ-GXJ", "6000000", None),
+    ("DEMO-MDX", "制造业数字化转型（智改数转）补助", ["MDX-01", "MDX-02", "MDX-03"], "QZ-GXJ", "6000000", "1500000"),
+    ("DEMO-CB", "跨境电商高管个税差额补贴", ["CB-01"], "QZ-SWJ", "1000000", None),
+    ("DEMO-DE09-POOL", "算力券专项（市级资金即将用完）", ["DE-09"], "QZ-DATA", "95000", "150000"),
+]
+
+
+def _call(orgs: dict[str, Any], code: str, name: str, rules: list[str], unit: str, city: str,
+          county: str | None) -> Call:
+    today = timezone.localdate()
+    call, _ = Call.objects.update_or_create(code=code, defaults={
+        "name": name, "year": today.year, "opens_on": today - dt.timedelta(days=30),
+        "closes_on": today + dt.timedelta(days=60), "evidence_requirements": EVIDENCE, "publicity_workdays": 5,
+        "responsible_unit": orgs[unit], "description": "演示批次：指标文号等为示例数据。"})
+    call.rules.set(Rule.objects.filter(code__in=rules))
+    BudgetPool.objects.get_or_create(call=call, level=PoolLevel.CITY, defaults={
+        "amount": Decimal(city), "budget_unit": orgs[unit], "budget_doc_number": f"泉财指〔{today.year}〕演示{code[-2:]}号",
+        "budget_summary": f"{name}市级资金", "parent_budget_doc_number": f"闽财指〔{today.year}〕演示号"})
+    if county is not None:
+        for ccode in COUNTY_CODES:
+            if ccode in orgs:
+                BudgetPool.objects.get_or_create(call=call, level=PoolLevel.COUNTY, county=orgs[ccode], defaults={
+                    "amount": Decimal(county), "budget_unit": orgs[ccode],
+                    "budget_doc_number": f"县财指〔{today.year}〕演示号", "budget_summary": f"{name}县级配套"})
+    return call
+
+
+def _walk(app: Application, steps: list[tuple[str, dict[str, Any]]], actors: dict[str, Any]) -> Application:
+    """Drive one application through the workflow with the real services."""
+    for step, extra in steps:
+        if step == "publicity_close":  # demo shortcut: pretend the publicity days have passed
+            Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate() - dt.timedelta(days=1))
+            services.application_publicity_close(application=app, acting_user=actors["reviewer"])
+        elif step == "disburse":
+            services.application_disburse(application=app, acting_user=actors["finance"])
+        elif step in ("withdraw", "resubmit"):
+            getattr(services, f"application_{step}")(application=app, acting_user=actors["applicant"], **extra)
+        elif step == "score":
+            services.application_score(application=app, acting_user=actors["reviewer"], **extra)
+        else:
+            getattr(services, f"application_{step}")(application=app, acting_user=actors["reviewer"], **extra)
+        app.refresh_from_db()
+    return app
 
 
 def seed(ctx: dict[str, Any]) -> None:
-    """Nothing yet."""
+    orgs, users = ctx["orgs"], ctx["users"]
+    services.rules_sync(acting_user=users.get("admin"))  # binds rules to the demo units
+    calls = {code: _call(orgs, code, name, rules, unit, city, county)
+             for code, name, rules, unit, city, county in CALLS}
+    if Application.objects.filter(call__in=calls.values()).exists():
+        return  # applications already seeded
+    ent = {name: Enterprise.objects.filter(members__user=users[name]).first()
+           for name in ("applicant", "applicant_b", "applicant_univ", "applicant_foreign")}
+    data_rev, gxj_rev, swj_rev = users["city_authority"], users["program_officer"], users["admin"]
+    finance = users["finance_officer"]
+
+    def apply(call: str, who: str, code: str, facts: dict[str, Any], steps: list[Any], reviewer: Any) -> Application:
+        user = users[who]
+        app = services.application_create(call=calls[call], enterprise=ent[who], rule_code=code, facts=facts,
+                                          acting_user=user)
+        services.evidence_add(application=app, uploaded_file=SimpleUploadedFile("费用发票.pdf", PDF), kind="invoice",
+                              acting_user=user)
+        if steps and steps[0] != "draft":
+            services.application_submit(application=app, acting_user=user)
+        actors = {"reviewer": reviewer, "finance": finance, "applicant": user}
+        return _walk(app, [s if isinstance(s, tuple) else (s, {}) for s in steps if s not in ("draft", "submit")],
+                     actors)
+
+    flow = ["submit", "accept", "review_start"]
+
+    def approved(amount: str) -> tuple[str, dict[str, Any]]:
+        return ("approve", {"amount": amount, "note": "经审核，按测算上限核定"})
+
+    # 数字经济·数据要素 (reviewed by 市数据管理局)
+    apply("DEMO-DE-DATA", "applicant", "DE-03", {"dcmm_level": 4, "first_pass_at_level": True},
+          [*flow, approved("100000"), "publicity_start", "publicity_close", "disburse"], data_rev)  # 已拨付
+    apply("DEMO-DE-DATA", "applicant_b", "DE-09", {"compute_service_invoiced": "420000"},
+          [*flow, approved("126000"), "publicity_start"], data_rev)  # 公示中
+    apply("DEMO-DE-DATA", "applicant_univ", "DE-05",
+          {"award_levels": ["provincial", "municipal"], "in_use_with_benefits": True, "key": "数据应用大赛-智慧校园"},
+          ["submit"], data_rev)  # 已提交待受理
+    apply("DEMO-DE-DATA", "applicant", "DE-01", {"project_investment": "6000000", "selected": False},
+          [*flow, ("score", {"score": "86.5", "comment": "数据集质量高，已上架开发服务平台"})], data_rev)  # 审核中
+    # 数字经济·软件与动漫 (市工信局)
+    apply("DEMO-DE-SOFT", "applicant_foreign", "DE-16", {"certification_fee": "180000"},
+          [*flow, ("reject", {"reason": "认证证书签发日期早于政策施行日，不属于新通过的认证。"})], gxj_rev)  # 不予支持
+    apply("DEMO-DE-SOFT", "applicant_b", "DE-15", {"cs_level": "CS3", "newly_obtained": True},
+          ["submit", "accept", ("return_for_correction", {"reason": "请补充 CS3 证书扫描件。"})], gxj_rev)  # 退回补正
+    apply("DEMO-DE-SOFT", "applicant", "DE-18", {"minutes": 120, "channel": "provincial", "key": "国产动画片许可证-2026-001"},
+          [*flow, approved("180000")], gxj_rev)  # 已核定
+    apply("DEMO-DE-SOFT", "applicant_b", "DE-11", {"newly_selected": True}, ["draft"], gxj_rev)  # 草稿
+    # 平台经济 (市工信局)
+    apply("DEMO-PE", "applicant", "PE-09", {"annual_cloud_service_fee": "260000"},
+          [*flow, approved("78000"), "publicity_start", "publicity_close"], gxj_rev)  # 公示期满待拨付
+    apply("DEMO-PE", "applicant_b", "PE-11", {"newly_connected_enterprises": 35}, ["submit", "accept"], gxj_rev)  # 已受理
+    apply("DEMO-PE", "applicant_univ", "PE-05", {"it_investment": "900000"},
+          ["submit", ("withdraw", {"reason": "项目调整，暂不申报。"})], gxj_rev)  # 已撤回
+    # 制造业数字化转型 (市工信局)
+    apply("DEMO-MDX", "applicant", "MDX-01",
+          {"investment_ex_tax": "800000", "digital_level_after": 3, "newly_listed_pilot": True},
+          [*flow, approved("300000"), ("cancel", {"reason": "公示期间核实试点名单批次不符，撤销核定。"})], gxj_rev)  # 已撤销
+    apply("DEMO-MDX", "applicant_b", "MDX-03", {"prev_year_service_expenditure": "150000"}, ["submit"], gxj_rev)
+    # 跨境电商 (市商务局; the demo has no 商务局 officer, the administrator reviews)
+    apply("DEMO-CB", "applicant_b", "CB-01", {"iit_paid": "380000", "taxable_income": "1500000"},
+          ["submit", "accept"], swj_rev)
+    # 算力券专项: one approval leaves 5,000 of 95,000 in the city pool; the second one (city share 7,500) won't fit
+    apply("DEMO-DE09-POOL", "applicant", "DE-09", {"compute_service_invoiced": "600000"},
+          [*flow, approved("180000")], data_rev)
+    apply("DEMO-DE09-POOL", "applicant_foreign", "DE-09", {"compute_service_invoiced": "50000.01"},
+          [*flow], data_rev)

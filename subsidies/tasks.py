@@ -1,3 +1,58 @@
-"""Background jobs for 惠企政策奖补; SCHEDULES lists (name, function path, schedule type, minutes)."""
+"""Background jobs for 惠企政策奖补; SCHEDULES lists (name, function path, schedule type, minutes).
 
-SCHEDULES: list[tuple[str, str, str, int | None]] = []
+Jobs are idempotent and act as the system (no acting user): they only do what the workflow table allows.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+SCHEDULES: list[tuple[str, str, str, int | None]] = [
+    ("惠企奖补：公示期满自动结束公示", "subsidies.tasks.close_due_publicities", "D", None),
+    ("惠企奖补：逾期环节提醒经办人", "subsidies.tasks.remind_overdue", "D", None),
+]
+
+
+def close_due_publicities() -> int:
+    """End every publicity whose last working day has passed and that has no open objection."""
+    from subsidies.models import Application, ApplicationStatus
+    from subsidies.services import application_publicity_close
+
+    closed = 0
+    for app in Application.objects.filter(status=ApplicationStatus.PUBLICITY,
+                                          publicity_ends_on__lt=timezone.localdate()).order_by("pk"):
+        try:
+            application_publicity_close(application=app, acting_user=None)
+        except ValidationError:
+            continue  # an open objection keeps the publicity open
+        closed += 1
+    return closed
+
+
+def remind_overdue() -> int:
+    """Notify the reviewers of the responsible unit about each overdue application (one message per person)."""
+    from collections import defaultdict
+
+    from portal.models import Membership
+    from portal.services import notify
+    from subsidies.models import Application
+    from subsidies.permissions import REVIEW_ROLES
+    from subsidies.workflow import CLOCK_RUNNING
+
+    overdue = (Application.objects.filter(status__in=CLOCK_RUNNING, due_on__lt=timezone.localdate())
+               .exclude(status="returned").select_related("rule"))
+    by_unit: dict[int, list[Application]] = defaultdict(list)
+    for app in overdue:
+        if app.rule.responsible_unit_id:
+            by_unit[app.rule.responsible_unit_id].append(app)
+    sent = 0
+    for unit_id, apps in by_unit.items():
+        users = {m.user for m in Membership.objects.filter(organization_id=unit_id, role__in=REVIEW_ROLES,
+                                                             retired_at__isnull=True).select_related("user")}
+        if users:
+            numbers = "、".join(a.number or str(a.pk) for a in apps[:20])
+            notify(recipients=list(users), title=f"惠企奖补：{len(apps)} 件申报已超过办理期限",
+                   body=f"逾期申报：{numbers}", url="/admin/subsidies/application/?status=")
+            sent += len(users)
+    return sent
