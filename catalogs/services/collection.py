@@ -115,7 +115,7 @@ def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
     today = on or timezone.localdate()
     count = 0
     entries = set()
-    for task in CollectionTask.objects.select_for_update().filter(
+    for task in CollectionTask.objects.select_for_update(of=("self",)).filter(
             status=TaskStatus.PENDING, due_on__lt=today).select_related("item").order_by("pk"):
         task.status = TaskStatus.OVERDUE
         task.save(update_fields=["status", "updated_at"])
@@ -137,7 +137,7 @@ def collection_reminders_send(*, on: date | None = None, days_before: int = REMI
     """Remind each unit's data administrators once, ``days_before`` days (or fewer) before a pending task is due."""
     today = on or timezone.localdate()
     count = 0
-    for task in CollectionTask.objects.select_for_update().filter(
+    for task in CollectionTask.objects.select_for_update(of=("self",)).filter(
             status=TaskStatus.PENDING, reminded_at__isnull=True, due_on__gte=today,
             due_on__lte=today + timedelta(days=days_before)).select_related("item").order_by("pk"):
         recipients = _unit_admins(task.unit_id)
@@ -218,7 +218,7 @@ def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes]
     """Record a submission (file upload, or columns+rows pushed through the API) and check it against the item's
     declared fields. Missing columns → not accepted (task unchanged); extra columns are reported (accepted only when
     the item's field list is open-ended, "等"). Accepted: pending/overdue → submitted or late_submitted."""
-    task = CollectionTask.objects.select_for_update().select_related("item", "unit").get(pk=task.pk)
+    task = CollectionTask.objects.select_for_update(of=("self",)).select_related("item", "unit").get(pk=task.pk)
     require(perms.can_submit_collection(acting_user, task))
     today = on or timezone.localdate()
     if file is not None:

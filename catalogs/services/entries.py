@@ -181,7 +181,7 @@ def entry_create(*, source_unit: Organization, code: str, title: str, acting_use
 def entry_update(*, entry: CatalogEntry, acting_user: Any, items: list[dict[str, Any]] | None = None,
                  interfaces: list[dict[str, Any]] | None = None, **fields: Any) -> CatalogEntry:
     """Change a draft / returned / revising entry of the user's own unit; ``items``/``interfaces`` replace the lists."""
-    entry = CatalogEntry.objects.select_for_update().select_related("source_unit").get(pk=entry.pk)
+    entry = CatalogEntry.objects.select_for_update(of=("self",)).select_related("source_unit").get(pk=entry.pk)
     require(perms.can_edit_entry(acting_user, entry))
     unknown = set(fields) - set(ENTRY_FIELDS)
     if unknown:
@@ -259,7 +259,7 @@ def entry_transition(*, entry: CatalogEntry, action: str, acting_user: Any, reas
     if action not in TRANSITIONS:
         raise ValidationError(f"未知操作：{action}")
     t = TRANSITIONS[action]
-    entry = CatalogEntry.objects.select_for_update().select_related("source_unit").get(pk=entry.pk)
+    entry = CatalogEntry.objects.select_for_update(of=("self",)).select_related("source_unit").get(pk=entry.pk)
     decision = _check(t.check, acting_user, entry)
     if not decision:
         raise PermissionDenied(decision.reason)

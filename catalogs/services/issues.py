@@ -72,7 +72,7 @@ def _members(unit_id: int, role: str = Role.UNIT_DATA_ADMIN) -> list[Any]:
 
 
 def _lock(correction: DataCorrection, step: str) -> DataCorrection:
-    obj = DataCorrection.objects.select_for_update().select_related("entry", "source_unit").get(pk=correction.pk)
+    obj = DataCorrection.objects.select_for_update(of=("self",)).select_related("entry", "source_unit").get(pk=correction.pk)
     if obj.status not in CORRECTION_STEPS[step].sources:
         raise ValidationError(f"纠错当前为“{obj.get_status_display()}”，不能执行此操作。")
     return obj
@@ -194,7 +194,7 @@ def interface_request_create(*, entry: CatalogEntry, description: str, acting_us
 
 
 def _lock_request(req: InterfaceRequest) -> InterfaceRequest:
-    return InterfaceRequest.objects.select_for_update().select_related("producer_unit", "entry").get(pk=req.pk)
+    return InterfaceRequest.objects.select_for_update(of=("self",)).select_related("producer_unit", "entry").get(pk=req.pk)
 
 
 @transaction.atomic
