@@ -50,21 +50,27 @@ def test_calculate_award_public_examples():
     assert run("MDX-01", "--facts", facts, "--on", "2027-04-01")["eligible"] is False
 
 
-def test_calculate_award_bad_input_exits_2_with_message_on_stderr():
-    """Run as a real process (exit status and stderr), against a throwaway migrated SQLite database."""
+def test_calculate_award_bad_input_exits_2_with_message_on_stderr(capsys):
+    """One run as a real process (exit status, stdout empty, Chinese stderr); the other cases in-process."""
     import os
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/c.sqlite3", "PORTAL_TESTING": "1"}
-        cases = [["ZZ-01", "--facts", "{}"], ["DE-09", "--facts", '{"compute_service_invoiced": -5}'],
-                 ["DE-09", "--facts", "{not json"], ["DE-09", "--facts", '{"compute_service_invoiced": 1, "x": 1}'],
-                 ["DE-09", "--facts", '{"compute_service_invoiced": 1}', "--on", "2026-02-30"]]
-        for args in cases:
-            done = subprocess.run([sys.executable, "manage.py", "calculate_award", *args], env=env,
-                                  capture_output=True, text=True, timeout=120)
-            assert done.returncode == 2, (args, done.stdout, done.stderr)
-            assert done.stdout == "" and any("\u4e00" <= ch <= "\u9fff" for ch in done.stderr), args
+        done = subprocess.run([sys.executable, "manage.py", "calculate_award", "DE-09", "--facts",
+                               '{"compute_service_invoiced": -5}'], env=env, capture_output=True, text=True,
+                              timeout=120)
+    assert done.returncode == 2 and done.stdout == "" and "金额不能为负数" in done.stderr
+    cases = [["ZZ-01", "--facts", "{}"], ["DE-09", "--facts", "{not json"],
+             ["DE-09", "--facts", '{"compute_service_invoiced": 1, "x": 1}'],
+             ["DE-09", "--facts", '{"compute_service_invoiced": 1}', "--on", "2026-02-30"],
+             ["DE-09", "--facts", '{"compute_service_invoiced": 1}', "--history", '[{"rule": "DE-09"}]']]
+    for args in cases:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as info:
+            call_command("calculate_award", *args, stdout=StringIO())
+        err = capsys.readouterr().err
+        assert info.value.code == 2 and any("\u4e00" <= ch <= "\u9fff" for ch in err), (args, err)
 
 
 def _approved(call, pair, reviewer, fee, amount):
