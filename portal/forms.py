@@ -84,9 +84,13 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Organization.objects.filter(
+        regions = Organization.objects.filter(
             level=OrgLevel.COUNTY, kind__in=[OrgKind.COUNTY_GOVERNMENT, OrgKind.ZONE_COMMITTEE],
             retired_at__isnull=True).order_by("sort_order", "code")
+        self.fields["region"].queryset = regions
+        # Required wherever the county list is configured (always in a seeded portal); an installation without
+        # counties can still register applicants (awards with a county share then cannot be approved).
+        self.fields["region"].required = regions.exists()
 
     def clean_uscc(self) -> str:
         value = self.cleaned_data["uscc"].strip().upper()

@@ -171,3 +171,10 @@ def test_pages_send_security_headers_and_csrf_is_enforced(db, applicant):
     response = strict.post(reverse("register"), _registration())
     assert response.status_code == 403
     assert not Enterprise.objects.filter(uscc=VALID_USCC).exists()
+
+
+def test_region_is_required_when_counties_exist(client, db):
+    response = client.post(reverse("register"), _registration(region=""))
+    assert response.status_code == 400
+    assert 'id="id_region_error"' in response.content.decode() and "请选择所在县" in response.content.decode()
+    assert not Enterprise.objects.exists()
