@@ -12,7 +12,7 @@ from subsidies.models import Application, Award, BudgetPool, Call, Evidence, Pol
 from subsidies.rules import rule_facts_schema
 
 
-class PolicyDocumentSerializer(serializers.ModelSerializer):
+class SubsidyPolicyDocumentSerializer(serializers.ModelSerializer):
     supersedes = serializers.SlugRelatedField(many=True, read_only=True, slug_field="doc_number")
     repeals = serializers.SlugRelatedField(many=True, read_only=True, slug_field="doc_number")
 
@@ -22,7 +22,7 @@ class PolicyDocumentSerializer(serializers.ModelSerializer):
                   "jurisdiction", "supersedes", "repeals", "note"]
 
 
-class RuleSerializer(serializers.ModelSerializer):
+class SubsidyRuleSerializer(serializers.ModelSerializer):
     document = serializers.CharField(source="document.doc_number", read_only=True)
     citation = serializers.CharField(read_only=True)
     family_label = serializers.CharField(source="get_family_display", read_only=True)
@@ -52,13 +52,13 @@ class RuleSerializer(serializers.ModelSerializer):
                 for p in obj.parameters.all() if p.retired_at is None]
 
 
-class CalculateRequestSerializer(serializers.Serializer):
+class SubsidyCalculateRequestSerializer(serializers.Serializer):
     facts = serializers.JSONField(help_text="事实名 → 值，见规则的 facts")
     history = serializers.JSONField(required=False, help_text='[{"rule","amount","date","key"}]')
     on = serializers.CharField(required=False, help_text="YYYY-MM-DD，默认今天")
 
 
-class PoolSerializer(serializers.ModelSerializer):
+class SubsidyPoolSerializer(serializers.ModelSerializer):
     level_label = serializers.CharField(source="get_level_display", read_only=True)
     county = serializers.SlugRelatedField(read_only=True, slug_field="code")
     county_name = serializers.CharField(source="county.name", read_only=True, default="")
@@ -72,7 +72,7 @@ class PoolSerializer(serializers.ModelSerializer):
                   "available", "utilisation", "budget_doc_number", "budget_summary", "parent_budget_doc_number"]
 
 
-class CallSerializer(serializers.ModelSerializer):
+class SubsidyCallSerializer(serializers.ModelSerializer):
     rules = serializers.SerializerMethodField()
     is_open = serializers.SerializerMethodField()
     pools = serializers.SerializerMethodField()
@@ -94,10 +94,10 @@ class CallSerializer(serializers.ModelSerializer):
         scope = user_scope(request.user) if request else None
         if scope is None or not scope.is_staff_member:
             return None  # budgets are for staff
-        return PoolSerializer(obj.pools.all(), many=True).data
+        return SubsidyPoolSerializer(obj.pools.all(), many=True).data
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class SubsidyEvidenceSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -109,7 +109,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return f"/api/v1/subsidies/evidence/{obj.pk}/download/"
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class SubsidyApplicationSerializer(serializers.ModelSerializer):
     call_code = serializers.CharField(source="call.code", read_only=True)
     call_name = serializers.CharField(source="call.name", read_only=True)
     rule = serializers.CharField(source="rule.code", read_only=True)
@@ -129,17 +129,17 @@ class ApplicationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_evidence(self, obj: Application) -> list[dict[str, Any]]:
-        return EvidenceSerializer([e for e in obj.evidence.all() if e.retired_at is None], many=True).data
+        return SubsidyEvidenceSerializer([e for e in obj.evidence.all() if e.retired_at is None], many=True).data
 
 
-class ApplicationCreateSerializer(serializers.Serializer):
+class SubsidyApplicationCreateSerializer(serializers.Serializer):
     call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.active())
     rule_code = serializers.CharField()
     facts = serializers.JSONField(required=False, default=dict)
     uscc = serializers.CharField(required=False, help_text="申报主体统一社会信用代码；仅属于一个主体时可省略")
 
 
-class AwardSerializer(serializers.ModelSerializer):
+class SubsidyAwardSerializer(serializers.ModelSerializer):
     rule = serializers.CharField(source="rule.code", read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     uscc = serializers.CharField(source="enterprise.uscc", read_only=True)

@@ -35,7 +35,7 @@ class PolicyDocumentViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [AllowAny]
     queryset = PolicyDocument.objects.active().prefetch_related("supersedes", "repeals")
-    serializer_class = s.PolicyDocumentSerializer
+    serializer_class = s.SubsidyPolicyDocumentSerializer
 
 
 class RuleViewSet(viewsets.ReadOnlyModelViewSet):
@@ -43,7 +43,7 @@ class RuleViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [AllowAny]
     pagination_class = WidePagination
-    serializer_class = s.RuleSerializer
+    serializer_class = s.SubsidyRuleSerializer
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z]+-[0-9]+"
     filterset_fields = ["family", "funding", "recipient_type"]
@@ -53,7 +53,7 @@ class RuleViewSet(viewsets.ReadOnlyModelViewSet):
         return Rule.objects.active().select_related("document", "superseded_by", "responsible_unit").prefetch_related(
             "parameters").order_by("sort_order", "code")
 
-    @extend_schema(request=s.CalculateRequestSerializer, responses={200: dict, 400: dict})
+    @extend_schema(request=s.SubsidyCalculateRequestSerializer, responses={200: dict, 400: dict})
     @action(detail=True, methods=["post"])
     def calculate(self, request: Any, code: str | None = None) -> Response:
         """POST {"facts": {...}, "history": [...], "on": "YYYY-MM-DD"} → the calculator JSON of subsidy_rules.md."""
@@ -76,7 +76,7 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
     """Calls (申报批次): public; budget pools shown to staff only."""
 
     permission_classes = [AllowAny]
-    serializer_class = s.CallSerializer
+    serializer_class = s.SubsidyCallSerializer
     filterset_fields = ["year", "family"]
 
     def get_queryset(self) -> Any:
@@ -90,7 +90,7 @@ class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upd
     """Applications the caller may see (applicants: their own); workflow steps as POST actions."""
 
     policy = perms.ApplicationPolicy()
-    serializer_class = s.ApplicationSerializer
+    serializer_class = s.SubsidyApplicationSerializer
     filterset_fields = ["status", "period", "call", "rule__code", "enterprise__uscc", "is_duplicate"]
     search_fields = ["number", "enterprise__name", "enterprise__uscc"]
     ordering_fields = ["created_at", "due_on", "submitted_at"]
@@ -108,9 +108,9 @@ class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upd
         except (Application.DoesNotExist, ValueError):
             raise Http404 from None
 
-    @extend_schema(request=s.ApplicationCreateSerializer)
+    @extend_schema(request=s.SubsidyApplicationCreateSerializer)
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
-        data = s.ApplicationCreateSerializer(data=request.data)
+        data = s.SubsidyApplicationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         scope = user_scope(request.user)
         uscc = (data.validated_data.get("uscc") or "").strip().upper()
@@ -217,7 +217,7 @@ class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upd
             raise ValidationError({"file": ["请选择要上传的文件。"]})
         row = services.evidence_add(application=app, uploaded_file=upload, kind=self._text(request, "kind"),
                                     acting_user=request.user)
-        return Response(s.EvidenceSerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(s.SubsidyEvidenceSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
 class EvidenceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -225,7 +225,7 @@ class EvidenceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     policy = perms.ApplicationChildPolicy()
     base_queryset = Evidence.objects.filter(retired_at__isnull=True).select_related("application")
-    serializer_class = s.EvidenceSerializer
+    serializer_class = s.SubsidyEvidenceSerializer
     filterset_fields = ["application", "kind"]
 
     @action(detail=True, methods=["get"])
@@ -256,7 +256,7 @@ class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     policy = perms.AwardPolicy()
     base_queryset = Award.objects.select_related("rule", "enterprise", "county", "call", "application").order_by(
         "-approved_on", "-pk")
-    serializer_class = s.AwardSerializer
+    serializer_class = s.SubsidyAwardSerializer
     filterset_fields = ["year", "status", "rule__code", "county", "enterprise__uscc"]
 
     @action(detail=False, methods=["get"])
@@ -279,7 +279,7 @@ class PoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     policy = perms.BudgetPoolPolicy()
     permission_classes = [IsAuthenticated, *ScopedViewSetMixin.permission_classes]
     base_queryset = BudgetPool.objects.select_related("call", "county").order_by("call__year", "call__code", "pk")
-    serializer_class = s.PoolSerializer
+    serializer_class = s.SubsidyPoolSerializer
     filterset_fields = ["call", "level", "county", "call__year"]
 
     @action(detail=False, methods=["get"])
