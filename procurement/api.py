@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -31,7 +33,7 @@ from procurement.permissions import (
 from procurement.services.remedies import red_flag_dispose
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProcurementProjectSerializer(serializers.ModelSerializer):
     construction_unit_name = serializers.CharField(source="construction_unit.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     data_resources = serializers.SerializerMethodField()
@@ -46,16 +48,16 @@ class ProjectSerializer(serializers.ModelSerializer):
         return [{"name": r.name, "catalog_entry": r.catalog_entry_id} for r in obj.data_resources.all()]
 
 
-class LotSerializer(serializers.ModelSerializer):
+class ProcurementLotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lot
         fields = ["id", "lot_no", "subject", "control_price", "status", "benchmark_price", "awarded_bid"]
 
 
-class TenderSerializer(serializers.ModelSerializer):
+class ProcurementTenderSerializer(serializers.ModelSerializer):
     tenderer_name = serializers.CharField(source="tenderer.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    lots = LotSerializer(many=True, read_only=True)
+    lots = ProcurementLotSerializer(many=True, read_only=True)
 
     class Meta:
         model = Tender
@@ -65,7 +67,7 @@ class TenderSerializer(serializers.ModelSerializer):
                   "report_received_on", "award_determined_on", "lots"]
 
 
-class BidSerializer(serializers.ModelSerializer):
+class ProcurementBidSerializer(serializers.ModelSerializer):
     bidder_name = serializers.CharField(source="bidder.name", read_only=True)
     bidder_uscc = serializers.CharField(source="bidder.uscc", read_only=True)
     tender = serializers.IntegerField(source="lot.tender_id", read_only=True)
@@ -77,7 +79,7 @@ class BidSerializer(serializers.ModelSerializer):
                   "tech_score", "commercial_score", "price_score", "total_score", "price_after_deduction", "rank"]
 
 
-class AwardSerializer(serializers.ModelSerializer):
+class ProcurementAwardSerializer(serializers.ModelSerializer):
     tender_no = serializers.CharField(source="tender.tender_no", read_only=True)
     supplier = serializers.CharField(source="awarded_bid.bidder.name", read_only=True)
     supplier_uscc = serializers.CharField(source="awarded_bid.bidder.uscc", read_only=True)
@@ -91,7 +93,7 @@ class AwardSerializer(serializers.ModelSerializer):
                   "amount", "determined_on"]
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ProcurementContractSerializer(serializers.ModelSerializer):
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
     tender = serializers.IntegerField(source="lot.tender_id", read_only=True)
 
@@ -101,7 +103,7 @@ class ContractSerializer(serializers.ModelSerializer):
                   "performance_security_posted_on"]
 
 
-class RedFlagSerializer(serializers.ModelSerializer):
+class ProcurementRedFlagSerializer(serializers.ModelSerializer):
     tender_no = serializers.CharField(source="tender.tender_no", read_only=True)
     bidder_name = serializers.CharField(source="bidder.name", read_only=True, default=None)
 
@@ -112,7 +114,7 @@ class RedFlagSerializer(serializers.ModelSerializer):
                   "disposition_reason", "disposed_at"]
 
 
-class DispositionSerializer(serializers.Serializer):
+class ProcurementDispositionSerializer(serializers.Serializer):
     disposition = serializers.ChoiceField(choices=["confirmed", "false_positive"])
     reason = serializers.CharField()
 
@@ -122,7 +124,7 @@ class ProjectViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     policy = ProjectPolicy()
     base_queryset = ItProject.objects.select_related("construction_unit").prefetch_related("data_resources")
-    serializer_class = ProjectSerializer
+    serializer_class = ProcurementProjectSerializer
     filterset_fields = ["status", "construction_unit", "annual_plan"]
     search_fields = ["code", "name"]
 
@@ -132,7 +134,7 @@ class TenderViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     policy = TenderPolicy()
     base_queryset = Tender.objects.select_related("tenderer").prefetch_related("lots")
-    serializer_class = TenderSerializer
+    serializer_class = ProcurementTenderSerializer
     filterset_fields = ["status", "evaluation_method", "tenderer", "project"]
     search_fields = ["tender_no", "title"]
 
@@ -140,7 +142,7 @@ class TenderViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 class BidViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     policy = BidPolicy()
     base_queryset = Bid.objects.select_related("bidder", "lot")
-    serializer_class = BidSerializer
+    serializer_class = ProcurementBidSerializer
     filterset_fields = ["lot", "lot__tender", "status", "bidder"]
 
 
@@ -149,14 +151,14 @@ class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     policy = TenderChildPolicy()
     base_queryset = Lot.objects.filter(awarded_bid__isnull=False).select_related("tender", "awarded_bid__bidder")
-    serializer_class = AwardSerializer
+    serializer_class = ProcurementAwardSerializer
     filterset_fields = ["tender"]
 
 
 class ContractViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     policy = LotChildPolicy()
     base_queryset = Contract.objects.select_related("lot", "supplier")
-    serializer_class = ContractSerializer
+    serializer_class = ProcurementContractSerializer
     filterset_fields = ["supplier"]
 
 
@@ -165,17 +167,17 @@ class RedFlagViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     policy = RedFlagPolicy()
     base_queryset = RedFlag.objects.select_related("tender", "bidder")
-    serializer_class = RedFlagSerializer
+    serializer_class = ProcurementRedFlagSerializer
     filterset_fields = ["rule_code", "tender", "disposition", "is_current", "bidder"]
 
-    @action(detail=True, methods=["post"], serializer_class=DispositionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ProcurementDispositionSerializer)
     def dispose(self, request: Request, pk: Any = None) -> Response:
         flag = self.get_object()
-        data = DispositionSerializer(data=request.data)
+        data = ProcurementDispositionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         flag = red_flag_dispose(flag=flag, disposition=data.validated_data["disposition"],
                                 reason=data.validated_data["reason"], acting_user=request.user)
-        return Response(RedFlagSerializer(flag).data)
+        return Response(ProcurementRedFlagSerializer(flag).data)
 
 
 class OcdsReleasePackageView(APIView):
@@ -183,6 +185,7 @@ class OcdsReleasePackageView(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="OCDS 1.1 release package")
     def get(self, request: Request) -> Response:
         tenders = ocds.published_tenders()
         if request.query_params.get("tender_no"):
