@@ -85,7 +85,7 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
         raise ValidationError({"amount": [f"核定金额 {value} 元超过测算上限 {ceiling} 元（已计入本主体已获奖补与年度/累计上限）。"]})
     shares = funding_split(value, rule.funding)
     city_share, county_share = Decimal(shares["city"]), Decimal(shares["county"])
-    city_pool = BudgetPool.objects.filter(call_id=app.call_id, level=PoolLevel.CITY).first()
+    city_pool = BudgetPool.objects.active().filter(call_id=app.call_id, level=PoolLevel.CITY).first()
     if city_pool is None:
         raise ValidationError("该申报批次未设置市级资金池，无法核定。")
     county = _county_of(enterprise)
@@ -93,7 +93,8 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
     if county_share > 0:
         if county is None:
             raise ValidationError("申报主体未登记所在县（市、区），无法确定县级分担资金池。")
-        county_pool = BudgetPool.objects.filter(call_id=app.call_id, level=PoolLevel.COUNTY, county=county).first()
+        county_pool = BudgetPool.objects.active().filter(call_id=app.call_id, level=PoolLevel.COUNTY,
+                                                          county=county).first()
         if county_pool is None:
             raise ValidationError(f"该申报批次未设置{county.name}的县级资金池，无法核定。")
     pools = _lock_pools([p.pk for p in (city_pool, county_pool) if p is not None])
