@@ -6,13 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from portal.models import Organization, OrgKind, OrgLevel
-from portal.roles import Role, ensure_roles
+from portal.roles import Role
 from portal.services import membership_grant
-
-
-@pytest.fixture(autouse=True)
-def _roles(db):
-    ensure_roles()
 
 
 @pytest.fixture
