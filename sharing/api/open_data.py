@@ -1,0 +1,56 @@
+"""API for open-data authorization applications (授权开放) and their grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from portal.api.permissions import ScopedViewSetMixin
+from sharing import permissions, services
+from sharing.api.mixins import ServiceActionsMixin
+from sharing.api.serializers import (
+    ActionSerializer,
+    OpenDataApplicationSerializer,
+    OpenDataGrantSerializer,
+)
+from sharing.models import (
+    OpenDataApplication,
+    OpenDataGrant,
+)
+from sharing.workflow import OPEN_TRANSITIONS
+
+
+class OpenDataApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """授权开放申请 (applicants: their own; tech unit and authority: submitted ones)."""
+
+    policy = permissions.OpenDataApplicationPolicy()
+    service_actions = frozenset({"act"})
+    base_queryset = OpenDataApplication.objects.select_related("enterprise").prefetch_related("entries")
+    serializer_class = OpenDataApplicationSerializer
+    filterset_fields = ["status", "is_commercial", "enterprise"]
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.open_application_create(acting_user=self.request.user, **data)
+
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
+    def act(self, request: Any, pk: Any = None, name: str = "") -> Response:
+        if name not in OPEN_TRANSITIONS:
+            return Response({"detail": f"未知的办理操作：{name}"}, status=status.HTTP_404_NOT_FOUND)
+        body = ActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        app = services.open_application_act(application=self.get_object(), action=name, acting_user=request.user,
+                                            opinion=data["opinion"], policy_basis=data["policy_basis"],
+                                            valid_until_on=data.get("valid_until_on"))
+        return Response(OpenDataApplicationSerializer(app).data)
+
+
+class OpenDataGrantViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    policy = permissions.OpenDataGrantPolicy()
+    base_queryset = OpenDataGrant.objects.select_related("enterprise").prefetch_related("entries")
+    serializer_class = OpenDataGrantSerializer
+    filterset_fields = ["status", "enterprise"]

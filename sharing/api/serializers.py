@@ -1,0 +1,155 @@
+"""Serializers of the sharing API (names are part of the OpenAPI schema: keep them stable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from catalogs.models import CatalogEntry, DataItem, EntryStatus
+from portal.models import Enterprise, Organization
+from sharing.models import (
+    Authorization,
+    DataUseRecord,
+    OpenDataApplication,
+    OpenDataGrant,
+    ShareApplication,
+    WebhookEvent,
+    WebhookSubscription,
+    WorkflowStep,
+)
+from sharing.services.applications import EDITABLE_FIELDS
+
+
+class EntryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CatalogEntry
+        fields = ["id", "code", "title", "share_type", "source_unit"]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    is_late = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = WorkflowStep
+        fields = ["state", "state_label", "actor", "responsible_unit", "started_on", "due_on", "is_statutory",
+                  "finished_on", "action", "action_label", "opinion", "is_late"]
+
+
+class ShareApplicationSerializer(serializers.ModelSerializer):
+    applicant_unit = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    entries = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=CatalogEntry.objects.filter(status=EntryStatus.PUBLISHED))
+    data_items = serializers.PrimaryKeyRelatedField(many=True, queryset=DataItem.objects.all())
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ShareApplication
+        fields = ["id", "number", "kind", "applicant_unit", "entries", "data_items", *[
+            f for f in EDITABLE_FIELDS if f != "kind"], "share_type", "route", "status", "status_display",
+            "submitted_at", "is_deemed_stamped", "current_step_started_on", "current_due_on", "is_statutory_due",
+            "is_overdue", "rejection_policy_basis", "rejection_reason", "adjustment_note", "agreement_reference",
+            "filed_with_city_at", "filed_with_authority_at", "forwarded_at", "previous_application", "created_at"]
+        read_only_fields = ["number", "share_type", "route", "status", "submitted_at", "is_deemed_stamped",
+                            "current_step_started_on", "current_due_on", "is_statutory_due", "rejection_policy_basis",
+                            "rejection_reason", "adjustment_note", "agreement_reference", "filed_with_city_at",
+                            "filed_with_authority_at", "forwarded_at", "previous_application", "created_at"]
+
+
+class ShareApplicationDetailSerializer(ShareApplicationSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+
+    class Meta(ShareApplicationSerializer.Meta):
+        fields = [*ShareApplicationSerializer.Meta.fields, "steps"]
+
+
+class ActionSerializer(serializers.Serializer):
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    policy_basis = serializers.CharField(required=False, allow_blank=True, default="")
+    agreement_reference = serializers.CharField(required=False, allow_blank=True, default="")
+    data_items = serializers.PrimaryKeyRelatedField(many=True, queryset=DataItem.objects.all(), required=False)
+    valid_until_on = serializers.DateField(required=False)
+
+
+class OpinionSerializer(serializers.Serializer):
+    producer_unit = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    agrees = serializers.BooleanField()
+    opinion = serializers.CharField()
+
+
+class AuthorizationSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    consumer_unit_code = serializers.CharField(source="consumer_unit.code", read_only=True)
+    application_number = serializers.CharField(source="application.number", read_only=True)
+    is_usable = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Authorization
+        fields = ["id", "number", "application", "application_number", "consumer_unit", "consumer_unit_code",
+                  "service_mode", "interface_kind", "share_type", "valid_from_on", "valid_until_on", "status",
+                  "status_display", "is_usable", "status_changed_at", "status_reason", "renewed_from",
+                  "scope_snapshot", "entries", "data_items"]
+        read_only_fields = fields
+
+
+class AuthorizationActionSerializer(serializers.Serializer):
+    misuse_kind = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    valid_until_on = serializers.DateField(required=False)
+
+
+class UsageRecordSerializer(serializers.ModelSerializer):
+    authorization = serializers.CharField(help_text="授权编号或 id")
+
+    class Meta:
+        model = DataUseRecord
+        fields = ["id", "authorization", "unit", "purpose", "user_name", "approver_name", "data_content",
+                  "acquired_at", "acquisition_method", "media_type", "external_id", "batch_id", "recorded_at",
+                  "retain_until_on"]
+        read_only_fields = ["unit", "batch_id", "recorded_at", "retain_until_on"]
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        data["authorization"] = instance.authorization.number
+        return data
+
+
+class UsageBatchSerializer(serializers.Serializer):
+    records = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), required=False)
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "authorization", "url", "events", "is_enabled", "created_at"]
+        read_only_fields = ["is_enabled", "created_at"]
+
+
+class OpenDataApplicationSerializer(serializers.ModelSerializer):
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
+    entries = serializers.PrimaryKeyRelatedField(many=True, queryset=CatalogEntry.objects.all())
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = OpenDataApplication
+        fields = ["id", "number", "enterprise", "entries", "purpose", "scenario", "is_commercial", "usage_method",
+                  "requested_until_on", "status", "status_display", "submitted_at", "current_due_on",
+                  "assessment_opinion", "decision_note", "stop_policy_basis", "stop_reason", "previous_application",
+                  "created_at"]
+        read_only_fields = ["number", "status", "submitted_at", "current_due_on", "assessment_opinion",
+                            "decision_note", "stop_policy_basis", "stop_reason", "previous_application",
+                            "created_at"]
+
+
+class OpenDataGrantSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = OpenDataGrant
+        fields = ["id", "number", "application", "enterprise", "entries", "valid_from_on", "valid_until_on", "status",
+                  "status_display", "is_third_party_forbidden", "is_resale_forbidden", "is_commercial_use_allowed",
+                  "must_state_source", "restrictions", "attribution_text"]
+        read_only_fields = fields
