@@ -265,3 +265,30 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.UNIT_LEADER: _perms(*PROJECT_MODELS, *TENDER_MODELS),
     Role.UNIT_DATA_ADMIN: _perms("itproject", "projectdataresource"),
 }
+
+
+class ScorePolicy(Policy):
+    """评委打分: the procuring unit and supervisors see a tender's scores; an evaluator only their own (after
+    opening, not recused) and may enter or change them while the tender is being evaluated."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        from procurement.models import OPENED_STATUSES
+
+        if _sees_all(user):
+            return qs
+        scope = user_scope(user)
+        q = Q(bid__lot__tender__tenderer_id__in=scope.units_with(*UNIT_ROLES))
+        q |= scope.county_q("bid__lot__tender__tenderer__path")
+        if user.is_authenticated:
+            q |= Q(member__user=user, member__is_recused=False, bid__lot__tender__status__in=OPENED_STATUSES)
+        return qs.filter(q)
+
+    def can_add(self, user: AnyUser) -> Decision:
+        if evaluator_tender_ids(user).exists():
+            return ALLOW
+        return deny("您不是任何已开标项目的评标委员会成员，不能录入评分。")
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        if obj.member.user_id != getattr(user, "pk", None):
+            return deny("只能修改本人的评分。")
+        return can_score(user, obj.bid.lot.tender)

@@ -11,9 +11,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.admin_base import GovernedAdmin
+from portal.models import Organization
+from portal.permissions import user_scope
+from portal.roles import Role
 from portal.xlsx import Sheet, xlsx_response
 from procurement import models as m
 from procurement import permissions as perms
+from procurement.admin import forms
+from procurement.admin.entry import ServiceEntryAdmin, changed_values
 from procurement.redflags.engine import run_red_flags
 from procurement.selectors import bidding_records
 from procurement.services import evaluation as ev
@@ -51,14 +56,46 @@ class AnnualPlanAdmin(ServiceOnlyAdmin):
 
 
 @admin.register(m.ItProject)
-class ItProjectAdmin(ServiceOnlyAdmin):
+class ItProjectAdmin(ServiceEntryAdmin):
+    """项目申报 (add → ``project_declare``); declaration details editable until the FSR is approved."""
+
     policy = perms.ProjectPolicy()
+    form = forms.ProjectForm
+    add_fields = ["code", "name", "construction_unit", "annual_plan", "declared_on", "total_investment",
+                  "data_resources_text", "has_sharing_analysis", "content_and_scale", "is_emergency_inclusion",
+                  "is_classified", "responsible_person"]
+    change_fields = list(ps.PROJECT_EDITABLE)
     list_display = ["code", "name", "construction_unit", "status", "total_investment", "acceptance_due_on"]
     list_filter = ["status", "annual_plan"]
     search_fields = ["code", "name"]
     list_select_related = ["construction_unit"]
     inlines = [DataResourceInline]
     actions = ["start_joint_review", "accept_today", "show_acceptance_blockers"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and obj.status not in ps.PROJECT_EDITABLE_STATUSES:
+            return [f.name for f in self.model._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
+    def limit_choices(self, request: HttpRequest, fields: dict[str, Any]) -> None:
+        if "construction_unit" in fields and not request.user.is_superuser:
+            fields["construction_unit"].queryset = Organization.objects.filter(
+                pk__in=user_scope(request.user).units_with(Role.PROCUREMENT_OFFICER))
+
+    def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        return ps.project_declare(
+            code=data["code"], name=data["name"], construction_unit=data["construction_unit"],
+            plan=data.get("annual_plan"), declared_on=data["declared_on"], total_investment=data["total_investment"],
+            data_resources=(data.get("data_resources_text") or "").splitlines(),
+            has_sharing_analysis=data.get("has_sharing_analysis", False),
+            content_and_scale=data.get("content_and_scale", ""),
+            is_emergency_inclusion=data.get("is_emergency_inclusion", False),
+            is_classified=data.get("is_classified", False), responsible_person=data.get("responsible_person", ""),
+            acting_user=request.user)
+
+    def perform_change(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
+        changes = changed_values(obj, data, self.change_fields)
+        return ps.project_update(project=obj, acting_user=request.user, **changes) if changes else obj
 
     @admin.action(description="启动联合审核（今天起算5个工作日）")
     def start_joint_review(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -109,14 +146,46 @@ class LotInline(admin.TabularInline):
 
 
 @admin.register(m.Tender)
-class TenderAdmin(ServiceOnlyAdmin):
+class TenderAdmin(ServiceEntryAdmin):
+    """招标项目 (add → ``tender_create`` with its first lot; draft editable → ``tender_update``)."""
+
     policy = perms.TenderPolicy()
+    form = forms.TenderForm
+    add_fields = ["project", "tender_no", "title", "bid_deadline", "evaluation_method", "price_option",
+                  "tech_weight", "commercial_weight", "price_weight", "candidate_count", "agent_name",
+                  "contract_sign_days", "lot_subject", "lot_control_price", "lot_bid_bond_amount"]
+    change_fields = list(ts.TENDER_EDITABLE)
     list_display = ["tender_no", "title", "tenderer", "evaluation_method", "status", "bid_deadline"]
     list_filter = ["status", "evaluation_method"]
     search_fields = ["tender_no", "title"]
     list_select_related = ["tenderer"]
     inlines = [LotInline]
     actions = ["issue_now", "open_now", "evaluate_lots", "rerun_red_flags", "export_bidding_records"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and obj.status != m.TenderStatus.DRAFT:
+            return [f.name for f in self.model._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
+    def limit_choices(self, request: HttpRequest, fields: dict[str, Any]) -> None:
+        if "project" in fields:
+            fields["project"].queryset = perms.ProjectPolicy().scope(request.user, m.ItProject.objects.filter(
+                status__in=(m.ProjectStatus.PD_APPROVED, m.ProjectStatus.PROCURING,
+                            m.ProjectStatus.UNDER_CONSTRUCTION)))
+
+    def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        options = {k: data[k] for k in ("price_option", "tech_weight", "commercial_weight", "price_weight",
+                                        "candidate_count", "agent_name", "contract_sign_days") if k in data}
+        return ts.tender_create(
+            project=data["project"], tender_no=data["tender_no"], title=data["title"],
+            bid_deadline=data["bid_deadline"], evaluation_method=data["evaluation_method"],
+            lots=[{"subject": data["lot_subject"], "control_price": data["lot_control_price"],
+                   "bid_bond_amount": data.get("lot_bid_bond_amount") or 0}],
+            acting_user=request.user, **options)
+
+    def perform_change(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
+        changes = changed_values(obj, data, self.change_fields)
+        return ts.tender_update(tender=obj, acting_user=request.user, **changes) if changes else obj
 
     @admin.action(description="发布招标文件并备案（现在）")
     def issue_now(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -161,8 +230,30 @@ def bidding_sheet(user: Any, tender_ids: list[int] | None = None) -> Sheet:
 
 
 @admin.register(m.Bid)
-class BidAdmin(ServiceOnlyAdmin):
+class BidAdmin(ServiceEntryAdmin):
+    """投标 (add → ``bid_record`` with its bond; bidder identified by 统一社会信用代码). Bids are not edited."""
+
     policy = perms.BidPolicy()
+    form = forms.BidForm
+    add_fields = ["lot", "bidder_uscc", "bidder_name", "submitted_at", "price_figures", "price_words",
+                  "summary_total", "tech_file_text", "bond_amount", "bond_received_at", "bond_is_from_basic_account",
+                  "bond_payer_account_no"]
+
+    def limit_choices(self, request: HttpRequest, fields: dict[str, Any]) -> None:
+        if "lot" in fields:
+            fields["lot"].queryset = perms.TenderChildPolicy().scope(request.user, m.Lot.objects.filter(
+                tender__status=m.TenderStatus.ISSUED)).select_related("tender")
+
+    def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        bond = None
+        if data.get("bond_amount"):
+            bond = {"amount": data["bond_amount"], "received_at": data.get("bond_received_at") or data["submitted_at"],
+                    "is_from_basic_account": data.get("bond_is_from_basic_account", False),
+                    "payer_account_no": data.get("bond_payer_account_no", "")}
+        return ts.bid_record(lot=data["lot"], bidder_uscc=data["bidder_uscc"], bidder_name=data["bidder_name"],
+                             submitted_at=data["submitted_at"], price_figures=data["price_figures"],
+                             price_words=data.get("price_words"), summary_total=data.get("summary_total"),
+                             tech_file_text=data.get("tech_file_text", ""), bond=bond, acting_user=request.user)
     list_display = ["lot", "bidder", "price_figures", "evaluated_price", "status", "total_score", "rank"]
     list_filter = ["status"]
     list_select_related = ["lot__tender", "bidder"]
@@ -170,20 +261,12 @@ class BidAdmin(ServiceOnlyAdmin):
 
 
 for model, policy, columns, related in (
-    (m.Lot, perms.TenderChildPolicy(), ["tender", "lot_no", "subject", "control_price", "status"], ["tender"]),
     (m.TenderAmendment, perms.TenderChildPolicy(), ["tender", "published_at", "deadline_before", "deadline_after"],
      ["tender"]),
-    (m.CommitteeMember, perms.TenderChildPolicy(), ["tender", "name", "kind", "is_chair", "is_recused"], ["tender"]),
     (m.RandomDraw, perms.TenderChildPolicy(), ["tender", "param", "value", "drawn_at", "is_void"], ["tender"]),
     (m.Publicity, perms.TenderChildPolicy(), ["tender", "kind", "starts_on", "ends_on"], ["tender"]),
-    (m.Contract, perms.LotChildPolicy(), ["contract_no", "lot", "supplier", "amount", "signed_on"],
-     ["lot__tender", "supplier"]),
-    (m.Objection, perms.TenderChildPolicy(), ["tender", "objector_name", "stage", "status", "received_on",
-                                              "reply_due_on", "replied_on"], ["tender"]),
     (m.BidBond, perms.BidChildPolicy(), ["bid", "amount", "status", "refund_due_on", "refunded_on"],
      ["bid__bidder", "bid__lot__tender"]),
-    (m.Complaint, perms.SupervisionPolicy(), ["tender", "complainant", "status", "filed_on", "review_due_on"],
-     ["tender", "complainant"]),
     (m.PenaltyDecision, perms.SupervisionPolicy(), ["decision_no", "party", "fine_amount", "decided_on",
                                                     "credit_register_due_on"], ["party"]),
     (m.BadConductRecord, perms.SupervisionPolicy(), ["subject", "ground", "registered_on", "expires_on"],
@@ -216,3 +299,6 @@ class RedFlagAdmin(GovernedAdmin):
                          disposition=form.cleaned_data["disposition"],
                          reason=form.cleaned_data["disposition_reason"], acting_user=request.user,
                          success="复核结论已保存。")
+
+
+from procurement.admin import records  # noqa: E402,F401  (registers the data-entry admins)

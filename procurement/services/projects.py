@@ -516,3 +516,27 @@ def sharing_failure_resolve(*, finding: SharingFailureFinding, on: date, acting_
     finding.resolved_on = on
     save_audited(finding, acting_user=acting_user, action="sharing_failure_resolve", before=before)
     return finding
+
+
+PROJECT_EDITABLE = ("name", "content_and_scale", "responsible_person", "has_sharing_analysis", "total_investment",
+                    "is_classified")
+PROJECT_EDITABLE_STATUSES = (ProjectStatus.DEMAND_COLLECTED, ProjectStatus.JOINT_REVIEW, ProjectStatus.IN_PLAN)
+
+
+@transaction.atomic
+def project_update(*, project: ItProject, acting_user: Any, **changes: Any) -> ItProject:
+    """Correct a declaration before the feasibility study is approved (afterwards: budget adjustment rules)."""
+    require(can_manage_project(acting_user, project))
+    project = lock(project)
+    if project.status not in PROJECT_EDITABLE_STATUSES:
+        raise ValidationError("可研批复后不能直接修改申报内容；投资变化请办理概算调整。")
+    unknown = set(changes) - set(PROJECT_EDITABLE)
+    if unknown:
+        raise ValidationError(f"以下字段不能在此修改：{'、'.join(sorted(unknown))}。")
+    if "total_investment" in changes and changes["total_investment"] <= 0:
+        raise ValidationError("总投资必须大于0。")
+    before = snapshot(project)
+    for field, value in changes.items():
+        setattr(project, field, value)
+    save_audited(project, acting_user=acting_user, action="project_update", before=before)
+    return project

@@ -334,3 +334,48 @@ def committee_validate(tender: Tender) -> None:
     errors = committee_errors(len(members), sum(m.kind == MemberKind.EXPERT for m in members))
     if errors:
         raise ValidationError(errors)
+
+
+TENDER_EDITABLE = ("title", "bid_deadline", "agent_name", "tech_weight", "commercial_weight", "price_weight",
+                   "price_option", "candidate_count", "contract_sign_days", "bid_validity_days")
+
+
+@transaction.atomic
+def tender_update(*, tender: Tender, acting_user: Any, **changes: Any) -> Tender:
+    """Edit a draft tender (after issue, changes are amendments under the 15-day rule: ``tender_amend``)."""
+    require(can_manage_tender(acting_user, tender))
+    tender = lock(tender)
+    if tender.status != TenderStatus.DRAFT:
+        raise ValidationError("招标文件发布后不能直接修改，请发布澄清修改（距投标截止不足15日的将顺延截止时间）。")
+    unknown = set(changes) - set(TENDER_EDITABLE)
+    if unknown:
+        raise ValidationError(f"以下字段不能在此修改：{'、'.join(sorted(unknown))}。")
+    before = snapshot(tender)
+    for field, value in changes.items():
+        setattr(tender, field, value)
+    errors = []
+    if not 1 <= tender.candidate_count <= 3:
+        errors.append("中标候选人数量应为1至3名。")
+    if tender.evaluation_method == EvaluationMethod.COMPREHENSIVE:
+        errors += weights_errors(tender.tech_weight, tender.commercial_weight, tender.price_weight)
+    if errors:
+        raise ValidationError(errors)
+    save_audited(tender, acting_user=acting_user, action="tender_update", before=before)
+    return tender
+
+
+@transaction.atomic
+def lot_add(*, tender: Tender, subject: str, control_price: Decimal, bid_bond_amount: Decimal = Decimal("0"),
+            acting_user: Any) -> Lot:
+    """Add a lot (合同包) to a draft tender."""
+    require(can_manage_tender(acting_user, tender))
+    tender = lock(tender)
+    if tender.status != TenderStatus.DRAFT:
+        raise ValidationError("招标文件发布后不能再增加合同包。")
+    if control_price <= 0:
+        raise ValidationError("最高投标限价必须大于0。")
+    number = (tender.lots.order_by("-lot_no").values_list("lot_no", flat=True).first() or 0) + 1
+    lot = Lot(tender=tender, lot_no=number, subject=subject, control_price=control_price,
+              bid_bond_amount=bid_bond_amount)
+    save_audited(lot, acting_user=acting_user, action="lot_create")
+    return lot

@@ -26,6 +26,18 @@ def uscc(n: int) -> str:
     return make_uscc(f"91350500MA2{n:06d}")
 
 
+@pytest.fixture(autouse=True)
+def _procurement_role_permissions(db):
+    """Role groups built by post_migrate before this app's permissions existed lack them; rebuild once if so."""
+    from django.contrib.auth.models import Permission
+
+    from portal.roles import ensure_roles
+
+    if not Permission.objects.filter(group__name=Role.PROCUREMENT_OFFICER.label,
+                                     codename="add_itproject").exists():
+        ensure_roles()
+
+
 @pytest.fixture
 def units(make_unit):
     return {"data": make_unit("QZ-DATA", "市数据管理局", kind=OrgKind.DATA_AUTHORITY),
@@ -190,3 +202,18 @@ def evaluators_factory(make_tender, add_bid, make_user, people):
         tender.refresh_from_db()
         return tender
     return build
+
+
+@pytest.fixture
+def awarded_tender(evaluated_tender, people):
+    """Example A after candidate publicity, award to 乙 (950 000) on 2025-04-21 and award publicity."""
+    from procurement.services import award as aw
+
+    officer = people["officer"]
+    aw.candidates_publicize(tender=evaluated_tender, starts_on=date(2025, 4, 15), ends_on=date(2025, 4, 18),
+                            acting_user=officer)
+    aw.award_determine(tender=evaluated_tender, on=date(2025, 4, 21), acting_user=officer)
+    aw.award_publicize(tender=evaluated_tender, starts_on=date(2025, 4, 22), ends_on=date(2025, 5, 2),
+                       acting_user=officer)
+    evaluated_tender.refresh_from_db()
+    return evaluated_tender
