@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -30,6 +31,10 @@ from procurement.permissions import (
     TenderChildPolicy,
     TenderPolicy,
 )
+from procurement.selectors import committee_member_get
+from procurement.services import award as aw
+from procurement.services import evaluation as ev
+from procurement.services import tenders as ts
 from procurement.services.remedies import red_flag_dispose
 
 
@@ -119,6 +124,64 @@ class ProcurementDispositionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+# ----------------------------------------------------------------------------------- write payloads
+class ProcurementBondInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    received_at = serializers.DateTimeField()
+    is_from_basic_account = serializers.BooleanField(default=True)
+    payer_account_no = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProcurementBidInputSerializer(serializers.Serializer):
+    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.select_related("tender"))
+    bidder_uscc = serializers.CharField(max_length=18)
+    bidder_name = serializers.CharField(max_length=200)
+    submitted_at = serializers.DateTimeField()
+    price_figures = serializers.DecimalField(max_digits=18, decimal_places=2)
+    price_words = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True)
+    summary_total = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True)
+    tech_file_text = serializers.CharField(required=False, allow_blank=True, default="")
+    bond = ProcurementBondInputSerializer(required=False, allow_null=True)
+
+
+class ProcurementOpenInputSerializer(serializers.Serializer):
+    opened_at = serializers.DateTimeField()
+
+
+class ProcurementScoreInputSerializer(serializers.Serializer):
+    bid = serializers.IntegerField()
+    part = serializers.ChoiceField(choices=["tech", "commercial"])
+    points = serializers.DecimalField(max_digits=7, decimal_places=2)
+
+
+class ProcurementAwardInputSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    notice_issued_on = serializers.DateField(required=False, allow_null=True)
+    fallback_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProcurementContractInputSerializer(serializers.Serializer):
+    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.select_related("tender", "awarded_bid"))
+    contract_no = serializers.CharField(max_length=60)
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    signed_on = serializers.DateField()
+    performance_security_posted_on = serializers.DateField(required=False, allow_null=True)
+    has_ip_clause = serializers.BooleanField(default=True)
+
+
+def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+def _visible_lot(view: Any, lot: Lot) -> Lot:
+    """A lot the caller may see (otherwise 404-equivalent refusal, never a hint that it exists)."""
+    if not TenderChildPolicy().scope(view.request.user, Lot.objects.filter(pk=lot.pk)).exists():
+        raise ValidationError({"lot": "合同包不存在或无权访问。"})
+    return lot
+
+
 class ProjectViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """政务信息化项目 visible to the caller."""
 
@@ -139,11 +202,66 @@ class TenderViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["tender_no", "title"]
 
 
+    @extend_schema(request=ProcurementOpenInputSerializer, responses=ProcurementTenderSerializer)
+    @action(detail=True, methods=["post"])
+    def open(self, request: Request, pk: Any = None) -> Response:
+        """开标 (``tender_open``): a lot with fewer than 3 bids is not opened (re-tender)."""
+        data = _input(ProcurementOpenInputSerializer, request)
+        tender = ts.tender_open(tender=self.get_object(), opened_at=data["opened_at"], acting_user=request.user)
+        return Response(ProcurementTenderSerializer(self.base_queryset.get(pk=tender.pk)).data)
+
+    @extend_schema(request=ProcurementScoreInputSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def scores(self, request: Request, pk: Any = None) -> Response:
+        """An evaluator's own technical/commercial points for one bid (``score_record``; after opening only)."""
+        tender = self.get_object()
+        data = _input(ProcurementScoreInputSerializer, request)
+        member = committee_member_get(user=request.user, tender_id=tender.pk)
+        if member is None:
+            raise PermissionDenied("您不是该项目的评标委员会成员（或已回避），不能评分。")
+        bid = Bid.objects.filter(pk=data["bid"], lot__tender=tender).select_related("lot__tender").first()
+        if bid is None:
+            raise ValidationError({"bid": "该投标不属于本招标项目。"})
+        score = ev.score_record(member=member, bid=bid, part=data["part"], points=data["points"],
+                                acting_user=request.user)
+        return Response({"id": score.pk, "bid": bid.pk, "part": score.part, "points": str(score.points)},
+                        status=201)
+
+    @extend_schema(request=None, responses=ProcurementTenderSerializer)
+    @action(detail=True, methods=["post"])
+    def evaluate(self, request: Request, pk: Any = None) -> Response:
+        """Price checks, averages, price scores and ranking of every lot still open (``lot_evaluate``)."""
+        tender = self.get_object()
+        for lot in tender.lots.filter(status__in=("open", "evaluated")).order_by("lot_no"):
+            ev.lot_evaluate(lot=lot, acting_user=request.user)
+        return Response(ProcurementTenderSerializer(self.base_queryset.get(pk=tender.pk)).data)
+
+    @extend_schema(request=ProcurementAwardInputSerializer, responses=ProcurementTenderSerializer)
+    @action(detail=True, methods=["post"])
+    def award(self, request: Request, pk: Any = None) -> Response:
+        """定标 (``award_determine``): rank 1 of each evaluated lot unless a documented fallback."""
+        data = _input(ProcurementAwardInputSerializer, request)
+        tender = aw.award_determine(tender=self.get_object(), on=data["on"],
+                                    notice_issued_on=data.get("notice_issued_on"),
+                                    fallback_reason=data["fallback_reason"], acting_user=request.user)
+        return Response(ProcurementTenderSerializer(self.base_queryset.get(pk=tender.pk)).data)
+
+
 class BidViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """投标; POST records a bid received before the deadline (``bid_record``, the tenderer's officer)."""
+
     policy = BidPolicy()
     base_queryset = Bid.objects.select_related("bidder", "lot")
     serializer_class = ProcurementBidSerializer
     filterset_fields = ["lot", "lot__tender", "status", "bidder"]
+
+    @extend_schema(request=ProcurementBidInputSerializer, responses={201: ProcurementBidSerializer})
+    def create(self, request: Request) -> Response:
+        data = _input(ProcurementBidInputSerializer, request)
+        lot = _visible_lot(self, data.pop("lot"))
+        bond = data.pop("bond", None)
+        bid = ts.bid_record(lot=lot, bond=dict(bond) if bond else None, acting_user=request.user, **data)
+        return Response(ProcurementBidSerializer(self.base_queryset.get(pk=bid.pk)).data, status=201)
 
 
 class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -156,10 +274,19 @@ class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ContractViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """合同; POST signs the contract of an awarded lot (``contract_sign``)."""
+
     policy = LotChildPolicy()
     base_queryset = Contract.objects.select_related("lot", "supplier")
     serializer_class = ProcurementContractSerializer
     filterset_fields = ["supplier"]
+
+    @extend_schema(request=ProcurementContractInputSerializer, responses={201: ProcurementContractSerializer})
+    def create(self, request: Request) -> Response:
+        data = _input(ProcurementContractInputSerializer, request)
+        lot = _visible_lot(self, data.pop("lot"))
+        contract = aw.contract_sign(lot=lot, acting_user=request.user, **data)
+        return Response(ProcurementContractSerializer(self.base_queryset.get(pk=contract.pk)).data, status=201)
 
 
 class RedFlagViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -52,3 +52,13 @@ def bidding_records(*, user: AnyUser, tender_ids: list[int] | None = None) -> Qu
     if tender_ids is not None:
         qs = qs.filter(lot__tender_id__in=tender_ids)
     return qs.order_by("lot__tender__tender_no", "lot__lot_no", "rank", "pk")
+
+
+def committee_member_get(*, user: AnyUser, tender_id: int) -> Any:
+    """The caller's active (not recused) committee seat on a tender, or None."""
+    from procurement.models import CommitteeMember
+
+    if not user.is_authenticated:
+        return None
+    return CommitteeMember.objects.filter(tender_id=tender_id, user=user, is_recused=False,
+                                          retired_at__isnull=True).first()

@@ -15,6 +15,7 @@ from procurement import models as m
 from procurement import permissions as perms
 from procurement.admin import forms
 from procurement.admin.entry import ServiceEntryAdmin
+from procurement.selectors import committee_member_get
 from procurement.services import award as aw
 from procurement.services import evaluation as ev
 from procurement.services import remedies as rm
@@ -107,8 +108,7 @@ class ScoreAdmin(ServiceEntryAdmin):
                 status__in=ev.EVALUABLE).select_related("bidder", "lot__tender")
 
     def _member(self, request: HttpRequest, bid: m.Bid) -> m.CommitteeMember:
-        member = m.CommitteeMember.objects.filter(tender_id=bid.lot.tender_id, user=request.user,
-                                                  is_recused=False, retired_at__isnull=True).first()
+        member = committee_member_get(user=request.user, tender_id=bid.lot.tender_id)
         if member is None:
             raise ValidationError("您不是该项目的评标委员会成员（或已回避），不能评分。")
         return member
