@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 from portal.api.permissions import ScopedViewSetMixin
 from procurement import ocds
 from procurement.models import Bid, Contract, ItProject, Lot, RedFlag, Tender
+from procurement.ocds.encoding import dumps_exact
 from procurement.permissions import (
     BidPolicy,
     LotChildPolicy,
@@ -307,17 +309,34 @@ class RedFlagViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(ProcurementRedFlagSerializer(flag).data)
 
 
+class OcdsJSONRenderer(JSONRenderer):
+    """Writes Decimal amounts as exact JSON numbers (no float conversion)."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        return dumps_exact(data, separators=(",", ":")).encode("utf-8")
+
+
 class OcdsReleasePackageView(APIView):
-    """OCDS 1.1 release package of published tenders (public; bids after opening, scores after publicity)."""
+    """OCDS 1.1 release package of published tenders (public; bids after opening, scores after publicity).
+
+    OCDS requires at least one release in a package: when nothing is published (or ``tender_no`` matches no
+    published tender) the answer is 204 No Content rather than an invalid empty package (ADR 0405).
+    """
 
     permission_classes = [AllowAny]
+    renderer_classes = [OcdsJSONRenderer]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="OCDS 1.1 release package")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 204: None}, summary="OCDS 1.1 release package")
     def get(self, request: Request) -> Response:
         tenders = ocds.published_tenders()
         if request.query_params.get("tender_no"):
             tenders = tenders.filter(tender_no=request.query_params["tender_no"])
-        return Response(ocds.release_package(tenders, uri=request.build_absolute_uri()))
+        package = ocds.release_package(tenders, uri=request.build_absolute_uri())
+        if not package["releases"]:
+            return Response(status=204)
+        return Response(package)
 
 
 router = DefaultRouter()

@@ -1,7 +1,9 @@
 """OCDS 1.1 export of the bidding records: one contracting process (ocid) per tender, with planning, tender,
 award and contract releases, parties with roles, bids (bid-statistics extension) and evaluation scores through the
 local ``qz_evaluation`` extension (``procurement/ocds/extension/``). Validated against the official 1.1.5 schemas
-copied in ``procurement/ocds/schema/``.
+copied in ``procurement/ocds/schema/``. Amounts and scores are Decimals written as exact JSON numbers
+(``procurement.ocds.encoding``). With nothing published there is no valid package (OCDS requires at least one
+release): the view answers 204 No Content (ADR 0405).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from procurement.models import (
     Tender,
     TenderStatus,
 )
+from procurement.ocds.encoding import dumps_exact, loads_exact
 
 OCID_PREFIX = "ocds-qz0sjj"  # placeholder prefix until the city registers one with the OCDS Data Support Team
 PUBLISHER = {"name": "泉州市数据管理局", "uid": "QZ-DATA"}
@@ -65,7 +68,7 @@ def _iso(value: Any) -> str | None:
 
 
 def _amount(value: Decimal | None) -> dict[str, Any] | None:
-    return None if value is None else {"amount": float(value), "currency": "CNY"}
+    return None if value is None else {"amount": value, "currency": "CNY"}
 
 
 def _unit_party(org: Any, roles: list[str]) -> dict[str, Any]:
@@ -122,20 +125,20 @@ def _bids(tender: Tender, lots: list[Lot], bidders: dict[int, dict[str, Any]]) -
                            {"id": "valid", "measure": "valid", "value": valid}], "details": details}
 
 
-def _num(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+def _num(value: Decimal | None) -> Decimal | None:
+    return value
 
 
 def _evaluation_criteria(tender: Tender, lots: list[Lot]) -> dict[str, Any]:
     criteria: dict[str, Any] = {"method": tender.evaluation_method, "candidateCount": tender.candidate_count}
     if tender.evaluation_method == EvaluationMethod.COMPREHENSIVE:
         criteria.update({
-            "weights": {"technical": float(tender.tech_weight), "commercial": float(tender.commercial_weight),
-                        "price": float(tender.price_weight)},
+            "weights": {"technical": tender.tech_weight, "commercial": tender.commercial_weight,
+                        "price": tender.price_weight},
             "priceOption": tender.price_option,
-            "benchmarkRangePercent": [float(tender.range_low_pct), float(tender.range_high_pct)],
-            "q": {"belowBenchmark": float(tender.q_below), "aboveBenchmark": float(tender.q_above)},
-            "randomDraws": [{"parameter": d.param, "value": float(d.value), "date": _iso(d.drawn_at)}
+            "benchmarkRangePercent": [tender.range_low_pct, tender.range_high_pct],
+            "q": {"belowBenchmark": tender.q_below, "aboveBenchmark": tender.q_above},
+            "randomDraws": [{"parameter": d.param, "value": d.value, "date": _iso(d.drawn_at)}
                             for d in tender.draws.all() if d.param in ("C", "K")],
             "benchmarkPrices": [{"lot": str(lot.lot_no), "benchmark": _amount(lot.benchmark_price)}
                                 for lot in lots if lot.benchmark_price is not None]})
@@ -226,5 +229,5 @@ def validation_errors(package: dict[str, Any]) -> list[str]:
     registry = Registry().with_resource(release_schema["id"],
                                         Resource.from_contents(release_schema, default_specification=DRAFT4))
     validator = Draft4Validator(package_schema, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER)
-    data = json.loads(json.dumps(package))
+    data = loads_exact(dumps_exact(package))
     return [f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]

@@ -166,7 +166,31 @@ def test_ocds_excludes_drafts(approved_project, people, api_client):
     ts.tender_create(project=approved_project, tender_no="DRAFT-1", title="x", bid_deadline=at(2025, 5, 1),
                      lots=[{"subject": "x", "control_price": "1000"}], acting_user=people["officer"])
     response = api_client.get(f"{API}/ocds/release-package/")
-    assert all("DRAFT-1" not in r["ocid"] for r in response.json()["releases"])
+    assert response.status_code == 204 and response.content == b""  # nothing published: no (invalid) empty package
+
+
+def test_ocds_empty_database_answers_204(db, api_client):
+    response = api_client.get(f"{API}/ocds/release-package/")
+    assert response.status_code == 204 and response.content == b""
+    # an empty package would be invalid: OCDS requires at least one release
+    empty = ocds.release_package([], uri="http://testserver/")
+    assert any("releases" in e for e in ocds.validation_errors(empty))
+
+
+def test_ocds_amounts_are_exact_decimal_numbers(make_tender, add_bid, api_client):
+    from procurement.ocds.encoding import dumps_exact, loads_exact
+
+    tender = make_tender(control="1000000.10")
+    add_bid(tender, 1, "甲", "987654.30")
+    response = api_client.get(f"{API}/ocds/release-package/")
+    text = response.content.decode()
+    assert '"amount":1000000.10' in text  # the Decimal text (a float encoder writes 1000000.1)
+    package = loads_exact(response.content)
+    assert package["releases"][1]["tender"]["value"]["amount"] == D("1000000.10")
+    assert ocds.validation_errors(package) == []
+    big = D("1234567890123456.78")  # beyond float precision: float() would give 1234567890123456.8
+    assert dumps_exact({"amount": big}) == '{"amount": 1234567890123456.78}'
+    assert loads_exact(dumps_exact({"a": [D("0.10"), D("3")]})) == {"a": [D("0.10"), D("3")]}
 
 
 def test_roles_have_group_permissions(people):
