@@ -9,6 +9,19 @@ from catalogs.services import entry_create, entry_transition
 from portal.models import OrgKind, OrgLevel
 from portal.roles import Role
 
+@pytest.fixture(autouse=True)
+def _catalog_role_permissions(db):
+    """Role groups built by post_migrate before this app's permissions existed lack them (portal migrates first);
+    rebuild the groups once when that is the case (one query otherwise)."""
+    from django.contrib.auth.models import Permission
+
+    from portal.roles import ensure_roles
+
+    if not Permission.objects.filter(group__name=Role.CITY_AUTHORITY.label,
+                                     content_type__app_label="catalogs").exists():
+        ensure_roles()
+
+
 LONG_DESC = "本目录登记本单位依法履职过程中产生的业务数据，按月更新，供各单位共享使用，包含必要的字段说明。"
 
 
