@@ -168,6 +168,16 @@ def can_open_transition(user: AnyUser, application: Any, transition: Transition)
     return deny(ACTOR_DENIAL[transition.actor].format(label=transition.label))
 
 
+def can_manage_open_grant(user: AnyUser, grant: Any) -> Decision:
+    """Suspend / resume / terminate an open-data grant: the city data authority only."""
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
+        return ALLOW
+    return deny("只有市数据管理机构可以暂停、恢复或终止授权开放许可。")
+
+
 # ------------------------------------------------------------------------------------------------- policies
 class ShareApplicationPolicy(Policy):
     def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:

@@ -83,3 +83,10 @@ def open_grant_for_application(application: OpenDataApplication) -> OpenDataGran
 def open_grant_list_for_user(user: Any) -> QuerySet[OpenDataGrant]:
     qs = OpenDataGrant.objects.select_related("enterprise", "application").prefetch_related("entries")
     return OpenDataGrantPolicy().scope(user, qs)
+
+
+def open_grant_get(user: Any, pk: Any) -> OpenDataGrant | None:
+    try:
+        return open_grant_list_for_user(user).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None

@@ -31,7 +31,10 @@ from sharing.workflow import OPEN_TRANSITIONS, today
 
 
 class EventInline(admin.TabularInline):
+    """Append-only status history: shown, never added, changed or deleted here."""
+
     model = AuthorizationEvent
+    fk_name = "authorization"
     extra = 0
     can_delete = False
     fields = ("at", "event", "from_status", "to_status", "misuse_kind", "reason", "actor")
@@ -43,6 +46,16 @@ class EventInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("actor")
+
+
+class GrantEventInline(EventInline):
+    fk_name = "open_grant"
+
 
 class AuthorizationActionForm(forms.Form):
     misuse_kind = forms.ChoiceField(label="原因类别", choices=[("", "—")] + MisuseKind.choices, required=False)
@@ -51,6 +64,16 @@ class AuthorizationActionForm(forms.Form):
 
 
 AUTH_ACTIONS = {"suspend": "暂停服务", "resume": "恢复服务", "revoke": "终止服务", "renew": "续期"}
+GRANT_ACTIONS = {"suspend": "暂停许可", "resume": "恢复许可", "revoke": "终止许可"}
+ALLOWED_BY_STATUS = {AuthorizationStatus.ACTIVE: ["suspend", "revoke", "renew"],
+                     AuthorizationStatus.SUSPENDED: ["resume", "revoke"],
+                     AuthorizationStatus.EXPIRED: ["renew"]}
+
+
+class OpenActionForm(ActionForm):
+    extra_restrictions = forms.CharField(
+        label="附加限制条件（每行一条）", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="确认或调整授权时填写；规定的限制条款（不得提供给第三方、不得倒卖、注明来源和获取日期等）自动写入许可。")
 
 
 @admin.register(Authorization)
@@ -84,9 +107,7 @@ class AuthorizationAdmin(GovernedAdmin):
         extra = dict(extra_context or {})
         auth = selectors.authorization_get(request.user, object_id) if object_id.isdigit() else None
         if auth is not None and permissions.can_manage_authorization(request.user, auth):
-            allowed = {AuthorizationStatus.ACTIVE: ["suspend", "revoke", "renew"],
-                       AuthorizationStatus.SUSPENDED: ["resume", "revoke"],
-                       AuthorizationStatus.EXPIRED: ["renew"]}.get(auth.status, [])
+            allowed = ALLOWED_BY_STATUS.get(auth.status, [])
             extra["auth_actions"] = [(a, AUTH_ACTIONS[a]) for a in allowed]
         return super().change_view(request, object_id, form_url, extra)
 
@@ -172,34 +193,79 @@ class OpenDataApplicationAdmin(GovernedAdmin):
         transition = OPEN_TRANSITIONS.get(action)
         if app is None or transition is None:
             raise Http404("申请不存在或无权查看。")
-        form = ActionForm(request.POST if request.method == "POST" else None)
+        form = OpenActionForm(request.POST if request.method == "POST" else None)
+        entries = list(app.entries.all()) if action == "adjust" else []
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            result = self.run_service(request, services.open_application_act, application=app, action=action,
-                                      acting_user=request.user, opinion=data["opinion"],
-                                      policy_basis=data["policy_basis"], valid_until_on=data["valid_until_on"],
-                                      success=f"已{transition.label}。")
+            chosen = request.POST.getlist("entries")
+            result = self.run_service(
+                request, services.open_application_act, application=app, action=action, acting_user=request.user,
+                opinion=data["opinion"], policy_basis=data["policy_basis"], valid_until_on=data["valid_until_on"],
+                extra_restrictions=data["extra_restrictions"],
+                entries=[e for e in entries if str(e.pk) in chosen] if action == "adjust" else None,
+                success=f"已{transition.label}。")
             if result is not None:
                 return redirect(reverse("admin:sharing_opendataapplication_change", args=[app.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": transition.label,
-                   "object": app, "form": form, "transition": transition}
+                   "object": app, "form": form, "transition": transition, "entries": entries}
         return TemplateResponse(request, "admin/sharing/action_form.html", context)
 
 
 @admin.register(OpenDataGrant)
 class OpenDataGrantAdmin(GovernedAdmin):
+    """Grants are issued by the workflow; the city authority suspends, resumes or terminates them here."""
+
     policy = permissions.OpenDataGrantPolicy()
+    change_form_template = "admin/sharing/opendatagrant/change_form.html"
+    inlines = [GrantEventInline]
     list_display = ("number", "enterprise", "valid_from_on", "valid_until_on", "is_commercial_use_allowed", "status")
     list_filter = ("status", "is_commercial_use_allowed")
     search_fields = ("number", "enterprise__name")
     list_select_related = ("enterprise",)
     readonly_fields = ("number", "application", "enterprise", "valid_from_on", "valid_until_on", "status",
                        "status_reason", "is_third_party_forbidden", "is_resale_forbidden", "is_commercial_use_allowed",
-                       "must_state_source", "restrictions", "attribution_text", "scope_snapshot")
+                       "must_state_source", "restrictions", "attribution_text", "scope_snapshot",
+                       "status_changed_at", "expiry_reminded_on")
     exclude = ("entries",)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [path("<int:pk>/do/<str:action>/", view(self.action_view), name="sharing_opendatagrant_action"),
+                *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra = dict(extra_context or {})
+        grant = selectors.open_grant_get(request.user, object_id) if object_id.isdigit() else None
+        if grant is not None and permissions.can_manage_open_grant(request.user, grant):
+            extra["grant_actions"] = [(a, GRANT_ACTIONS[a]) for a in ALLOWED_BY_STATUS.get(grant.status, [])
+                                      if a in GRANT_ACTIONS]
+        return super().change_view(request, object_id, form_url, extra)
+
+    def action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        grant = selectors.open_grant_get(request.user, pk)
+        if grant is None or action not in GRANT_ACTIONS:
+            raise Http404("许可不存在或无权查看。")
+        form = AuthorizationActionForm(request.POST if request.method == "POST" else None)
+        if action == "resume":
+            del form.fields["misuse_kind"]
+        del form.fields["valid_until_on"]
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            kwargs: dict[str, Any] = {"grant": grant, "reason": data["reason"], "acting_user": request.user}
+            if action != "resume":
+                kwargs["misuse_kind"] = data["misuse_kind"]
+            func = {"suspend": services.open_grant_suspend, "resume": services.open_grant_resume,
+                    "revoke": services.open_grant_revoke}[action]
+            result = self.run_service(request, func, success=f"已{GRANT_ACTIONS[action]}。", **kwargs)
+            if result is not None:
+                return redirect(reverse("admin:sharing_opendatagrant_change", args=[grant.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": GRANT_ACTIONS[action],
+                   "object": grant, "form": form}
+        return TemplateResponse(request, "admin/sharing/action_form.html", context)
 
 
 @admin.register(WebhookSubscription)

@@ -33,7 +33,7 @@ class AuthorizationViewSet(ServiceActionsMixin, ScopedViewSetMixin, viewsets.Rea
     policy = permissions.AuthorizationPolicy()
     service_actions = frozenset({"suspend", "resume", "revoke", "renew"})
     base_queryset = Authorization.objects.select_related("consumer_unit", "application").prefetch_related(
-        "entries", "data_items")
+        "entries", "data_items", "events")
     serializer_class = AuthorizationSerializer
     filterset_fields = ["status", "service_mode", "share_type", "consumer_unit"]
     search_fields = ["number"]

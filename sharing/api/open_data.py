@@ -9,10 +9,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.api.permissions import ScopedViewSetMixin
-from sharing import permissions, services
+from sharing import permissions, selectors, services
 from sharing.api.mixins import ServiceActionsMixin
 from sharing.api.serializers import (
-    ActionSerializer,
+    GrantActionSerializer,
+    OpenActionSerializer,
     OpenDataApplicationSerializer,
     OpenDataGrantSerializer,
 )
@@ -40,17 +41,44 @@ class OpenDataApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins
     def act(self, request: Any, pk: Any = None, name: str = "") -> Response:
         if name not in OPEN_TRANSITIONS:
             return Response({"detail": f"未知的办理操作：{name}"}, status=status.HTTP_404_NOT_FOUND)
-        body = ActionSerializer(data=request.data)
+        body = OpenActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         app = services.open_application_act(application=self.get_object(), action=name, acting_user=request.user,
                                             opinion=data["opinion"], policy_basis=data["policy_basis"],
-                                            valid_until_on=data.get("valid_until_on"))
+                                            valid_until_on=data.get("valid_until_on"), entries=data.get("entries"),
+                                            extra_restrictions=data["extra_restrictions"])
         return Response(OpenDataApplicationSerializer(app).data)
 
 
-class OpenDataGrantViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class OpenDataGrantViewSet(ServiceActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """授权开放许可 with restrictions and status; the city authority suspends, resumes or terminates them."""
+
     policy = permissions.OpenDataGrantPolicy()
-    base_queryset = OpenDataGrant.objects.select_related("enterprise").prefetch_related("entries")
+    service_actions = frozenset({"suspend", "resume", "revoke"})
+    base_queryset = OpenDataGrant.objects.select_related("enterprise").prefetch_related("entries", "events")
     serializer_class = OpenDataGrantSerializer
     filterset_fields = ["status", "enterprise"]
+
+    def _act(self, request: Any, func: Any, *, with_kind: bool) -> Response:
+        body = GrantActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        kwargs = {"reason": data["reason"], **({"misuse_kind": data["misuse_kind"]} if with_kind else {})}
+        grant = func(grant=self.get_object(), acting_user=request.user, **kwargs)
+        return Response(OpenDataGrantSerializer(selectors.open_grant_get(request.user, grant.pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Any, pk: Any = None) -> Response:
+        """Suspend (``misuse_kind``, ``reason`` required)."""
+        return self._act(request, services.open_grant_suspend, with_kind=True)
+
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Any, pk: Any = None) -> Response:
+        """Resume a suspended grant (``reason`` required)."""
+        return self._act(request, services.open_grant_resume, with_kind=False)
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Any, pk: Any = None) -> Response:
+        """Terminate (``misuse_kind``, ``reason`` required)."""
+        return self._act(request, services.open_grant_revoke, with_kind=True)

@@ -10,6 +10,7 @@ from catalogs.models import CatalogEntry, DataItem, EntryStatus
 from portal.models import Enterprise, Organization
 from sharing.models import (
     Authorization,
+    AuthorizationEvent,
     DataUseRecord,
     OpenDataApplication,
     OpenDataGrant,
@@ -72,6 +73,18 @@ class ActionSerializer(serializers.Serializer):
     valid_until_on = serializers.DateField(required=False)
 
 
+class OpenActionSerializer(ActionSerializer):
+    entries = serializers.PrimaryKeyRelatedField(many=True, queryset=CatalogEntry.objects.all(), required=False,
+                                                 help_text="adjust：保留的目录（原申请目录的非空子集）")
+    extra_restrictions = serializers.CharField(required=False, allow_blank=True, default="",
+                                               help_text="confirm/adjust：附加限制条件，每行一条")
+
+
+class GrantActionSerializer(serializers.Serializer):
+    misuse_kind = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class OpinionSerializer(serializers.Serializer):
     producer_unit = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     agrees = serializers.BooleanField()
@@ -83,14 +96,19 @@ class AuthorizationSerializer(serializers.ModelSerializer):
     consumer_unit_code = serializers.CharField(source="consumer_unit.code", read_only=True)
     application_number = serializers.CharField(source="application.number", read_only=True)
     is_usable = serializers.BooleanField(read_only=True)
+    events = serializers.SerializerMethodField()
 
     class Meta:
         model = Authorization
         fields = ["id", "number", "application", "application_number", "consumer_unit", "consumer_unit_code",
                   "service_mode", "interface_kind", "share_type", "valid_from_on", "valid_until_on", "status",
                   "status_display", "is_usable", "status_changed_at", "status_reason", "renewed_from",
-                  "scope_snapshot", "entries", "data_items"]
+                  "scope_snapshot", "entries", "data_items", "events"]
         read_only_fields = fields
+
+    def get_events(self, obj: Any) -> list[dict[str, Any]]:
+        """The append-only status history (read-only)."""
+        return AuthorizationEventSerializer(obj.events.all(), many=True).data
 
 
 class AuthorizationActionSerializer(serializers.Serializer):
@@ -144,12 +162,23 @@ class OpenDataApplicationSerializer(serializers.ModelSerializer):
                             "created_at"]
 
 
+class AuthorizationEventSerializer(serializers.ModelSerializer):
+    """Read-only: status events are append-only and written by the services."""
+
+    class Meta:
+        model = AuthorizationEvent
+        fields = ["event", "from_status", "to_status", "misuse_kind", "reason", "at"]
+        read_only_fields = fields
+
+
 class OpenDataGrantSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    is_usable = serializers.BooleanField(read_only=True)
+    events = AuthorizationEventSerializer(many=True, read_only=True)
 
     class Meta:
         model = OpenDataGrant
         fields = ["id", "number", "application", "enterprise", "entries", "valid_from_on", "valid_until_on", "status",
-                  "status_display", "is_third_party_forbidden", "is_resale_forbidden", "is_commercial_use_allowed",
+                  "status_display", "is_usable", "status_reason", "status_changed_at", "events", "is_third_party_forbidden", "is_resale_forbidden", "is_commercial_use_allowed",
                   "must_state_source", "restrictions", "attribution_text"]
         read_only_fields = fields

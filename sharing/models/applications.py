@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from catalogs.models import ShareType
 from portal.models import GovernedModel
+from sharing.models.append_only import AppendOnlyModel
 from sharing.workflow import Actor, Status
 
 
@@ -124,16 +125,22 @@ class ShareApplication(GovernedModel):
         return self.current_due_on is not None and self.current_due_on < today()
 
 
-class WorkflowStep(models.Model):
+class WorkflowStep(AppendOnlyModel):
     """One step an application (share or open-data) went through: who had to act, by when, and what they did.
 
-    Written only by services; never edited by hand. Feeds the overdue board and the assessment.
+    Append-only: inserted when the step opens; the services close it once (``finished_*``, ``action*``, ``opinion``)
+    and flag it overdue once, through ``service_update``. Feeds the overdue board and the assessment.
     """
 
+    SERVICE_UPDATABLE_FIELDS = frozenset({"finished_on", "finished_at", "finished_by", "action", "action_label",
+                                          "opinion", "overdue_flagged_at"})
+    UPDATE_REFUSED = "办理环节记录由办理操作自动生成，不可修改。"
+    DELETE_REFUSED = "办理环节记录须留存，不可删除。"
+
     share_application = models.ForeignKey(ShareApplication, verbose_name="共享申请", null=True, blank=True,
-                                          on_delete=models.CASCADE, related_name="steps")
+                                          on_delete=models.PROTECT, related_name="steps")
     open_application = models.ForeignKey("sharing.OpenDataApplication", verbose_name="开放申请", null=True,
-                                         blank=True, on_delete=models.CASCADE, related_name="steps")
+                                         blank=True, on_delete=models.PROTECT, related_name="steps")
     state = models.CharField("环节", max_length=32)
     state_label = models.CharField("环节名称", max_length=60)
     actor = models.CharField("办理方", max_length=20, choices=Actor.choices)
@@ -174,10 +181,13 @@ class WorkflowStep(models.Model):
         return (self.finished_on or today()) > self.due_on
 
 
-class ProducerOpinion(models.Model):
-    """A producer unit's opinion in the joint review (会商) of conditional or 暂不共享 data (QZ §五(四))."""
+class ProducerOpinion(AppendOnlyModel):
+    """A producer unit's opinion in the joint review (会商) of conditional or 暂不共享 data (QZ §五(四)). Final once given."""
 
-    application = models.ForeignKey(ShareApplication, verbose_name="共享申请", on_delete=models.CASCADE,
+    UPDATE_REFUSED = "会商意见一经提交不可修改。"
+    DELETE_REFUSED = "会商意见须留存，不可删除。"
+
+    application = models.ForeignKey(ShareApplication, verbose_name="共享申请", on_delete=models.PROTECT,
                                     related_name="producer_opinions")
     producer_unit = models.ForeignKey("portal.Organization", verbose_name="数据生产单位", on_delete=models.PROTECT,
                                       related_name="+")

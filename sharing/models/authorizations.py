@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from portal.models import GovernedModel
+from sharing.models.append_only import AppendOnlyModel
 from sharing.models.applications import InterfaceKind, ServiceMode, ShareType
 
 
@@ -85,11 +86,17 @@ class Authorization(GovernedModel):
         return self.status == AuthorizationStatus.ACTIVE
 
 
-class AuthorizationEvent(models.Model):
-    """Append-only record of every status change (suspension, resumption, termination, expiry, renewal)."""
+class AuthorizationEvent(AppendOnlyModel):
+    """Append-only record of every status change (suspension, resumption, termination, expiry, renewal) of a share
+    authorization or of an open-data grant (exactly one of the two)."""
 
-    authorization = models.ForeignKey(Authorization, verbose_name="授权", on_delete=models.PROTECT,
-                                      related_name="events")
+    UPDATE_REFUSED = "授权状态事件只可追加，不可修改。"
+    DELETE_REFUSED = "授权状态事件只可追加，不可删除。"
+
+    authorization = models.ForeignKey(Authorization, verbose_name="授权", on_delete=models.PROTECT, null=True,
+                                      blank=True, related_name="events")
+    open_grant = models.ForeignKey("sharing.OpenDataGrant", verbose_name="授权开放许可", on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="events")
     event = models.CharField("事件", max_length=20)
     from_status = models.CharField("原状态", max_length=16, blank=True)
     to_status = models.CharField("新状态", max_length=16)
@@ -103,17 +110,13 @@ class AuthorizationEvent(models.Model):
         verbose_name = "授权状态事件"
         verbose_name_plural = "授权状态事件"
         ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(authorization__isnull=False, open_grant__isnull=True)
+            | models.Q(authorization__isnull=True, open_grant__isnull=False), name="event_one_subject")]
 
     def __str__(self) -> str:
-        return f"{self.authorization.number} {self.event}"
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionDenied("数据使用记录只可追加，不可修改。")
-
-    def delete(self) -> Any:
-        raise PermissionDenied("数据使用记录须保存不少于3年，不可删除。")
+        subject = self.authorization or self.open_grant
+        return f"{subject.number if subject else '—'} {self.event}"
 
 
 class AcquisitionMethod(models.TextChoices):
@@ -135,8 +138,11 @@ class MediaType(models.TextChoices):
 RETENTION_YEARS = 3
 
 
-class DataUseRecord(models.Model):
+class DataUseRecord(AppendOnlyModel):
     """Each use of shared data (QZ §八(二)): purpose, user, approver, content, time, method, medium. Append-only."""
+
+    UPDATE_REFUSED = "数据使用记录只可追加，不可修改。"
+    DELETE_REFUSED = "数据使用记录须保存不少于3年，不可删除。"
 
     authorization = models.ForeignKey(Authorization, verbose_name="授权", on_delete=models.PROTECT,
                                       related_name="usage_records")
@@ -157,8 +163,6 @@ class DataUseRecord(models.Model):
     recorded_at = models.DateTimeField("登记时间", default=timezone.now)
     retain_until_on = models.DateField("至少保存至")
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = "数据使用记录"
         verbose_name_plural = "数据使用记录（只可追加，保存≥3年）"
@@ -168,11 +172,3 @@ class DataUseRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.acquired_at:%Y-%m-%d %H:%M} {self.user_name} {self.purpose[:20]}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionDenied("数据使用记录只可追加，不可修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionDenied("数据使用记录须保存不少于3年，不可删除。")

@@ -69,6 +69,8 @@ class OpenDataGrant(GovernedModel):
     status = models.CharField("状态", max_length=16, choices=AuthorizationStatus.choices,
                               default=AuthorizationStatus.ACTIVE, db_index=True, editable=False)
     status_reason = models.TextField("状态变更原因", blank=True, editable=False)
+    status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True, editable=False)
+    expiry_reminded_on = models.DateField("到期提醒日", null=True, blank=True, editable=False)
     # restrictions (QZ §六(四)、(七)); the booleans are always True by rule and are stored so the grant is self-describing
     is_third_party_forbidden = models.BooleanField("不得提供给第三方", default=True, editable=False)
     is_resale_forbidden = models.BooleanField("不得用于数据倒卖或其他非法用途", default=True, editable=False)
@@ -97,3 +99,7 @@ class OpenDataGrant(GovernedModel):
             raise PermissionDenied("授权开放许可一经签发即冻结，范围、期限和限制条款不可修改。")
         super().save(*args, **kwargs)
         self._frozen = {f: getattr(self, f) for f in self.FROZEN_FIELDS}
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == AuthorizationStatus.ACTIVE

@@ -20,7 +20,7 @@ from portal.models import ApplicantKind, Enterprise
 from portal.permissions import ALLOW, Decision, deny, require
 from portal.services import notify_enterprise
 from sharing import permissions
-from sharing.models import AuthorizationStatus, OpenDataApplication, OpenDataGrant
+from sharing.models import OpenDataApplication, OpenDataGrant
 from sharing.services.steps import enter_step, finish_step, new_number
 from sharing.workflow import OPEN_TRANSITIONS, OpenStatus, open_due_on, today
 
@@ -88,8 +88,12 @@ def open_application_create(*, enterprise: Enterprise, entries: list[Any], purpo
 @transaction.atomic
 def open_application_act(*, application: OpenDataApplication, action: str, acting_user: Any, opinion: str = "",
                          policy_basis: str = "", entries: list[Any] | None = None,
-                         valid_until_on: date | None = None) -> OpenDataApplication:
-    """Take one step of the open-data workflow (assess → confirm/adjust/stop → grant; or negotiate)."""
+                         valid_until_on: date | None = None, extra_restrictions: str = "") -> OpenDataApplication:
+    """Take one step of the open-data workflow (assess → confirm/adjust/stop → grant; or negotiate).
+
+    On ``confirm``/``adjust`` the grant is issued with the rule restrictions plus ``extra_restrictions`` (one per
+    line; e.g. a call quota or an environment condition). The applicant is notified of every staff decision.
+    """
     transition = OPEN_TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError(f"未知的办理操作：{action}")
@@ -135,26 +139,33 @@ def open_application_act(*, application: OpenDataApplication, action: str, actin
                       OpenStatus.WITHDRAWN):
             app.decided_at = now
         app.save()
-        grant = _issue_grant(app, on, valid_until_on) if target == OpenStatus.GRANTED else None
+        grant = (_issue_grant(app, on, valid_until_on, extra_restrictions) if target == OpenStatus.GRANTED
+                 else None)
         audit_record(actor=acting_user, action=f"open_application.{action}", obj=app, reason=opinion,
                      before=before, after={"status": app.status, "grant": grant.number if grant else None})
     if transition.actor != "applicant":
+        basis = f"政策依据：{policy_basis}。" if policy_basis else ""
         notify_enterprise(enterprise=app.enterprise, title=f"授权开放申请{transition.label}",
                           body=f"申请 {app.number}：{transition.label}。当前状态：{app.get_status_display()}。"
-                               + (f"意见：{opinion}" if opinion else ""))
+                               + (f"意见：{opinion}。" if opinion else "") + basis
+                               + (f"已签发许可 {grant.number}，有效期至 {grant.valid_until_on}。" if grant else ""),
+                          url=f"/open-applications/{app.pk}/")
     return app
 
 
-def grant_restrictions(*, is_commercial_use_allowed: bool, attribution: str) -> list[str]:
+def grant_restrictions(*, is_commercial_use_allowed: bool, attribution: str, extra: str = "") -> list[str]:
+    """The rule restrictions of QZ §六(四)、(七), then the authority's additional conditions (one per line)."""
     rules = ["仅限本单位依法依规使用，不得提供给第三方。",
              "不得用于或变相用于数据倒卖或其他非法用途。"]
     if not is_commercial_use_allowed:
         rules.append("只能用于科研教育等公益性活动，不得用于或变相用于商业用途。")
     rules.append(f"开发的数据产品应当注明所利用政务数据的来源和获取日期：{attribution}")
+    rules.extend(f"附加条件：{line.strip()}" for line in extra.splitlines() if line.strip())
     return rules
 
 
-def _issue_grant(app: OpenDataApplication, on: date, valid_until_on: date | None) -> OpenDataGrant:
+def _issue_grant(app: OpenDataApplication, on: date, valid_until_on: date | None,
+                 extra_restrictions: str = "") -> OpenDataGrant:
     entries = list(app.entries.select_related("source_unit"))
     until = valid_until_on or app.requested_until_on or on + timedelta(days=DEFAULT_GRANT_DAYS)
     if until < on:
@@ -164,7 +175,8 @@ def _issue_grant(app: OpenDataApplication, on: date, valid_until_on: date | None
     grant = OpenDataGrant(
         number=new_number("KQ"), application=app, enterprise=app.enterprise, valid_from_on=on, valid_until_on=until,
         is_commercial_use_allowed=commercial_ok, attribution_text=attribution,
-        restrictions=grant_restrictions(is_commercial_use_allowed=commercial_ok, attribution=attribution),
+        restrictions=grant_restrictions(is_commercial_use_allowed=commercial_ok, attribution=attribution,
+                                        extra=extra_restrictions),
         scope_snapshot={"entries": [{"id": e.pk, "code": e.code, "title": e.title,
                                      "source_unit": e.source_unit.name} for e in entries],
                         "purpose": app.purpose, "scenario": app.scenario, "note": app.decision_note})
@@ -198,30 +210,3 @@ def open_application_resubmit(*, application: OpenDataApplication, acting_user: 
     with acting_as(acting_user):
         new.save(update_fields=["previous_application", "updated_at"])
     return new
-
-
-@transaction.atomic
-def open_grant_set_status(*, grant: OpenDataGrant, status: str, reason: str, acting_user: Any) -> OpenDataGrant:
-    """Suspend, resume or terminate an open-data grant (city authority; reason required)."""
-    from portal.permissions import user_scope
-    from portal.roles import Role
-
-    if not user_scope(acting_user).has_role(Role.CITY_AUTHORITY):
-        raise PermissionDenied("只有市数据管理机构可以暂停、恢复或终止授权开放许可。")
-    allowed = {AuthorizationStatus.SUSPENDED: {AuthorizationStatus.ACTIVE},
-               AuthorizationStatus.ACTIVE: {AuthorizationStatus.SUSPENDED},
-               AuthorizationStatus.REVOKED: {AuthorizationStatus.ACTIVE, AuthorizationStatus.SUSPENDED}}
-    g = OpenDataGrant.objects.select_for_update().get(pk=grant.pk)
-    if status not in allowed or g.status not in allowed[status]:
-        raise ValidationError(f"当前状态“{g.get_status_display()}”不能变更为“{AuthorizationStatus(status).label}”。")
-    if not reason.strip():
-        raise ValidationError({"reason": ["请填写原因。"]})
-    before = g.status
-    with acting_as(acting_user):
-        g.status, g.status_reason = status, reason.strip()
-        g.save()
-        audit_record(actor=acting_user, action=f"open_grant.{status}", obj=g, reason=reason,
-                     before={"status": before}, after={"status": status})
-    notify_enterprise(enterprise=g.enterprise, title=f"授权开放许可{g.get_status_display()}",
-                      body=f"许可 {g.number}：{g.get_status_display()}。原因：{reason}")
-    return g

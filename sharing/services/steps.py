@@ -58,11 +58,9 @@ def finish_step(*, application: Any, field: str, action: str, action_label: str,
             .order_by("-pk").first())
     if step is None:
         return None
-    step.finished_on = on
-    step.finished_at = timezone.now()
-    step.finished_by = user if getattr(user, "is_authenticated", False) else None
-    step.action = action
-    step.action_label = action_label
-    step.opinion = opinion
-    step.save()
+    fields = {"finished_on": on, "finished_at": timezone.now(), "action": action, "action_label": action_label,
+              "opinion": opinion, "finished_by": user if getattr(user, "is_authenticated", False) else None}
+    WorkflowStep.objects.filter(pk=step.pk, finished_on__isnull=True).service_update(**fields)  # closed once
+    for name, value in fields.items():
+        setattr(step, name, value)
     return step

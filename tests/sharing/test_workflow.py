@@ -37,7 +37,7 @@ def act(app, action, user, **kw):
     return share_application_act(application=app, action=action, acting_user=user, **kw)
 
 
-def test_due_dates_cross_national_day_and_make_up_saturday():
+def test_due_dates_cross_national_day_and_make_up_saturday(db):  # holiday overrides are read from the DB
     # 5 working days from 09-30: 10-08, 10-09, 10-10 (make-up Saturday), 10-12, 10-13
     assert due_on(Status.JOINT_REVIEW, D(2026, 9, 30)) == D(2026, 10, 13)
     # 3 working days from 10-08: 10-09, 10-10 (Saturday, a working day), 10-12
