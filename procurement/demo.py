@@ -27,7 +27,10 @@ def _at(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
 
 
 def seed(ctx: dict[str, Any]) -> None:
-    """Seed once; a second run finds the marker tender and does nothing."""
+    """Seed once; a second run finds the marker tender and does nothing (rule-parameter defaults: always ensured)."""
+    from procurement.services.parameters import rule_parameters_seed_defaults
+
+    rule_parameters_seed_defaults()
     if Tender.objects.filter(tender_no=MARK).exists():
         return
     from procurement.services import award as aw

@@ -250,7 +250,7 @@ PROJECT_MODELS = ("itproject", "projectdataresource", "budgetadjustment", "perfo
                   "acceptanceextension", "annualplan", "sharingfailurefinding")
 TENDER_MODELS = ("tender", "lot", "tenderamendment", "bid", "bidlineitem", "hardwarefingerprint", "bidbond",
                  "committeemember", "score", "randomdraw", "publicity", "contract", "objection")
-SUPERVISION_MODELS = ("complaint", "penaltydecision", "badconductrecord", "redflag")
+SUPERVISION_MODELS = ("complaint", "penaltydecision", "badconductrecord", "redflag", "ruleparameter")
 ALL_MODELS = PROJECT_MODELS + TENDER_MODELS + SUPERVISION_MODELS
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -258,7 +258,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     + _perms(*SUPERVISION_MODELS),
     Role.PROCUREMENT_SUPERVISOR: _perms(*ALL_MODELS) + _perms(*SUPERVISION_MODELS, "sharingfailurefinding",
                                                               actions=("add", "change")),
-    Role.CITY_AUTHORITY: _perms(*ALL_MODELS) + _perms(*PROJECT_MODELS, actions=("add", "change")),
+    Role.CITY_AUTHORITY: _perms(*ALL_MODELS) + _perms(*PROJECT_MODELS, "ruleparameter", actions=("add", "change")),
     Role.COUNTY_AUTHORITY: _perms(*ALL_MODELS),
     Role.AUDITOR: _perms(*ALL_MODELS),
     Role.FINANCE_OFFICER: _perms(*PROJECT_MODELS),
@@ -292,3 +292,22 @@ class ScorePolicy(Policy):
         if obj.member.user_id != getattr(user, "pk", None):
             return deny("只能修改本人的评分。")
         return can_score(user, obj.bid.lot.tender)
+
+
+def can_set_rule_parameter(user: AnyUser, obj: Any = None) -> Decision:
+    if user_scope(user).has_role(Role.CITY_AUTHORITY, Role.PROCUREMENT_SUPERVISOR):
+        return ALLOW
+    return deny("只有市数据管理机构或采购监管人员可以设置规则参数。")
+
+
+class RuleParameterPolicy(Policy):
+    """Rule parameters: every staff member reads them; the city authority and supervisors set them."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs if user_scope(user).is_staff_member or _sees_all(user) else qs.none()
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return can_set_rule_parameter(user)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return can_set_rule_parameter(user)

@@ -15,9 +15,11 @@ from procurement import models as m
 from procurement import permissions as perms
 from procurement.admin import forms
 from procurement.admin.entry import ServiceEntryAdmin
+from procurement.parameters import REGISTRY
 from procurement.selectors import committee_member_get
 from procurement.services import award as aw
 from procurement.services import evaluation as ev
+from procurement.services import parameters as pm
 from procurement.services import remedies as rm
 from procurement.services import tenders as ts
 
@@ -181,3 +183,37 @@ class ContractAdmin(ServiceEntryAdmin):
                                 signed_on=data["signed_on"],
                                 performance_security_posted_on=data.get("performance_security_posted_on"),
                                 has_ip_clause=data.get("has_ip_clause", False), acting_user=request.user)
+
+
+@admin.register(m.RuleParameter)
+class RuleParameterAdmin(ServiceEntryAdmin):
+    """规则参数 with effective dates and jurisdiction (``rule_parameter_set`` / ``rule_parameter_update``)."""
+
+    policy = perms.RuleParameterPolicy()
+    list_display = ["code", "label", "value", "jurisdiction", "valid_from", "valid_to", "needs_legal_confirmation",
+                    "source_clause"]
+    list_filter = ["code", "needs_legal_confirmation"]
+    list_select_related = ["jurisdiction"]
+    add_fields = ["code", "jurisdiction", "value", "valid_from", "valid_to", "source_clause",
+                  "needs_legal_confirmation", "note"]
+    change_fields = list(pm.EDITABLE)
+
+    @admin.display(description="名称")
+    def label(self, obj: m.RuleParameter) -> str:
+        p = REGISTRY.get(obj.code)
+        return f"{p.label}（{p.unit}）" if p else obj.code
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "code":
+            from django import forms as dj_forms
+
+            return dj_forms.ChoiceField(label="参数", choices=[(c, f"{c} {p.label}（{p.unit}）")
+                                                               for c, p in REGISTRY.items()])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        return pm.rule_parameter_set(acting_user=request.user, **data)
+
+    def perform_change(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
+        changes = {f: data[f] for f in self.change_fields if f in data and data[f] != getattr(obj, f)}
+        return pm.rule_parameter_update(parameter=obj, acting_user=request.user, **changes) if changes else obj

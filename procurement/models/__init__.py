@@ -1,5 +1,6 @@
 """政务信息化项目与采购 models: projects (HLJ/QZ), tenders and bids (Fujian MT/R), remedies and red flags."""
 
+from procurement.models.parameters import RuleParameter
 from procurement.models.projects import (
     AcceptanceExtension,
     AdjustmentOutcome,
@@ -65,6 +66,6 @@ __all__ = [
     "DrawParam", "EvaluationMethod", "FingerprintPhase", "HardwareFingerprint", "ItProject", "Lot", "LotStatus",
     "MemberKind", "MergeReason", "NonAcceptanceReason", "Objection", "ObjectionStage", "ObjectionStatus",
     "PenaltyDecision", "PerformanceReport", "PlanStatus", "PriceOption", "ProcurementMethod", "ProjectDataResource",
-    "ProjectStatus", "Publicity", "PublicityKind", "RandomDraw", "RedFlag", "RejectionCode", "Score", "ScorePart",
+    "ProjectStatus", "Publicity", "PublicityKind", "RandomDraw", "RedFlag", "RejectionCode", "RuleParameter", "Score", "ScorePart",
     "SharingFailureFinding", "Tender", "TenderAmendment", "TenderStatus",
 ]

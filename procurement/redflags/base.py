@@ -37,5 +37,16 @@ class RedFlagRule:
     def is_effective(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
 
+    def threshold(self, tender: Any, name: str) -> Any:
+        """The threshold in force for the tenderer today (rule parameter ``<code>_<NAME>``), typed like the default."""
+        from procurement import parameters
+
+        default = self.thresholds[name]
+        code = f"{self.code}_{name.upper()}"
+        if code not in parameters.REGISTRY:
+            return default
+        found = parameters.value(code, unit=getattr(tender, "tenderer", None))
+        return int(found) if isinstance(default, int) else found
+
     def check(self, tender: Any) -> list[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -45,7 +45,7 @@ class FewBids(RedFlagRule):
         out = []
         for lot in _lots(tender):
             count = len(_bids(lot))
-            if count < self.thresholds["min_bids"]:
+            if count < self.threshold(tender, "min_bids"):
                 kind = "单一投标" if count == 1 else f"仅{count}家投标"
                 out.append(Finding(f"合同包{lot.lot_no}：{kind}（少于3家）。", key=f"lot{lot.pk}", lot=lot,
                                    detail={"bids": count}))
@@ -67,7 +67,7 @@ class PriceNearControl(RedFlagRule):
             if bid is None:
                 continue
             ratio = _price(bid) / lot.control_price
-            if ratio >= self.thresholds["ratio"]:
+            if ratio >= self.threshold(tender, "ratio"):
                 out.append(Finding(f"合同包{lot.lot_no}：中标价{_price(bid)}为控制价{lot.control_price}的"
                                    f"{(ratio * 100).quantize(Decimal('0.01'))}%。", key=f"lot{lot.pk}", lot=lot,
                                    bid=bid, bidder=bid.bidder, detail={"ratio": str(ratio)}))
@@ -155,10 +155,10 @@ class SimilarTechFiles(RedFlagRule):
     def check(self, tender: Any) -> list[Finding]:
         out = []
         for lot in _lots(tender):
-            bids = [b for b in _bids(lot) if len(b.tech_file_text.strip()) >= self.thresholds["min_chars"]]
+            bids = [b for b in _bids(lot) if len(b.tech_file_text.strip()) >= self.threshold(tender, "min_chars")]
             for a, b in combinations(bids, 2):
                 sim = text_similarity(a.tech_file_text, b.tech_file_text)
-                if sim >= self.thresholds["similarity"]:
+                if sim >= self.threshold(tender, "similarity"):
                     for bid, other in ((a, b), (b, a)):
                         out.append(Finding(f"合同包{lot.lot_no}：{bid.bidder.name}与{other.bidder.name}技术文件"
                                            f"相似度{(sim * 100).quantize(Decimal('0.1'))}%。",
@@ -220,7 +220,7 @@ class RepeatWinner(RedFlagRule):
     def check(self, tender: Any) -> list[Finding]:
         if tender.award_determined_on is None:
             return []
-        since = tender.award_determined_on - timedelta(days=self.thresholds["days"])
+        since = tender.award_determined_on - timedelta(days=self.threshold(tender, "days"))
         out = []
         for lot in _lots(tender):
             bid = lot.awarded_bid
@@ -229,7 +229,7 @@ class RepeatWinner(RedFlagRule):
             wins = Lot.objects.filter(tender__tenderer_id=tender.tenderer_id, awarded_bid__bidder_id=bid.bidder_id,
                                       tender__award_determined_on__gte=since,
                                       tender__award_determined_on__lte=tender.award_determined_on).count()
-            if wins >= self.thresholds["wins"]:
+            if wins >= self.threshold(tender, "wins"):
                 out.append(Finding(f"{bid.bidder.name}近12个月在{tender.tenderer.name}处中标{wins}次。",
                                    key=f"bidder{bid.bidder_id}", lot=lot, bid=bid, bidder=bid.bidder,
                                    detail={"wins": wins}))
@@ -249,11 +249,11 @@ class ContractSplitting(RedFlagRule):
         if not signed:
             return []
         latest = max(c.signed_on for c in signed)
-        since = latest - timedelta(days=self.thresholds["days"])
+        since = latest - timedelta(days=self.threshold(tender, "days"))
         contracts = list(Contract.objects.filter(lot__tender__tenderer_id=tender.tenderer_id,
                                                  lot__tender__project_id=tender.project_id,
                                                  signed_on__gte=since, signed_on__lte=latest))
-        limit = self.thresholds["limit"]
+        limit = self.threshold(tender, "limit")
         total = sum((c.amount for c in contracts), Decimal(0))
         if len(contracts) >= 2 and all(c.amount < limit for c in contracts) and total >= limit:
             return [Finding(f"项目“{tender.project.name}”180天内{len(contracts)}份合同均低于{limit}元，合计{total}元。",
@@ -273,7 +273,7 @@ class ShortBidPeriod(RedFlagRule):
         if tender.issued_at is None:
             return []
         period = tender.bid_deadline - tender.issued_at
-        if period < timedelta(days=self.thresholds["min_days"]):
+        if period < timedelta(days=self.threshold(tender, "min_days")):
             days = (period.total_seconds() / 86400)
             return [Finding(f"招标文件发出至投标截止仅{days:.1f}日（少于20日）。", key="tender",
                             detail={"days": f"{days:.2f}"})]
@@ -297,7 +297,7 @@ class AbnormallyLowPrice(RedFlagRule):
             if len(bids) < 2:
                 continue
             mean = sum((_price(b) for b in bids), Decimal(0)) / len(bids)
-            threshold = mean * self.thresholds["ratio"]
+            threshold = mean * self.threshold(tender, "ratio")
             for bid in bids:
                 if _price(bid) < threshold:
                     out.append(Finding(f"合同包{lot.lot_no}：{bid.bidder.name}报价{_price(bid)}低于平均价"

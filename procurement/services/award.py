@@ -12,6 +12,7 @@ from django.db import transaction
 from portal.audit import snapshot
 from portal.permissions import require
 from procurement import deadlines
+from procurement import parameters as params
 from procurement.models import (
     Bid,
     BidBond,
@@ -43,6 +44,12 @@ def _publicity(tender: Tender, kind: str, contract: Contract | None = None) -> P
     return Publicity.objects.filter(tender=tender, kind=kind, contract=contract).order_by("-starts_on").first()
 
 
+def _window(tender: Tender, prefix: str) -> tuple[int, int]:
+    """(start days, minimum days) of a publicity window, as in force for the tenderer on the day."""
+    return (params.int_value(f"{prefix}_PUBLICITY_START_DAYS", unit=tender.tenderer),
+            params.int_value(f"{prefix}_PUBLICITY_MIN_DAYS", unit=tender.tenderer))
+
+
 def _check_window(starts_on: date, ends_on: date, trigger: date, start_days: int, min_days: int, what: str) -> None:
     if starts_on < trigger:
         raise ValidationError(f"{what}不得早于{trigger:%Y-%m-%d}。")
@@ -61,8 +68,7 @@ def candidates_publicize(*, tender: Tender, starts_on: date, ends_on: date, cont
     tender = lock(tender)
     target = _step(tender, "publicize_candidates")
     require_not_paused(tender)
-    _check_window(starts_on, ends_on, tender.report_received_on, deadlines.CANDIDATE_PUBLICITY_START_DAYS,
-                  deadlines.CANDIDATE_PUBLICITY_MIN_DAYS, "中标候选人公示")
+    _check_window(starts_on, ends_on, tender.report_received_on, *_window(tender, "CANDIDATE"), "中标候选人公示")
     publicity = Publicity(tender=tender, kind=PublicityKind.CANDIDATES, starts_on=starts_on, ends_on=ends_on,
                           content=content)
     save_audited(publicity, acting_user=acting_user, action="candidates_publicize")
@@ -86,9 +92,10 @@ def award_determine(*, tender: Tender, on: date, notice_issued_on: date | None =
     publicity = _publicity(tender, PublicityKind.CANDIDATES)
     if publicity is None or on < publicity.ends_on:
         raise ValidationError("中标候选人公示期满后才能确定中标人。")
-    due = deadlines.calendar_due(tender.report_received_on, deadlines.AWARD_DECISION_DAYS)
+    days = params.int_value("AWARD_DECISION_DAYS", on=tender.report_received_on, unit=tender.tenderer)
+    due = deadlines.calendar_due(tender.report_received_on, days)
     if on > due:
-        raise ValidationError(f"应在收到评标报告之日起15日内（{due:%Y-%m-%d}前）确定中标人。")
+        raise ValidationError(f"应在收到评标报告之日起{days}日内（{due:%Y-%m-%d}前）确定中标人。")
     winners = winners or {}
     for lot in Lot.objects.select_for_update().filter(tender=tender, status=LotStatus.EVALUATED).order_by("pk"):
         bid = winners.get(lot.pk) or Bid.objects.filter(lot=lot, status=BidStatus.CANDIDATE).order_by("rank").first()
@@ -122,12 +129,12 @@ def award_publicize(*, tender: Tender, starts_on: date, ends_on: date, content: 
     require(can_manage_tender(acting_user, tender))
     tender = lock(tender)
     target = _step(tender, "publicize_award")
-    _check_window(starts_on, ends_on, tender.award_determined_on, deadlines.AWARD_PUBLICITY_START_DAYS,
-                  deadlines.AWARD_PUBLICITY_MIN_DAYS, "中标结果公示")
+    _check_window(starts_on, ends_on, tender.award_determined_on, *_window(tender, "AWARD"), "中标结果公示")
     publicity = Publicity(tender=tender, kind=PublicityKind.AWARD, starts_on=starts_on, ends_on=ends_on,
                           content=content)
     save_audited(publicity, acting_user=acting_user, action="award_publicize")
-    refund_due = deadlines.calendar_due(ends_on, deadlines.BOND_REFUND_DAYS)
+    refund_due = deadlines.calendar_due(ends_on, params.int_value("BOND_REFUND_DAYS", on=ends_on,
+                                                                  unit=tender.tenderer))
     for bond in BidBond.objects.select_for_update().filter(
             bid__lot__tender=tender, status=BondStatus.HELD).exclude(
             bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)).order_by("pk"):
@@ -169,7 +176,8 @@ def contract_sign(*, lot: Lot, contract_no: str, amount: Any, signed_on: date,
     lot.status = LotStatus.CONTRACTED
     save_audited(lot, acting_user=acting_user, action="lot_contracted")
     trigger = max(d for d in (signed_on, performance_security_posted_on) if d is not None)
-    refund_due = deadlines.calendar_due(trigger, deadlines.BOND_REFUND_DAYS)
+    refund_due = deadlines.calendar_due(trigger, params.int_value("BOND_REFUND_DAYS", on=trigger,
+                                                                  unit=tender.tenderer))
     for bond in BidBond.objects.select_for_update().filter(
             bid__lot=lot, status=BondStatus.HELD,
             bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)).order_by("pk"):
@@ -189,8 +197,7 @@ def contract_publicize(*, contract: Contract, starts_on: date, ends_on: date, co
     """Publish the contract within 3 days of signing, for at least 3 days (MT 34.3, R 29)."""
     tender = contract.lot.tender
     require(can_manage_tender(acting_user, tender))
-    _check_window(starts_on, ends_on, contract.signed_on, deadlines.CONTRACT_PUBLICITY_START_DAYS,
-                  deadlines.CONTRACT_PUBLICITY_MIN_DAYS, "合同公示")
+    _check_window(starts_on, ends_on, contract.signed_on, *_window(tender, "CONTRACT"), "合同公示")
     publicity = Publicity(tender=tender, kind=PublicityKind.CONTRACT, contract=contract, starts_on=starts_on,
                           ends_on=ends_on, content=content)
     save_audited(publicity, acting_user=acting_user, action="contract_publicize")
@@ -203,8 +210,9 @@ def written_report_file(*, tender: Tender, on: date, acting_user: Any, late_reas
     require(can_manage_tender(acting_user, tender))
     tender = lock(tender)
     _step(tender, "file_written_report")
-    due = deadlines.calendar_due(tender.award_determined_on, deadlines.WRITTEN_REPORT_DAYS)
-    check_deadline(on, due, "招标投标情况书面报告（确定中标人之日起15日内）", late_reason)
+    days = params.int_value("WRITTEN_REPORT_DAYS", on=tender.award_determined_on, unit=tender.tenderer)
+    due = deadlines.calendar_due(tender.award_determined_on, days)
+    check_deadline(on, due, f"招标投标情况书面报告（确定中标人之日起{days}日内）", late_reason)
     before = snapshot(tender)
     tender.written_report_filed_on = on
     save_audited(tender, acting_user=acting_user, action="written_report_file", before=before, reason=late_reason)

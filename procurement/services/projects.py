@@ -13,6 +13,7 @@ from django.db import transaction
 from portal.audit import snapshot
 from portal.permissions import require
 from procurement import deadlines
+from procurement import parameters as params
 from procurement.models import (
     AcceptanceExtension,
     AdjustmentOutcome,
@@ -158,7 +159,8 @@ def project_joint_review_start(*, project: ItProject, on: date, acting_user: Any
     before = snapshot(project)
     project.status = _step(project, "start_joint_review")
     project.joint_review_started_on = on
-    project.joint_review_due_on = deadlines.workday_due(on, deadlines.JOINT_REVIEW_WORKDAYS)
+    project.joint_review_due_on = deadlines.workday_due(on, params.int_value(
+        "JOINT_REVIEW_WORKDAYS", on=on, unit=project.construction_unit))
     save_audited(project, acting_user=acting_user, action="project_joint_review_start", before=before)
     return project
 
@@ -220,7 +222,8 @@ def project_submit_pd(*, project: ItProject, on: date, acting_user: Any) -> ItPr
         raise ValidationError("可研批复后才能报审初步设计。")
     before = snapshot(project)
     project.pd_submitted_on = on
-    project.pd_review_due_on = deadlines.workday_due(on, deadlines.PD_REVIEW_WORKDAYS)
+    project.pd_review_due_on = deadlines.workday_due(on, params.int_value(
+        "PD_REVIEW_WORKDAYS", on=on, unit=project.construction_unit))
     save_audited(project, acting_user=acting_user, action="project_submit_pd", before=before)
     return project
 
@@ -282,7 +285,8 @@ def budget_adjustment_file(*, project: ItProject, change_amount: Decimal, new_to
         raise ValidationError("只有概算批复后、建设完成前可以调整建设内容。")
     raw_pct = abs(change_amount) / project.budget_estimate * 100
     pct = raw_pct.quantize(Decimal("0.01"), ROUND_HALF_UP)
-    within = (raw_pct <= deadlines.ADJUSTMENT_MAX_PCT and new_total_investment <= project.budget_estimate
+    max_pct = params.value("ADJUSTMENT_MAX_PCT", on=on, unit=project.construction_unit)
+    within = (raw_pct <= max_pct and new_total_investment <= project.budget_estimate
               and goal_unchanged)
     adjustment = BudgetAdjustment(project=project, change_amount=change_amount,
                                   new_total_investment=new_total_investment, pct_of_estimate=pct, reason=reason,
@@ -326,7 +330,8 @@ def project_complete(*, project: ItProject, on: date, acting_user: Any) -> ItPro
     before = snapshot(project)
     project.status = _step(project, "complete")
     project.completed_on = on
-    project.acceptance_due_on = deadlines.add_months(on, deadlines.ACCEPTANCE_MONTHS)
+    project.acceptance_due_on = deadlines.add_months(on, params.int_value(
+        "ACCEPTANCE_MONTHS", on=on, unit=project.construction_unit))
     save_audited(project, acting_user=acting_user, action="project_complete", before=before)
     return project
 

@@ -16,6 +16,7 @@ from portal.audit import snapshot
 from portal.models import Enterprise
 from portal.permissions import require
 from procurement import deadlines
+from procurement import parameters as params
 from procurement.models import (
     BadConductRecord,
     Complaint,
@@ -46,8 +47,10 @@ def objection_receive(*, tender: Tender, stage: str, objector_name: str, facts: 
     objection = Objection(
         tender=tender, stage=stage, objector=objector, objector_name=objector_name, facts=facts,
         received_on=received_on,
-        decision_due_on=deadlines.calendar_due(received_on, deadlines.OBJECTION_DECISION_DAYS),
-        reply_due_on=deadlines.calendar_due(received_on, deadlines.OBJECTION_REPLY_DAYS))
+        decision_due_on=deadlines.calendar_due(received_on, params.int_value(
+            "OBJECTION_DECISION_DAYS", on=received_on, unit=tender.tenderer)),
+        reply_due_on=deadlines.calendar_due(received_on, params.int_value(
+            "OBJECTION_REPLY_DAYS", on=received_on, unit=tender.tenderer)))
     save_audited(objection, acting_user=acting_user, action="objection_receive")
     return objection
 
@@ -112,9 +115,10 @@ def complaint_file(*, tender: Tender, complainant: Enterprise, matter: str, cont
     """Register a complaint to the oversight authority: within 10 days of knowing; an answered objection first for
     document, opening and evaluation matters."""
     require(can_supervise(acting_user))
-    due = deadlines.calendar_due(knew_on, deadlines.COMPLAINT_FILING_DAYS)
+    days = params.int_value("COMPLAINT_FILING_DAYS", on=knew_on, unit=tender.tenderer)
+    due = deadlines.calendar_due(knew_on, days)
     if filed_on > due:
-        raise ValidationError(f"投诉应在知道或应当知道之日起10日内提出（{due:%Y-%m-%d}前），已超期。")
+        raise ValidationError(f"投诉应在知道或应当知道之日起{days}日内提出（{due:%Y-%m-%d}前），已超期。")
     if filed_on < knew_on:
         raise ValidationError("投诉日期不得早于知道违法行为之日。")
     if matter in OBJECTION_FIRST:
@@ -124,7 +128,8 @@ def complaint_file(*, tender: Tender, complainant: Enterprise, matter: str, cont
             raise ValidationError("异议答复期限内不得投诉（招标人未答复的，答复期满后方可投诉）。")
     complaint = Complaint(tender=tender, complainant=complainant, matter=matter, content=content, knew_on=knew_on,
                           filed_on=filed_on, prior_objection=prior_objection,
-                          review_due_on=deadlines.workday_due(filed_on, deadlines.COMPLAINT_REVIEW_WORKDAYS))
+                          review_due_on=deadlines.workday_due(filed_on, params.int_value(
+                              "COMPLAINT_REVIEW_WORKDAYS", on=filed_on, unit=tender.tenderer)))
     save_audited(complaint, acting_user=acting_user, action="complaint_file")
     return complaint
 
@@ -177,7 +182,7 @@ def penalty_decide(*, decision_no: str, party: Enterprise, issuing_authority: st
         decision_no=decision_no, party=party, tender=tender, issuing_authority=issuing_authority,
         act_description=act_description, legal_basis=legal_basis, fine_amount=fine_amount, decided_on=decided_on,
         document_text=document_text,
-        credit_register_due_on=deadlines.workday_due(decided_on, deadlines.CREDIT_REGISTER_WORKDAYS))
+        credit_register_due_on=deadlines.workday_due(decided_on, params.int_value("CREDIT_REGISTER_WORKDAYS", on=decided_on)))
     save_audited(penalty, acting_user=acting_user, action="penalty_decide")
     return penalty
 
@@ -191,7 +196,7 @@ def penalty_served(*, penalty: PenaltyDecision, received_on: date, acting_user: 
         raise ValidationError("送达日期不得早于决定日期。")
     before = snapshot(penalty)
     penalty.received_on = received_on
-    penalty.pay_by_on = deadlines.calendar_due(received_on, deadlines.PENALTY_PAY_DAYS)
+    penalty.pay_by_on = deadlines.calendar_due(received_on, params.int_value("PENALTY_PAY_DAYS", on=received_on))
     save_audited(penalty, acting_user=acting_user, action="penalty_served", before=before)
     return penalty
 
@@ -227,7 +232,8 @@ def bad_conduct_register(*, subject: Enterprise, ground: str, decision_document_
         raise ValidationError("不良行为记录须注明认定文书（处罚决定书等）文号。")
     record = BadConductRecord(subject=subject, ground=ground, decision_document_no=decision_document_no,
                               description=description, registered_on=registered_on, tender=tender, penalty=penalty,
-                              expires_on=deadlines.add_years(registered_on, deadlines.BAD_CONDUCT_YEARS))
+                              expires_on=deadlines.add_years(registered_on, params.int_value(
+                                  "BAD_CONDUCT_YEARS", on=registered_on)))
     save_audited(record, acting_user=acting_user, action="bad_conduct_register")
     return record
 

@@ -15,6 +15,7 @@ from portal.models import Enterprise
 from portal.permissions import require
 from portal.uscc import uscc_errors
 from procurement import deadlines
+from procurement import parameters as params
 from procurement.models import (
     OPEN_OBJECTION_STATUSES,
     Bid,
@@ -112,12 +113,13 @@ def tender_issue(*, tender: Tender, issued_at: datetime, acting_user: Any) -> Te
     return tender
 
 
-def amended_deadline(deadline: datetime, published_at: datetime) -> datetime:
+def amended_deadline(deadline: datetime, published_at: datetime, min_days: int = deadlines.AMENDMENT_MIN_DAYS
+                     ) -> datetime:
     """MT 12.1: an amendment affecting bid preparation needs ≥15 days to the deadline; otherwise shift it."""
     gap_days = (deadlines.local_date(deadline) - deadlines.local_date(published_at)).days
-    if gap_days >= deadlines.AMENDMENT_MIN_DAYS:
+    if gap_days >= min_days:
         return deadline
-    return deadline + timedelta(days=deadlines.AMENDMENT_MIN_DAYS - gap_days)
+    return deadline + timedelta(days=min_days - gap_days)
 
 
 @transaction.atomic
@@ -129,7 +131,9 @@ def tender_amend(*, tender: Tender, published_at: datetime, summary: str, affect
     _step(tender, "amend")
     if published_at >= tender.bid_deadline:
         raise ValidationError("投标截止后不能再澄清或修改招标文件。")
-    new_deadline = amended_deadline(tender.bid_deadline, published_at) if affects_bid_prep else tender.bid_deadline
+    min_days = params.int_value("AMENDMENT_MIN_DAYS", on=deadlines.local_date(published_at), unit=tender.tenderer)
+    new_deadline = (amended_deadline(tender.bid_deadline, published_at, min_days) if affects_bid_prep
+                    else tender.bid_deadline)
     amendment = TenderAmendment(tender=tender, published_at=published_at, summary=summary,
                                 affects_bid_prep=affects_bid_prep, deadline_before=tender.bid_deadline,
                                 deadline_after=new_deadline)
@@ -138,7 +142,7 @@ def tender_amend(*, tender: Tender, published_at: datetime, summary: str, affect
         before = snapshot(tender)
         tender.bid_deadline = new_deadline
         save_audited(tender, acting_user=acting_user, action="tender_deadline_extended", before=before,
-                     reason="澄清修改距投标截止不足15日，截止时间相应顺延。")
+                     reason=f"澄清修改距投标截止不足{min_days}日，截止时间相应顺延。")
     return amendment
 
 
@@ -209,12 +213,13 @@ def tender_open(*, tender: Tender, opened_at: datetime, acting_user: Any) -> Ten
         raise ValidationError("开标时间不得早于投标截止时间。")
     before = snapshot(tender)
     open_lots = 0
+    min_bids = params.int_value("MIN_BIDS", on=deadlines.local_date(opened_at), unit=tender.tenderer)
     for lot in Lot.objects.select_for_update().filter(tender=tender).order_by("pk"):
         count = lot.bids.filter(status=BidStatus.SUBMITTED).count()
-        if count < deadlines.MIN_BIDS:
+        if count < min_bids:
             lot.status = LotStatus.FAILED
             save_audited(lot, acting_user=acting_user, action="lot_failed",
-                         reason=f"投标人少于3家（{count}家），不得开标，应重新招标。")
+                         reason=f"投标人少于{min_bids}家（{count}家），不得开标，应重新招标。")
         else:
             open_lots += 1
     if open_lots:
