@@ -11,5 +11,6 @@ class PortalConfig(AppConfig):
         from portal import auth, roles, schedules  # noqa: F401  (signal registration)
         from portal.api import schema  # noqa: F401  (OpenAPI auth extensions)
 
-        post_migrate.connect(roles.ensure_roles_after_migrate, sender=self)
+        # Not limited to this app's signal: the groups must be rebuilt after the *last* app's permissions exist.
+        post_migrate.connect(roles.ensure_roles_after_migrate, dispatch_uid="portal_ensure_roles")
         post_migrate.connect(schedules.ensure_schedules_after_migrate, sender=self)

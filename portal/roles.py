@@ -74,7 +74,11 @@ def ensure_roles() -> None:
 
 
 def ensure_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
-    if kwargs.get("plan") is not None or kwargs.get("apps") is not None:
+    """post_migrate fires once per app; rebuild the groups on the last one, when every app's permissions exist."""
+    from django.apps import apps
+
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if with_models and sender is with_models[-1]:
         ensure_roles()
 
 
