@@ -94,9 +94,15 @@ def can_decide_correction(user: AnyUser, correction: Any) -> Decision:
 
 
 def can_request_interface(user: AnyUser, unit: Any = None) -> Decision:
+    """The data authority over ``unit`` (city authority: any unit; county authority: units of its county)."""
     scope = user_scope(user)
-    if scope.has_role(Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY):
+    if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
         return ALLOW
+    if scope.has_role(Role.COUNTY_AUTHORITY) and (
+            unit is None or any(unit.path.startswith(p) for p in scope.county_paths)):
+        return ALLOW
+    if scope.has_role(Role.COUNTY_AUTHORITY):
+        return deny(f"“{unit}”不在本县（市、区）范围内，只有市数据管理机构可以向其提出接口要求或审批延期。")
     return deny("只有数据管理机构可以要求数据生产单位提供接口。")
 
 
@@ -113,6 +119,19 @@ def can_submit_collection(user: AnyUser, task: Any) -> Decision:
     if scope.is_superuser or task.unit_id in scope.units_with(Role.UNIT_DATA_ADMIN):
         return ALLOW
     return deny(f"只有“{task.unit}”的数据管理员可以报送该采集任务。")
+
+
+def can_download_submission(user: AnyUser, submission: Any) -> Decision:
+    """Submitted files: the submitting unit, the data authority over it (city, or its county) and the tech unit."""
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    unit = submission.task.unit
+    if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY, Role.TECH_OPERATOR) or unit.pk in scope.unit_ids:
+        return ALLOW
+    if scope.has_role(Role.COUNTY_AUTHORITY) and any(unit.path.startswith(p) for p in scope.county_paths):
+        return ALLOW
+    return deny("只有报送单位、数据管理机构和技术服务单位可以下载报送文件。")
 
 
 # --------------------------------------------------------------------------------------------- policies

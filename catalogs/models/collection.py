@@ -93,6 +93,8 @@ class CollectionTask(GovernedModel):
                               db_index=True)
     submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
     reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)
+    is_initial_load = models.BooleanField("首次采集（历史/存量数据）", default=False,
+                                          help_text="一次性报送首次采集范围内的历史数据或现有存量数据")
 
     class Meta:
         verbose_name = "采集任务"

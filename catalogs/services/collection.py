@@ -13,6 +13,7 @@ import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import FileResponse
 from django.utils import timezone
 
 from catalogs import permissions as perms
@@ -32,9 +33,11 @@ from portal.models import Membership
 from portal.permissions import require
 from portal.roles import Role
 from portal.services import notify
+from portal.workdays import add_workdays
 from portal.xlsx import XlsxImportError, check_archive
 
 REMIND_DAYS_BEFORE = 3
+INITIAL_LOAD_WORKDAYS = 20  # the source gives no deadline for the first (historical) load; docs/adr/0104
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
 
 # Which task cadence a deadline rule generates. Annex 1 (deadline_rule) wins over annex 2 (frequency) when they
@@ -95,14 +98,58 @@ def task_for(item: CollectionItem, period: Period) -> CollectionTask:
     return task
 
 
+def _parse_bound(text: str) -> Period | None:
+    """'2020-01' (month), '2020-Q1' (quarter), '2020' (year) of the first-collection range; None otherwise."""
+    text = text.strip()
+    try:
+        if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
+            return period_containing(CollectionFrequency.MONTHLY, date(int(text[:4]), int(text[5:]), 1))
+        if len(text) == 7 and text[4:6] == "-Q":
+            return period_containing(CollectionFrequency.QUARTERLY, date(int(text[:4]), 3 * int(text[6]) - 2, 1))
+        if len(text) == 4 and text.isdigit():
+            return period_containing(CollectionFrequency.YEARLY, date(int(text), 1, 1))
+    except ValueError:
+        return None
+    return None
+
+
+def initial_period(item: CollectionItem) -> Period | None:
+    """The one-off first collection of an item (JJ annex 1: “2020年以来历史数据” / “现有存量数据”) as a single period:
+    '2020-01~2023-04', '2020Q1~2023Q1', '2020~2023', or '存量至2023-04' for a full snapshot (docs/adr/0104)."""
+    end = _parse_bound(item.first_collection_to)
+    if end is None:
+        return None
+    start = _parse_bound(item.first_collection_from)
+    if start is None:  # FULL_SNAPSHOT: everything that exists at the end of the range
+        return Period(f"存量至{end.label}", end.start, end.end)
+    return Period(f"{start.label}~{end.label}", start.start, end.end)
+
+
+def initial_task_for(item: CollectionItem, on: date) -> tuple[CollectionTask | None, bool]:
+    """Create (once) the first-collection task of ``item``, due ``INITIAL_LOAD_WORKDAYS`` working days after ``on``."""
+    period = initial_period(item)
+    if period is None:
+        return None, False
+    return CollectionTask.objects.get_or_create(
+        item=item, period=period.label,
+        defaults={"unit_id": item.unit_id, "period_start_on": period.start, "period_end_on": period.end,
+                  "due_on": add_workdays(on, INITIAL_LOAD_WORKDAYS), "is_initial_load": True})
+
+
 @transaction.atomic
 def collection_tasks_generate(*, on: date | None = None, acting_user: Any = None) -> int:
-    """Create the task of the last closed period for every active item (idempotent); returns how many are new."""
+    """Create, for every active item, its one-off first-collection task (once) and the task of the last closed
+    period after the first-collection range (idempotent); returns how many tasks are new."""
     today = on or timezone.localdate()
     created = 0
     with acting_as(acting_user):
         for item in CollectionItem.objects.filter(is_active=True, retired_at__isnull=True):
+            initial = initial_period(item)
+            _, new = initial_task_for(item, today)
+            created += new
             period = last_closed_period(RULE_CADENCE[item.deadline_rule], today)
+            if initial is not None and period.end <= initial.end:
+                continue  # covered by the first collection
             if not CollectionTask.objects.filter(item=item, period=period.label).exists():
                 task_for(item, period)
                 created += 1
@@ -111,7 +158,8 @@ def collection_tasks_generate(*, on: date | None = None, acting_user: Any = None
 
 @transaction.atomic
 def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
-    """Pending tasks past their due date become overdue (history rows written one by one)."""
+    """Pending tasks past their due date become overdue: history and an audit row per task, and the unit's data
+    administrators are notified once."""
     today = on or timezone.localdate()
     count = 0
     entries = set()
@@ -119,6 +167,14 @@ def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
             status=TaskStatus.PENDING, due_on__lt=today).select_related("item").order_by("pk"):
         task.status = TaskStatus.OVERDUE
         task.save(update_fields=["status", "updated_at"])
+        audit_record(actor=None, action="collection_task_overdue", obj=task,
+                     reason=f"截止日 {task.due_on:%Y-%m-%d} 前未报送", before={"status": TaskStatus.PENDING},
+                     after={"status": TaskStatus.OVERDUE})
+        recipients = _unit_admins(task.unit_id)
+        if recipients:
+            notify(recipients=recipients, title=f"采集任务已逾期：{task.item.name}（{task.period}）",
+                   body=f"截止日 {task.due_on:%Y年%m月%d日} 已过，请尽快报送；逾期报送将计入按时报送率。",
+                   url=f"/admin/catalogs/collectiontask/{task.pk}/change/")
         count += 1
         if task.item.entry_id:
             entries.add(task.item.entry)
@@ -261,3 +317,16 @@ def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes]
     if task.item.entry_id:
         entry_quality_refresh(task.item.entry)
     return submission
+
+
+def submission_file_response(*, submission: CollectionSubmission, acting_user: Any) -> FileResponse:
+    """Stream a submitted file as an attachment to a user allowed by ``can_download_submission`` (audited)."""
+    require(perms.can_download_submission(acting_user, submission))
+    if not submission.file:
+        raise ValidationError("该报送记录没有文件。")
+    with transaction.atomic():
+        audit_record(actor=acting_user, action="collection_submission_download", obj=submission)
+    response = FileResponse(submission.file.open("rb"), as_attachment=True,
+                            filename=submission.file_name or submission.file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

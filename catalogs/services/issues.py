@@ -177,7 +177,7 @@ def correction_complete(*, correction: DataCorrection, note: str, acting_user: A
 def interface_request_create(*, entry: CatalogEntry, description: str, acting_user: Any,
                              on: date | None = None) -> InterfaceRequest:
     """The data authority asks the entry's producer for more interfaces: due in 10 working days."""
-    require(perms.can_request_interface(acting_user))
+    require(perms.can_request_interface(acting_user, entry.source_unit))
     if not description.strip():
         raise ValidationError({"description": ["请说明接口需求及应用场景。"]})
     today = on or timezone.localdate()
@@ -222,6 +222,9 @@ def interface_request_extension_request(*, request: InterfaceRequest, reason: st
         req.save()
         audit_record(actor=acting_user, action="interface_request_extension_request", obj=req, reason=reason,
                      after={"workdays": workdays})
+    notify(recipients=[req.requested_by], title=f"接口提供延期申请：{req.producer_unit}",
+           body=f"申请延期 {workdays} 个工作日，理由：{reason.strip()}",
+           url=f"/admin/catalogs/interfacerequest/{req.pk}/change/")
     return req
 
 
@@ -230,7 +233,7 @@ def interface_request_extension_decide(*, request: InterfaceRequest, approve: bo
                                        acting_user: Any) -> InterfaceRequest:
     """The authority approves (due date moves by the requested working days from the original due date) or refuses."""
     req = _lock_request(request)
-    require(perms.can_request_interface(acting_user))
+    require(perms.can_request_interface(acting_user, req.producer_unit))
     if req.status != InterfaceRequestStatus.EXTENSION_REQUESTED:
         raise ValidationError("没有待审批的延期申请。")
     with acting_as(acting_user):
@@ -242,6 +245,9 @@ def interface_request_extension_decide(*, request: InterfaceRequest, approve: bo
         req.save()
         audit_record(actor=acting_user, action="interface_request_extension_decide", obj=req, reason=note,
                      after={"approved": approve, "due_on": str(req.due_on)})
+    notify(recipients=_members(req.producer_unit_id), title="接口提供延期申请" + ("已批准" if approve else "未批准"),
+           body=f"提供期限：{req.due_on:%Y年%m月%d日}。{note.strip()}",
+           url=f"/admin/catalogs/interfacerequest/{req.pk}/change/")
     return req
 
 

@@ -9,6 +9,7 @@ from catalogs.services import entry_create, entry_transition
 from portal.models import OrgKind, OrgLevel
 from portal.roles import Role
 
+
 @pytest.fixture(autouse=True)
 def _catalog_role_permissions(db):
     """Role groups built by post_migrate before this app's permissions existed lack them (portal migrates first);

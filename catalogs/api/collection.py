@@ -1,0 +1,56 @@
+"""Collection tasks (submit through the API) and submissions (with a permission-checked file download)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from catalogs import services
+from catalogs.api.entries import scoped_object
+from catalogs.api.serializers import CatalogPushSerializer, CatalogSubmissionSerializer, CatalogTaskSerializer
+from catalogs.models import CollectionSubmission, CollectionTask
+from catalogs.permissions import CollectionSubmissionPolicy, CollectionTaskPolicy
+from catalogs.services.collection import submission_file_response
+from portal.api.permissions import ScopedViewSetMixin
+
+
+class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """采集任务; POST …/{id}/submit/ with a file (multipart) or {"columns": [...], "rows": [[...]]}."""
+
+    policy = CollectionTaskPolicy()
+    base_queryset = CollectionTask.objects.select_related("item", "unit")
+    serializer_class = CatalogTaskSerializer
+    filterset_fields = ["status", "period", "unit", "is_initial_load"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @action(detail=True, methods=["post"], serializer_class=CatalogPushSerializer)
+    def submit(self, request: Request, pk: Any = None) -> Response:
+        task = scoped_object(self)
+        upload = request.FILES.get("file")
+        if upload is not None:
+            sub = services.collection_submit(task=task, acting_user=request.user, file=upload,
+                                             file_name=upload.name)
+        else:
+            sub = services.collection_submit(task=task, acting_user=request.user,
+                                             columns=request.data.get("columns") or [],
+                                             rows=request.data.get("rows") or [])
+        code = status.HTTP_201_CREATED if sub.is_accepted else status.HTTP_400_BAD_REQUEST
+        return Response(CatalogSubmissionSerializer(sub).data, status=code)
+
+
+class SubmissionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """采集报送记录 (read-only); GET …/{id}/download/ streams the stored file to those allowed to see it."""
+
+    policy = CollectionSubmissionPolicy()
+    base_queryset = CollectionSubmission.objects.select_related("task__unit")
+    serializer_class = CatalogSubmissionSerializer
+
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: Any = None) -> FileResponse:
+        return submission_file_response(submission=scoped_object(self), acting_user=request.user)
