@@ -73,15 +73,23 @@ def _apply_forced_values(entry: CatalogEntry) -> None:
     entry.level = CatalogLevel.COUNTY if entry.source_unit.county is not None else CatalogLevel.CITY
 
 
+def element_conflict(code: str, source_unit: Organization) -> str:
+    """一数一源: the refusal (naming the owner) when data element ``code`` is registered to another unit, else ''."""
+    element = DataElement.objects.select_related("source_unit").filter(code=code.strip()).first()
+    if element is None or element.source_unit_id == source_unit.pk:
+        return ""
+    return (f"数据元“{element.code} {element.name}”已由“{element.source_unit}”登记为数源单位（一数一源），"
+            f"不能由“{source_unit}”重复登记；请通过共享申请获取。")
+
+
 def _element_for(entry: CatalogEntry, code: str, name: str) -> DataElement:
     """一数一源: the data element is registered to this entry's source unit, or refused naming its owner."""
-    element = DataElement.objects.select_related("source_unit").filter(code=code).first()
+    refusal = element_conflict(code, entry.source_unit)
+    if refusal:
+        raise ValidationError({"items": [refusal]})
+    element = DataElement.objects.filter(code=code).first()
     if element is None:
         return DataElement.objects.create(code=code, name=name or code, source_unit=entry.source_unit)
-    if element.source_unit_id != entry.source_unit_id:
-        raise ValidationError({"items": [
-            f"数据元“{element.code} {element.name}”已由“{element.source_unit}”登记为数源单位（一数一源），"
-            f"不能由“{entry.source_unit}”重复登记；请通过共享申请获取。"]})
     return element
 
 

@@ -38,7 +38,7 @@ def test_admin_changelist_constant_queries(client, make_entry, unit_a, user_a, c
     small = count_queries(lambda: client.get("/admin/catalogs/catalogentry/"))
     make_many(make_entry, unit_a, user_a, city_authority, 90)
     client.get("/admin/catalogs/catalogentry/")  # warm per-request caches equally
-    from catalogs.admin import CatalogEntryAdmin
+    from catalogs.admin.entries import CatalogEntryAdmin
 
     CatalogEntryAdmin.list_per_page = 100
     try:

@@ -1,0 +1,120 @@
+"""Admin of periodic collection: items, tasks (upload page, overdue board), submissions (file download)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from catalogs import services
+from catalogs.admin.common import XlsxExportMixin, step_page
+from catalogs.models import CollectionItem, CollectionSubmission, CollectionTask
+from catalogs.permissions import CollectionItemPolicy, CollectionSubmissionPolicy, CollectionTaskPolicy
+from catalogs.selectors import on_time_rate, task_overdue_board
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.models import Organization
+
+
+@admin.display(description="文件")
+def download_link(obj: CollectionSubmission) -> str:
+    if not obj.pk or not obj.file:
+        return "—"
+    return format_html('<a href="{}">下载 {}</a>', reverse("catalogs:submission-download", args=[obj.pk]),
+                       obj.file_name or "文件")
+
+
+@admin.register(CollectionItem)
+class CollectionItemAdmin(XlsxExportMixin, GovernedAdmin):
+    policy = CollectionItemPolicy()
+    list_display = ("code", "name", "unit", "frequency", "deadline_rule", "has_frequency_conflict", "is_active")
+    list_filter = ("frequency", "deadline_rule", "has_frequency_conflict", ("unit", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("code", "name", "unit__name")
+    list_select_related = ("unit",)
+    export_columns = [("事项编码", lambda i: i.code), ("信息或数据需求", lambda i: i.name), ("报送单位", lambda i: i.unit.name),
+                      ("具体内容", lambda i: "、".join(i.fields)), ("更新频率", lambda i: i.get_frequency_display()),
+                      ("报送时限", lambda i: i.get_deadline_rule_display()), ("冲突说明", lambda i: i.conflict_note)]
+
+
+class SubmissionInline(admin.TabularInline):
+    model = CollectionSubmission
+    extra = 0
+    can_delete = False
+    fields = ("submitted_at", "channel", download_link, "row_count", "is_accepted", "message", "submitted_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SubmitForm(forms.Form):
+    file = forms.FileField(label="报送文件（.xlsx 或 .csv）")
+
+
+@admin.register(CollectionTask)
+class CollectionTaskAdmin(XlsxExportMixin, GovernedAdmin):
+    policy = CollectionTaskPolicy()
+    list_display = ("item", "unit", "period", "due_on", "status", "is_initial_load", "submitted_at")
+    list_filter = ("status", "is_initial_load", "period", ("unit", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("item__name", "unit__name", "period")
+    list_select_related = ("item", "unit")
+    readonly_fields = ("item", "unit", "period", "period_start_on", "period_end_on", "due_on", "status",
+                       "submitted_at", "reminded_at", "is_initial_load", "submit_button")
+    inlines = [SubmissionInline]
+    export_columns = [("采集事项", lambda t: t.item.name), ("报送单位", lambda t: t.unit.name), ("数据期", lambda t: t.period),
+                      ("截止日", lambda t: t.due_on), ("状态", lambda t: t.get_status_display())]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    @admin.display(description="报送")
+    def submit_button(self, obj: CollectionTask) -> str:
+        return format_html('<a class="button" href="{}">上传报送文件</a>',
+                           reverse("admin:catalogs_collectiontask_submit", args=[obj.pk]))
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [path("board/", view(self.board_view), name="catalogs_collectiontask_board"),
+                path("<int:pk>/submit/", view(self.submit_view), name="catalogs_collectiontask_submit"),
+                *super().get_urls()]
+
+    def board_view(self, request: HttpRequest) -> HttpResponse:
+        """逾期看板 per unit and 按时报送率 per unit for the chosen year, within the user's scope."""
+        year = int(request.GET.get("year") or timezone.localdate().year)
+        units = Organization.objects.filter(pk__in=self.get_queryset(request).values("unit_id"))
+        return TemplateResponse(request, "admin/catalogs/board.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "year": year,
+            "board": task_overdue_board(units=units), "rates": on_time_rate(year=year, units=units),
+            "title": "采集报送逾期看板与按时报送率"})
+
+    def submit_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        task = get_object_or_404(self.get_queryset(request), pk=pk)
+        form = SubmitForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            sub = self.run_service(request, services.collection_submit, task=task, acting_user=request.user,
+                                   file=upload, file_name=upload.name)
+            if sub is not None:
+                level = messages.SUCCESS if sub.is_accepted else messages.ERROR
+                self.message_user(request, sub.message, level=level)
+                return HttpResponseRedirect(reverse("admin:catalogs_collectiontask_change", args=[pk]))
+        return step_page(self, request, obj=task, form=form, label="报送", multipart=True,
+                         hint="应包含的列：" + "、".join(task.item.fields))
+
+
+@admin.register(CollectionSubmission)
+class CollectionSubmissionAdmin(ReadOnlyAdmin):
+    policy = CollectionSubmissionPolicy()
+    list_display = ("task", "submitted_at", "channel", "row_count", "is_accepted", "message", download_link)
+    list_filter = ("is_accepted", "channel")
+    list_select_related = ("task__item",)
+    readonly_fields = (download_link,)

@@ -1,0 +1,399 @@
+"""Admin of catalog entries: scoped changelist, inlines saved through the services, workflow buttons, version diff,
+import page, xlsx export; versions, classifications, grades and the 一数一源 registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from catalogs import services
+from catalogs.admin.common import ReasonForm, XlsxExportMixin
+from catalogs.models import (
+    CatalogEntry,
+    CatalogVersion,
+    Classification,
+    DataElement,
+    DataItem,
+    EntryStatus,
+    Grade,
+    ServiceInterface,
+)
+from catalogs.permissions import (
+    CatalogEntryPolicy,
+    ReferencePolicy,
+    can_add_entry,
+    can_edit_entry,
+    can_report_correction,
+    can_request_interface,
+    can_view_details,
+)
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.models import Organization
+from portal.permissions import user_scope
+from portal.roles import Role
+from portal.xlsx import XlsxImportError
+
+
+class ItemInlineForm(forms.ModelForm):
+    element_code = forms.CharField(label="数据元编码", required=False, max_length=64,
+                                   help_text="一数一源登记的数据元；他单位已登记的编码会被拒绝")
+
+    class Meta:
+        model = DataItem
+        fields = ("name", "data_type", "description", "is_personal_info")
+        widgets = {"description": forms.TextInput(attrs={"size": 30})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.element_id:
+            self.fields["element_code"].initial = self.instance.element.code
+
+    def validate_unique(self) -> None:
+        """Names are checked by the service (retired items keep theirs and may be re-activated)."""
+
+
+class ItemFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        unit = getattr(self.instance, "source_unit", None) if self.instance.source_unit_id else None
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            code = (data.get("element_code") or "").strip()
+            if unit is not None and code and not data.get("DELETE"):
+                refusal = services.entries.element_conflict(code, unit)
+                if refusal:
+                    form.add_error("element_code", refusal)
+
+
+class InterfaceInlineForm(forms.ModelForm):
+    class Meta:
+        model = ServiceInterface
+        fields = ("name", "kind", "origin", "endpoint", "spec", "call_instructions")
+        widgets = {"spec": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+                   "call_instructions": forms.Textarea(attrs={"rows": 2, "cols": 30})}
+
+    def validate_unique(self) -> None:
+        """Checked by the service."""
+
+
+class EntryChildInline(admin.TabularInline):
+    """Items / interfaces of an entry: editable while the entry is editable; saved by the entry services (removing
+    a row retires it, ids stay stable)."""
+
+    extra = 1
+    policy = CatalogEntryPolicy()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).filter(retired_at__isnull=True)
+
+    def _editable(self, request: HttpRequest, obj: Any) -> bool:
+        if obj is None:
+            return bool(self.policy.can_add(request.user))
+        return bool(can_edit_entry(request.user, obj))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(request, obj)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True  # the parent entry is already scoped (and restricted entries show no inlines)
+
+
+class DataItemInline(EntryChildInline):
+    model = DataItem
+    form = ItemInlineForm
+    formset = ItemFormSet
+    verbose_name_plural = "信息项（勾选“删除”即停用该信息项）"
+
+
+class InterfaceInline(EntryChildInline):
+    model = ServiceInterface
+    form = InterfaceInlineForm
+    extra = 0
+    verbose_name_plural = "数据服务接口（勾选“删除”即停用该接口）"
+
+
+class EntryForm(forms.ModelForm):
+    class Meta:
+        model = CatalogEntry
+        fields = ["code", "title", "source_unit", *services.entries.ENTRY_FIELDS]
+
+
+def _rows(formset: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    out = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None) or {}
+        if data.get("name") and not data.get("DELETE"):
+            out.append({k: data.get(k) for k in keys if k in data})
+    return out
+
+
+@admin.register(CatalogEntry)
+class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
+    policy = CatalogEntryPolicy()
+    form = EntryForm
+    list_display = ("code", "title", "source_unit", "status", "share_type", "open_type", "update_frequency",
+                    "quality_score", "version")
+    list_filter = ("status", "share_type", "open_type", "level", "update_frequency", "base_category",
+                   ("source_unit", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("code", "title", "description", "keywords")
+    list_select_related = ("source_unit",)
+    inlines = [DataItemInline, InterfaceInline]
+    readonly_fields = ("status", "level", "version", "quality_display", "versions_display", "review_due_on",
+                       "return_reason", "retire_reason", "transition_buttons")
+    export_columns = [
+        ("目录编码", lambda e: e.code), ("资源名称", lambda e: e.title), ("数源单位", lambda e: e.source_unit.name),
+        ("状态", lambda e: e.get_status_display()), ("共享类型", lambda e: e.get_share_type_display()),
+        ("共享/开放依据", lambda e: e.legal_basis), ("开放类型", lambda e: e.get_open_type_display()),
+        ("更新频率", lambda e: e.get_update_frequency_display()), ("质量评分", lambda e: e.quality_score),
+        ("版本", lambda e: e.version),
+    ]
+    actions = ["action_submit", "action_publish", "action_revise"]
+    RESTRICTED = ("code", "title", "source_unit", "share_type")
+
+    # ---- restricted view of 暂不共享 entries (可用不可见)
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not can_view_details(request.user, obj):
+            return self.RESTRICTED
+        return super().get_fields(request, obj)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [(None, {"fields": self.get_fields(request, obj)})]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not can_view_details(request.user, obj):
+            return self.RESTRICTED
+        return self.readonly_fields
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not can_view_details(request.user, obj):
+            return []
+        return self.inlines
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "source_unit":
+            scope = user_scope(request.user)
+            if not scope.is_superuser:
+                kwargs["queryset"] = Organization.objects.filter(pk__in=scope.units_with(Role.UNIT_DATA_ADMIN))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # ---- writes go through the services (entry, items and interfaces together, in save_related)
+    def save_model(self, request: HttpRequest, obj: CatalogEntry, form: Any, change: bool) -> None:
+        """Saved with its items and interfaces by the service in ``save_related``."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        items = interfaces = None
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            if formset.model is DataItem:
+                items = _rows(formset, ("name", "data_type", "description", "is_personal_info", "element_code"))
+            elif formset.model is ServiceInterface:
+                interfaces = _rows(formset, services.entries.INTERFACE_FIELDS)
+        data = {f: form.cleaned_data[f] for f in services.entries.ENTRY_FIELDS if f in form.cleaned_data}
+        if change:
+            services.entry_update(entry=form.instance, acting_user=request.user, items=items,
+                                  interfaces=interfaces, **data)
+        else:
+            title = data.pop("title")
+            created = services.entry_create(source_unit=form.cleaned_data["source_unit"],
+                                            code=form.cleaned_data["code"], title=title, acting_user=request.user,
+                                            items=items, interfaces=interfaces, **data)
+            form.instance.pk = created.pk
+
+    def changeform_view(self, request: HttpRequest, object_id: Any = None, form_url: str = "",
+                        extra_context: Any = None) -> Any:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied) and not str(exc):
+                raise
+            text = "；".join(getattr(exc, "messages", None) or [str(exc)])
+            self.message_user(request, f"未保存：{text}", level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    # ---- displays
+    @admin.display(description="质量评分明细")
+    def quality_display(self, obj: CatalogEntry) -> str:
+        marks = {True: "✔", False: "✘", None: "—"}
+        return format_html("<strong>{} 分</strong><ul>{}</ul>", obj.quality_score, format_html_join(
+            "", "<li>{} {} <small>{}</small></li>",
+            ((marks[c["passed"]], c["label"], c["hint"]) for c in obj.quality)))
+
+    @admin.display(description="发布版本")
+    def versions_display(self, obj: CatalogEntry) -> str:
+        versions = list(obj.versions.order_by("number").values_list("number", "published_at"))
+        if not versions:
+            return "尚未发布"
+        base = reverse("admin:catalogs_catalogentry_diff", args=[obj.pk])
+        links = format_html_join("", '<li>v{} {} · <a href="{}?old={}">与当前比较</a></li>',
+                                 ((n, timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), base, n)
+                                  for n, at in versions))
+        return format_html("<ul>{}</ul>", links)
+
+    @admin.display(description="办理")
+    def transition_buttons(self, obj: CatalogEntry) -> str:
+        request = getattr(self, "_request", None)
+        if request is None or obj.pk is None:
+            return "—"
+        links = [(reverse("admin:catalogs_catalogentry_transition", args=[obj.pk, n]),
+                  services.entries.TRANSITION_LABELS[n])
+                 for n in services.entry_available_transitions(request.user, obj)]
+        if obj.status == EntryStatus.PUBLISHED and can_report_correction(request.user, obj):
+            links.append((reverse("admin:catalogs_datacorrection_add") + f"?entry={obj.pk}", "报告问题数据"))
+        if obj.status == EntryStatus.PUBLISHED and can_request_interface(request.user, obj.source_unit):
+            links.append((reverse("admin:catalogs_interfacerequest_add") + f"?entry={obj.pk}", "要求提供接口"))
+        if not links:
+            return "（当前无可办理的操作）"
+        return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        self._request = request
+        return super().get_form(request, obj, change, **kwargs)
+
+    # ---- extra pages
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/transition/<str:action>/", view(self.transition_view),
+                 name="catalogs_catalogentry_transition"),
+            path("<int:pk>/diff/", view(self.diff_view), name="catalogs_catalogentry_diff"),
+            path("import/", view(self.import_view), name="catalogs_catalogentry_import"),
+            *super().get_urls(),
+        ]
+
+    def _scoped(self, request: HttpRequest, pk: int) -> CatalogEntry:
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
+    def transition_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        entry = self._scoped(request, pk)
+        if action not in services.TRANSITIONS:
+            raise PermissionDenied
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            done = self.run_service(request, services.entry_transition, entry=entry, action=action,
+                                    acting_user=request.user, reason=form.cleaned_data["reason"],
+                                    success=f"已{services.entries.TRANSITION_LABELS[action]}。")
+            if done is not None:
+                return HttpResponseRedirect(reverse("admin:catalogs_catalogentry_change", args=[pk]))
+        return TemplateResponse(request, "admin/catalogs/transition.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "entry": entry, "form": form,
+            "label": services.entries.TRANSITION_LABELS[action], "title": services.entries.TRANSITION_LABELS[action]})
+
+    def diff_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        entry = self._scoped(request, pk)
+        if not can_view_details(request.user, entry):
+            raise PermissionDenied("该目录为“暂不共享”，不能查看版本差异。")
+        try:
+            old = int(request.GET.get("old", "1"))
+            new = int(request.GET["new"]) if request.GET.get("new") else None
+            changes = services.entry_version_diff(entry=entry, old_number=old, new_number=new)
+        except (ValueError, ValidationError):
+            self.message_user(request, "指定的版本不存在。", level=messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:catalogs_catalogentry_change", args=[pk]))
+        return TemplateResponse(request, "admin/catalogs/diff.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "entry": entry, "changes": changes,
+            "old": old, "new": new or "当前", "title": f"{entry.title}：版本差异"})
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        scope = user_scope(request.user)
+        units = Organization.objects.filter(pk__in=scope.units_with(Role.UNIT_DATA_ADMIN)) if not \
+            scope.is_superuser else Organization.objects.all()
+        errors: list[Any] = []
+        if request.method == "POST":
+            unit = units.filter(pk=request.POST.get("unit") or 0).first()
+            upload = request.FILES.get("file")
+            if unit is None or upload is None or not can_add_entry(request.user, unit):
+                errors = ["请选择本单位并上传 .xlsx 文件。"]
+            else:
+                try:
+                    created = services.import_catalog(upload, unit=unit, acting_user=request.user)
+                except XlsxImportError as exc:
+                    errors = [str(e) for e in exc.errors]
+                except PermissionDenied as exc:
+                    errors = [str(exc)]
+                else:
+                    self.message_user(request, f"已导入 {len(created)} 条目录（草稿）。", level=messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:catalogs_catalogentry_changelist"))
+        return TemplateResponse(request, "admin/catalogs/import.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "units": units, "errors": errors,
+            "headers": [c.header for c in services.IMPORT_COLUMNS], "title": "导入目录（Excel）"})
+
+    # ---- bulk actions
+    def _bulk(self, request: HttpRequest, queryset: QuerySet[Any], action: str) -> None:
+        ok, failed = 0, []
+        for entry in queryset.order_by("pk"):
+            try:
+                services.entry_transition(entry=entry, action=action, acting_user=request.user)
+                ok += 1
+            except (ValidationError, PermissionDenied) as exc:
+                failed.append(f"{entry.code}：{'；'.join(getattr(exc, 'messages', None) or [str(exc)])}")
+        if ok:
+            self.message_user(request, f"{services.entries.TRANSITION_LABELS[action]}：成功 {ok} 条。",
+                              level=messages.SUCCESS)
+        for text in failed:
+            self.message_user(request, text, level=messages.ERROR)
+
+    @admin.action(description="提交审核")
+    def action_submit(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._bulk(request, queryset, "submit")
+
+    @admin.action(description="审核发布")
+    def action_publish(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._bulk(request, queryset, "publish")
+
+    @admin.action(description="发起修订")
+    def action_revise(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._bulk(request, queryset, "revise")
+
+
+@admin.register(CatalogVersion)
+class CatalogVersionAdmin(ReadOnlyAdmin):
+    policy = CatalogEntryPolicy()
+    list_display = ("entry", "number", "published_at", "published_by")
+    list_select_related = ("entry", "published_by")
+    search_fields = ("entry__code", "entry__title")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        visible = CatalogEntryPolicy().scope(request.user, CatalogEntry.objects.all())
+        return CatalogVersion.objects.filter(entry__in=visible).select_related("entry", "published_by")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return admin.ModelAdmin.has_view_permission(self, request, obj) and (
+            obj is None or bool(can_view_details(request.user, obj.entry)))
+
+
+class ReferenceAdmin(GovernedAdmin):
+    policy = ReferencePolicy()
+    search_fields = ("code", "name")
+
+
+admin.site.register(Classification, ReferenceAdmin, list_display=("code", "name", "parent"))
+admin.site.register(Grade, ReferenceAdmin, list_display=("code", "name", "rank"))
+
+
+@admin.register(DataElement)
+class DataElementAdmin(ReadOnlyAdmin):
+    """一数一源登记表 (written by the entry services)."""
+
+    policy = ReferencePolicy()
+    list_display = ("code", "name", "source_unit")
+    list_select_related = ("source_unit",)
+    search_fields = ("code", "name", "source_unit__name")
+
+
