@@ -31,7 +31,7 @@ from catalogs.services import (
     entry_transition,
     interface_request_create,
 )
-from catalogs.services.collection import RULE_CADENCE, period_containing, task_for
+from catalogs.services.collection import RULE_CADENCE, initial_task_for, period_containing, task_for
 
 CSV_PATH = Path(__file__).parent / "data" / "jinjiang_collection.csv"
 PERSONAL_FIELDS = {"联系电话", "联系人", "法人代表", "法定代表人姓名", "收款人账号", "银行账号", "权利人", "义务人",
@@ -175,6 +175,13 @@ def seed_tasks(ctx: dict[str, Any], items: list[CollectionItem]) -> None:
     for item in items:
         if RULE_CADENCE[item.deadline_rule] != "monthly":
             task_for(item, period_containing(RULE_CADENCE[item.deadline_rule], date(2026, 7, 1)))
+    # the one-off first collection (历史/存量数据) of every item, generated the day after the JJ plan (2023-05-21):
+    # submitted for all but every ninth item, which stays overdue (docs/adr/0104)
+    for n, item in enumerate(items):
+        batch, _ = initial_task_for(item, date(2023, 5, 22))
+        if batch is not None and n % 9 != 8 and not batch.submissions.exists():
+            collection_submit(task=batch, acting_user=admin, columns=item.fields, rows=[["示例"] * len(item.fields)],
+                              on=date(2023, 6, 9))
     collection_tasks_mark_overdue(on=date(2026, 11, 16))
 
 

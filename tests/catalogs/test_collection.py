@@ -129,3 +129,53 @@ def test_daily_job_through_the_task_queue(item, user_a):
     from portal.schedules import all_schedules
 
     assert any(s[1] == "catalogs.tasks.daily_collection" for s in all_schedules())
+
+
+@pytest.mark.parametrize(("first_from", "first_to", "cadence", "rule", "label", "start", "end"), [
+    ("2020-01", "2023-04", "monthly", DeadlineRule.MONTHLY_BY_15TH, "2020-01~2023-04", date(2020, 1, 1),
+     date(2023, 4, 30)),
+    ("2020-Q1", "2023-Q1", "quarterly", DeadlineRule.QUARTERLY_30_DAYS, "2020Q1~2023Q1", date(2020, 1, 1),
+     date(2023, 3, 31)),
+    ("2020", "2023", "yearly", DeadlineRule.YEARLY_BY_JAN_END, "2020~2023", date(2020, 1, 1), date(2023, 12, 31)),
+    ("FULL_SNAPSHOT", "2023-04", "monthly", DeadlineRule.MONTHLY_BY_15TH, "存量至2023-04", date(2023, 4, 1),
+     date(2023, 4, 30)),
+])
+def test_first_collection_is_one_historical_batch_task(unit_a, first_from, first_to, cadence, rule, label, start,
+                                                       end):
+    from portal.workdays import add_workdays
+
+    item = CollectionItem.objects.create(unit=unit_a, code="I-1", name="历史数据事项", fields=["金额"],
+                                         frequency=cadence, deadline_rule=rule, first_collection_from=first_from,
+                                         first_collection_to=first_to)
+    on = date(2026, 9, 28)  # the 20 working days cross the 2026 National Day holiday
+    assert collection_tasks_generate(on=on) == 2  # the batch + the last closed period
+    batch = CollectionTask.objects.get(item=item, is_initial_load=True)
+    assert (batch.period, batch.period_start_on, batch.period_end_on) == (label, start, end)
+    assert batch.due_on == add_workdays(on, 20) == date(2026, 10, 30)  # 1–7 Oct off, 10 Oct worked
+    assert collection_tasks_generate(on=date(2026, 9, 30)) == 0  # idempotent: one batch ever
+    assert CollectionTask.objects.filter(item=item, is_initial_load=True).count() == 1
+
+
+def test_no_regular_task_inside_the_first_collection_range(unit_a):
+    item = CollectionItem.objects.create(unit=unit_a, code="I-2", name="历史数据事项", fields=["金额"],
+                                         frequency="monthly", deadline_rule=DeadlineRule.MONTHLY_BY_15TH,
+                                         first_collection_from="2020-01", first_collection_to="2023-04")
+    collection_tasks_generate(on=date(2023, 4, 20))  # last closed period 2023-03 is inside the batch
+    assert list(item.tasks.values_list("period", flat=True)) == ["2020-01~2023-04"]
+    collection_tasks_generate(on=date(2023, 6, 2))
+    assert sorted(item.tasks.values_list("period", flat=True)) == ["2020-01~2023-04", "2023-05"]
+
+
+def test_overdue_job_notifies_unit_admins_and_writes_audit(item, user_a, user_b):
+    from portal.models import AuditLog
+
+    collection_tasks_generate(on=date(2026, 5, 3))
+    assert collection_tasks_mark_overdue(on=date(2026, 5, 16)) == 1
+    task = CollectionTask.objects.get()
+    row = AuditLog.objects.get(action="collection_task_overdue")
+    assert row.object_id == str(task.pk) and row.actor is None and row.after == {"status": "overdue"}
+    note = Notification.objects.get(recipient=user_a, title__startswith="采集任务已逾期")
+    assert "城市基础设施配套费" in note.title and note.url.endswith(f"/{task.pk}/change/")
+    assert not Notification.objects.filter(recipient=user_b).exists()  # another unit's admin is not told
+    assert collection_tasks_mark_overdue(on=date(2026, 5, 17)) == 0  # once
+    assert AuditLog.objects.filter(action="collection_task_overdue").count() == 1
