@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from catalogs.interop.dcat import build_graph
-from catalogs.models import CollectionSubmission
+from catalogs.models import CollectionSubmission, ServiceInterface
 from catalogs.selectors import entry_list_open
 from catalogs.services.collection import submission_file_response
 
 
 def _graph(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return build_graph(entry_list_open().order_by("code"), request.build_absolute_uri("/"))
+    interfaces = Prefetch("interfaces", queryset=ServiceInterface.objects.filter(retired_at__isnull=True))
+    return build_graph(entry_list_open().prefetch_related(interfaces).order_by("code"),
+                       request.build_absolute_uri("/"))
 
 
 @require_GET

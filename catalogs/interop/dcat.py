@@ -8,7 +8,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, XSD
 
-from catalogs.models import CatalogEntry, OpenType, UpdateFrequency
+from catalogs.models import CatalogEntry, OpenType, ServiceInterface, UpdateFrequency
 
 SHAPES_DIR = Path(__file__).parent / "shapes"
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -84,6 +84,16 @@ def build_graph(entries: Iterable[CatalogEntry], base_url: str) -> Graph:
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCAT.accessURL, URIRef(f"{base}/api/3/action/package_show?id={entry.code}")))
         g.add((dist, DCTERMS.title, zh(f"{entry.title}（{entry.get_open_type_display()}）")))
+        for iface in _published_interfaces(entry):
+            service = URIRef(f"{ds}#service-{iface.pk}")
+            g.add((catalog, DCAT.service, service))
+            g.add((dist, DCAT.accessService, service))
+            g.add((service, RDF.type, DCAT.DataService))
+            g.add((service, DCTERMS.title, zh(f"{iface.name}（{iface.get_kind_display()}）")))
+            g.add((service, DCAT.endpointURL, URIRef(iface.endpoint.strip())))
+            g.add((service, DCAT.servesDataset, ds))
+            g.add((service, DCTERMS.accessRights, ACCESS_RIGHTS[entry.open_type]))
+            g.add((service, DCTERMS.publisher, agent))
         rights = BNode()
         g.add((dist, DCTERMS.rights, rights))
         g.add((rights, RDF.type, DCTERMS.RightsStatement))
@@ -91,6 +101,13 @@ def build_graph(entries: Iterable[CatalogEntry], base_url: str) -> Graph:
         g.add((rights, RDFS.label, zh(f"开放类型：{entry.get_open_type_display()}；共享类型：{entry.get_share_type_display()}；"
                                       f"依据：{basis}")))
     return g
+
+
+def _published_interfaces(entry: CatalogEntry) -> list[ServiceInterface]:
+    """Active interfaces with an absolute http(s) endpoint, spec and call instructions (QZ §二(三)) become
+    dcat:DataService nodes; expects ``interfaces`` prefetched (active only) or reads them."""
+    return [i for i in entry.interfaces.all() if i.retired_at is None and i.has_spec
+            and i.endpoint.strip().lower().startswith(("https://", "http://")) and " " not in i.endpoint.strip()]
 
 
 def shapes_graph() -> Graph:

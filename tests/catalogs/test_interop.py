@@ -67,3 +67,28 @@ def test_ckanapi_client_reads_open_catalog(audit_flushable, live_server, open_ca
     with pytest.raises(NotFound):
         ckan.action.package_show(id="QZ-GXJ-0003")  # 不予开放
     assert ckan.action.organization_list() == ["qz-a", "qz-b"]
+
+
+def test_dcat_data_services_for_published_interfaces(client, open_catalog, make_entry, unit_a, user_a,
+                                                     city_authority):
+    from rdflib.namespace import DCAT, RDF
+
+    iface = {"name": "名录查询", "kind": "data_query", "endpoint": "https://open.example.gov.cn/api/gyqy",
+             "spec": "OpenAPI 3.0", "call_instructions": "HTTPS GET，按页查询"}
+    pub = dict(status=EntryStatus.PUBLISHED, authority=city_authority)
+    make_entry(unit_a, user_a, code="QZ-GXJ-0101", title="工业园区名录", open_type=OpenType.OPEN,
+               interfaces=[iface, {**iface, "name": "无规范接口", "spec": "", "endpoint": "https://x.example/n"},
+                           {**iface, "name": "内网接口", "endpoint": "10.0.0.8:8080/api"}], **pub)
+    make_entry(unit_a, user_a, code="QZ-GXJ-0102", title="企业能耗明细", open_type=OpenType.CLOSED,
+               interfaces=[{**iface, "name": "能耗核验", "endpoint": "https://x.example/energy"}], **pub)
+    response = client.get("/catalog.ttl")
+    data = Graph().parse(data=response.content.decode(), format="turtle")
+    conforms, _, report = validate(data, shacl_graph=shapes_graph(), inference="none", advanced=True)
+    assert conforms, report
+    services = list(data.subjects(RDF.type, DCAT.DataService))
+    assert len(services) == 1  # no spec / non-URL endpoint / 不予开放 entry: not published
+    service = services[0]
+    assert str(data.value(service, DCAT.endpointURL)) == "https://open.example.gov.cn/api/gyqy"
+    assert str(data.value(service, DCAT.servesDataset)).endswith("/catalog/dataset/QZ-GXJ-0101")
+    assert (None, DCAT.accessService, service) in data and (None, DCAT.service, service) in data
+    assert "能耗核验" not in response.content.decode()
