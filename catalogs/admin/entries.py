@@ -248,23 +248,25 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
 
     @admin.display(description="办理")
     def transition_buttons(self, obj: CatalogEntry) -> str:
-        request = getattr(self, "_request", None)
-        if request is None or obj.pk is None:
+        user = getattr(obj, "_viewer", None)
+        if user is None or obj.pk is None:
             return "—"
         links = [(reverse("admin:catalogs_catalogentry_transition", args=[obj.pk, n]),
                   services.entries.TRANSITION_LABELS[n])
-                 for n in services.entry_available_transitions(request.user, obj)]
-        if obj.status == EntryStatus.PUBLISHED and can_report_correction(request.user, obj):
+                 for n in services.entry_available_transitions(user, obj)]
+        if obj.status == EntryStatus.PUBLISHED and can_report_correction(user, obj):
             links.append((reverse("admin:catalogs_datacorrection_add") + f"?entry={obj.pk}", "报告问题数据"))
-        if obj.status == EntryStatus.PUBLISHED and can_request_interface(request.user, obj.source_unit):
+        if obj.status == EntryStatus.PUBLISHED and can_request_interface(user, obj.source_unit):
             links.append((reverse("admin:catalogs_interfacerequest_add") + f"?entry={obj.pk}", "要求提供接口"))
         if not links:
             return "（当前无可办理的操作）"
         return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        self._request = request
-        return super().get_form(request, obj, change, **kwargs)
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user  # per-request, for the “办理” buttons (never shared between requests)
+        return obj
 
     # ---- extra pages
     def get_urls(self) -> list[Any]:

@@ -85,17 +85,19 @@ class DataCorrectionAdmin(XlsxExportMixin, GovernedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # every change is a step (buttons on the change page)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        self._request = request
-        return super().get_form(request, obj, change, **kwargs)
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user  # per-request, for the “办理” buttons (never shared between requests)
+        return obj
 
     @admin.display(description="办理")
     def step_buttons(self, obj: DataCorrection) -> str:
-        request = getattr(self, "_request", None)
-        if request is None or obj.pk is None:
+        user = getattr(obj, "_viewer", None)
+        if user is None or obj.pk is None:
             return "—"
         return _buttons(self, obj, [(step, label) for step, (label, _, _, source, allowed) in self.STEPS.items()
-                                    if obj.status == source and allowed(request.user, obj)])
+                                    if obj.status == source and allowed(user, obj)])
 
     def get_urls(self) -> list[Any]:
         return [path("<int:pk>/step/<str:step>/", self.admin_site.admin_view(self.step_view),
@@ -181,17 +183,19 @@ class InterfaceRequestAdmin(GovernedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # every change is a step (buttons on the change page)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        self._request = request
-        return super().get_form(request, obj, change, **kwargs)
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user  # per-request, for the “办理” buttons (never shared between requests)
+        return obj
 
     @admin.display(description="办理")
     def step_buttons(self, obj: InterfaceRequest) -> str:
-        request = getattr(self, "_request", None)
-        if request is None or obj.pk is None:
+        user = getattr(obj, "_viewer", None)
+        if user is None or obj.pk is None:
             return "—"
         steps = [(step, label) for step, (label, _, _, source, allowed) in self.STEPS.items()
-                 if obj.status == source and allowed(request.user, obj)]
+                 if obj.status == source and allowed(user, obj)]
         if obj.has_extension_request:
             steps = [s for s in steps if s[0] != "request_extension"]
         return _buttons(self, obj, steps)
