@@ -55,7 +55,8 @@ class CollectionItem(GovernedModel):
     initial_basis = models.CharField("首次采集依据", max_length=32, choices=InitialBasis.choices,
                                      default=InitialBasis.HISTORY_SINCE_2020)
     first_collection_label = models.CharField("首次采集范围", max_length=60, blank=True)
-    first_collection_from = models.CharField("首次采集起", max_length=10, blank=True)
+    first_collection_from = models.CharField("首次采集起", max_length=16, blank=True,
+                                             help_text="如 2020-01、2020-Q1、2020；FULL_SNAPSHOT 表示截至期末的全量存量")
     first_collection_to = models.CharField("首次采集止", max_length=10, blank=True)
     has_frequency_conflict = models.BooleanField("频率存在冲突", default=False)
     conflict_note = models.TextField("冲突说明及处理", blank=True)
