@@ -18,6 +18,9 @@ class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise PermissionDenied(self.model.UPDATE_REFUSED)
 
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        raise PermissionDenied(self.model.UPDATE_REFUSED)
+
     def delete(self) -> Any:
         raise PermissionDenied(self.model.DELETE_REFUSED)
 
@@ -26,11 +29,12 @@ class AppendOnlyQuerySet(models.QuerySet):
         extra = set(fields) - set(self.model.SERVICE_UPDATABLE_FIELDS)
         if extra:
             raise PermissionDenied(f"{self.model.UPDATE_REFUSED}（不可修改：{'、'.join(sorted(extra))}）")
-        return super().update(**fields)
+        return super(AppendOnlyQuerySet, self.filter(**self.model.SERVICE_UPDATE_ONLY_WHERE)).update(**fields)
 
 
 class AppendOnlyModel(models.Model):
     SERVICE_UPDATABLE_FIELDS: ClassVar[frozenset[str]] = frozenset()
+    SERVICE_UPDATE_ONLY_WHERE: ClassVar[dict[str, Any]] = {}  # rows the bookkeeping write may still touch
     UPDATE_REFUSED: ClassVar[str] = "该记录只可追加，不可修改。"
     DELETE_REFUSED: ClassVar[str] = "该记录只可追加，不可删除。"
 

@@ -134,6 +134,7 @@ class WorkflowStep(AppendOnlyModel):
 
     SERVICE_UPDATABLE_FIELDS = frozenset({"finished_on", "finished_at", "finished_by", "action", "action_label",
                                           "opinion", "overdue_flagged_at"})
+    SERVICE_UPDATE_ONLY_WHERE = {"finished_on__isnull": True}  # a closed step is never rewritten
     UPDATE_REFUSED = "办理环节记录由办理操作自动生成，不可修改。"
     DELETE_REFUSED = "办理环节记录须留存，不可删除。"
 

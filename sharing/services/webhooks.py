@@ -44,6 +44,9 @@ def webhook_subscribe(*, authorization: Authorization, url: str, acting_user: An
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise ValidationError({"url": ["回调地址须为有效的 http/https 地址。"]}) from None
+    refusal = webhooks.target_refusal(url)
+    if refusal:
+        raise ValidationError({"url": [refusal]})
     events = list(events or DEFAULT_EVENTS)
     bad = [e for e in events if e not in WebhookEvent.values]
     if bad:
