@@ -7,9 +7,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -81,6 +83,31 @@ class OpinionInline(admin.TabularInline):
         return False
 
 
+def requestable_entries() -> QuerySet[CatalogEntry]:
+    """Entries a unit may ask for: published and not retired (the share type decides the route, not visibility)."""
+    return CatalogEntry.objects.filter(status=EntryStatus.PUBLISHED, retired_at__isnull=True)
+
+
+def requestable_items() -> QuerySet[DataItem]:
+    return DataItem.objects.filter(entry__in=requestable_entries()).select_related("entry")
+
+
+def item_label(item: DataItem) -> str:
+    return f"{item.entry.code} {item.entry.title} · {item.name}"
+
+
+class ScopedAutocomplete(AutocompleteSelectMultiple):
+    """Django's admin autocomplete widget, pointed at this admin's own scoped search views (entries and data items
+    have no admin of their own that could be searched with the applicant's scope)."""
+
+    def __init__(self, *args: Any, url_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.search_url_name = url_name
+
+    def get_url(self) -> str:
+        return reverse(f"{self.admin_site.name}:{self.search_url_name}")
+
+
 class ShareApplicationForm(forms.ModelForm):
     class Meta:
         model = ShareApplication
@@ -97,11 +124,10 @@ class ShareApplicationForm(forms.ModelForm):
         if "applicant_unit" in self.fields:  # absent on read-only (view) forms
             self.fields["applicant_unit"].queryset = units
         if "entries" in self.fields:
-            self.fields["entries"].queryset = CatalogEntry.objects.filter(status=EntryStatus.PUBLISHED)
+            self.fields["entries"].queryset = requestable_entries()
         if "data_items" in self.fields:
-            self.fields["data_items"].queryset = DataItem.objects.filter(
-                entry__status=EntryStatus.PUBLISHED).select_related("entry")
-            self.fields["data_items"].label_from_instance = lambda item: f"{item.entry.title} · {item.name}"
+            self.fields["data_items"].queryset = requestable_items()
+            self.fields["data_items"].label_from_instance = item_label
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -147,6 +173,32 @@ class ShareApplicationAdmin(GovernedAdmin):
     def overdue_flag(self, obj: ShareApplication) -> bool:
         return obj.is_overdue
 
+    AUTOCOMPLETE = {"entries": "sharing_autocomplete_entries", "data_items": "sharing_autocomplete_items"}
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in self.AUTOCOMPLETE:
+            kwargs["widget"] = ScopedAutocomplete(db_field, self.admin_site, url_name=self.AUTOCOMPLETE[db_field.name])
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def autocomplete_view_for(self, request: HttpRequest, kind: str) -> JsonResponse:
+        """Select2 search for the draft form: published entries / their data items, 20 per page."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied("只有单位数据管理员可以检索可申请的目录。")
+        term = request.GET.get("term", "").strip()
+        if kind == "entries":
+            qs: QuerySet[Any] = requestable_entries().order_by("code", "pk")
+            if term:
+                qs = qs.filter(Q(code__icontains=term) | Q(title__icontains=term))
+        else:
+            qs = requestable_items().order_by("entry__code", "sort_order", "pk")
+            if term:
+                qs = qs.filter(Q(name__icontains=term) | Q(entry__title__icontains=term)
+                               | Q(entry__code__icontains=term))
+        page = Paginator(qs, 20).get_page(request.GET.get("page") or 1)
+        label = (lambda e: f"{e.code} {e.title}（{e.get_share_type_display()}）") if kind == "entries" else item_label
+        return JsonResponse({"results": [{"id": str(o.pk), "text": label(o)} for o in page.object_list],
+                             "pagination": {"more": page.has_next()}})
+
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
 
@@ -169,12 +221,21 @@ class ShareApplicationAdmin(GovernedAdmin):
         obj.number = app.number
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """Relations were saved by the service."""
+        """Relations were saved by the service; the inlines (steps, opinions) are read-only and save nothing."""
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return list(self.inlines) if obj is not None else []  # a new draft has no steps or opinions yet
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
         return [
             path("overdue/", view(self.overdue_view), name="sharing_overdue"),
+            path("autocomplete/entries/", view(lambda r: self.autocomplete_view_for(r, "entries")),
+                 name="sharing_autocomplete_entries"),
+            path("autocomplete/items/", view(lambda r: self.autocomplete_view_for(r, "items")),
+                 name="sharing_autocomplete_items"),
             path("assessment/", view(self.assessment_view), name="sharing_assessment"),
             path("<int:pk>/act/<str:action>/", view(self.act_view), name="sharing_shareapplication_act"),
             path("<int:pk>/opinion/", view(self.opinion_view), name="sharing_shareapplication_opinion"),
