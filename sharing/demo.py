@@ -196,7 +196,8 @@ def _open_data(ctx: dict[str, Any], entry: Any, tech: Any, authority: Any) -> No
     users = ctx["users"]
     specs = [("applicant", "福建晋江智造科技有限公司", True, ["assess_reasonable", "confirm"]),
              ("applicant_univ", "泉州信息工程学院", False, ["assess_reasonable"]),
-             ("applicant_b", "泉州丰泽跨境电商有限公司", True, [])]
+             ("applicant_b", "泉州丰泽跨境电商有限公司", True, []),
+             ("applicant", "福建晋江智造科技有限公司", True, ["assess_reasonable", "confirm", "suspend"])]
     for username, name, commercial, steps in specs:
         enterprise = by_name.get(name)
         if enterprise is None:
@@ -206,6 +207,11 @@ def _open_data(ctx: dict[str, Any], entry: Any, tech: Any, authority: Any) -> No
             scenario="为本企业供应商筛选提供企业登记核验", is_commercial=commercial, acting_user=users[username])
         application = services.open_application_submit(application=application, acting_user=users[username])
         for action in steps:
+            if action == "suspend":  # a grant suspended by the authority (演示)
+                services.open_grant_suspend(grant=application.grant, misuse_kind=MisuseKind.OVER_SCOPE,
+                                            reason="发现数据被提供给合作方（演示）", acting_user=authority)
+                continue
             actor = tech if action.startswith("assess") else authority
-            application = services.open_application_act(application=application, action=action, acting_user=actor,
-                                                        opinion="需求合理" if actor == tech else "")
+            application = services.open_application_act(
+                application=application, action=action, acting_user=actor, opinion="需求合理" if actor == tech else "",
+                extra_restrictions="每日调用不超过 1000 次" if action == "confirm" else "")
