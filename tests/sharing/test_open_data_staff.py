@@ -193,3 +193,29 @@ def test_expiry_job_and_reminder_notify_the_applicant(world, submitted, clock):
     event = AuthorizationEvent.objects.get(open_grant=grant)
     assert (event.event, event.from_status, event.actor) == ("expire", "active", None)
     assert tasks.expire_open_grants() == 0
+
+
+def test_open_grant_list_uses_constant_queries(world, submitted, api_client, token_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    app, applicant, e1, _ = submitted
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world.authority)}")
+    api_client.get("/api/v1/sharing/open-grants/")  # warm-up: token bookkeeping
+    counts = []
+    for n in (5, 50):
+        while OpenDataGrant.objects.count() < n:
+            i = OpenDataGrant.objects.count()
+            other = OpenDataApplication.objects.create(number=f"KFT{i}", enterprise=app.enterprise,
+                                                       applicant_user=applicant, purpose="p", scenario="s")
+            grant = OpenDataGrant(number=f"KQT{i}", application=other, enterprise=app.enterprise,
+                                  valid_from_on=D(2026, 9, 30), valid_until_on=D(2027, 9, 30), attribution_text="x")
+            grant.save()
+            grant.entries.set([e1])
+            AuthorizationEvent.objects.create(open_grant=grant, event="suspend", to_status="suspended", reason="r")
+        with CaptureQueriesContext(connection) as ctx:
+            response = api_client.get("/api/v1/sharing/open-grants/?page_size=100")
+        assert len(response.json()["results"]) == n
+        counts.append(len(ctx))
+    print("open-grants API queries at 5 vs 50 rows:", counts)
+    assert counts[0] == counts[1]
