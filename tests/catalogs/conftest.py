@@ -9,20 +9,6 @@ from catalogs.services import entry_create, entry_transition
 from portal.models import OrgKind, OrgLevel
 from portal.roles import Role
 
-
-@pytest.fixture(autouse=True)
-def _catalog_role_permissions(db):
-    """Role groups built by post_migrate before this app's permissions existed lack them (portal migrates first);
-    rebuild the groups once when that is the case (one query otherwise)."""
-    from django.contrib.auth.models import Permission
-
-    from portal.roles import ensure_roles
-
-    if not Permission.objects.filter(group__name=Role.CITY_AUTHORITY.label,
-                                     content_type__app_label="catalogs").exists():
-        ensure_roles()
-
-
 LONG_DESC = "本目录登记本单位依法履职过程中产生的业务数据，按月更新，供各单位共享使用，包含必要的字段说明。"
 
 
@@ -87,30 +73,3 @@ def make_entry(db):
             entry = entry_transition(entry=entry, action="publish", acting_user=authority)
         return entry
     return make
-
-
-@pytest.fixture
-def audit_flushable(transactional_db):
-    """Transactional tests end with a flush; on SQLite the kernel's append-only trigger refuses DELETE on the audit
-    table (PostgreSQL flushes with TRUNCATE, which row triggers ignore). Clear this test database's audit rows with the
-    trigger briefly dropped, then recreate it from the kernel migration's own SQL."""
-    yield
-    from importlib import import_module
-
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        sql = import_module("portal.migrations.0002_audit_append_only").SQLITE
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER IF EXISTS portal_auditlog_no_delete")
-            cursor.execute("DELETE FROM portal_auditlog")
-            cursor.execute(sql[1])
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _live_server_media_prefix():
-    """live_server wraps the app in Django's _MediaFilesHandler, which fails on every request when MEDIA_URL is None
-    (the portal never serves media directly); give that handler an unused prefix while these tests run."""
-    from django.test import testcases
-
-    testcases._MediaFilesHandler.get_base_url = lambda self: "/__media_not_served__/"

@@ -50,7 +50,7 @@ def test_catalog_jsonld(client, open_catalog):
     json.loads(response.content)
 
 
-def test_ckanapi_client_reads_open_catalog(audit_flushable, live_server, open_catalog):
+def test_ckanapi_client_reads_open_catalog(live_server, open_catalog):
     ckan = RemoteCKAN(live_server.url)
     names = ckan.action.package_list()
     assert names == ["qz-gxj-0001", "qz-scj-0002"]

@@ -26,18 +26,6 @@ def uscc(n: int) -> str:
     return make_uscc(f"91350500MA2{n:06d}")
 
 
-@pytest.fixture(autouse=True)
-def _procurement_role_permissions(db):
-    """Role groups built by post_migrate before this app's permissions existed lack them; rebuild once if so."""
-    from django.contrib.auth.models import Permission
-
-    from portal.roles import ensure_roles
-
-    if not Permission.objects.filter(group__name=Role.PROCUREMENT_OFFICER.label,
-                                     codename="add_itproject").exists():
-        ensure_roles()
-
-
 @pytest.fixture
 def units(make_unit):
     return {"data": make_unit("QZ-DATA", "市数据管理局", kind=OrgKind.DATA_AUTHORITY),

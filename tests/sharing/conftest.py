@@ -18,18 +18,6 @@ from sharing.services import share_application_create
 START = dt.date(2026, 9, 30)  # the last working day before the 2026 National Day holiday (10-01 … 10-07)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _role_groups(django_db_setup, django_db_blocker):
-    """Role groups with every app's permissions, once per test database.
-
-    Workaround: the kernel's post_migrate hook runs when *portal* migrates, before the later apps' permissions exist,
-    so the groups lack sharing permissions (reported to the kernel owner; remove when the hook is fixed)."""
-    from portal.roles import ensure_roles
-
-    with django_db_blocker.unblock():
-        ensure_roles()
-
-
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -140,26 +140,6 @@ User = get_user_model()
 
 
 @pytest.fixture
-def flushable_audit(transactional_db):
-    """Transactional tests end with a flush; on SQLite the kernel's append-only trigger refuses the DELETE of audit
-    rows. Clear them with the trigger briefly lifted (then restored) so the flush can run. PostgreSQL flushes with
-    TRUNCATE, which row triggers do not see, so nothing is needed there."""
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    from importlib import import_module
-
-    sql = import_module("portal.migrations.0002_audit_append_only").SQLITE
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS portal_auditlog_no_delete")
-        cursor.execute("DELETE FROM portal_auditlog")
-        for statement in sql:
-            cursor.execute(statement)
-
-
-@pytest.fixture
 def city_admin(make_user, units):
     """A city authority member of 市数据管理局 (built on this module's units)."""
     return make_user("city_admin", Role.CITY_AUTHORITY, units["QZ-DATA"])

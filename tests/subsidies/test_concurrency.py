@@ -67,7 +67,7 @@ def _race(apps, reviewer):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_approvals_against_a_pool_that_fits_ten(flushable_audit, make_call, make_applicant, reviewer, pdf):
+def test_twenty_concurrent_approvals_against_a_pool_that_fits_ten(make_call, make_applicant, reviewer, pdf):
     pairs = [make_applicant(f"race{n}") for n in range(N)]
     call = make_call(["DE-09"], city="150000.00", counties={"C-350582": "10000000"})  # city share 15,000 × 10
     apps = _prepare(call, pairs, reviewer, pdf)
@@ -85,7 +85,7 @@ def test_twenty_concurrent_approvals_against_a_pool_that_fits_ten(flushable_audi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_approvals_against_one_enterprises_annual_cap(flushable_audit, make_call, make_applicant, reviewer, pdf):
+def test_twenty_concurrent_approvals_against_one_enterprises_annual_cap(make_call, make_applicant, reviewer, pdf):
     user, enterprise = make_applicant("capped")
     call = make_call(["DE-09"], city="10000000", counties={"C-350582": "10000000"})
     apps = _prepare(call, [(user, enterprise)] * N, reviewer, pdf)  # DE-09: 300,000 per enterprise per year
