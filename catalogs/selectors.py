@@ -7,11 +7,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from catalogs.models import CatalogEntry, EntryStatus, OpenType
+from catalogs.models.entries import CatalogEntryQuerySet
 from portal.permissions import user_scope
 from portal.roles import Role
 
 
-def _entry_base() -> QuerySet[CatalogEntry]:
+def _entry_base() -> CatalogEntryQuerySet:
     return CatalogEntry.objects.select_related("source_unit", "classification", "grade")
 
 

@@ -86,7 +86,8 @@ def can_score(user: AnyUser, tender: Any) -> Decision:
 
     if tender.status not in (TenderStatus.OPENED, TenderStatus.EVALUATING):
         return deny("只有开标后、评标期间可以评分。")
-    if not CommitteeMember.objects.filter(tender=tender, user=user, is_recused=False).exists():
+    members = CommitteeMember.objects.filter(tender=tender, user=user, is_recused=False)  # type: ignore[misc]
+    if not members.exists():
         return deny("您不是该项目的评标委员会成员（或已回避），不能评分。")
     return ALLOW
 

@@ -67,7 +67,7 @@ def can_edit_share_application(user: AnyUser, application: Any) -> Decision:
     return ALLOW
 
 
-ACTOR_DENIAL = {
+ACTOR_DENIAL: dict[str, str] = {
     Actor.APPLICANT: "只有申请单位的数据管理员可以执行“{label}”。",
     Actor.TECH: "“{label}”由技术服务单位办理，您无权执行。",
     Actor.CITY_AUTHORITY: "“{label}”由市数据管理机构办理，您无权执行。",
@@ -148,7 +148,7 @@ def can_subscribe_webhook(user: AnyUser, authorization: Any) -> Decision:
 
 
 # ------------------------------------------------------------------------------------------------- open data
-OPEN_ACTOR_ROLES = {Actor.TECH: Role.TECH_OPERATOR, Actor.CITY_AUTHORITY: Role.CITY_AUTHORITY}
+OPEN_ACTOR_ROLES: dict[str, str] = {Actor.TECH: Role.TECH_OPERATOR, Actor.CITY_AUTHORITY: Role.CITY_AUTHORITY}
 
 
 def is_enterprise_member(user: AnyUser, enterprise: Any) -> bool:

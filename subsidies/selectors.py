@@ -15,7 +15,7 @@ from subsidies.permissions import scope_applications
 from subsidies.rules.facts import money
 from subsidies.workflow import CLOCK_RUNNING, TIMELINE, TRANSITIONS
 
-WAITING = {  # status -> (label of the step being waited for, its action on the main path)
+WAITING: dict[str, tuple[str, str]] = {  # status -> (label of the step being waited for, its action on the main path)
     ApplicationStatus.DRAFT: ("待提交", "submit"),
     ApplicationStatus.SUBMITTED: ("待受理", "accept"),
     ApplicationStatus.RETURNED: ("待申报主体补正", "resubmit"),
