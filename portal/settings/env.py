@@ -31,15 +31,21 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# The demo runs the web server and the task cluster on one SQLite file: WAL lets readers proceed during a write, and
+# IMMEDIATE transactions take the write lock up front, so a writer waits (up to `timeout`) instead of failing with
+# "database is locked" when two transactions try to upgrade their read locks at once.
+SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+
+
 def parse_database_url(url: str, base_dir: Path) -> dict[str, object]:
     """Turn DATABASE_URL into a Django DATABASES entry; empty means the SQLite file under var/."""
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": base_dir / "var" / "db.sqlite3",
-                "OPTIONS": {"timeout": 20}, "TEST": {"NAME": None}}
+                "OPTIONS": SQLITE_OPTIONS, "TEST": {"NAME": None}}
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         name = unquote(parsed.path[1:] if parsed.path.startswith("//") else parsed.path) or ":memory:"
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": {"timeout": 20}}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": SQLITE_OPTIONS}
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         options = dict(parse_qsl(parsed.query))
         return {
