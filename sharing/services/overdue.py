@@ -23,7 +23,7 @@ def steps_flag_overdue(*, on: date | None = None) -> list[int]:
     if not steps:
         return []
     now = timezone.now()
-    WorkflowStep.objects.filter(pk__in=[s.pk for s in steps]).service_update(overdue_flagged_at=now)
+    WorkflowStep.objects.filter(pk__in=[s.pk for s in steps]).service_update(overdue_flagged_at=now)  # type: ignore[attr-defined]
     authority = list(get_user_model().objects.filter(memberships__role=Role.CITY_AUTHORITY,
                                                      memberships__retired_at__isnull=True).distinct())
     notify(recipients=authority, title=f"共享办理超期：{len(steps)} 个环节",

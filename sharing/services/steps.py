@@ -60,7 +60,7 @@ def finish_step(*, application: Any, field: str, action: str, action_label: str,
         return None
     fields = {"finished_on": on, "finished_at": timezone.now(), "action": action, "action_label": action_label,
               "opinion": opinion, "finished_by": user if getattr(user, "is_authenticated", False) else None}
-    WorkflowStep.objects.filter(pk=step.pk, finished_on__isnull=True).service_update(**fields)  # closed once
+    WorkflowStep.objects.filter(pk=step.pk, finished_on__isnull=True).service_update(**fields)  # type: ignore[attr-defined]  # closed once
     for name, value in fields.items():
         setattr(step, name, value)
     return step

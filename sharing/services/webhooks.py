@@ -92,7 +92,7 @@ def queue_webhooks(authorization: Authorization, event: str) -> list[WebhookDeli
             continue
         delivery = WebhookDelivery.objects.create(subscription=sub, event=str(event), payload=payload)
         deliveries.append(delivery)
-        transaction.on_commit(lambda pk=delivery.pk: enqueue("sharing.tasks.deliver_webhook", pk))
+        transaction.on_commit(lambda pk=delivery.pk: enqueue("sharing.tasks.deliver_webhook", pk))  # type: ignore[misc]
     return deliveries
 
 
