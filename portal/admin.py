@@ -46,11 +46,30 @@ class OrganizationAdmin(GovernedAdmin):
 @admin.register(Membership)
 class MembershipAdmin(GovernedAdmin):
     policy = policies.MembershipPolicy()
-    list_display = ("user", "organization", "role", "title")
+    list_display = ("user", "organization", "role", "title", "retired_at")
     list_filter = ("role",)
     search_fields = ("user__username", "organization__name")
     list_select_related = ("user", "organization")
     autocomplete_fields = ("user", "organization")
+    actions = ["retire"]
+
+    @admin.action(description="停用所选角色（须填写理由）")
+    def retire(self, request: HttpRequest, queryset: Any) -> Any:
+        from django.shortcuts import render
+
+        from portal.services import membership_retire
+
+        reason = request.POST.get("reason", "").strip()
+        if "apply" in request.POST and reason:
+            for membership in queryset.filter(retired_at__isnull=True):
+                self.run_service(request, membership_retire, membership=membership, acting_user=request.user,
+                                 reason=reason)
+            self.message_user(request, "已停用所选角色。")
+            return None
+        return render(request, "admin/portal/membership_retire.html", {
+            **self.admin_site.each_context(request), "title": "停用角色", "queryset": queryset,
+            "error": "请填写停用理由。" if "apply" in request.POST else "",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME})
 
 
 class EnterpriseMemberInline(admin.TabularInline):

@@ -20,10 +20,6 @@ def acting_as(user: Any) -> Iterator[None]:
         _acting_user.reset(token)
 
 
-def current_user() -> Any:
-    return _acting_user.get()
-
-
 def get_history_user(instance: Any, request: Any = None, **kwargs: Any) -> Any:
     """simple-history hook: explicit acting user first, then ``_history_user``, then the request's user."""
     explicit = _acting_user.get()

@@ -139,3 +139,21 @@ def test_membership_cannot_be_deleted_through_orm(user_a):
         membership.delete()
     with pytest.raises(PermissionDenied):
         Membership.objects.filter(user=user_a).delete()
+
+
+def test_city_authority_retires_a_membership_with_a_reason(client, city_authority, user_a):
+    from portal.models import AuditLog
+
+    membership = Membership.objects.get(user=user_a)
+    client.force_login(city_authority)
+    url = reverse("admin:portal_membership_changelist")
+    page = client.post(url, {"action": "retire", "_selected_action": [membership.pk]})
+    assert page.status_code == 200 and "停用理由" in page.content.decode()
+    client.post(url, {"action": "retire", "_selected_action": [membership.pk], "apply": "1", "reason": ""})
+    membership.refresh_from_db()
+    assert membership.retired_at is None  # no reason, nothing changed
+    client.post(url, {"action": "retire", "_selected_action": [membership.pk], "apply": "1", "reason": "调岗"})
+    membership.refresh_from_db()
+    assert membership.retired_at is not None
+    assert AuditLog.objects.get(action="membership_retire").reason == "调岗"
+    assert membership.history.latest().history_user == city_authority
