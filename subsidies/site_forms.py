@@ -15,7 +15,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from subsidies.rules import CalculationError, calculate, rule_facts_schema
+from subsidies.rules import CalculationError, calculate, get_rule_def, rule_facts_schema
+from subsidies.rules.facts import parse_facts
 
 YES_NO = [("true", "是"), ("false", "否")]
 
@@ -28,8 +29,9 @@ MAGIC = {".pdf": [b"%PDF"], ".png": [b"\x89PNG"], ".jpg": [b"\xff\xd8\xff"], ".j
          ".xlsx": [b"PK\x03\x04"], ".docx": [b"PK\x03\x04"]}
 
 
-def _field_for(fact: dict[str, Any]) -> forms.Field:
-    kind, label, required = fact["type"], fact["label"], fact.get("required", True)
+def _field_for(fact: dict[str, Any], *, partial: bool = False) -> forms.Field:
+    kind, label = fact["type"], fact["label"]
+    required = fact.get("required", True) and not partial
     help_text = fact.get("help") or ""
     common: dict[str, Any] = {"label": label, "required": required, "help_text": help_text,
                               "error_messages": {"required": f"请填写：{label}。"}}
@@ -64,19 +66,31 @@ def facts_initial(schema: list[dict[str, Any]], facts: dict[str, Any] | None) ->
     return out
 
 
+def facts_data(schema: list[dict[str, Any]], facts: dict[str, Any] | None) -> dict[str, Any]:
+    """Stored facts → bound form data (to check a stored draft with the full form, e.g. before submitting)."""
+    out = facts_initial(schema, facts)
+    return {k: [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in out.items()}
+
+
 class FactsForm(forms.Form):
-    """The facts of one rule; ``clean`` runs the calculator and keeps its result in ``self.result``."""
+    """The facts of one rule; ``clean`` runs the calculator and keeps its result in ``self.result``.
+
+    ``partial=True`` (saving a draft): every fact is optional; what is filled in is checked (type, sign, choices) by
+    the calculator's own fact parser, and the calculator only runs once every required fact is there.
+    """
 
     def __init__(self, *args: Any, rule_code: str, with_date: bool = False, history: Any = None,
-                 **kwargs: Any) -> None:
+                 partial: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rule_code = rule_code
         self.schema = rule_facts_schema(rule_code)
         self.history = history
+        self.partial = partial
         self.result: dict[str, Any] | None = None
         self.facts: dict[str, Any] = {}
+        self.missing: list[str] = []
         for fact in self.schema:
-            self.fields[fact["name"]] = _field_for(fact)
+            self.fields[fact["name"]] = _field_for(fact, partial=partial)
         if with_date:
             self.fields["on"] = forms.DateField(
                 label="按哪一天的政策计算", required=False, widget=forms.DateInput(attrs={"type": "date"}),
@@ -102,18 +116,32 @@ class FactsForm(forms.Form):
         if self.errors:
             return data
         self.facts = self.facts_from(data)
+        if self.partial:
+            try:
+                parse_facts(get_rule_def(self.rule_code).facts, self.facts, partial=True)
+            except CalculationError as exc:
+                self._place(exc)
+                return data
+            self.missing = [f["label"] for f in self.schema
+                            if f.get("required", True) and f["name"] not in self.facts]
+            if self.missing:
+                return data
         on: dt.date | None = data.get("on") or None
         try:
             self.result = calculate(self.rule_code, self.facts, history=self.history, on=on or timezone.localdate())
         except CalculationError as exc:
-            placed = False
-            for name, message in exc.errors.items():
-                if name in self.fields:
-                    self.add_error(name, message)
-                    placed = True
-            if not placed:
-                raise forms.ValidationError(str(exc)) from exc
+            self._place(exc)
         return data
+
+    def _place(self, exc: CalculationError) -> None:
+        """The calculator's messages next to the facts they name, otherwise above the form."""
+        placed = False
+        for name, message in exc.errors.items():
+            if name in self.fields:
+                self.add_error(name, message)
+                placed = True
+        if not placed:
+            self.add_error(None, str(exc))
 
 
 class EvidenceForm(forms.Form):

@@ -8,6 +8,7 @@ gives 404 for anything that is not the user's organisation's.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -21,20 +22,35 @@ from django.views.decorators.http import require_POST
 from portal.views import add_service_errors, current_enterprise, no_enterprise
 from subsidies import permissions, selectors, services
 from subsidies.models import Rule
-from subsidies.rules import FAMILY_LABELS, rules_by_family
-from subsidies.site_forms import EvidenceForm, FactsForm, ReasonForm, ResubmitForm, facts_initial
+from subsidies.rules import FAMILY_LABELS, CalculationError, rule_facts_schema, rules_by_family
+from subsidies.site_forms import EvidenceForm, FactsForm, ReasonForm, ResubmitForm, facts_data, facts_initial
 from subsidies.workflow import TRANSITIONS
 
 NOT_FOUND = "申报不存在或您无权查看。"
 
-# The calculator's trace is technical; these prefixes get a Chinese caption on the page (values are unchanged).
-TRACE_CAPTIONS = [
-    ("in force", "政策适用期"), ("conditions", "申报条件"), ("threshold", "门槛"), ("growth", "增长率"),
-    ("rate", "比例 × 基数"), ("base", "计算基数"), ("year cap", "年度上限"), ("cumulative", "累计上限"),
-    ("cap", "上限"), ("difference", "差额（扣除已获同类奖励）"), ("tier", "档次"), ("fixed", "定额"),
-    ("per unit", "按数量计算"), ("highest", "就高不重复"), ("once per year", "每年一次"), ("first crossing", "首次突破"),
-    ("excess", "超出部分"), ("funding", "资金分担"),
-]
+# The calculator's trace (a binding JSON interface, unchanged) is technical English; the pages show a Chinese caption
+# per step, naming the fact in Chinese where the step names one. The raw step text stays only in a title attribute.
+TRACE_CAPTIONS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), c) for p, c in [
+    (r"^in force", "政策适用期核对"), (r"^conditions:", "申报条件核对"), (r"^threshold: (\w+)", "门槛：{fact}"),
+    (r"^growth", "增长率核对"), (r"^once per year", "每年限享受一次"), (r"^\+ rate × base: \S+ × (\w+)", "按比例累加：{fact}"),
+    (r"^rate × base: \S+ × (\w+)", "按比例计算：{fact}"), (r"^rate × base", "按比例计算"), (r"^fixed amount", "定额奖补"),
+    (r"^per unit: (\w+)", "按数量计算：{fact}"), (r"^tier cap: (\w+)", "分档上限：{fact}"), (r"^tier: (\w+)", "按档次：{fact}"),
+    (r"^first crossing", "首次突破门槛"), (r"^highest not repeated", "就高不重复"),
+    (r"^difference: − history", "扣除已获同类奖补"), (r"^difference: (\w+)", "差额补助：{fact}"),
+    (r"^annual cap", "年度上限（扣除当年已获奖补）"), (r"^cumulative cap", "累计上限（扣除已获奖补）"), (r"^cap ", "金额上限"),
+    (r"^funding", "资金分担（市级承担部分）"), (r"^\w+: (\w+)$", "计算基数：{fact}"),
+]]
+
+
+def trace_caption(step: str, labels: dict[str, str]) -> str:
+    """A Chinese caption for one trace step (``计算步骤`` for a step the site does not know yet)."""
+    for pattern, caption in TRACE_CAPTIONS:
+        match = pattern.match(step)
+        if match:
+            fact = match.group(1) if match.groups() else ""
+            return caption.format(fact=labels.get(fact, "相关数据"))
+    return "计算步骤"
+
 
 STATUS_HELP = {
     "draft": "申报尚未提交。请填写申报内容、上传材料，确认无误后点击“提交申报”。截止日前可随时修改。",
@@ -60,12 +76,19 @@ def status_tone(status: str) -> str:
 
 
 def trace_rows(result: dict[str, Any] | None) -> list[dict[str, str]]:
+    """The calculator's trace with a Chinese caption per step (``step`` kept for the title attribute only)."""
+    trace = (result or {}).get("trace") or []
+    labels: dict[str, str] = {}
+    if trace and result and result.get("rule"):
+        try:
+            labels = {f["name"]: f["label"] for f in rule_facts_schema(str(result["rule"]))}
+        except (KeyError, ValueError, CalculationError):
+            labels = {}
     rows = []
-    for item in (result or {}).get("trace", []):
+    for item in trace:
         step = str(item.get("step", ""))
-        caption = next((zh for en, zh in TRACE_CAPTIONS if step.lower().startswith(en)), "计算步骤")
-        rows.append({"caption": caption, "step": step, "value": item.get("value", ""),
-                     "citation": item.get("citation", "")})
+        rows.append({"caption": trace_caption(step, labels), "step": step, "value": str(item.get("value", "")),
+                     "citation": str(item.get("citation", ""))})
     return rows
 
 
@@ -210,7 +233,7 @@ def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
     if rule is None:
         return render(request, "site/application_pick_rule.html", {"call": call, "rules": rules})
     history = services.award_history(enterprise_id=enterprise.pk, rule_id=rule.pk)
-    form = FactsForm(request.POST or None, rule_code=rule.code, history=history)
+    form = FactsForm(request.POST or None, rule_code=rule.code, history=history, partial=True)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.application_create(call=call, enterprise=enterprise, rule_code=rule.code,
@@ -220,7 +243,7 @@ def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "申报草稿已保存。请上传申报材料，确认无误后提交。")
+            messages.success(request, "申报草稿已保存。请上传申报材料，确认无误后提交。" + _missing_note(form))
             return redirect("subsidies_site:application_detail", pk=application.pk)
     return render(request, "site/application_form.html", {
         "call": call, "rule": rule, "form": form, "enterprise": enterprise, "result": form.result,
@@ -244,7 +267,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule_code = application.rule.code
     history = services.award_history(enterprise_id=application.enterprise_id, rule_id=application.rule_id,
                                      exclude_application_id=application.pk)
-    form = FactsForm(request.POST or None, rule_code=rule_code, history=history,
+    form = FactsForm(request.POST or None, rule_code=rule_code, history=history, partial=True,
                      initial=facts_initial(application.rule.facts_schema(), application.facts))
     if request.method == "POST" and form.is_valid():
         try:
@@ -254,7 +277,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "申报内容已保存。")
+            messages.success(request, "申报内容已保存。" + _missing_note(form))
             return redirect("subsidies_site:application_detail", pk=pk)
     return render(request, "site/application_form.html", {
         "call": application.call, "rule": application.rule, "form": form, "app": application,
@@ -285,12 +308,38 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
                   _detail_context(request, application, evidence_form=form), status=400)
 
 
+def _missing_note(form: FactsForm) -> str:
+    return f"尚未填写：{'、'.join(form.missing)}，提交前须补全。" if form.missing else ""
+
+
+def _incomplete_facts_page(request: HttpRequest, application: Any) -> HttpResponse | None:
+    """Before submit / 提交补正: the stored facts through the full form (every required fact, the calculator).
+
+    When something is missing or refused, the facts form is shown with each message next to its field (it saves to
+    the edit page) and nothing is submitted; ``None`` when the facts are complete.
+    """
+    schema = application.rule.facts_schema()
+    history = services.award_history(enterprise_id=application.enterprise_id, rule_id=application.rule_id,
+                                     exclude_application_id=application.pk)
+    form = FactsForm(facts_data(schema, application.facts), rule_code=application.rule.code, history=history)
+    if form.is_valid():
+        return None
+    form.add_error(None, "申报内容不完整或有误，尚未提交。请按提示补全后保存，再提交。")
+    return render(request, "site/application_form.html", {
+        "call": application.call, "rule": application.rule, "form": form, "app": application,
+        "enterprise": application.enterprise, "result": None, "trace": []}, status=400)
+
+
 def _transition(request: HttpRequest, pk: int, action: str, form_class: Any = None) -> HttpResponse:
     application = _application_or_404(request, pk)
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
         return render(request, "site/application_detail.html",
                       _detail_context(request, application, **{f"{action}_form": form}), status=400)
+    if action in ("submit", "resubmit") and permissions.can_edit_application(request.user, application):
+        page = _incomplete_facts_page(request, application)
+        if page is not None:
+            return page
     try:
         if action == "submit":
             services.application_submit(application=application, acting_user=request.user)
@@ -334,7 +383,8 @@ def application_decision(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_or_404(request, pk)
     award = application.award if _has_award(application) else None
     return render(request, "site/application_decision.html", {
-        "app": application, "award": award, "today": timezone.localdate()})
+        "app": application, "award": award, "today": timezone.localdate(),
+        "trace": trace_rows(application.calculation)})
 
 
 @login_required
