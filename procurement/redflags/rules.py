@@ -26,6 +26,11 @@ def _price(bid: Bid) -> Decimal:
     return bid.evaluated_price if bid.evaluated_price is not None else bid.price_figures
 
 
+def _pct(ratio: Decimal) -> str:
+    """A ratio in force as a percentage for messages: 0.98 → "98", 0.925 → "92.5"."""
+    return format((Decimal(ratio) * 100).normalize(), "f")
+
+
 def _after_deadline(tender: Any) -> bool:
     from procurement.models import TenderStatus
 
@@ -43,12 +48,13 @@ class FewBids(RedFlagRule):
         if not _after_deadline(tender):
             return []
         out = []
+        minimum = self.threshold(tender, "min_bids")
         for lot in _lots(tender):
             count = len(_bids(lot))
-            if count < self.threshold(tender, "min_bids"):
+            if count < minimum:
                 kind = "单一投标" if count == 1 else f"仅{count}家投标"
-                out.append(Finding(f"合同包{lot.lot_no}：{kind}（少于3家）。", key=f"lot{lot.pk}", lot=lot,
-                                   detail={"bids": count}))
+                out.append(Finding(f"合同包{lot.lot_no}：{kind}（少于{minimum}家）。", key=f"lot{lot.pk}", lot=lot,
+                                   detail={"bids": count, "min_bids": minimum}))
         return out
 
 
@@ -62,15 +68,17 @@ class PriceNearControl(RedFlagRule):
 
     def check(self, tender: Any) -> list[Finding]:
         out = []
+        limit = self.threshold(tender, "ratio")
         for lot in _lots(tender):
             bid = lot.awarded_bid
             if bid is None:
                 continue
             ratio = _price(bid) / lot.control_price
-            if ratio >= self.threshold(tender, "ratio"):
+            if ratio >= limit:
                 out.append(Finding(f"合同包{lot.lot_no}：中标价{_price(bid)}为控制价{lot.control_price}的"
-                                   f"{(ratio * 100).quantize(Decimal('0.01'))}%。", key=f"lot{lot.pk}", lot=lot,
-                                   bid=bid, bidder=bid.bidder, detail={"ratio": str(ratio)}))
+                                   f"{(ratio * 100).quantize(Decimal('0.01'))}%（预警线{_pct(limit)}%）。",
+                                   key=f"lot{lot.pk}", lot=lot, bid=bid, bidder=bid.bidder,
+                                   detail={"ratio": str(ratio), "threshold": str(limit)}))
         return out
 
 
@@ -154,14 +162,15 @@ class SimilarTechFiles(RedFlagRule):
 
     def check(self, tender: Any) -> list[Finding]:
         out = []
+        min_chars, limit = self.threshold(tender, "min_chars"), self.threshold(tender, "similarity")
         for lot in _lots(tender):
-            bids = [b for b in _bids(lot) if len(b.tech_file_text.strip()) >= self.threshold(tender, "min_chars")]
+            bids = [b for b in _bids(lot) if len(b.tech_file_text.strip()) >= min_chars]
             for a, b in combinations(bids, 2):
                 sim = text_similarity(a.tech_file_text, b.tech_file_text)
-                if sim >= self.threshold(tender, "similarity"):
+                if sim >= limit:
                     for bid, other in ((a, b), (b, a)):
                         out.append(Finding(f"合同包{lot.lot_no}：{bid.bidder.name}与{other.bidder.name}技术文件"
-                                           f"相似度{(sim * 100).quantize(Decimal('0.1'))}%。",
+                                           f"相似度{(sim * 100).quantize(Decimal('0.1'))}%（预警线{_pct(limit)}%）。",
                                            key=f"bid{bid.pk}-{other.pk}", lot=lot, bid=bid, bidder=bid.bidder,
                                            detail={"other_bid": other.pk, "similarity": str(sim)}))
         return out
@@ -220,7 +229,8 @@ class RepeatWinner(RedFlagRule):
     def check(self, tender: Any) -> list[Finding]:
         if tender.award_determined_on is None:
             return []
-        since = tender.award_determined_on - timedelta(days=self.threshold(tender, "days"))
+        days, minimum = self.threshold(tender, "days"), self.threshold(tender, "wins")
+        since = tender.award_determined_on - timedelta(days=days)
         out = []
         for lot in _lots(tender):
             bid = lot.awarded_bid
@@ -229,8 +239,9 @@ class RepeatWinner(RedFlagRule):
             wins = Lot.objects.filter(tender__tenderer_id=tender.tenderer_id, awarded_bid__bidder_id=bid.bidder_id,
                                       tender__award_determined_on__gte=since,
                                       tender__award_determined_on__lte=tender.award_determined_on).count()
-            if wins >= self.threshold(tender, "wins"):
-                out.append(Finding(f"{bid.bidder.name}近12个月在{tender.tenderer.name}处中标{wins}次。",
+            if wins >= minimum:
+                out.append(Finding(f"{bid.bidder.name}近{days}日内在{tender.tenderer.name}处中标{wins}次"
+                                   f"（预警线{minimum}次）。",
                                    key=f"bidder{bid.bidder_id}", lot=lot, bid=bid, bidder=bid.bidder,
                                    detail={"wins": wins}))
         return out
@@ -249,14 +260,15 @@ class ContractSplitting(RedFlagRule):
         if not signed:
             return []
         latest = max(c.signed_on for c in signed)
-        since = latest - timedelta(days=self.threshold(tender, "days"))
+        days = self.threshold(tender, "days")
+        since = latest - timedelta(days=days)
         contracts = list(Contract.objects.filter(lot__tender__tenderer_id=tender.tenderer_id,
                                                  lot__tender__project_id=tender.project_id,
                                                  signed_on__gte=since, signed_on__lte=latest))
         limit = self.threshold(tender, "limit")
         total = sum((c.amount for c in contracts), Decimal(0))
         if len(contracts) >= 2 and all(c.amount < limit for c in contracts) and total >= limit:
-            return [Finding(f"项目“{tender.project.name}”180天内{len(contracts)}份合同均低于{limit}元，合计{total}元。",
+            return [Finding(f"项目“{tender.project.name}”{days}天内{len(contracts)}份合同均低于{limit}元，合计{total}元。",
                             key=f"project{tender.project_id}",
                             detail={"contracts": [c.contract_no for c in contracts], "total": str(total)})]
         return []
@@ -273,10 +285,11 @@ class ShortBidPeriod(RedFlagRule):
         if tender.issued_at is None:
             return []
         period = tender.bid_deadline - tender.issued_at
-        if period < timedelta(days=self.threshold(tender, "min_days")):
+        minimum = self.threshold(tender, "min_days")
+        if period < timedelta(days=minimum):
             days = (period.total_seconds() / 86400)
-            return [Finding(f"招标文件发出至投标截止仅{days:.1f}日（少于20日）。", key="tender",
-                            detail={"days": f"{days:.2f}"})]
+            return [Finding(f"招标文件发出至投标截止仅{days:.1f}日（少于{minimum}日）。", key="tender",
+                            detail={"days": f"{days:.2f}", "min_days": minimum})]
         return []
 
 
@@ -297,11 +310,12 @@ class AbnormallyLowPrice(RedFlagRule):
             if len(bids) < 2:
                 continue
             mean = sum((_price(b) for b in bids), Decimal(0)) / len(bids)
-            threshold = mean * self.threshold(tender, "ratio")
+            ratio = self.threshold(tender, "ratio")
+            threshold = mean * ratio
             for bid in bids:
                 if _price(bid) < threshold:
                     out.append(Finding(f"合同包{lot.lot_no}：{bid.bidder.name}报价{_price(bid)}低于平均价"
-                                       f"{mean.quantize(Decimal('0.01'))}的50%。", key=f"bid{bid.pk}", lot=lot,
+                                       f"{mean.quantize(Decimal('0.01'))}的{_pct(ratio)}%。", key=f"bid{bid.pk}", lot=lot,
                                        bid=bid, bidder=bid.bidder, detail={"threshold": str(threshold)}))
         return out
 

@@ -81,3 +81,27 @@ def test_admin_edits_parameters_through_services(client, people):
     client.force_login(people["officer"])
     assert client.get("/admin/procurement/ruleparameter/add/").status_code == 403
     assert client.get("/admin/procurement/ruleparameter/").status_code == 200  # officers read them
+
+
+def test_red_flag_messages_quote_the_threshold_in_force(make_tender, add_bid, people, units):
+    """A jurisdiction override changes both the decision and the figure quoted in the message (not the default)."""
+    for code, value in (("RF10_MIN_DAYS", "25"), ("RF11_RATIO", "0.8")):
+        pm.rule_parameter_set(code=code, value=D(value), valid_from=date(2020, 1, 1), jurisdiction=units["gxj"],
+                              acting_user=people["supervisor"])
+    tender = make_tender("ZB-RFMSG", issued=at(2025, 3, 20))  # 21 days: not short by default, short under 25
+    for n, price in enumerate(["900000", "950000", "880000", "600000"], start=1):
+        add_bid(tender, n, f"公司{n}", price)
+    from procurement.services import tenders as ts
+
+    ts.tender_open(tender=tender, opened_at=at(2025, 4, 10, 10), acting_user=people["officer"])
+    rf10 = RedFlag.objects.get(tender=tender, rule_code="RF10", is_current=True)
+    assert "少于25日" in rf10.message and "20日" not in rf10.message
+    rf11 = RedFlag.objects.get(tender=tender, rule_code="RF11", is_current=True)  # 600,000 < 80 % of 832,500
+    assert rf11.bid.price_figures == D("600000")
+    assert "的80%" in rf11.message and "50%" not in rf11.message
+
+
+def test_red_flag_messages_quote_the_default_without_override(make_tender, add_bid, people):
+    tender = make_tender("ZB-RFDEF", issued=at(2025, 3, 25))  # 16 days
+    add_bid(tender, 1, "甲", "900000")
+    assert "少于20日" in RedFlag.objects.get(tender=tender, rule_code="RF10", is_current=True).message
