@@ -60,7 +60,8 @@ def entry_get_visible(user: Any, pk: int) -> CatalogEntry:
 
 
 def task_overdue_board(*, units: QuerySet[Any] | None = None) -> list[dict[str, Any]]:
-    """Per unit: overdue collection tasks, late submissions and overdue correction steps (one query each)."""
+    """Per unit: overdue collection tasks, late submissions, overdue correction steps and overdue (undelivered)
+    interface requests (one query each)."""
     from django.db.models import Count
     from django.db.models import Q as _Q
 
@@ -70,15 +71,35 @@ def task_overdue_board(*, units: QuerySet[Any] | None = None) -> list[dict[str, 
     if units is not None:
         tasks = tasks.filter(unit__in=units)
     rows = {r["unit_id"]: {"unit_id": r["unit_id"], "unit": r["unit__name"], "overdue": r["overdue"],
-                           "late_submitted": r["late"], "corrections_overdue": 0}
+                           "late_submitted": r["late"], "corrections_overdue": 0, "interface_requests_overdue": 0}
             for r in tasks.values("unit_id", "unit__name").annotate(
                 overdue=Count("pk", filter=_Q(status=TaskStatus.OVERDUE)),
                 late=Count("pk", filter=_Q(status=TaskStatus.LATE_SUBMITTED)))}
     for unit_id, name, count in correction_overdue_counts():
-        rows.setdefault(unit_id, {"unit_id": unit_id, "unit": name, "overdue": 0, "late_submitted": 0,
-                                  "corrections_overdue": 0})["corrections_overdue"] = count
-    return sorted((r for r in rows.values() if r["overdue"] or r["late_submitted"] or r["corrections_overdue"]),
-                  key=lambda r: (-r["overdue"], -r["corrections_overdue"], r["unit"]))
+        _board_row(rows, unit_id, name)["corrections_overdue"] = count
+    for unit_id, name, count in interface_request_overdue_counts(units=units):
+        _board_row(rows, unit_id, name)["interface_requests_overdue"] = count
+    return sorted((r for r in rows.values() if r["overdue"] or r["late_submitted"] or r["corrections_overdue"]
+                   or r["interface_requests_overdue"]),
+                  key=lambda r: (-r["overdue"], -r["corrections_overdue"], -r["interface_requests_overdue"], r["unit"]))
+
+
+def _board_row(rows: dict[int, dict[str, Any]], unit_id: int, name: str) -> dict[str, Any]:
+    return rows.setdefault(unit_id, {"unit_id": unit_id, "unit": name, "overdue": 0, "late_submitted": 0,
+                                     "corrections_overdue": 0, "interface_requests_overdue": 0})
+
+
+def interface_request_overdue_counts(*, units: QuerySet[Any] | None = None) -> list[tuple[int, str, int]]:
+    """(producer unit id, name, number of interface requests flagged overdue and still undelivered) per unit."""
+    from django.db.models import Count
+
+    from catalogs.models import InterfaceRequest
+
+    qs = InterfaceRequest.objects.filter(is_overdue=True)
+    if units is not None:
+        qs = qs.filter(producer_unit__in=units)
+    return [(r["producer_unit_id"], r["producer_unit__name"], r["n"]) for r in
+            qs.values("producer_unit_id", "producer_unit__name").annotate(n=Count("pk")).order_by()]
 
 
 def correction_overdue_q(today: Any = None) -> Q:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,8 +16,13 @@ from django.utils.html import format_html
 
 from catalogs import services
 from catalogs.admin.common import XlsxExportMixin, step_page
-from catalogs.models import CollectionItem, CollectionSubmission, CollectionTask
-from catalogs.permissions import CollectionItemPolicy, CollectionSubmissionPolicy, CollectionTaskPolicy
+from catalogs.models import CollectionItem, CollectionSubmission, CollectionTask, InterfaceRequest
+from catalogs.permissions import (
+    CollectionItemPolicy,
+    CollectionSubmissionPolicy,
+    CollectionTaskPolicy,
+    InterfaceRequestPolicy,
+)
 from catalogs.selectors import on_time_rate, task_overdue_board
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
 from portal.models import Organization
@@ -90,7 +96,9 @@ class CollectionTaskAdmin(XlsxExportMixin, GovernedAdmin):
     def board_view(self, request: HttpRequest) -> HttpResponse:
         """逾期看板 per unit and 按时报送率 per unit for the chosen year, within the user's scope."""
         year = int(request.GET.get("year") or timezone.localdate().year)
-        units = Organization.objects.filter(pk__in=self.get_queryset(request).values("unit_id"))
+        requests = InterfaceRequestPolicy().scope(request.user, InterfaceRequest.objects.all())
+        units = Organization.objects.filter(Q(pk__in=self.get_queryset(request).values("unit_id"))
+                                            | Q(pk__in=requests.values("producer_unit_id")))
         return TemplateResponse(request, "admin/catalogs/board.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "year": year,
             "board": task_overdue_board(units=units), "rates": on_time_rate(year=year, units=units),

@@ -165,8 +165,8 @@ def _can_decide_extension(user: Any, req: InterfaceRequest) -> Any:
 class InterfaceRequestAdmin(GovernedAdmin):
     policy = InterfaceRequestPolicy()
     list_display = ("id", "producer_unit", "entry", "status", "requested_on", "due_on", "is_extension_approved",
-                    "is_late")
-    list_filter = ("status", "is_late")
+                    "is_overdue", "is_late")
+    list_filter = ("status", "is_overdue", "is_late", ("producer_unit", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("producer_unit", "entry")
     readonly_fields = ["step_buttons", *(f.name for f in InterfaceRequest._meta.fields
                                          if f.name not in ("id", "created_at"))]

@@ -72,7 +72,7 @@ class InterfaceRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, views
     policy = InterfaceRequestPolicy()
     base_queryset = InterfaceRequest.objects.select_related("producer_unit", "entry")
     serializer_class = CatalogInterfaceRequestSerializer
-    filterset_fields = ["status", "is_late"]
+    filterset_fields = ["status", "is_late", "is_overdue", "producer_unit"]
 
     def get_serializer_class(self) -> Any:
         return {"request_extension": CatalogExtensionRequestSerializer,

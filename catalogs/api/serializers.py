@@ -174,7 +174,7 @@ class CatalogInterfaceRequestSerializer(serializers.ModelSerializer):
         fields = ["id", "entry", "producer_unit", "description", "status", "requested_on", "original_due_on",
                   "due_on", "has_extension_request", "extension_workdays", "extension_reason",
                   "is_extension_approved", "extension_decision_note", "delivered_on", "delivered_interface",
-                  "is_late"]
+                  "is_late", "is_overdue", "overdue_flagged_on"]
         read_only_fields = [f for f in fields if f not in ("entry", "description")]
 
 

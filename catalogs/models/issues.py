@@ -84,6 +84,9 @@ class InterfaceRequest(GovernedModel):
     delivered_interface = models.ForeignKey("catalogs.ServiceInterface", verbose_name="提供的接口", null=True,
                                             blank=True, on_delete=models.PROTECT, related_name="+")
     is_late = models.BooleanField("逾期提供", default=False)
+    is_overdue = models.BooleanField("已逾期未提供", default=False, db_index=True,
+                                     help_text="每日任务在提供期限（含已批准的延期）过后仍未提供时标记。")
+    overdue_flagged_on = models.DateField("逾期标记日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "接口提供要求"

@@ -230,7 +230,7 @@ def interface_request_extension_request(*, request: InterfaceRequest, reason: st
 
 @transaction.atomic
 def interface_request_extension_decide(*, request: InterfaceRequest, approve: bool, note: str = "",
-                                       acting_user: Any) -> InterfaceRequest:
+                                       acting_user: Any, on: date | None = None) -> InterfaceRequest:
     """The authority approves (due date moves by the requested working days from the original due date) or refuses."""
     req = _lock_request(request)
     require(perms.can_request_interface(acting_user, req.producer_unit))
@@ -241,6 +241,9 @@ def interface_request_extension_decide(*, request: InterfaceRequest, approve: bo
         req.extension_decision_note = note.strip()
         if approve:
             req.due_on = add_workdays(req.original_due_on, req.extension_workdays)
+            if req.is_overdue and req.due_on >= (on or timezone.localdate()):
+                req.is_overdue = False  # flagged while the decision was pending; the approved extension still runs
+                req.overdue_flagged_on = None
         req.status = InterfaceRequestStatus.OPEN
         req.save()
         audit_record(actor=acting_user, action="interface_request_extension_decide", obj=req, reason=note,
@@ -277,9 +280,35 @@ def interface_request_deliver(*, request: InterfaceRequest, name: str, endpoint:
         req.delivered_interface = iface
         req.delivered_on = today
         req.is_late = today > req.due_on
+        req.is_overdue = False  # delivered: no longer outstanding (is_late keeps the record of a late delivery)
         req.status = InterfaceRequestStatus.DELIVERED
         req.save()
         audit_record(actor=acting_user, action="interface_request_deliver", obj=req, after={"interface": iface.pk})
     if req.entry_id:
         entry_quality_refresh(req.entry)
     return req
+
+
+@transaction.atomic
+def interface_requests_mark_overdue(*, on: date | None = None) -> int:
+    """Daily job: undelivered requests past their due date (10 wd, or the approved extension) are flagged overdue
+    once — history, an audit row and a notification to the producer unit's data administrators."""
+    today = on or timezone.localdate()
+    count = 0
+    for req in InterfaceRequest.objects.select_for_update(of=("self",)).filter(
+            status__in=(InterfaceRequestStatus.OPEN, InterfaceRequestStatus.EXTENSION_REQUESTED),
+            is_overdue=False, due_on__lt=today).select_related("producer_unit", "entry").order_by("pk"):
+        req.is_overdue = True
+        req.overdue_flagged_on = today
+        req.save(update_fields=["is_overdue", "overdue_flagged_on", "updated_at"])
+        audit_record(actor=None, action="interface_request_overdue", obj=req,
+                     reason=f"提供期限 {req.due_on:%Y-%m-%d} 前未提供接口",
+                     before={"is_overdue": False}, after={"is_overdue": True})
+        recipients = _members(req.producer_unit_id)
+        if recipients:
+            subject = req.entry.title if req.entry_id else req.description[:30]
+            notify(recipients=recipients, title=f"接口提供要求已逾期：{subject}",
+                   body=f"提供期限 {req.due_on:%Y年%m月%d日} 已过，请尽快提供接口及接口规范、调用说明。",
+                   url=f"/admin/catalogs/interfacerequest/{req.pk}/change/")
+        count += 1
+    return count
