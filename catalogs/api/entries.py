@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
@@ -15,8 +16,9 @@ from rest_framework.response import Response
 from catalogs import services
 from catalogs.api.serializers import CatalogEntrySerializer, CatalogEntryWriteSerializer, CatalogReasonSerializer
 from catalogs.models import CatalogEntry, DataItem, ServiceInterface
-from catalogs.permissions import CatalogEntryPolicy
+from catalogs.permissions import CatalogEntryPolicy, can_view_details
 from portal.api.permissions import ScopedViewSetMixin
+from portal.permissions import user_scope
 
 
 def scoped_object(view: Any) -> Any:
@@ -46,7 +48,8 @@ class EntryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMod
                    viewsets.ReadOnlyModelViewSet):
     """政务数据资源目录: list/detail (filters unit, share type, open type, status, frequency, text); POST creates a
     draft of the caller's unit; PUT/PATCH edits a draft/returned/revising entry; POST …/{id}/submit|publish|return|
-    revise|request_retire|retire/ runs the lifecycle (``{"reason": "…"}`` where required)."""
+    revise|request_retire|retire/ runs the lifecycle (``{"reason": "…"}`` where required); GET …/{id}/diff/?old=&new=
+    compares two published versions."""
 
     policy = CatalogEntryPolicy()
     base_queryset = CatalogEntry.objects.select_related("source_unit").prefetch_related(
@@ -126,3 +129,21 @@ class EntryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMod
     def retire(self, request: Request, pk: Any = None) -> Response:
         """批准停用 with a reason (the approving authority)."""
         return self._transition(request, "retire")
+
+    @action(detail=True, methods=["get"])
+    def diff(self, request: Request, pk: Any = None) -> Response:
+        """版本差异: GET …/{id}/diff/?old=1&new=2 — field-by-field changes between two published versions
+        (government staff only; 404 outside the caller's scope; 403 for 暂不共享 entries of other units)."""
+        entry = scoped_object(self)
+        if not user_scope(request.user).is_staff_member and not request.user.is_superuser:
+            raise PermissionDenied("只有政务人员可以查看目录版本差异。")
+        if not can_view_details(request.user, entry):
+            raise PermissionDenied("该目录为“暂不共享”，不能查看版本差异。")
+        try:
+            old, new = int(request.query_params["old"]), int(request.query_params["new"])
+        except (KeyError, ValueError):
+            raise ValidationError("请用 old 和 new 两个参数指定要比较的版本号（整数）。") from None
+        changes = services.entry_version_diff(entry=entry, old_number=old, new_number=new)
+        return Response({"entry": entry.pk, "code": entry.code, "old": old, "new": new,
+                         "changes": [{"field": c.field, "label": c.label, "old": c.old, "new": c.new}
+                                     for c in changes]})
