@@ -267,10 +267,6 @@ for model, policy, columns, related in (
     (m.Publicity, perms.TenderChildPolicy(), ["tender", "kind", "starts_on", "ends_on"], ["tender"]),
     (m.BidBond, perms.BidChildPolicy(), ["bid", "amount", "status", "refund_due_on", "refunded_on"],
      ["bid__bidder", "bid__lot__tender"]),
-    (m.PenaltyDecision, perms.SupervisionPolicy(), ["decision_no", "party", "fine_amount", "decided_on",
-                                                    "credit_register_due_on"], ["party"]),
-    (m.BadConductRecord, perms.SupervisionPolicy(), ["subject", "ground", "registered_on", "expires_on"],
-     ["subject"]),
 ):
     admin.site.register(model, type(f"{model.__name__}Admin", (ServiceOnlyAdmin,), {
         "policy": policy, "list_display": columns, "list_select_related": related}))

@@ -56,6 +56,9 @@ class ServiceEntryAdmin(GovernedAdmin):
 
             def __init__(self, *args: Any, **kw: Any) -> None:
                 super().__init__(*args, **kw)
+                shown = set(admin_self.get_fields(request, obj))  # a form's extra fields for the other page go
+                for name in [n for n in self.fields if n not in shown]:
+                    del self.fields[name]
                 admin_self.limit_choices(request, self.fields)
 
             def _post_clean(self) -> None:

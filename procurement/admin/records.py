@@ -132,9 +132,11 @@ class ObjectionAdmin(ServiceEntryAdmin):
     """异议 received by the tenderer (``objection_receive``: decision ≤2 days, reply ≤3 days, tender paused)."""
 
     policy = perms.TenderChildPolicy()
+    form = forms.ObjectionForm
     list_display = ["tender", "objector_name", "stage", "status", "received_on", "reply_due_on", "replied_on"]
     list_select_related = ["tender"]
     add_fields = ["tender", "stage", "objector_name", "facts", "received_on"]
+    change_fields = ["step", "step_on", "non_acceptance_reason", "reply_text", "late_reason"]
 
     def limit_choices(self, request: HttpRequest, fields: dict[str, Any]) -> None:
         if "tender" in fields:
@@ -144,17 +146,35 @@ class ObjectionAdmin(ServiceEntryAdmin):
         return rm.objection_receive(tender=data["tender"], stage=data["stage"], objector_name=data["objector_name"],
                                     facts=data["facts"], received_on=data["received_on"], acting_user=request.user)
 
+    def perform_change(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
+        """受理/不予受理 → ``objection_decide``; 答复 → ``objection_answer`` (lifts the pause)."""
+        if data["step"] == "answer":
+            return rm.objection_answer(objection=obj, reply=data.get("reply_text") or "", on=data["step_on"],
+                                       late_reason=data.get("late_reason") or "", acting_user=request.user)
+        return rm.objection_decide(objection=obj, accept=data["step"] == "accept", on=data["step_on"],
+                                   reason=data.get("non_acceptance_reason") or "", acting_user=request.user)
+
 
 @admin.register(m.Complaint)
 class ComplaintAdmin(ServiceEntryAdmin):
     """投诉 registered by the supervisor (``complaint_file``: ≤10 days of knowing, review due in 3 working days)."""
 
     policy = perms.SupervisionPolicy()
-    form = forms.PartyForm
+    form = forms.ComplaintReviewForm
     list_display = ["tender", "complainant", "status", "filed_on", "review_due_on"]
     list_select_related = ["tender", "complainant"]
     add_fields = ["tender", "complainant_uscc", "complainant_name", "matter", "content", "knew_on", "filed_on",
                   "prior_objection"]
+    change_fields = ["step", "step_on", "order_suspension", "step_text", "late_reason"]
+
+    def perform_change(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
+        """受理/不予受理 → ``complaint_review`` (3 working days); 处理决定 → ``complaint_decide``."""
+        text = data.get("step_text") or ""
+        if data["step"] == "decide":
+            return rm.complaint_decide(complaint=obj, decision=text, on=data["step_on"], acting_user=request.user)
+        return rm.complaint_review(complaint=obj, accept=data["step"] == "accept", on=data["step_on"],
+                                   suspends_award=data.get("order_suspension", False), reason=text,
+                                   late_reason=data.get("late_reason") or "", acting_user=request.user)
 
     def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
         with transaction.atomic():  # the enterprise is created only if the complaint is accepted for filing
@@ -217,3 +237,70 @@ class RuleParameterAdmin(ServiceEntryAdmin):
     def perform_change(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
         changes = {f: data[f] for f in self.change_fields if f in data and data[f] != getattr(obj, f)}
         return pm.rule_parameter_update(parameter=obj, acting_user=request.user, **changes) if changes else obj
+
+
+def _enterprise(uscc: str) -> Any:
+    from portal.models import Enterprise
+
+    found = Enterprise.objects.filter(uscc=uscc.strip().upper()).first()
+    if found is None:
+        raise ValidationError("未找到该统一社会信用代码的企业（当事人须为已登记的投标人或企业）。")
+    return found
+
+
+@admin.register(m.PenaltyDecision)
+class PenaltyDecisionAdmin(ServiceEntryAdmin):
+    """行政处罚决定 (supervisors): add → ``penalty_decide`` (full decision text); change → ``penalty_served`` (15-day
+    payment period) or ``penalty_credit_register`` (7 working days)."""
+
+    policy = perms.SupervisionPolicy()
+    form = forms.PenaltyForm
+    list_display = ["decision_no", "party", "fine_amount", "decided_on", "pay_by_on", "credit_register_due_on",
+                    "credit_registered_on"]
+    list_select_related = ["party"]
+    add_fields = ["decision_no", "party_uscc", "tender", "issuing_authority", "act_description", "legal_basis",
+                  "fine_amount", "decided_on", "document_text"]
+    change_fields = ["step", "step_on", "late_reason"]
+
+    def limit_choices(self, request: HttpRequest, fields: dict[str, Any]) -> None:
+        if "tender" in fields:
+            fields["tender"].queryset = _scoped_tenders(request)
+
+    def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        return rm.penalty_decide(decision_no=data["decision_no"], party=_enterprise(data["party_uscc"]),
+                                 issuing_authority=data["issuing_authority"], act_description=data["act_description"],
+                                 legal_basis=data["legal_basis"], decided_on=data["decided_on"],
+                                 document_text=data["document_text"], fine_amount=data["fine_amount"],
+                                 tender=data.get("tender"), acting_user=request.user)
+
+    def perform_change(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
+        if data["step"] == "served":
+            return rm.penalty_served(penalty=obj, received_on=data["step_on"], acting_user=request.user)
+        return rm.penalty_credit_register(penalty=obj, on=data["step_on"], late_reason=data.get("late_reason") or "",
+                                          acting_user=request.user)
+
+
+@admin.register(m.BadConductRecord)
+class BadConductRecordAdmin(ServiceEntryAdmin):
+    """不良行为记录 (supervisors): add → ``bad_conduct_register`` (decision document required; valid 1 year)."""
+
+    policy = perms.SupervisionPolicy()
+    form = forms.BadConductForm
+    list_display = ["subject", "ground", "decision_document_no", "registered_on", "expires_on"]
+    list_select_related = ["subject"]
+    add_fields = ["subject_uscc", "ground", "decision_document_no", "description", "registered_on", "tender",
+                  "penalty"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)  # records are not edited
+
+    def limit_choices(self, request: HttpRequest, fields: dict[str, Any]) -> None:
+        if "tender" in fields:
+            fields["tender"].queryset = _scoped_tenders(request)
+
+    def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        return rm.bad_conduct_register(subject=_enterprise(data["subject_uscc"]), ground=data["ground"],
+                                       decision_document_no=data["decision_document_no"],
+                                       description=data["description"], registered_on=data["registered_on"],
+                                       tender=data.get("tender"), penalty=data.get("penalty"),
+                                       acting_user=request.user)
