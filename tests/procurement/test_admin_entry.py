@@ -79,7 +79,7 @@ def test_tender_lot_and_bid_created_through_admin(client, people, approved_proje
         "title": "后台招标", **_dt("bid_deadline", "2025-04-10"), "agent_name": "", "tech_weight": "60",
         "commercial_weight": "15", "price_weight": "30", "price_option": "option1", "candidate_count": "3",
         "contract_sign_days": "30", "bid_validity_days": "90"})
-    assert response.status_code == 200 and "100" in response.content.decode()
+    assert response.status_code == 200 and "权重之和应为100" in response.content.decode()
     tender.refresh_from_db()
     assert tender.tech_weight == Decimal("55")
     from procurement.services import tenders as ts
