@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models
 
-from portal.models import GovernedModel
+from portal.models import AppendOnlyModel, GovernedModel
 
 
 class CollectionFrequency(models.TextChoices):
@@ -112,15 +109,7 @@ class SubmissionChannel(models.TextChoices):
     API = "api", "接口推送"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionDenied("报送记录为只读记录，不可修改。")
-
-    def delete(self) -> Any:
-        raise PermissionDenied("报送记录为只读记录，不可删除。")
-
-
-class CollectionSubmission(models.Model):
+class CollectionSubmission(AppendOnlyModel):
     """A department's submission for a task (append-only): the file, its columns and the check result."""
 
     task = models.ForeignKey(CollectionTask, verbose_name="采集任务", on_delete=models.PROTECT,
@@ -138,7 +127,8 @@ class CollectionSubmission(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报送人", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
 
-    objects = AppendOnlyQuerySet.as_manager()
+    UPDATE_REFUSED = "报送记录为只读记录，不可修改。"
+    DELETE_REFUSED = "报送记录为只读记录，不可删除。"
 
     class Meta:
         verbose_name = "采集报送记录"
@@ -147,11 +137,3 @@ class CollectionSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} @ {self.submitted_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionDenied("报送记录为只读记录，不可修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionDenied("报送记录为只读记录，不可删除。")

@@ -7,8 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from catalogs.models import ShareType
-from portal.models import GovernedModel
-from sharing.models.append_only import AppendOnlyModel
+from portal.models import AppendOnlyModel, GovernedModel
 from sharing.workflow import Actor, Status
 
 

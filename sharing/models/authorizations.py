@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
-from portal.models import GovernedModel
-from sharing.models.append_only import AppendOnlyModel
+from portal.models import AppendOnlyModel, GovernedModel
 from sharing.models.applications import InterfaceKind, ServiceMode, ShareType
 
 

@@ -1,9 +1,9 @@
-"""Append-only records of 数据共享与开放 (usage records, workflow steps, producer opinions, authorization events).
+"""Append-only records (usage records, workflow steps, producer opinions, authorization events, collection submissions).
 
 Rows are inserted by the services and never changed or deleted afterwards: ``save()`` of an existing row, ``delete()``,
 ``QuerySet.update()``/``bulk_update()`` and ``QuerySet.delete()`` all raise ``PermissionDenied``. The only write after
 insert is ``QuerySet.service_update(**fields)``, restricted to the bookkeeping fields a model lists in
-``SERVICE_UPDATABLE_FIELDS`` (e.g. closing a workflow step once); it is called from ``sharing.services`` only.
+``SERVICE_UPDATABLE_FIELDS`` (e.g. closing a workflow step once); it is called from the owning app's services only.
 """
 
 from __future__ import annotations
