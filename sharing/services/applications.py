@@ -34,7 +34,7 @@ from sharing.models import (
     ShareType,
     SourceLocation,
 )
-from sharing.services.steps import enter_step, finish_step, new_number
+from sharing.services.steps import check_transition_input, enter_step, finish_step, new_number
 from sharing.workflow import TRANSITIONS, Status, due_on, today
 
 EDITABLE_FIELDS = ("kind", "scope_conditions", "business_matter", "application_scenario", "information_system",
@@ -205,13 +205,8 @@ def share_application_act(*, application: ShareApplication, action: str, acting_
     app = (ShareApplication.objects.select_for_update(of=("self",)).select_related("applicant_unit", "applicant_county")
            .get(pk=application.pk))
     require(permissions.can_transition(acting_user, app, transition))
-    if app.status not in transition.sources:
-        raise ValidationError(f"当前状态为“{app.get_status_display()}”，不能执行“{transition.label}”。")
-    opinion, policy_basis = opinion.strip(), policy_basis.strip()
-    if transition.needs_reason and not opinion:
-        raise ValidationError({"opinion": [f"“{transition.label}”须填写意见或原因。"]})
-    if transition.needs_policy_basis and not policy_basis:
-        raise ValidationError({"policy_basis": ["不予共享或停止授权须填写相关政策依据。"]})
+    opinion, policy_basis = check_transition_input(app, transition, opinion, policy_basis,
+                                                   basis_message="不予共享或停止授权须填写相关政策依据。")
     on = today()
     entries = list(app.entries.select_related("source_unit"))
     before = {"status": app.status}

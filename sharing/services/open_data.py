@@ -21,7 +21,7 @@ from portal.permissions import ALLOW, Decision, deny, require
 from portal.services import notify_enterprise
 from sharing import permissions
 from sharing.models import OpenDataApplication, OpenDataGrant
-from sharing.services.steps import enter_step, finish_step, new_number
+from sharing.services.steps import check_transition_input, enter_step, finish_step, new_number
 from sharing.workflow import OPEN_TRANSITIONS, OpenStatus, open_due_on, today
 
 INSTITUTIONS = (ApplicantKind.UNIVERSITY, ApplicantKind.RESEARCH_INSTITUTE)
@@ -99,13 +99,8 @@ def open_application_act(*, application: OpenDataApplication, action: str, actin
         raise ValidationError(f"未知的办理操作：{action}")
     app = OpenDataApplication.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=application.pk)
     require(permissions.can_open_transition(acting_user, app, transition))
-    if app.status not in transition.sources:
-        raise ValidationError(f"当前状态为“{app.get_status_display()}”，不能执行“{transition.label}”。")
-    opinion, policy_basis = opinion.strip(), policy_basis.strip()
-    if transition.needs_reason and not opinion:
-        raise ValidationError({"opinion": [f"“{transition.label}”须填写意见或原因。"]})
-    if transition.needs_policy_basis and not policy_basis:
-        raise ValidationError({"policy_basis": ["停止授权须填写相关政策依据。"]})
+    opinion, policy_basis = check_transition_input(app, transition, opinion, policy_basis,
+                                                   basis_message="停止授权须填写相关政策依据。")
     on = today()
     now = timezone.now()
     before = {"status": app.status}

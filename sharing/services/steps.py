@@ -6,11 +6,25 @@ import secrets
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from portal.models import Organization, OrgKind, OrgLevel
 from sharing.models import WorkflowStep
 from sharing.workflow import OPEN_STEPS, STEPS, Actor, Step, step_is_statutory
+
+
+def check_transition_input(app: Any, transition: Any, opinion: str, policy_basis: str, *,
+                           basis_message: str) -> tuple[str, str]:
+    """State and required texts of a workflow step (share and open-data alike); returns the stripped texts."""
+    if app.status not in transition.sources:
+        raise ValidationError(f"当前状态为“{app.get_status_display()}”，不能执行“{transition.label}”。")
+    opinion, policy_basis = opinion.strip(), policy_basis.strip()
+    if transition.needs_reason and not opinion:
+        raise ValidationError({"opinion": [f"“{transition.label}”须填写意见或原因。"]})
+    if transition.needs_policy_basis and not policy_basis:
+        raise ValidationError({"policy_basis": [basis_message]})
+    return opinion, policy_basis
 
 
 def new_number(prefix: str) -> str:
