@@ -115,3 +115,6 @@ def _live_server_never_serves_media():
     from django.test import testcases
 
     testcases._MediaFilesHandler.get_base_url = lambda self: "http://media.invalid/"
+
+
+from tests.demo_db import demo  # noqa: E402,F401  (the seeded demo, module scope)
