@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.history import ChineseHistoryHelper, history_delta
 from portal.permissions import Policy
 
 
@@ -52,6 +53,20 @@ class GovernedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Base admin for governed models: scoped, no delete, history view (revert disabled in settings)."""
 
     list_per_page = 50
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        return ChineseHistoryHelper(self.model, historical_record)
+
+    def set_history_delta_changes(self, request: HttpRequest, historical_records: Any,
+                                  foreign_keys_are_objs: bool = True) -> None:
+        """Like simple-history's, but the workflow state (non-editable fields) is part of every change summary."""
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = history_delta(previous, current)
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
     def run_service(self, request: HttpRequest, func: Any, *args: Any, success: str = "", **kwargs: Any) -> Any:
         """Call a service and turn its refusals into admin messages (nothing changed on refusal)."""
