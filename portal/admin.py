@@ -9,6 +9,8 @@ from django.http import HttpRequest
 
 from portal import policies
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.audit import action_label, value_labels
+from portal.display import model_values, pairs_html, plain
 from portal.models import (
     ApiToken,
     AuditLog,
@@ -121,14 +123,50 @@ class _AuditPolicy(Policy):
         return qs.filter(actor=user)
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions present in the log, by their Chinese names (the stored codes stay as they are)."""
+
+    title = "操作"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdmin):
     policy = _AuditPolicy()
-    list_display = ("at", "actor_name", "action", "object_repr", "reason")
-    list_filter = ("action", "content_type")
+    list_display = ("at", "actor_name", "action_display", "object_repr", "reason")
+    list_filter = (AuditActionFilter, "content_type")
     search_fields = ("object_repr", "actor_name", "reason", "object_id")
     date_hierarchy = "at"
-    readonly_fields = [f.name for f in AuditLog._meta.fields]
+    fields = ("at", "actor", "actor_name", "action_display", "content_type", "object_id", "object_repr", "reason",
+              "before_display", "after_display", "prev_hash", "hash")
+    readonly_fields = fields
+
+    @admin.display(description="操作", ordering="action")
+    def action_display(self, obj: AuditLog) -> str:
+        return obj.action_label
+
+    @admin.display(description="变更前")
+    def before_display(self, obj: AuditLog) -> str:
+        return self._values(obj, obj.before)
+
+    @admin.display(description="变更后")
+    def after_display(self, obj: AuditLog) -> str:
+        return self._values(obj, obj.after)
+
+    @staticmethod
+    def _values(obj: AuditLog, data: Any) -> str:
+        """A before/after snapshot with the recorded model's field names and labels (无 when there is none)."""
+        model = obj.content_type.model_class() if obj.content_type_id else None
+        if not isinstance(data, dict) or model is None:
+            return plain(data)
+        return pairs_html(model_values(model, data, value_labels()))
 
 
 @admin.register(ApiToken)

@@ -1,12 +1,21 @@
-"""Write the domain audit log from services, inside the same transaction as the change."""
+"""Write the domain audit log from services, inside the same transaction as the change; name its action codes.
+
+Action codes stay as stored; staff read them through ``action_label``. Every app names the codes it writes in its
+``audit_actions.LABELS`` (``{code: 中文}``), collected here once; ``audit_actions.VALUE_LABELS`` optionally names the
+before/after keys that are not fields of the recorded model, and coded values.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.forms.models import model_to_dict
+from django.utils.module_loading import module_has_submodule
 
 from portal.models import AuditLog
 
@@ -48,3 +57,28 @@ def audit_verify() -> list[int]:
         if entry.compute_hash() != entry.hash:
             bad.append(entry.pk)
     return bad
+
+
+def _collect(name: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, "audit_actions"):
+            labels.update(getattr(import_module(f"{config.name}.audit_actions"), name, {}))
+    return labels
+
+
+@cache
+def action_labels() -> dict[str, str]:
+    """Every audit action code with its Chinese label, from each installed app's ``audit_actions.LABELS``."""
+    return _collect("LABELS")
+
+
+@cache
+def value_labels() -> dict[str, str]:
+    """Names of before/after keys that are not model fields, and of coded values (``audit_actions.VALUE_LABELS``)."""
+    return _collect("VALUE_LABELS")
+
+
+def action_label(code: str) -> str:
+    """The Chinese name of an audit action (an unknown code is shown as 其他操作 with the code)."""
+    return action_labels().get(code) or f"其他操作（{code}）"

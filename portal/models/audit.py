@@ -47,7 +47,9 @@ class AuditLog(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+        from portal.display import local_datetime
+
+        return f"{local_datetime(self.at)} {self.actor_name} {self.action_label} {self.object_repr}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -66,3 +68,10 @@ class AuditLog(models.Model):
             sort_keys=True, cls=DjangoJSONEncoder, ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
+
+    @property
+    def action_label(self) -> str:
+        from portal.audit import action_label
+
+        return action_label(self.action)
+

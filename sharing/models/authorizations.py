@@ -28,6 +28,11 @@ class MisuseKind(models.TextChoices):
     OTHER = "other", "其他（须说明）"
 
 
+# What happened to an authorization or an open-data grant (``AuthorizationEvent.event``), in Chinese.
+EVENT_LABELS = {"issue_renewal": "续期签发", "suspend": "暂停", "resume": "恢复", "revoke": "终止",
+                "supersede": "被续期授权替代", "expire": "到期"}
+
+
 class Authorization(GovernedModel):
     """What was actually granted, frozen at issue: scope, mode, period. Only its status changes afterwards."""
 
@@ -115,7 +120,11 @@ class AuthorizationEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         subject = self.authorization or self.open_grant
-        return f"{subject.number if subject else '—'} {self.event}"
+        return f"{subject.number if subject else '—'} {self.event_label}"
+
+    @property
+    def event_label(self) -> str:
+        return EVENT_LABELS.get(self.event, self.event)
 
 
 class AcquisitionMethod(models.TextChoices):

@@ -1,0 +1,24 @@
+"""Chinese names of the audit actions the catalogs app writes (see ``portal.audit.action_label``)."""
+
+from catalogs.services.entries import TRANSITION_LABELS
+
+LABELS = {
+    "catalog_entry_create": "新建目录",
+    "catalog_entry_update": "修改目录",
+    **{f"catalog_entry_{action}": f"目录{label}" for action, label in TRANSITION_LABELS.items()},
+    "collection_task_overdue": "采集任务逾期未报送",
+    "collection_submit": "报送采集数据",
+    "collection_submission_download": "下载采集报送文件",
+    "correction_report": "报告问题数据",
+    "correction_dispatch": "转交数源单位核实",
+    "correction_decide": "决定是否更正",
+    "correction_complete": "完成数据更正",
+    "interface_request_create": "提出接口需求",
+    "interface_request_extension_request": "申请延期提供接口",
+    "interface_request_extension_decide": "审批接口延期申请",
+    "interface_request_deliver": "提供接口",
+    "interface_request_overdue": "接口需求逾期未提供",
+}
+
+VALUE_LABELS = {"fields": "字段", "rows": "数据行数", "accepted": "校验通过", "submission": "报送记录",
+                "interface": "接口", "approved": "是否批准", "will_correct": "是否更正"}

@@ -1,0 +1,14 @@
+"""Chinese names of the audit actions the kernel writes (see ``portal.audit.action_label``)."""
+
+LABELS = {
+    "membership_grant": "授予单位角色",
+    "membership_retire": "停用单位角色",
+    "enterprise_register": "申报主体注册",
+    "enterprise_member_add": "添加申报主体成员",
+    "api_token_issue": "签发接口令牌",
+    "api_token_revoke": "吊销接口令牌",
+}
+
+# before/after keys that are not fields of the recorded model
+VALUE_LABELS = {"user": "用户", "name": "名称", "amount": "金额（元）", "status": "状态", "due_on": "期限",
+                "is_overdue": "是否逾期", "workdays": "工作日数", "size": "大小（字节）", "kind": "类型"}

@@ -1,0 +1,27 @@
+"""Chinese names of the audit actions the sharing app writes (see ``portal.audit.action_label``)."""
+
+from sharing.models.authorizations import EVENT_LABELS, MisuseKind
+from sharing.models.webhooks import WebhookEvent
+from sharing.workflow import OPEN_TRANSITIONS, TRANSITIONS
+
+LABELS = {
+    "share_application.create": "新建共享申请",
+    "share_application.update": "修改共享申请",
+    "share_application.producer_opinion": "生产单位提出会商意见",
+    **{f"share_application.{name}": f"共享申请：{t.label}" for name, t in TRANSITIONS.items()},
+    "authorization.issue": "签发共享授权",
+    "authorization.renew": "续期共享授权",
+    **{f"authorization.{event}": f"共享授权{label}" for event, label in EVENT_LABELS.items()},
+    "open_application.create": "新建授权开放申请",
+    **{f"open_application.{name}": f"开放申请：{t.label}" for name, t in OPEN_TRANSITIONS.items()},
+    "open_grant.issue": "签发授权开放许可",
+    **{f"open_grant.{event}": f"开放许可{label}" for event, label in EVENT_LABELS.items()},
+    "usage_records.push": "推送数据使用记录",
+    "webhook.subscribe": "订阅授权状态通知（Webhook）",
+    "webhook.disable": "停用授权状态通知（Webhook）",
+}
+
+VALUE_LABELS = {"authorization": "授权编号", "grant": "许可编号", "misuse_kind": "原因类别", "renewed_from": "续期自",
+                "entries": "目录", "events": "订阅事件", "url": "回调地址", "agrees": "是否同意", "producer_unit": "数据生产单位",
+                "is_commercial": "用于商业用途", "application": "申请", "valid_until_on": "有效期止",
+                **dict(MisuseKind.choices), **dict(WebhookEvent.choices)}
