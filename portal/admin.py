@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.http import HttpRequest
 
 from portal import policies
-from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
 from portal.audit import action_label, value_labels
 from portal.display import model_values, pairs_html, plain
 from portal.models import (
@@ -123,25 +123,11 @@ class _AuditPolicy(Policy):
         return qs.filter(actor=user)
 
 
-class AuditActionFilter(admin.SimpleListFilter):
-    """The actions present in the log, by their Chinese names (the stored codes stay as they are)."""
-
-    title = "操作"
-    parameter_name = "action"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        codes = model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
-        return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1])
-
-    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
-        return queryset.filter(action=self.value()) if self.value() else queryset
-
-
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdmin):
     policy = _AuditPolicy()
     list_display = ("at", "actor_name", "action_display", "object_repr", "reason")
-    list_filter = (AuditActionFilter, "content_type")
+    list_filter = (labelled_filter("action", "操作", action_label), "content_type")
     search_fields = ("object_repr", "actor_name", "reason", "object_id")
     date_hierarchy = "at"
     fields = ("at", "actor", "actor_name", "action_display", "content_type", "object_id", "object_repr", "reason",

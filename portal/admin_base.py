@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -47,6 +48,23 @@ class ScopedAdminMixin:
         actions = super().get_actions(request)  # type: ignore[misc]
         actions.pop("delete_selected", None)
         return actions
+
+
+def labelled_filter(field: str, title: str, label_of: Callable[[str], str]) -> type[admin.SimpleListFilter]:
+    """A list filter over the codes stored in ``field`` (those present in the user's rows), shown by their labels."""
+
+    class LabelledFilter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+            codes = model_admin.get_queryset(request).order_by().values_list(field, flat=True).distinct()
+            return sorted(((code, label_of(code)) for code in codes if code), key=lambda pair: pair[1])
+
+        def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    LabelledFilter.title = title
+    return LabelledFilter
 
 
 class GovernedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):

@@ -8,7 +8,6 @@ gives 404 for anything that is not the user's organisation's.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -22,35 +21,12 @@ from django.views.decorators.http import require_POST
 from portal.views import add_service_errors, current_enterprise, no_enterprise
 from subsidies import permissions, selectors, services
 from subsidies.models import Rule
-from subsidies.rules import FAMILY_LABELS, CalculationError, rule_facts_schema, rules_by_family
+from subsidies.rules import FAMILY_LABELS, rules_by_family
 from subsidies.site_forms import EvidenceForm, FactsForm, ReasonForm, ResubmitForm, facts_data, facts_initial
+from subsidies.trace import trace_rows
 from subsidies.workflow import TRANSITIONS
 
 NOT_FOUND = "申报不存在或您无权查看。"
-
-# The calculator's trace (a binding JSON interface, unchanged) is technical English; the pages show a Chinese caption
-# per step, naming the fact in Chinese where the step names one. The raw step text stays only in a title attribute.
-TRACE_CAPTIONS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), c) for p, c in [
-    (r"^in force", "政策适用期核对"), (r"^conditions:", "申报条件核对"), (r"^threshold: (\w+)", "门槛：{fact}"),
-    (r"^growth", "增长率核对"), (r"^once per year", "每年限享受一次"), (r"^\+ rate × base: \S+ × (\w+)", "按比例累加：{fact}"),
-    (r"^rate × base: \S+ × (\w+)", "按比例计算：{fact}"), (r"^rate × base", "按比例计算"), (r"^fixed amount", "定额奖补"),
-    (r"^per unit: (\w+)", "按数量计算：{fact}"), (r"^tier cap: (\w+)", "分档上限：{fact}"), (r"^tier: (\w+)", "按档次：{fact}"),
-    (r"^first crossing", "首次突破门槛"), (r"^highest not repeated", "就高不重复"),
-    (r"^difference: − history", "扣除已获同类奖补"), (r"^difference: (\w+)", "差额补助：{fact}"),
-    (r"^annual cap", "年度上限（扣除当年已获奖补）"), (r"^cumulative cap", "累计上限（扣除已获奖补）"), (r"^cap ", "金额上限"),
-    (r"^funding", "资金分担（市级承担部分）"), (r"^\w+: (\w+)$", "计算基数：{fact}"),
-]]
-
-
-def trace_caption(step: str, labels: dict[str, str]) -> str:
-    """A Chinese caption for one trace step (``计算步骤`` for a step the site does not know yet)."""
-    for pattern, caption in TRACE_CAPTIONS:
-        match = pattern.match(step)
-        if match:
-            fact = match.group(1) if match.groups() else ""
-            return caption.format(fact=labels.get(fact, "相关数据"))
-    return "计算步骤"
-
 
 STATUS_HELP = {
     "draft": "申报尚未提交。请填写申报内容、上传材料，确认无误后点击“提交申报”。截止日前可随时修改。",
@@ -73,23 +49,6 @@ WITHDRAWABLE = frozenset(TRANSITIONS["withdraw"].sources)
 
 def status_tone(status: str) -> str:
     return "ok" if status in OK_STATES else "bad" if status in BAD_STATES else "warn" if status == "returned" else ""
-
-
-def trace_rows(result: dict[str, Any] | None) -> list[dict[str, str]]:
-    """The calculator's trace with a Chinese caption per step (``step`` kept for the title attribute only)."""
-    trace = (result or {}).get("trace") or []
-    labels: dict[str, str] = {}
-    if trace and result and result.get("rule"):
-        try:
-            labels = {f["name"]: f["label"] for f in rule_facts_schema(str(result["rule"]))}
-        except (KeyError, ValueError, CalculationError):
-            labels = {}
-    rows = []
-    for item in trace:
-        step = str(item.get("step", ""))
-        rows.append({"caption": trace_caption(step, labels), "step": step, "value": str(item.get("value", "")),
-                     "citation": str(item.get("citation", ""))})
-    return rows
 
 
 def _open_calls_by_rule(on: Any) -> dict[str, list[Any]]:
@@ -184,8 +143,6 @@ def timeline_rows(application: Any) -> list[dict[str, Any]]:
 def _detail_context(request: HttpRequest, application: Any, **extra: Any) -> dict[str, Any]:
     kind_labels = application.call.kind_labels()
     evidence = list(application.evidence.filter(retired_at__isnull=True))
-    for item in evidence:
-        item.kind_label = kind_labels.get(item.kind, item.kind)
     have = {e.kind for e in evidence}
     ctx: dict[str, Any] = {
         "app": application,

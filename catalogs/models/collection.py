@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from portal.display import local_datetime
 from portal.models import AppendOnlyModel, GovernedModel
 
 
@@ -136,4 +137,4 @@ class CollectionSubmission(AppendOnlyModel):
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.task} @ {self.submitted_at:%Y-%m-%d %H:%M}"
+        return f"{self.task} @ {local_datetime(self.submitted_at)}"

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from portal.display import local_datetime
 from portal.models.base import GovernedModel
 
 
@@ -62,7 +63,7 @@ class LoginFailure(models.Model):
         verbose_name_plural = "登录失败记录"
 
     def __str__(self) -> str:
-        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.username} {local_datetime(self.at)}"
 
 
 class Notification(models.Model):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from portal.display import local_datetime
 from portal.models import GovernedModel
 from procurement.models.projects import MONEY, ItProject
 
@@ -146,7 +147,7 @@ class TenderAmendment(GovernedModel):
         ordering = ["tender", "published_at"]
 
     def __str__(self) -> str:
-        return f"{self.tender.tender_no} 澄清修改 {self.published_at:%Y-%m-%d}"
+        return f"{self.tender.tender_no} 澄清修改 {local_datetime(self.published_at, '%Y-%m-%d')}"
 
 
 class BidStatus(models.TextChoices):

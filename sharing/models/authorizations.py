@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
+from portal.display import local_datetime
 from portal.models import AppendOnlyModel, GovernedModel
 from sharing.models.applications import InterfaceKind, ServiceMode, ShareType
 
@@ -179,4 +180,4 @@ class DataUseRecord(AppendOnlyModel):
                                                condition=~models.Q(external_id=""))]
 
     def __str__(self) -> str:
-        return f"{self.acquired_at:%Y-%m-%d %H:%M} {self.user_name} {self.purpose[:20]}"
+        return f"{local_datetime(self.acquired_at)} {self.user_name} {self.purpose[:20]}"

@@ -15,12 +15,15 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
+from portal.display import plain
 from subsidies import permissions as perms
 from subsidies import services
 from subsidies.exports import disbursement_response
 from subsidies.models import Application, ApplicationEvent, Award, Evidence, ExpertScore, Objection
+from subsidies.models.applications import event_action_label
 from subsidies.selectors import application_get_for_user, application_timeline
+from subsidies.trace import trace_rows
 from subsidies.workflow import REVIEWER, TRANSITIONS
 
 STAFF_ACTIONS = {  # action -> (service, extra form fields)
@@ -61,8 +64,15 @@ class EvidenceInline(admin.TabularInline):
     model = Evidence
     extra = 0
     can_delete = False
-    fields = ["kind", "download", "size", "content_type", "sha256", "created_at", "retired_at"]
+    fields = ["kind_display", "download", "size", "content_type", "sha256", "created_at", "retired_at"]
     readonly_fields = fields
+
+    @admin.display(description="材料类型")
+    def kind_display(self, obj: Evidence) -> str:
+        return obj.kind_label
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
+        return super().get_queryset(request).select_related("application__call")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -130,18 +140,18 @@ class ApplicationAdmin(GovernedAdmin):
     def facts_display(self, obj: Application) -> str:
         labels = {f["name"]: f["label"] for f in obj.rule.facts_schema()}
         return format_html("<ul>{}</ul>", format_html_join(
-            "", "<li>{}：<b>{}</b></li>", ((labels.get(k, k), v) for k, v in (obj.facts or {}).items())))
+            "", "<li>{}：<b>{}</b></li>", ((labels.get(k, k), plain(v)) for k, v in (obj.facts or {}).items())))
 
     @admin.display(description="测算过程")
     def calculation_display(self, obj: Application) -> str:
         calc = obj.calculation or {}
         if not calc:
-            return "—"
+            return "无"
         head = format_html("<p>结论：{}，上限 {} 元（市 {} / 县 {}）{}</p>", "符合" if calc.get("eligible") else "不符合",
                            calc.get("amount"), calc.get("funding", {}).get("city"),
                            calc.get("funding", {}).get("county"), "；".join(calc.get("reasons", [])))
-        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                                ((s["step"], s["value"], s["citation"]) for s in calc.get("trace", [])))
+        rows = format_html_join("", '<tr><td title="{}">{}</td><td>{}</td><td>{}</td></tr>',
+                                ((t["step"], t["caption"], t["value"], t["citation"]) for t in trace_rows(calc)))
         return format_html("{}<table><tr><th>步骤</th><th>值</th><th>依据</th></tr>{}</table>", head, rows)
 
     @admin.display(description="办理进度")
@@ -299,19 +309,39 @@ class ObjectionAdmin(GovernedAdmin):
 @admin.register(ApplicationEvent)
 class ApplicationEventAdmin(ReadOnlyAdmin):
     policy = perms.ApplicationChildPolicy()
-    list_display = ["at", "application", "action", "from_status", "to_status", "actor", "due_on"]
-    list_filter = ["action"]
+    list_display = ["at", "application", "action_display", "from_status_display", "to_status_display", "actor",
+                    "due_on"]
+    list_filter = [labelled_filter("action", "操作", event_action_label)]
     list_select_related = ["application", "actor"]
+    fields = ["at", "application", "action_display", "from_status_display", "to_status_display", "actor", "note",
+              "due_on"]
+    readonly_fields = fields
+
+    @admin.display(description="操作", ordering="action")
+    def action_display(self, obj: ApplicationEvent) -> str:
+        return obj.action_label
+
+    @admin.display(description="原状态")
+    def from_status_display(self, obj: ApplicationEvent) -> str:
+        return obj.from_status_label
+
+    @admin.display(description="新状态")
+    def to_status_display(self, obj: ApplicationEvent) -> str:
+        return obj.to_status_label
 
 
 @admin.register(Evidence)
 class EvidenceAdmin(ReadOnlyAdmin):
     policy = perms.ApplicationChildPolicy()
-    list_display = ["original_name", "application", "kind", "size", "content_type", "created_at"]
-    list_select_related = ["application"]
+    list_display = ["original_name", "application", "kind_display", "size", "content_type", "created_at"]
+    list_select_related = ["application__call"]
     search_fields = ["original_name", "application__number"]
-    exclude = ["file"]
-    readonly_fields = ["download"]
+    exclude = ["file", "kind"]
+    readonly_fields = ["kind_display", "download"]
+
+    @admin.display(description="材料类型")
+    def kind_display(self, obj: Evidence) -> str:
+        return obj.kind_label
 
     @admin.display(description="下载")
     def download(self, obj: Evidence) -> str:

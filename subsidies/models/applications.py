@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
+from portal.display import local_datetime
 from portal.models import GovernedModel
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -117,7 +118,7 @@ class ApplicationEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{local_datetime(self.at)} {self.action_label}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -126,6 +127,25 @@ class ApplicationEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionDenied("办理记录只可追加，不可删除。")
+
+    @property
+    def action_label(self) -> str:
+        return event_action_label(self.action)
+
+    @property
+    def from_status_label(self) -> str:
+        return ApplicationStatus(self.from_status).label if self.from_status else "无"
+
+    @property
+    def to_status_label(self) -> str:
+        return ApplicationStatus(self.to_status).label if self.to_status else "无"
+
+
+def event_action_label(action: str) -> str:
+    """The Chinese name of a workflow step recorded in ``ApplicationEvent.action``."""
+    from subsidies.workflow import TRANSITIONS
+
+    return TRANSITIONS[action].label if action in TRANSITIONS else action
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
@@ -156,6 +176,11 @@ class Evidence(GovernedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def kind_label(self) -> str:
+        """The material's name in the call's list of required materials (``invoice`` → 发票或费用凭证)."""
+        return self.application.call.kind_labels().get(self.kind, self.kind)
 
 
 class ExpertScore(GovernedModel):

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from subsidies.models import Application, ApplicationStatus
 from subsidies.rules import calculate
-from subsidies.site_views import trace_caption, trace_rows
+from subsidies.trace import trace_caption, trace_rows
 
 from .conftest import PDF_BYTES
 
