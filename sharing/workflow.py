@@ -110,6 +110,10 @@ class Transition:
     needs_reason: bool = False  # a free-text opinion/reason is mandatory
     needs_policy_basis: bool = False  # refusals: policy basis and reason (QZ-A2 §3)
 
+    @property
+    def actor_label(self) -> str:
+        return Actor(self.actor).label
+
 
 def _t(name: str, label: str, sources: set[str], targets: tuple[str, ...], actor: str, **kw: bool) -> Transition:
     return Transition(name, label, frozenset(sources), targets, actor, **kw)

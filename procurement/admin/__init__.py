@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.admin_base import GovernedAdmin
+from portal.display import pairs_html, plain
 from portal.models import Organization
 from portal.permissions import user_scope
 from portal.roles import Role
@@ -19,6 +20,7 @@ from procurement import models as m
 from procurement import permissions as perms
 from procurement.admin import forms
 from procurement.admin.entry import ServiceEntryAdmin, changed_values
+from procurement.redflags.base import DETAIL_BID_KEYS, DETAIL_LABELS, EVENT_LABELS
 from procurement.redflags.engine import run_red_flags
 from procurement.selectors import bidding_records
 from procurement.services import evaluation as ev
@@ -280,9 +282,27 @@ class RedFlagAdmin(GovernedAdmin):
     list_display = ["rule_code", "tender", "bidder", "message", "is_current", "disposition", "last_found_at"]
     list_filter = ["rule_code", "disposition", "is_current"]
     list_select_related = ["tender", "bidder"]
-    fields = ["rule_code", "tender", "lot", "bid", "bidder", "message", "legal_basis", "detail", "event",
-              "first_found_at", "last_found_at", "is_current", "disposition", "disposition_reason", "disposed_by",
-              "disposed_at"]
+    fields = ["rule_code", "tender", "lot", "bid", "bidder", "message", "legal_basis", "detail_display",
+              "event_display", "first_found_at", "last_found_at", "is_current", "disposition", "disposition_reason",
+              "disposed_by", "disposed_at"]
+
+    @admin.display(description="触发环节")
+    def event_display(self, obj: m.RedFlag) -> str:
+        return EVENT_LABELS.get(obj.event, obj.event)
+
+    @admin.display(description="明细")
+    def detail_display(self, obj: m.RedFlag) -> str:
+        """The rule's finding as labelled values; bid ids named by their bidders."""
+        detail = dict(obj.detail or {})
+        ids = {i for k in DETAIL_BID_KEYS for i in _as_list(detail.get(k)) if isinstance(i, int)}
+        if ids:
+            bids = {b.pk: str(b) for b in m.Bid.objects.filter(pk__in=ids).select_related("bidder", "lot__tender")}
+            for key in DETAIL_BID_KEYS & detail.keys():
+                value = detail[key]
+                if isinstance(value, list) or key != "bids":
+                    detail[key] = [bids.get(i, f"#{i}") for i in _as_list(value)]
+        return pairs_html(("投标人数" if k == "bids" and isinstance(v, int) else DETAIL_LABELS.get(k, k), plain(v))
+                          for k, v in detail.items())
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
@@ -295,6 +315,10 @@ class RedFlagAdmin(GovernedAdmin):
                          disposition=form.cleaned_data["disposition"],
                          reason=form.cleaned_data["disposition_reason"], acting_user=request.user,
                          success="复核结论已保存。")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 from procurement.admin import records  # noqa: E402,F401  (registers the data-entry admins)

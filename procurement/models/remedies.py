@@ -258,3 +258,8 @@ class RedFlag(GovernedModel):
 
     def __str__(self) -> str:
         return f"{self.rule_code} {self.tender.tender_no} {self.message[:40]}"
+
+    def history_json_labels(self, field_name: str) -> dict[str, str]:
+        from procurement.redflags.base import DETAIL_LABELS
+
+        return DETAIL_LABELS if field_name == "detail" else {}

@@ -10,6 +10,15 @@ EVENT_BID = "bid"
 EVENT_AWARD = "award"
 EVENT_CONTRACT = "contract"
 EVENT_LABELS = {EVENT_BID: "投标/开标", EVENT_AWARD: "定标", EVENT_CONTRACT: "合同"}
+# The keys of ``Finding.detail`` as a reviewer reads them.
+DETAIL_LABELS = {
+    "bids": "投标", "min_bids": "最少投标人数", "ratio": "比例", "threshold": "阈值", "price": "报价（元）",
+    "other_bid": "另一投标", "s1": "上传/解密特征码相同（S1）", "s2": "编制特征码相同（S2）", "similarity": "相似度",
+    "rejected": "被否决的投标", "reason": "否决理由", "wins": "中标次数", "contracts": "合同", "total": "合计金额（元）",
+    "days": "投标准备天数", "min_days": "最少天数",
+}
+# Keys whose values are bid ids (a count for ``bids`` when it is a number)
+DETAIL_BID_KEYS = frozenset({"bids", "other_bid", "rejected"})
 
 
 @dataclass

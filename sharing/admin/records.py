@@ -37,8 +37,20 @@ class EventInline(admin.TabularInline):
     fk_name = "authorization"
     extra = 0
     can_delete = False
-    fields = ("at", "event", "from_status", "to_status", "misuse_kind", "reason", "actor")
+    fields = ("at", "event_display", "from_status_display", "to_status_display", "misuse_kind", "reason", "actor")
     readonly_fields = fields
+
+    @admin.display(description="事件")
+    def event_display(self, obj: AuthorizationEvent) -> str:
+        return obj.event_label
+
+    @admin.display(description="原状态")
+    def from_status_display(self, obj: AuthorizationEvent) -> str:
+        return AuthorizationStatus(obj.from_status).label if obj.from_status else "无"
+
+    @admin.display(description="新状态")
+    def to_status_display(self, obj: AuthorizationEvent) -> str:
+        return AuthorizationStatus(obj.to_status).label
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
