@@ -111,7 +111,7 @@ def seed_jinjiang(ctx: dict[str, Any], grades: dict[str, Grade]) -> list[Collect
                 "first_collection_from": row["first_collection_from"],
                 "first_collection_to": row["first_collection_to"], "has_frequency_conflict": conflict,
                 "conflict_note": CONFLICT_NOTE.format(freq=row["frequency_cn"]) if conflict else "",
-                "source_clause": row["annex1_clause"], "notes": row["notes"]})
+                "source_clause": row["annex1_clause"], "notes": row["notes_zh"]})
             items.append(item)
     return items
 

@@ -36,9 +36,57 @@ def download_link(obj: CollectionSubmission) -> str:
                        obj.file_name or "文件")
 
 
+FULL_SNAPSHOT = "FULL_SNAPSHOT"  # stored code of 首次采集起 for "everything that exists at the end of the range"
+FULL_SNAPSHOT_LABEL = "全量存量"
+
+
+class CollectionItemForm(forms.ModelForm):
+    """The field list as lines of text (not a JSON list); the full-snapshot code shown and typed as 全量存量."""
+
+    fields = forms.CharField(label="具体内容（字段）", widget=forms.Textarea(attrs={"rows": 8, "cols": 40}),
+                             help_text="每行一个字段名，按附件所列顺序填写")
+    first_collection_from = forms.CharField(
+        label="首次采集起", max_length=16, required=False,
+        help_text=f"如 2020-01、2020-Q1、2020；填“{FULL_SNAPSHOT_LABEL}”表示截至期末的全量存量")
+
+    class Meta:
+        model = CollectionItem
+        fields = ["unit", "entry", "code", "seq", "name", "fields", "is_fields_open_ended", "frequency", "deadline_rule",
+                  "payload_kind", "initial_basis", "first_collection_label", "first_collection_from",
+                  "first_collection_to", "has_frequency_conflict", "conflict_note", "source_clause", "notes",
+                  "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["fields"] = "\n".join(self.instance.fields or [])
+            if self.instance.first_collection_from == FULL_SNAPSHOT:
+                self.initial["first_collection_from"] = FULL_SNAPSHOT_LABEL
+
+    def clean_fields(self) -> list[str]:
+        names = [line.strip() for line in self.cleaned_data["fields"].splitlines() if line.strip()]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise forms.ValidationError(f"字段重复：{'、'.join(duplicates)}。")
+        return names
+
+    def clean_first_collection_from(self) -> str:
+        value = self.cleaned_data["first_collection_from"].strip()
+        return FULL_SNAPSHOT if value in (FULL_SNAPSHOT_LABEL, FULL_SNAPSHOT) else value
+
+
+def first_collection_from_text(item: CollectionItem) -> str:
+    if item.first_collection_from == FULL_SNAPSHOT:
+        return FULL_SNAPSHOT_LABEL
+    return item.first_collection_from or "无"
+
+
 @admin.register(CollectionItem)
 class CollectionItemAdmin(XlsxExportMixin, GovernedAdmin):
     policy = CollectionItemPolicy()
+    form = CollectionItemForm
+    # shown instead of the stored values when the user may only view the item
+    READONLY_DISPLAY = {"fields": "fields_display", "first_collection_from": "first_collection_from_display"}
     list_display = ("code", "name", "unit", "frequency", "deadline_rule", "has_frequency_conflict", "is_active")
     list_filter = ("frequency", "deadline_rule", "has_frequency_conflict", ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "unit__name")
@@ -46,6 +94,20 @@ class CollectionItemAdmin(XlsxExportMixin, GovernedAdmin):
     export_columns = [("事项编码", lambda i: i.code), ("信息或数据需求", lambda i: i.name), ("报送单位", lambda i: i.unit.name),
                       ("具体内容", lambda i: "、".join(i.fields)), ("更新频率", lambda i: i.get_frequency_display()),
                       ("报送时限", lambda i: i.get_deadline_rule_display()), ("冲突说明", lambda i: i.conflict_note)]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [self.READONLY_DISPLAY.get(f, f) for f in fields]
+        return fields
+
+    @admin.display(description="具体内容（字段）")
+    def fields_display(self, obj: CollectionItem) -> str:
+        return "、".join(obj.fields) or "无"
+
+    @admin.display(description="首次采集起")
+    def first_collection_from_display(self, obj: CollectionItem) -> str:
+        return first_collection_from_text(obj)
 
 
 class SubmissionInline(admin.TabularInline):

@@ -121,6 +121,14 @@ class DataItemInline(EntryChildInline):
     formset = ItemFormSet
     verbose_name_plural = "信息项（勾选“删除”即停用该信息项）"
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("element")
+
+    @admin.display(description="数据元编码")
+    def element_code(self, obj: DataItem) -> str:
+        """Shown when the entry is read-only (published): the registered data element, 无 when there is none."""
+        return obj.element.code if obj.element_id else "无"
+
 
 class InterfaceInline(EntryChildInline):
     model = ServiceInterface
