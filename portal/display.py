@@ -58,7 +58,7 @@ def field_text(field: models.Field[Any, Any], value: Any, labels: Mapping[str, s
         return EMPTY
     if getattr(field, "choices", None) and not isinstance(value, (list, dict)):
         return str(dict(field.flatchoices).get(value, value))
-    if isinstance(field, models.ForeignKey) and not isinstance(value, models.Model):
+    if isinstance(field, models.ForeignKey) and str(value).isdigit():
         related = field.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
         return str(related) if related is not None else f"#{value}（已不存在）"
     return plain(value, labels)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import JSONField
-from simple_history.models import ModelChange, ModelChangeValue, ModelDelta
+from simple_history.models import DeletedObject, ModelChange, ModelChangeValue, ModelDelta
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
 _acting_user: ContextVar[Any] = ContextVar("portal_acting_user", default=None)
@@ -60,6 +60,8 @@ class ChineseHistoryHelper(HistoricalRecordContextHelper):
 
         field = self.model._meta.get_field(change.field)
         prepared = super().prepare_delta_change_value(change, value)
+        if isinstance(prepared, DeletedObject):  # simple-history's stand-in for an empty or deleted relation
+            prepared = None if prepared.pk is None else f"#{prepared.pk}（已删除）"
         labels_of = getattr(self.record.instance, "history_json_labels", None)
         labels = labels_of(change.field) if callable(labels_of) else None
         return field_text(field, prepared, labels)  # type: ignore[arg-type]

@@ -39,6 +39,7 @@ from catalogs.permissions import (
     can_view_details,
 )
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.display import pairs_html, plain
 from portal.models import Organization
 from portal.permissions import user_scope
 from portal.roles import Role
@@ -372,12 +373,28 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
         self._bulk(request, queryset, "revise")
 
 
+VERSION_ITEM_LABELS = {"name": "信息项名称", "data_type": "数据类型", "description": "说明", "is_personal_info": "个人信息",
+                       "element": "数据元编码"}
+VERSION_INTERFACE_LABELS = {"name": "接口名称", "kind": "接口类型", "endpoint": "接口地址", "spec": "接口规范",
+                            "call_instructions": "调用说明"}
+
+
 @admin.register(CatalogVersion)
 class CatalogVersionAdmin(ReadOnlyAdmin):
     policy = CatalogEntryPolicy()
     list_display = ("entry", "number", "published_at", "published_by")
+    fields = ("entry", "number", "published_at", "published_by", "snapshot_display")
+    readonly_fields = fields
     list_select_related = ("entry", "published_by")
     search_fields = ("entry__code", "entry__title")
+
+    @admin.display(description="内容快照")
+    def snapshot_display(self, obj: CatalogVersion) -> str:
+        data = obj.snapshot or {}
+        pairs = [(label, plain(data.get(key))) for key, label in services.entries.SNAPSHOT_LABELS.items()]
+        pairs += [("信息项", plain(data.get("items"), VERSION_ITEM_LABELS)),
+                  ("数据服务接口", plain(data.get("interfaces"), VERSION_INTERFACE_LABELS))]
+        return pairs_html(pairs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         visible = CatalogEntryPolicy().scope(request.user, CatalogEntry.objects.all())

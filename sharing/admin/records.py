@@ -11,8 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
 
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.display import pairs_html, plain
 from portal.xlsx import xlsx_response
 from sharing import exports, permissions, selectors, services
 from sharing.admin.applications import ActionForm, OpenStepInline
@@ -24,10 +26,24 @@ from sharing.models import (
     MisuseKind,
     OpenDataApplication,
     OpenDataGrant,
+    ShareType,
     WebhookDelivery,
     WebhookSubscription,
 )
 from sharing.workflow import OPEN_TRANSITIONS, today
+
+# Keys (and coded values) of the frozen scope of an authorization or open-data grant.
+SCOPE_LABELS = {
+    "entries": "目录", "data_items": "信息项", "conditions": "共享条件", "business_matter": "业务事项",
+    "information_system": "使用数据的信息系统", "adjustment": "调整说明", "purpose": "使用目的", "scenario": "应用场景",
+    "note": "说明", "id": "编号", "code": "目录编码", "title": "资源名称", "source_unit": "数源单位",
+    "share_type": "共享类型", "entry": "所属目录", "name": "名称", **dict(ShareType.choices),
+}
+
+
+@admin.display(description="授权范围快照")
+def scope_display(obj: Authorization | OpenDataGrant) -> str:
+    return pairs_html((SCOPE_LABELS.get(k, k), plain(v, SCOPE_LABELS)) for k, v in (obj.scope_snapshot or {}).items())
 
 
 class EventInline(admin.TabularInline):
@@ -99,7 +115,7 @@ class AuthorizationAdmin(GovernedAdmin):
     list_select_related = ("consumer_unit",)
     readonly_fields = ("number", "application", "consumer_unit", "service_mode", "interface_kind", "share_type",
                        "valid_from_on", "valid_until_on", "status", "status_changed_at", "status_reason",
-                       "renewed_from", "scope_snapshot", "is_special")
+                       "renewed_from", scope_display, "is_special")
     exclude = ("entries", "data_items")
     inlines = [EventInline]
 
@@ -236,9 +252,13 @@ class OpenDataGrantAdmin(GovernedAdmin):
     list_select_related = ("enterprise",)
     readonly_fields = ("number", "application", "enterprise", "valid_from_on", "valid_until_on", "status",
                        "status_reason", "is_third_party_forbidden", "is_resale_forbidden", "is_commercial_use_allowed",
-                       "must_state_source", "restrictions", "attribution_text", "scope_snapshot",
+                       "must_state_source", "restrictions_display", "attribution_text", scope_display,
                        "status_changed_at", "expiry_reminded_on")
     exclude = ("entries",)
+
+    @admin.display(description="使用限制条款")
+    def restrictions_display(self, obj: OpenDataGrant) -> str:
+        return format_html_join("", "<p>{}</p>", ((r,) for r in obj.restrictions or [])) or "无"
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -150,8 +150,8 @@ class ApplicationAdmin(GovernedAdmin):
         head = format_html("<p>结论：{}，上限 {} 元（市 {} / 县 {}）{}</p>", "符合" if calc.get("eligible") else "不符合",
                            calc.get("amount"), calc.get("funding", {}).get("city"),
                            calc.get("funding", {}).get("county"), "；".join(calc.get("reasons", [])))
-        rows = format_html_join("", '<tr><td title="{}">{}</td><td>{}</td><td>{}</td></tr>',
-                                ((t["step"], t["caption"], t["value"], t["citation"]) for t in trace_rows(calc)))
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                                ((t["caption"], t["value"], t["citation"]) for t in trace_rows(calc)))
         return format_html("{}<table><tr><th>步骤</th><th>值</th><th>依据</th></tr>{}</table>", head, rows)
 
     @admin.display(description="办理进度")
