@@ -149,7 +149,7 @@ class AuditLogAdmin(ReadOnlyAdmin):
     @staticmethod
     def _values(obj: AuditLog, data: Any) -> str:
         """A before/after snapshot with the recorded model's field names and labels (无 when there is none)."""
-        model = obj.content_type.model_class() if obj.content_type_id else None
+        model = obj.content_type.model_class() if obj.content_type is not None else None
         if not isinstance(data, dict) or model is None:
             return plain(data)
         return pairs_html(model_values(model, data, value_labels()))

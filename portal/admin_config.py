@@ -19,4 +19,4 @@ class PortalAdminConfig(AdminConfig):
         from django.contrib.admin.templatetags import admin_list
 
         # Every admin list, read-only field and boolean column calls admin_list._boolean_icon at render time.
-        admin_list._boolean_icon = boolean_icon
+        admin_list._boolean_icon = boolean_icon  # type: ignore[attr-defined]

@@ -43,8 +43,6 @@ FULL_SNAPSHOT_LABEL = "全量存量"
 class CollectionItemForm(forms.ModelForm):
     """The field list as lines of text (not a JSON list); the full-snapshot code shown and typed as 全量存量."""
 
-    fields = forms.CharField(label="具体内容（字段）", widget=forms.Textarea(attrs={"rows": 8, "cols": 40}),
-                             help_text="每行一个字段名，按附件所列顺序填写")
     first_collection_from = forms.CharField(
         label="首次采集起", max_length=16, required=False,
         help_text=f"如 2020-01、2020-Q1、2020；填“{FULL_SNAPSHOT_LABEL}”表示截至期末的全量存量")
@@ -58,6 +56,9 @@ class CollectionItemForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["fields"] = forms.CharField(
+            label="具体内容（字段）", widget=forms.Textarea(attrs={"rows": 8, "cols": 40}),
+            help_text="每行一个字段名，按附件所列顺序填写")
         if not self.is_bound:
             self.initial["fields"] = "\n".join(self.instance.fields or [])
             if self.instance.first_collection_from == FULL_SNAPSHOT:

@@ -128,7 +128,7 @@ class DataItemInline(EntryChildInline):
     @admin.display(description="数据元编码")
     def element_code(self, obj: DataItem) -> str:
         """Shown when the entry is read-only (published): the registered data element, 无 when there is none."""
-        return obj.element.code if obj.element_id else "无"
+        return obj.element.code if obj.element is not None else "无"
 
 
 class InterfaceInline(EntryChildInline):

@@ -301,8 +301,8 @@ class RedFlagAdmin(GovernedAdmin):
                 value = detail[key]
                 if isinstance(value, list) or key != "bids":
                     detail[key] = [bids.get(i, f"#{i}") for i in _as_list(value)]
-        return pairs_html(("投标人数" if k == "bids" and isinstance(v, int) else DETAIL_LABELS.get(k, k), plain(v))
-                          for k, v in detail.items())
+        return pairs_html(("投标人数" if k == "bids" and isinstance(v, int) else DETAIL_LABELS.get(k, str(k)),
+                           plain(v)) for k, v in detail.items())
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -313,8 +313,8 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
                     "due_on"]
     list_filter = [labelled_filter("action", "操作", event_action_label)]
     list_select_related = ["application", "actor"]
-    fields = ["at", "application", "action_display", "from_status_display", "to_status_display", "actor", "note",
-              "due_on"]
+    fields = ("at", "application", "action_display", "from_status_display", "to_status_display", "actor", "note",
+              "due_on")
     readonly_fields = fields
 
     @admin.display(description="操作", ordering="action")
