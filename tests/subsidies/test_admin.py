@@ -25,7 +25,7 @@ def test_reviewer_works_the_application_in_admin(client, submitted, reviewer, un
     page = client.get(f"{ADMIN}/application/{submitted.pk}/change/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "受理" in text and "测算过程" in text and "240000.00" in text and "rate × base" in text
+    assert "受理" in text and "测算过程" in text and "240000.00" in text and "按比例计算" in text and "rate × base" not in text
     assert client.post(f"{ADMIN}/application/{submitted.pk}/step/accept/", {"note": ""}).status_code == 302
     client.post(f"{ADMIN}/application/{submitted.pk}/step/review_start/", {"note": ""})
     too_much = client.post(f"{ADMIN}/application/{submitted.pk}/step/approve/", {"amount": "999999"}, follow=True)
