@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -72,7 +73,7 @@ def model_values(model: type[models.Model], data: Mapping[str, Any],
     for key, value in data.items():
         try:
             field = model._meta.get_field(key)
-        except Exception:  # noqa: BLE001 - keys that are not fields (ids, numbers) keep the caller's label
+        except FieldDoesNotExist:  # keys that are not fields (numbers, related records) use the caller's labels
             pairs.append((extra_labels.get(key, key), plain(value, extra_labels)))
             continue
         pairs.append((str(getattr(field, "verbose_name", key)), field_text(field, value)))  # type: ignore[arg-type]
