@@ -1,5 +1,5 @@
 """Admin of applications and what hangs on them. Every workflow step is a service call (run_service), never a form
-save; evidence is downloaded through the permission-checked view; awards export the finance workbook."""
+save; evidence is downloaded through the kernel's permission-checked download; awards export the finance workbook."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.files import download_link
 from subsidies import permissions as perms
 from subsidies import services
 from subsidies.exports import disbursement_response
@@ -72,8 +73,7 @@ class EvidenceInline(admin.TabularInline):
 
     @admin.display(description="文件")
     def download(self, obj: Evidence) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("subsidies:evidence_download", args=[obj.pk]),
-                           obj.original_name)
+        return download_link(obj, "file")
 
 
 class ScoreInline(admin.TabularInline):
@@ -310,10 +310,3 @@ class EvidenceAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "application", "kind", "size", "content_type", "created_at"]
     list_select_related = ["application"]
     search_fields = ["original_name", "application__number"]
-    exclude = ["file"]
-    readonly_fields = ["download"]
-
-    @admin.display(description="下载")
-    def download(self, obj: Evidence) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("subsidies:evidence_download", args=[obj.pk]),
-                           obj.original_name)
