@@ -2,7 +2,7 @@
 
 * Models store uploads with ``upload_to=PrivatePath("<app>/<what>")`` (random name, the extension kept).
 * Services write them with ``store()`` inside ``files.atomic()``: when anything in the block fails, the files written
-  in it are deleted again, so disk and rows agree. Names longer than ``MAX_UPLOAD_NAME`` are refused (docs/adr/0005).
+  in it are deleted again, so disk and rows agree. Names longer than ``MAX_UPLOAD_NAME`` are refused (docs/adr/0006).
 * Each app lists its file fields in ``<app>.permissions.DOWNLOADS`` (``PrivateFile``): who may download, and under
   which name.
 * There is one download path, ``/files/<app>/<model>/<pk>/<field>/`` (``file_response``): it asks that permission,
@@ -66,7 +66,7 @@ class PrivatePath:
 
 def upload_name(upload: Any, *, field: str = "file") -> str:
     """The file name of an upload (or a name given as text) without folders or control characters; a Chinese
-    ``ValidationError`` keyed by ``field`` when it is empty or longer than ``MAX_UPLOAD_NAME`` characters."""
+    ``ValidationError`` keyed by ``field`` when it is empty or longer than ``MAX_UPLOAD_NAME`` characters (docs/adr/0006)."""
     raw = str(upload if isinstance(upload, str) else getattr(upload, "name", "") or "").replace("\\", "/")
     name = "".join(c for c in PurePath(raw).name if c.isprintable()).strip()
     if not name:
