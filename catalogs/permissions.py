@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from catalogs.models import CatalogEntry, CatalogLevel, EntryStatus, ShareType
+from portal.files import PrivateFile
 from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, user_scope
 from portal.roles import Role
 
@@ -132,6 +133,10 @@ def can_download_submission(user: AnyUser, submission: Any) -> Decision:
     if scope.has_role(Role.COUNTY_AUTHORITY) and any(unit.path.startswith(p) for p in scope.county_paths):
         return ALLOW
     return deny("只有报送单位、数据管理机构和技术服务单位可以下载报送文件。")
+
+
+DOWNLOADS = [PrivateFile("catalogs.CollectionSubmission", "file", can_download_submission,
+                         download_name=lambda submission: submission.file_name)]
 
 
 # --------------------------------------------------------------------------------------------- policies

@@ -9,7 +9,6 @@ app_name = "catalogs"
 urlpatterns = [
     path("catalog.ttl", views.catalog_ttl, name="catalog-ttl"),
     path("catalog.jsonld", views.catalog_jsonld, name="catalog-jsonld"),
-    path("catalogs/submissions/<int:pk>/download/", views.submission_download, name="submission-download"),
     path("api/3/action/<str:name>", ckan.action, name="ckan-action"),
     path("api/action/<str:name>", ckan.action, name="ckan-action-unversioned"),  # ckanapi's default path
 ]

@@ -7,8 +7,9 @@ LABELS = {
     "enterprise_member_add": "添加申报主体成员",
     "api_token_issue": "签发接口令牌",
     "api_token_revoke": "吊销接口令牌",
+    "file_download": "下载文件",
 }
 
 # before/after keys that are not fields of the recorded model
 VALUE_LABELS = {"user": "用户", "name": "名称", "amount": "金额（元）", "status": "状态", "due_on": "期限",
-                "is_overdue": "是否逾期", "workdays": "工作日数", "size": "大小（字节）", "kind": "类型"}
+                "is_overdue": "是否逾期", "workdays": "工作日数", "size": "大小（字节）", "kind": "类型", "field": "字段"}

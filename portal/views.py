@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +14,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import api_view, permission_classes, renderer_classes
+from rest_framework.renderers import JSONRenderer
 
+from portal.files import file_response
 from portal.forms import MemberAddForm, RegistrationForm
 from portal.models import EnterpriseMember, Notification
 from portal.services import enterprise_member_add, enterprise_register
@@ -29,6 +34,17 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:  # noqa: BLE001 - any database failure is "not ok"
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@permission_classes([])
+@renderer_classes([JSONRenderer])
+def file_download(request: Any, app_label: str, model_name: str, pk: int, field: str) -> Any:
+    """The one download path of private files, for a browser session or an API token (``portal.files``)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return file_response(user=request.user, app_label=app_label, model_name=model_name, pk=pk, field=field)
 
 
 def home(request: HttpRequest) -> HttpResponse:

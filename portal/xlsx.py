@@ -1,25 +1,33 @@
 """Excel in and out, safely.
 
 Export: openpyxl write-only (flat memory), every text cell typed as text with Excel's quote prefix when it starts with
-a formula trigger, streamed from a temporary file. Import: size and zip-bomb checks before parsing, defusedxml (openpyxl
-uses it when installed), read-only mode, numbers as ``Decimal``, every bad cell reported, all-or-nothing by design.
+a formula trigger, streamed from a temporary file. Import: ``upload_rows`` is the one reader of uploaded spreadsheets
+(.xlsx, and .csv where a caller accepts it): size and zip-bomb checks before parsing, defusedxml (openpyxl uses it when
+installed), read-only mode, and every parser failure, while opening or while reading rows, turned into an
+``XlsxImportError`` with a Chinese message. ``read_rows`` adds typed columns (numbers as ``Decimal``, every bad cell
+reported), ``import_all_or_nothing`` the transaction.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 import openpyxl
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.http import FileResponse
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 assert openpyxl.DEFUSEDXML, "defusedxml must be installed so openpyxl parses XML safely"
@@ -29,6 +37,9 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 200
 MAX_MEMBERS = 2000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NOT_XLSX = "不是有效的 .xlsx 文件（请用 Excel 另存为 .xlsx 格式）。"
+XML_ENTITIES = "文件含有 XML 实体或文档类型声明（DTD），出于安全原因不予读取；请用 Excel 另存为 .xlsx 后重新上传。"
+UNREADABLE = "无法读取文件：文件已损坏或不是有效的 .xlsx 工作簿（请用 Excel 另存为 .xlsx 后重新上传）。"
 
 
 # --------------------------------------------------------------------------------------------- export
@@ -115,6 +126,10 @@ class Column:
     max_length: int | None = None
 
 
+def _refusal(message: str) -> XlsxImportError:
+    return XlsxImportError([RowError(0, "", message)])
+
+
 def check_archive(fileobj: IO[bytes], *, max_bytes: int | None = None) -> None:
     """Refuse oversized files, non-xlsx files and zip bombs before any XML is parsed."""
     limit = max_bytes if max_bytes is not None else settings.PORTAL_XLSX_MAX_BYTES
@@ -122,9 +137,9 @@ def check_archive(fileobj: IO[bytes], *, max_bytes: int | None = None) -> None:
     size = fileobj.tell()
     fileobj.seek(0)
     if size > limit:
-        raise XlsxImportError([RowError(0, "", f"文件过大：{size / 1048576:.1f} MB，上限 {limit / 1048576:.1f} MB。")])
+        raise _refusal(f"文件过大：{size / 1048576:.1f} MB，上限 {limit / 1048576:.1f} MB。")
     if not zipfile.is_zipfile(fileobj):
-        raise XlsxImportError([RowError(0, "", "不是有效的 .xlsx 文件（请用 Excel 另存为 .xlsx 格式）。")])
+        raise _refusal(NOT_XLSX)
     fileobj.seek(0)
     with zipfile.ZipFile(fileobj) as zf:
         members = zf.infolist()
@@ -137,6 +152,80 @@ def check_archive(fileobj: IO[bytes], *, max_bytes: int | None = None) -> None:
         ):
             raise XlsxImportError([RowError(0, "", "文件解压后体积异常（疑似压缩炸弹），已拒绝。")])
     fileobj.seek(0)
+
+
+def _parser_message(exc: BaseException) -> str:
+    """The Chinese reason for a parser failure (openpyxl wraps the XML parser's error in a ValueError)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return XML_ENTITIES
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, zipfile.BadZipFile | KeyError | OSError | InvalidFileException):
+        return NOT_XLSX  # a zip that is no workbook (a plain archive, a .docx …)
+    return UNREADABLE
+
+
+def _csv_rows(fileobj: IO[bytes], limit: int) -> Iterator[tuple[str, ...]]:
+    raw = fileobj.read(limit + 1)
+    if len(raw) > limit:
+        raise _refusal(f"文件过大：上限 {limit / 1048576:.1f} MB。")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _refusal("无法识别 CSV 文件编码，请使用 UTF-8 编码保存。")
+    if "\x00" in text:
+        raise _refusal("文件含有空字符（NUL），不是文本格式的 CSV 文件。")
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _refusal(f"CSV 文件第 {reader.line_num} 行有单元格超过 {csv.field_size_limit()} 个字符，"
+                               "无法读取。") from exc
+            raise _refusal(f"CSV 文件第 {reader.line_num} 行格式错误（请检查引号和分隔符）。") from exc
+        yield tuple(row)
+
+
+def upload_rows(fileobj: IO[bytes], file_name: str = ".xlsx", *, max_bytes: int | None = None,
+                csv_allowed: bool = False) -> Iterator[tuple[Any, ...]]:
+    """Every row of an uploaded spreadsheet, header first: the first sheet of an .xlsx, or a .csv (UTF-8, UTF-8 with
+    BOM or GB18030) when ``csv_allowed`` and ``file_name`` ends in .csv. Whatever the parsers raise, on opening or while
+    the rows are read (not a zip, a zip that is no workbook, XML entities refused by defusedxml, malformed XML, a CSV
+    cell over the csv module's limit, an unknown encoding), becomes an ``XlsxImportError`` with a Chinese message."""
+    limit = max_bytes if max_bytes is not None else settings.PORTAL_XLSX_MAX_BYTES
+    if csv_allowed and file_name.lower().endswith(".csv"):
+        yield from _csv_rows(fileobj, limit)
+        return
+    try:
+        check_archive(fileobj, max_bytes=limit)
+        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
+    except XlsxImportError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the parser raises, the cause is the user's file
+        raise _refusal(_parser_message(exc)) from exc
+    try:
+        try:
+            rows = wb.worksheets[0].iter_rows(values_only=True)
+        except Exception as exc:  # noqa: BLE001
+            raise _refusal(_parser_message(exc)) from exc
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001
+                raise _refusal(_parser_message(exc)) from exc
+            yield row
+    finally:
+        wb.close()
 
 
 def _convert(col: Column, raw: Any) -> Any:
@@ -192,14 +281,7 @@ def _convert(col: Column, raw: Any) -> Any:
 def read_rows(fileobj: IO[bytes], columns: Sequence[Column], *, max_rows: int = 20000,
               max_bytes: int | None = None) -> list[dict[str, Any]]:
     """Parse the first sheet into dicts keyed by ``Column.key``; raise ``XlsxImportError`` with every bad cell."""
-    check_archive(fileobj, max_bytes=max_bytes)
-    try:
-        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
-        raise XlsxImportError([RowError(0, "", f"无法读取文件：{exc.__class__.__name__}")]) from exc
-    try:
-        ws = wb.worksheets[0]
-        rows: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
+    with closing(upload_rows(fileobj, max_bytes=max_bytes)) as rows:
         header = next(rows, None)
         if header is None:
             raise XlsxImportError([RowError(0, "", "工作表为空。")])
@@ -232,8 +314,6 @@ def read_rows(fileobj: IO[bytes], columns: Sequence[Column], *, max_rows: int = 
         if errors:
             raise XlsxImportError(errors)
         return result
-    finally:
-        wb.close()
 
 
 def import_all_or_nothing(rows: list[dict[str, Any]], write_row: Callable[[dict[str, Any]], Any]) -> list[Any]:

@@ -8,10 +8,12 @@ requests (QZ §五(九)) are visible only to the requesting unit and the city au
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from portal.files import PrivateFile
 from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, user_scope
 from portal.roles import Role
 from sharing.workflow import Actor, Status, Transition
@@ -212,6 +214,22 @@ class ShareApplicationPolicy(Policy):
         if not self.can_view(user, obj):
             return deny("您无权查看该申请。")
         return can_edit_share_application(user, obj)
+
+
+def can_download_application_file(user: AnyUser, application: Any) -> Decision:
+    """需求说明、技术方案: whoever may see the application."""
+    if ShareApplicationPolicy().can_view(user, application):
+        return ALLOW
+    return deny("您无权查看该申请及其附件。")
+
+
+def _attachment(field: str, label: str) -> PrivateFile:
+    """Sent as “<label>-<application number><extension>”."""
+    return PrivateFile("sharing.ShareApplication", field, can_download_application_file,
+                       download_name=lambda app: f"{label}-{app.number}{PurePath(getattr(app, field).name).suffix}")
+
+
+DOWNLOADS = [_attachment("requirements_doc", "需求说明"), _attachment("technical_plan", "技术方案")]
 
 
 class AuthorizationPolicy(Policy):

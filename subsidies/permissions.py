@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from portal.files import PrivateFile
 from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, user_scope
 from portal.roles import Role
 from subsidies.models import ApplicationStatus as S
@@ -156,6 +157,11 @@ def can_download_evidence(user: AnyUser, evidence: Any) -> Decision:
     if evidence.retired_at is not None:
         return deny("该材料已停用。")
     return can_view_application(user, evidence.application)
+
+
+DOWNLOADS = [PrivateFile("subsidies.Evidence", "file", can_download_evidence,
+                         download_name=lambda evidence: evidence.original_name,
+                         content_type=lambda evidence: evidence.content_type)]
 
 
 def can_manage_call(user: AnyUser, call: Any = None) -> Decision:

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from subsidies.models import Application, ApplicationStatus, Award, AwardStatus, BudgetPool, Call, Evidence, Rule
+from subsidies.models import Application, ApplicationStatus, Award, AwardStatus, BudgetPool, Call, Rule
 from subsidies.permissions import scope_applications
 from subsidies.rules.facts import money
 from subsidies.workflow import CLOCK_RUNNING, TIMELINE, TRANSITIONS
@@ -57,12 +57,6 @@ def application_list_for_user(user: Any, *, filters: dict[str, Any] | None = Non
 def application_get_for_user(user: Any, pk: Any) -> Application:
     """One application the user may see; raises ``Application.DoesNotExist`` otherwise (also when it exists)."""
     return application_list_for_user(user).get(pk=pk)
-
-
-def evidence_get_for_user(user: Any, pk: Any) -> Evidence:
-    """One active evidence file the user may download; raises ``Evidence.DoesNotExist`` otherwise."""
-    qs = scope_applications(user, Evidence.objects.filter(retired_at__isnull=True), prefix="application")
-    return qs.select_related("application").get(pk=pk)
 
 
 def award_list_for_user(user: Any) -> QuerySet[Award]:

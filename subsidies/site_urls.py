@@ -16,5 +16,4 @@ urlpatterns = [
     path("applications/<int:pk>/resubmit/", site_views.application_resubmit, name="application_resubmit"),
     path("applications/<int:pk>/withdraw/", site_views.application_withdraw, name="application_withdraw"),
     path("applications/<int:pk>/decision/", site_views.application_decision, name="application_decision"),
-    path("evidence/<int:pk>/", site_views.evidence_download, name="evidence_download"),
 ]

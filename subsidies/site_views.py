@@ -1,5 +1,5 @@
 """Applicant-site pages of the subsidies app: policies in force by family, the 试算 form, open calls, applications
-(facts, evidence, submit, 补正, withdraw), the decision and its printable page, permission-checked evidence downloads.
+(facts, evidence, submit, 补正, withdraw), the decision and its printable page; evidence links go to the kernel download (``portal.files``).
 
 Views are thin: reads go through ``subsidies.selectors``, writes through ``subsidies.services``; both check permissions.
 Every object an applicant opens by id is fetched through a ``*_get_for_user`` selector, so changing the id in the URL
@@ -13,11 +13,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from portal.files import download_url
 from portal.views import add_service_errors, current_enterprise, no_enterprise
 from subsidies import permissions, selectors, services
 from subsidies.models import Rule
@@ -143,6 +144,8 @@ def timeline_rows(application: Any) -> list[dict[str, Any]]:
 def _detail_context(request: HttpRequest, application: Any, **extra: Any) -> dict[str, Any]:
     kind_labels = application.call.kind_labels()
     evidence = list(application.evidence.filter(retired_at__isnull=True))
+    for item in evidence:
+        item.download_url = download_url(item, "file")
     have = {e.kind for e in evidence}
     ctx: dict[str, Any] = {
         "app": application,
@@ -342,18 +345,3 @@ def application_decision(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "site/application_decision.html", {
         "app": application, "award": award, "today": timezone.localdate(),
         "trace": trace_rows(application.calculation)})
-
-
-@login_required
-def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """Stream one evidence file to its owner (or staff allowed to see the application); 404 for anyone else."""
-    try:
-        evidence = selectors.evidence_get_for_user(request.user, pk)
-    except (ObjectDoesNotExist, PermissionDenied, ValueError) as exc:
-        raise Http404("文件不存在或您无权下载。") from exc
-    if not permissions.can_download_evidence(request.user, evidence):
-        raise Http404("文件不存在或您无权下载。")
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type or "application/octet-stream")
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -1,4 +1,4 @@
-"""Admin of periodic collection: items, tasks (upload page, overdue board), submissions (file download)."""
+"""Admin of periodic collection: items, tasks (upload page, overdue board), submissions (kernel file download)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -25,15 +26,14 @@ from catalogs.permissions import (
 )
 from catalogs.selectors import on_time_rate, task_overdue_board
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.files import download_link
 from portal.models import Organization
+from portal.views import add_service_errors
 
 
 @admin.display(description="文件")
-def download_link(obj: CollectionSubmission) -> str:
-    if not obj.pk or not obj.file:
-        return "—"
-    return format_html('<a href="{}">下载 {}</a>', reverse("catalogs:submission-download", args=[obj.pk]),
-                       obj.file_name or "文件")
+def submission_file(obj: CollectionSubmission) -> str:
+    return download_link(obj, "file")
 
 
 FULL_SNAPSHOT = "FULL_SNAPSHOT"  # stored code of 首次采集起 for "everything that exists at the end of the range"
@@ -115,7 +115,7 @@ class SubmissionInline(admin.TabularInline):
     model = CollectionSubmission
     extra = 0
     can_delete = False
-    fields = ("submitted_at", "channel", download_link, "row_count", "is_accepted", "message", "submitted_by")
+    fields = ("submitted_at", "channel", submission_file, "row_count", "is_accepted", "message", "submitted_by")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -172,9 +172,14 @@ class CollectionTaskAdmin(XlsxExportMixin, GovernedAdmin):
         form = SubmitForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            sub = self.run_service(request, services.collection_submit, task=task, acting_user=request.user,
-                                   file=upload, file_name=upload.name)
-            if sub is not None:
+            try:
+                sub = services.collection_submit(task=task, acting_user=request.user, file=upload,
+                                                 file_name=upload.name)
+            except ValidationError as exc:  # unreadable file, name too long: next to the file field
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
                 level = messages.SUCCESS if sub.is_accepted else messages.ERROR
                 self.message_user(request, sub.message, level=level)
                 return HttpResponseRedirect(reverse("admin:catalogs_collectiontask_change", args=[pk]))
@@ -185,7 +190,6 @@ class CollectionTaskAdmin(XlsxExportMixin, GovernedAdmin):
 @admin.register(CollectionSubmission)
 class CollectionSubmissionAdmin(ReadOnlyAdmin):
     policy = CollectionSubmissionPolicy()
-    list_display = ("task", "submitted_at", "channel", "row_count", "is_accepted", "message", download_link)
+    list_display = ("task", "submitted_at", "channel", "row_count", "is_accepted", "message", submission_file)
     list_filter = ("is_accepted", "channel")
     list_select_related = ("task__item",)
-    readonly_fields = (download_link,)

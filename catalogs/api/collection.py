@@ -1,10 +1,9 @@
-"""Collection tasks (submit through the API) and submissions (with a permission-checked file download)."""
+"""Collection tasks (submit through the API) and submissions (their ``download_url`` is the kernel file download)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,7 +15,6 @@ from catalogs.api.entries import scoped_object
 from catalogs.api.serializers import CatalogPushSerializer, CatalogSubmissionSerializer, CatalogTaskSerializer
 from catalogs.models import CollectionSubmission, CollectionTask
 from catalogs.permissions import CollectionSubmissionPolicy, CollectionTaskPolicy
-from catalogs.services.collection import submission_file_response
 from portal.api.permissions import ScopedViewSetMixin
 
 
@@ -45,12 +43,8 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class SubmissionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """采集报送记录 (read-only); GET …/{id}/download/ streams the stored file to those allowed to see it."""
+    """采集报送记录 (read-only); ``download_url`` streams the stored file to those allowed to download it."""
 
     policy = CollectionSubmissionPolicy()
     base_queryset = CollectionSubmission.objects.select_related("task__unit")
     serializer_class = CatalogSubmissionSerializer
-
-    @action(detail=True, methods=["get"])
-    def download(self, request: Request, pk: Any = None) -> FileResponse:
-        return submission_file_response(submission=scoped_object(self), acting_user=request.user)

@@ -23,6 +23,7 @@ from catalogs.models import (
 from catalogs.permissions import can_view_details
 from catalogs.services import entry_available_transitions
 from catalogs.services.entries import ENTRY_FIELDS
+from portal.api.fields import DownloadLinkField
 from portal.models import Organization
 
 
@@ -128,10 +129,12 @@ class CatalogReasonSerializer(serializers.Serializer):
 
 # --------------------------------------------------------------------------------------------- collection
 class CatalogSubmissionSerializer(serializers.ModelSerializer):
+    download_url = DownloadLinkField(source="file", read_only=True)
+
     class Meta:
         model = CollectionSubmission
         fields = ["id", "task", "channel", "file_name", "row_count", "columns", "missing_columns", "extra_columns",
-                  "is_accepted", "message", "submitted_at"]
+                  "is_accepted", "message", "submitted_at", "download_url"]
 
 
 class CatalogTaskSerializer(serializers.ModelSerializer):

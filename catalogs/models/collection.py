@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from portal.display import local_datetime
+from portal.files import PrivatePath
 from portal.models import AppendOnlyModel, GovernedModel
 
 
@@ -116,7 +117,7 @@ class CollectionSubmission(AppendOnlyModel):
     task = models.ForeignKey(CollectionTask, verbose_name="采集任务", on_delete=models.PROTECT,
                              related_name="submissions")
     channel = models.CharField("报送方式", max_length=8, choices=SubmissionChannel.choices)
-    file = models.FileField("报送文件", upload_to="catalogs/submissions/%Y/%m/", blank=True)
+    file = models.FileField("报送文件", upload_to=PrivatePath("catalogs/submissions"), blank=True)
     file_name = models.CharField("原文件名", max_length=200, blank=True)
     row_count = models.PositiveIntegerField("数据行数", default=0)
     columns = models.JSONField("文件列", default=list)

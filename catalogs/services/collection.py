@@ -5,15 +5,14 @@ from __future__ import annotations
 import calendar
 import csv
 import io
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import IO, Any
 
-import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import FileResponse
 from django.utils import timezone
 
 from catalogs import permissions as perms
@@ -27,6 +26,7 @@ from catalogs.models import (
     TaskStatus,
 )
 from catalogs.services.quality import entry_quality_refresh
+from portal import files
 from portal.audit import audit_record
 from portal.history import acting_as
 from portal.models import Membership
@@ -34,7 +34,7 @@ from portal.permissions import require
 from portal.roles import Role
 from portal.services import notify
 from portal.workdays import add_workdays
-from portal.xlsx import XlsxImportError, check_archive
+from portal.xlsx import XlsxImportError, upload_rows
 
 REMIND_DAYS_BEFORE = 3
 INITIAL_LOAD_WORKDAYS = 20  # the source gives no deadline for the first (historical) load; docs/adr/0104
@@ -212,41 +212,24 @@ def _norm(name: Any) -> str:
     return "" if name is None else "".join(str(name).split())
 
 
+def _filled(row: tuple[Any, ...]) -> bool:
+    return any(v is not None and str(v).strip() for v in row)
+
+
 def read_columns(fileobj: IO[bytes], file_name: str) -> tuple[list[str], int]:
-    """Header and data-row count of an uploaded .xlsx or .csv (UTF-8, UTF-8 with BOM or GB18030)."""
-    lower = file_name.lower()
-    if lower.endswith(".csv"):
-        raw = fileobj.read(MAX_SUBMISSION_BYTES + 1)
-        if len(raw) > MAX_SUBMISSION_BYTES:
-            raise ValidationError("文件过大（上限 20 MB）。")
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError("无法识别 CSV 文件编码，请使用 UTF-8。")
-        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
-        if not rows:
-            raise ValidationError("文件为空。")
-        return [c.strip() for c in rows[0]], len(rows) - 1
-    if lower.endswith(".xlsx"):
-        try:
-            check_archive(fileobj, max_bytes=MAX_SUBMISSION_BYTES)
-        except XlsxImportError as exc:
-            raise ValidationError(str(exc)) from exc
-        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-        try:
-            it = wb.worksheets[0].iter_rows(values_only=True)
-            header = next(it, None)
+    """Header (first non-empty row) and data-row count of an uploaded .xlsx or .csv (UTF-8, UTF-8 with BOM or
+    GB18030), read with the kernel's safe reader; unreadable files are a ``ValidationError`` on ``file``."""
+    if not file_name.lower().endswith((".xlsx", ".csv")):
+        raise ValidationError({"file": ["只接受 .xlsx 或 .csv 文件。"]})
+    try:
+        with closing(upload_rows(fileobj, file_name, max_bytes=MAX_SUBMISSION_BYTES, csv_allowed=True)) as rows:
+            header = next((r for r in rows if _filled(r)), None)
             if header is None:
-                raise ValidationError("工作表为空。")
-            count = sum(1 for r in it if any(v not in (None, "") for v in r))
-            return [str(h).strip() for h in header if h not in (None, "")], count
-        finally:
-            wb.close()
-    raise ValidationError("只接受 .xlsx 或 .csv 文件。")
+                raise ValidationError({"file": ["文件为空。"]})
+            count = sum(1 for r in rows if _filled(r))
+    except XlsxImportError as exc:
+        raise ValidationError({"file": [e.message for e in exc.errors]}) from exc
+    return [str(h).strip() for h in header if h is not None and str(h).strip()], count
 
 
 def check_columns(item: CollectionItem, columns: list[str]) -> tuple[list[str], list[str]]:
@@ -267,7 +250,7 @@ def _rows_to_csv(columns: list[str], rows: list[list[Any]]) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-@transaction.atomic
+@files.atomic()
 def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes] | None = None,
                       file_name: str = "", columns: list[str] | None = None, rows: list[list[Any]] | None = None,
                       on: date | None = None) -> CollectionSubmission:
@@ -279,9 +262,9 @@ def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes]
     today = on or timezone.localdate()
     if file is not None:
         channel = SubmissionChannel.UPLOAD
+        file_name = files.upload_name(file_name or file)
         found, count = read_columns(file, file_name)
-        file.seek(0)
-        content = ContentFile(file.read(), name=file_name)
+        content: Any = file
     elif columns is not None:
         channel = SubmissionChannel.API
         found, count = [str(c).strip() for c in columns], len(rows or [])
@@ -306,7 +289,7 @@ def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes]
             task=task, channel=channel, file_name=file_name, row_count=count, columns=found,
             missing_columns=missing, extra_columns=extra, is_accepted=accepted, message=message,
             submitted_at=timezone.now(), submitted_by=acting_user)
-        submission.file.save(file_name, content, save=False)
+        files.store(submission.file, content, name=file_name)
         submission.save()
         if accepted and task.status in (TaskStatus.PENDING, TaskStatus.OVERDUE):
             task.status = TaskStatus.SUBMITTED if today <= task.due_on else TaskStatus.LATE_SUBMITTED
@@ -318,15 +301,3 @@ def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes]
         entry_quality_refresh(task.item.entry)
     return submission
 
-
-def submission_file_response(*, submission: CollectionSubmission, acting_user: Any) -> FileResponse:
-    """Stream a submitted file as an attachment to a user allowed by ``can_download_submission`` (audited)."""
-    require(perms.can_download_submission(acting_user, submission))
-    if not submission.file:
-        raise ValidationError("该报送记录没有文件。")
-    with transaction.atomic():
-        audit_record(actor=acting_user, action="collection_submission_download", obj=submission)
-    response = FileResponse(submission.file.open("rb"), as_attachment=True,
-                            filename=submission.file_name or submission.file.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

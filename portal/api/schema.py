@@ -1,6 +1,6 @@
-"""OpenAPI descriptions of the portal's authentication schemes (loaded by drf-spectacular)."""
+"""OpenAPI descriptions of the portal's authentication schemes and shared fields (loaded by drf-spectacular)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 
 
 class HashedTokenScheme(OpenApiAuthenticationExtension):
@@ -18,3 +18,14 @@ class CsrfSessionScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+
+class DownloadLinkFieldSchema(OpenApiSerializerFieldExtension):
+    """A private file: uploaded as binary, read back as the site-relative path of the kernel download."""
+
+    target_class = "portal.api.fields.DownloadLinkField"
+
+    def map_serializer_field(self, auto_schema, direction):  # type: ignore[no-untyped-def]
+        if direction == "request":
+            return {"type": "string", "format": "binary"}
+        return {"type": "string", "nullable": True, "description": "下载地址：站内路径 /files/…，凭令牌或登录会话访问"}

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from catalogs.models import CatalogEntry, DataItem, EntryStatus
+from portal.api.fields import DownloadLinkField
 from portal.models import Enterprise, Organization
 from sharing.models import (
     Authorization,
@@ -44,6 +45,8 @@ class ShareApplicationSerializer(serializers.ModelSerializer):
     data_items = serializers.PrimaryKeyRelatedField(many=True, queryset=DataItem.objects.all())
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    requirements_doc = DownloadLinkField(required=False, help_text="需求说明：上传文件；读取时为下载地址")
+    technical_plan = DownloadLinkField(required=False, help_text="技术方案：上传文件；读取时为下载地址")
 
     class Meta:
         model = ShareApplication

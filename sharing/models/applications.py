@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from catalogs.models import ShareType
+from portal.files import PrivatePath
 from portal.models import AppendOnlyModel, GovernedModel
 from sharing.workflow import Actor, Status
 
@@ -79,8 +80,8 @@ class ShareApplication(GovernedModel):
     requested_until_on = models.DateField("申请使用截止日")
     source_location = models.CharField("数据所在位置", max_length=24, choices=SourceLocation.choices,
                                        default=SourceLocation.CITY_PLATFORM)
-    requirements_doc = models.FileField("需求说明", upload_to="sharing/requirements/%Y/", blank=True)
-    technical_plan = models.FileField("技术方案", upload_to="sharing/plans/%Y/", blank=True)
+    requirements_doc = models.FileField("需求说明", upload_to=PrivatePath("sharing/requirements"), blank=True)
+    technical_plan = models.FileField("技术方案", upload_to=PrivatePath("sharing/plans"), blank=True)
     bulk_justification = models.TextField("不能采用接口或交叉核验的原因", blank=True)
     previous_application = models.ForeignKey("self", verbose_name="原申请（协商调整后重新申请）", null=True,
                                              blank=True, on_delete=models.PROTECT, related_name="resubmissions")

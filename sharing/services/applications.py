@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalogs.models import CatalogLevel, EntryStatus
+from portal import files
 from portal.audit import audit_record
 from portal.history import acting_as
 from portal.models import OrgKind
@@ -127,7 +128,7 @@ def city_first_state(mode: str, share_type: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ drafts
-@transaction.atomic
+@files.atomic()
 def share_application_create(*, applicant_unit: Any, entries: list[Any], data_items: list[Any], acting_user: Any,
                              **fields: Any) -> ShareApplication:
     """Create a draft application of ``applicant_unit`` (checked in full, so a draft is already submittable)."""
@@ -141,6 +142,7 @@ def share_application_create(*, applicant_unit: Any, entries: list[Any], data_it
     entries, data_items = list(entries), list(data_items)
     validate_application(app, entries, data_items, on=today())
     with acting_as(acting_user):
+        files.store_uploads(app)
         app.save()
         app.entries.set(entries)
         app.data_items.set(data_items)
@@ -150,7 +152,7 @@ def share_application_create(*, applicant_unit: Any, entries: list[Any], data_it
     return app
 
 
-@transaction.atomic
+@files.atomic()
 def share_application_update(*, application: ShareApplication, acting_user: Any, entries: list[Any] | None = None,
                              data_items: list[Any] | None = None, **fields: Any) -> ShareApplication:
     """Edit a draft (only the applicant unit's data admin, only while it is a draft)."""
@@ -165,6 +167,7 @@ def share_application_update(*, application: ShareApplication, acting_user: Any,
     data_items = list(data_items) if data_items is not None else list(app.data_items.all())
     validate_application(app, entries, data_items, on=today())
     with acting_as(acting_user):
+        files.store_uploads(app)
         app.save()
         app.entries.set(entries)
         app.data_items.set(data_items)

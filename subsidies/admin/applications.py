@@ -1,5 +1,5 @@
 """Admin of applications and what hangs on them. Every workflow step is a service call (run_service), never a form
-save; evidence is downloaded through the permission-checked view; awards export the finance workbook."""
+save; evidence is downloaded through the kernel's permission-checked download; awards export the finance workbook."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
 from portal.display import plain
+from portal.files import download_link
 from subsidies import permissions as perms
 from subsidies import services
 from subsidies.exports import disbursement_response
@@ -82,8 +83,7 @@ class EvidenceInline(admin.TabularInline):
 
     @admin.display(description="文件")
     def download(self, obj: Evidence) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("subsidies:evidence_download", args=[obj.pk]),
-                           obj.original_name)
+        return download_link(obj, "file")
 
 
 class ScoreInline(admin.TabularInline):
@@ -345,5 +345,4 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
     @admin.display(description="下载")
     def download(self, obj: Evidence) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("subsidies:evidence_download", args=[obj.pk]),
-                           obj.original_name)
+        return download_link(obj, "file")

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from portal.api.fields import DownloadLinkField
 from portal.permissions import user_scope
 from subsidies.models import Application, Award, BudgetPool, Call, Evidence, PolicyDocument, Rule
 from subsidies.rules import rule_facts_schema
@@ -98,15 +99,12 @@ class SubsidyCallSerializer(serializers.ModelSerializer):
 
 
 class SubsidyEvidenceSerializer(serializers.ModelSerializer):
-    download_url = serializers.SerializerMethodField()
+    download_url = DownloadLinkField(source="file", read_only=True)
 
     class Meta:
         model = Evidence
         fields = ["id", "application", "kind", "original_name", "size", "content_type", "sha256", "created_at",
                   "download_url"]
-
-    def get_download_url(self, obj: Evidence) -> str:
-        return f"/api/v1/subsidies/evidence/{obj.pk}/download/"
 
 
 class SubsidyApplicationSerializer(serializers.ModelSerializer):

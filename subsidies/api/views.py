@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,9 +15,8 @@ from rest_framework.response import Response
 
 from portal.api.pagination import PortalPagination
 from portal.api.permissions import ScopedViewSetMixin
-from portal.audit import audit_record
 from portal.models import Enterprise
-from portal.permissions import require, user_scope
+from portal.permissions import user_scope
 from subsidies import permissions as perms
 from subsidies import services
 from subsidies.api import serializers as s
@@ -221,33 +220,12 @@ class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upd
 
 
 class EvidenceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """Evidence files of the applications the caller may see; download through the permission check."""
+    """Evidence files of the applications the caller may see; ``download_url`` is the kernel file download."""
 
     policy = perms.ApplicationChildPolicy()
     base_queryset = Evidence.objects.filter(retired_at__isnull=True).select_related("application")
     serializer_class = s.SubsidyEvidenceSerializer
     filterset_fields = ["application", "kind"]
-
-    @action(detail=True, methods=["get"])
-    def download(self, request: Any, pk: Any = None) -> FileResponse:
-        try:
-            evidence = self.get_queryset().get(pk=pk)
-        except (Evidence.DoesNotExist, ValueError):
-            raise Http404 from None
-        require(perms.can_download_evidence(request.user, evidence))
-        return evidence_file_response(evidence, request.user)
-
-
-def evidence_file_response(evidence: Evidence, user: Any) -> FileResponse:
-    """Stream the stored file as an attachment (never inline), recording the download in the audit log."""
-    from django.db import transaction
-
-    with transaction.atomic():
-        audit_record(actor=user, action="subsidy_evidence_download", obj=evidence)
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from portal.display import local_datetime
+from portal.files import PrivatePath
 from portal.models import GovernedModel
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -148,11 +147,7 @@ def event_action_label(action: str) -> str:
     return TRANSITIONS[action].label if action in TRANSITIONS else action
 
 
-def evidence_path(instance: Evidence, filename: str) -> str:
-    """Random stored name under MEDIA_ROOT/subsidies/evidence/ (outside the web root; served only via views)."""
-    suffix = PurePath(filename).suffix.lower()[:8]
-    today = timezone.localdate()
-    return f"subsidies/evidence/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+evidence_path = PrivatePath("subsidies/evidence")  # the name migration 0001 refers to
 
 
 class Evidence(GovernedModel):

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from portal import files
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
 from portal.permissions import require
@@ -95,7 +96,7 @@ def application_update(*, application: Application, facts: dict[str, Any], actin
     return app
 
 
-@transaction.atomic
+@files.atomic()
 def evidence_add(*, application: Application, uploaded_file: Any, kind: str, acting_user: Any) -> Evidence:
     """Attach a file (pdf/jpg/png/xlsx/docx, ≤ 10 MB, content checked) to a draft or returned application."""
     app = lock_application(application)
@@ -103,7 +104,7 @@ def evidence_add(*, application: Application, uploaded_file: Any, kind: str, act
     labels = app.call.kind_labels()
     if kind not in labels:
         raise ValidationError({"kind": [f"材料类型“{kind}”不在本批次材料清单中（可选：{'、'.join(labels)}）。"]})
-    name = PurePath(str(getattr(uploaded_file, "name", "") or "")).name
+    name = files.upload_name(uploaded_file)
     ext = PurePath(name).suffix.lower()
     if ext not in ALLOWED_EVIDENCE:
         raise ValidationError({"file": ["只接受 PDF、JPG、PNG、XLSX、DOCX 格式的文件。"]})
@@ -123,9 +124,9 @@ def evidence_add(*, application: Application, uploaded_file: Any, kind: str, act
         digest.update(chunk)
     uploaded_file.seek(0)
     with acting_as(acting_user):
-        evidence = Evidence(application=app, kind=kind, original_name=name[:200], size=size,
+        evidence = Evidence(application=app, kind=kind, original_name=name, size=size,
                             content_type=content_type, sha256=digest.hexdigest(), uploaded_by=acting_user)
-        evidence.file.save(name, uploaded_file, save=False)
+        files.store(evidence.file, uploaded_file, name=name)
         evidence.save()
         audit_record(actor=acting_user, action="subsidy_evidence_add", obj=evidence,
                      after={"application": app.pk, "kind": kind, "size": size, "sha256": evidence.sha256})

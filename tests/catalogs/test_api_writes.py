@@ -170,7 +170,7 @@ def test_submission_download_permissions(client, api_client, unit_a, user_a, use
     collection_tasks_generate(on=date(2026, 11, 3))
     task = item.tasks.get()
     sub = collection_submit(task=task, acting_user=user_a, columns=["科目名称", "金额"], rows=[["收入", "1.00"]])
-    url = f"/catalogs/submissions/{sub.pk}/download/"
+    url = f"/files/catalogs/collectionsubmission/{sub.pk}/file/"
     leader_a = make_user("leader_a", Role.UNIT_LEADER, unit_a)
     for user in (user_a, leader_a, city_authority, tech_operator):
         client.force_login(user)
@@ -180,11 +180,13 @@ def test_submission_download_permissions(client, api_client, unit_a, user_a, use
         assert "attachment" in response["Content-Disposition"]
     for user in (user_b, applicant):
         client.force_login(user)
-        assert client.get(url).status_code == 403
+        assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302  # to the login page
     api_client.force_authenticate(user_a)
-    assert api_client.get(f"/api/v1/catalogs/submissions/{sub.pk}/download/").status_code == 200
+    assert api_client.get(f"/api/v1/catalogs/submissions/{sub.pk}/").json()["download_url"] == url
+    assert api_client.get(url).status_code == 200
     api_client.force_authenticate(user_b)
-    assert api_client.get(f"/api/v1/catalogs/submissions/{sub.pk}/download/").status_code == 404
-    assert AuditLog.objects.filter(action="collection_submission_download").count() == 5
+    assert api_client.get(f"/api/v1/catalogs/submissions/{sub.pk}/").status_code == 404
+    assert api_client.get(url).status_code == 404
+    assert AuditLog.objects.filter(action="file_download").count() == 5

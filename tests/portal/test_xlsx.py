@@ -6,7 +6,18 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 
-from portal.xlsx import Column, Sheet, XlsxImportError, import_all_or_nothing, read_rows, write_workbook
+from portal.xlsx import (
+    NOT_XLSX,
+    XML_ENTITIES,
+    Column,
+    Sheet,
+    XlsxImportError,
+    import_all_or_nothing,
+    read_rows,
+    upload_rows,
+    write_workbook,
+)
+from tests import uploads
 
 PAYLOAD = "=cmd|'/c calc'!A1"
 
@@ -109,6 +120,46 @@ def test_import_refuses_non_xlsx():
     with pytest.raises(XlsxImportError) as exc:
         read_rows(io.BytesIO(b"name,amount\nA,1\n"), COLUMNS)
     assert "不是有效的 .xlsx 文件" in str(exc.value)
+
+
+# ----------------------------------------------------------------------------------- the one upload reader
+def _read(data: bytes, name: str = "报送.xlsx") -> list[tuple]:
+    return list(upload_rows(io.BytesIO(data), name, csv_allowed=True))
+
+
+@pytest.mark.parametrize(("data", "name", "message"), [
+    (uploads.plain_zip(), "a.xlsx", NOT_XLSX),
+    (uploads.docx_like_zip(), "a.xlsx", NOT_XLSX),
+    (b"PK\x03\x04 truncated", "a.xlsx", NOT_XLSX),
+    (uploads.xlsx_with_entities(["编码"]), "a.xlsx", XML_ENTITIES),
+    (uploads.xlsx_broken_after_rows(["编码"]), "a.xlsx", "无法读取文件"),
+    (uploads.csv_with_long_field(["编码"]), "a.csv", f"第 2 行有单元格超过 {__import__('csv').field_size_limit()} 个字符"),
+    (b"a\x00b,c\n", "a.csv", "空字符"),
+    (b"\x81\x20", "a.csv", "无法识别 CSV 文件编码"),
+])
+def test_upload_rows_turns_every_parser_error_into_a_chinese_refusal(data, name, message):
+    with pytest.raises(XlsxImportError) as exc:
+        _read(data, name)
+    assert message in str(exc.value)
+
+
+def test_upload_rows_reads_xlsx_and_csv_in_either_encoding():
+    assert _read(uploads.xlsx([["编码", "金额"], ["A1", 2]])) == [("编码", "金额"), ("A1", 2)]
+    assert _read("编码,金额\nA1,2\n".encode("utf-8-sig"), "a.csv") == [("编码", "金额"), ("A1", "2")]
+    assert _read("编码,金额\nA1,2\n".encode("gb18030"), "a.CSV") == [("编码", "金额"), ("A1", "2")]
+
+
+def test_upload_rows_reads_csv_only_where_the_caller_accepts_it():
+    with pytest.raises(XlsxImportError) as exc:
+        list(upload_rows(io.BytesIO(b"a,b\n"), "a.csv"))
+    assert NOT_XLSX in str(exc.value)
+
+
+def test_catalog_import_reader_refuses_errors_raised_while_reading_rows():
+    for data in (uploads.xlsx_broken_after_rows(["编码", "金额"]), uploads.xlsx_with_entities(["编码", "金额"])):
+        with pytest.raises(XlsxImportError) as exc:
+            read_rows(io.BytesIO(data), COLUMNS)
+        assert "文件" in str(exc.value) and "Error" not in str(exc.value)
 
 
 def test_import_all_or_nothing_rolls_back_every_row(db):

@@ -127,7 +127,7 @@ def test_owner_downloads_evidence_with_safe_headers(client, applicant, make_appl
     app = make_application(applicant)
     evidence = Evidence.objects.get(application=app)
     client.force_login(applicant)
-    response = client.get(reverse("subsidies_site:evidence_download", args=[evidence.pk]))
+    response = client.get(f"/files/subsidies/evidence/{evidence.pk}/file/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF_BYTES
     assert "attachment" in response["Content-Disposition"]
@@ -152,9 +152,9 @@ def test_other_applicant_cannot_open_application_pages_by_id(client, applicant, 
 def test_other_applicant_cannot_download_evidence_by_id(client, applicant, other_applicant, make_application):
     evidence = Evidence.objects.get(application=make_application(applicant))
     client.force_login(other_applicant)
-    assert client.get(reverse("subsidies_site:evidence_download", args=[evidence.pk])).status_code == 404
+    assert client.get(f"/files/subsidies/evidence/{evidence.pk}/file/").status_code == 404
     client.logout()
-    response = client.get(reverse("subsidies_site:evidence_download", args=[evidence.pk]))
+    response = client.get(f"/files/subsidies/evidence/{evidence.pk}/file/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
@@ -178,7 +178,7 @@ def test_staff_of_responsible_unit_may_download_but_applicant_pages_need_enterpr
                                                                                     program_officer):
     evidence = Evidence.objects.get(application=make_application(applicant))
     client.force_login(program_officer)
-    assert client.get(reverse("subsidies_site:evidence_download", args=[evidence.pk])).status_code == 200
+    assert client.get(f"/files/subsidies/evidence/{evidence.pk}/file/").status_code == 200
     response = client.get(reverse("subsidies_site:my_applications"))
     assert response.status_code == 403 and "申报主体" in response.content.decode()
 

@@ -34,7 +34,7 @@ def test_reviewer_works_the_application_in_admin(client, submitted, reviewer, un
     submitted.refresh_from_db()
     assert submitted.status == S.APPROVED and submitted.approved_amount == Decimal("200000.00")
     evidence = submitted.evidence.first()
-    download = client.get(f"/subsidies/evidence/{evidence.pk}/download/")
+    download = client.get(f"/files/subsidies/evidence/{evidence.pk}/file/")
     assert download.status_code == 200
 
 
@@ -44,7 +44,7 @@ def test_other_unit_and_applicants_are_refused(client, submitted, reviewer_gxj, 
     assert client.get(f"{ADMIN}/application/{submitted.pk}/step/accept/").status_code == 404
     listing = client.get(f"{ADMIN}/application/")
     assert listing.status_code == 200 and submitted.number not in listing.content.decode()
-    assert client.get(f"/subsidies/evidence/{submitted.evidence.first().pk}/download/").status_code == 404
+    assert client.get(f"/files/subsidies/evidence/{submitted.evidence.first().pk}/file/").status_code == 404
     user, _ = applicant
     client.force_login(user)
     assert client.get(f"{ADMIN}/application/").status_code == 302  # not staff: sent to the admin login

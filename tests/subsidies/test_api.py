@@ -150,7 +150,7 @@ def test_applicant_cannot_see_others_through_any_api_path(api_client, token_for,
     assert client.post(f"{BASE}/applications/{theirs.pk}/withdraw/", {"reason": "x"}).status_code == 404
     assert client.patch(f"{BASE}/applications/{theirs.pk}/", {"facts": {}}, format="json").status_code == 404
     assert client.get(f"{BASE}/evidence/{evidence.pk}/").status_code == 404
-    assert client.get(f"{BASE}/evidence/{evidence.pk}/download/").status_code == 404
+    assert client.get(f"/files/subsidies/evidence/{evidence.pk}/file/").status_code == 404
     assert all(e["application"] == mine.pk for e in client.get(f"{BASE}/evidence/").json()["results"])
     assert client.get(f"{BASE}/awards/").json()["count"] == 0
     assert client.get(f"{BASE}/pools/").json()["count"] == 0
@@ -160,13 +160,13 @@ def test_applicant_cannot_see_others_through_any_api_path(api_client, token_for,
     refused = client.post(f"{BASE}/applications/", {"call": call.pk, "rule_code": "DE-09", "uscc": other_uscc},
                           format="json")
     assert refused.status_code == 403
-    # the site download URL too
+    # the same download path with the browser session
     from django.test import Client
 
     web = Client()
     web.force_login(user)
-    assert web.get(f"/subsidies/evidence/{evidence.pk}/download/").status_code == 404
-    assert web.get(f"/subsidies/evidence/{mine.evidence.first().pk}/download/").status_code == 200
+    assert web.get(f"/files/subsidies/evidence/{evidence.pk}/file/").status_code == 404
+    assert web.get(f"/files/subsidies/evidence/{mine.evidence.first().pk}/file/").status_code == 200
     assert api_client.credentials() is None and api_client.get(f"{BASE}/applications/").status_code in (401, 403)
 
 
