@@ -189,7 +189,7 @@ class ApplicationAdmin(GovernedAdmin):
                         initial={"amount": app.ceiling} if action == "approve" else None)
         if request.method == "POST" and form.is_valid():
             kwargs = {k: v for k, v in form.cleaned_data.items() if k in fields}
-            result = self.run_service(request, func, application=app, acting_user=request.user,
+            result = self.run_service(request, func, application=app, acting_user=request.user, form=form,
                                       success=f"已{TRANSITIONS[action].label}。", **kwargs)
             if result is not None:
                 return redirect(reverse("admin:subsidies_application_change", args=[app.pk]))
@@ -203,7 +203,7 @@ class ApplicationAdmin(GovernedAdmin):
         form = ScoreForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             result = self.run_service(request, services.application_score, application=app,
-                                      acting_user=request.user, success="评分已保存。", **form.cleaned_data)
+                                      acting_user=request.user, success="评分已保存。", form=form, **form.cleaned_data)
             if result is not None:
                 return redirect(reverse("admin:subsidies_application_change", args=[app.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "object": app,
@@ -278,18 +278,17 @@ class ObjectionAdmin(GovernedAdmin):
         return ["application", "objector", "content", "received_on"] if obj else ["status", "resolution"]
 
     def save_model(self, request: HttpRequest, obj: Objection, form: Any, change: bool) -> None:
-        """Record through objection_record; a decision through objection_resolve (cancels when upheld)."""
+        """Record through objection_record; a decision through objection_resolve (cancels when upheld); a refusal
+        shows the form again with its input (portal.admin_base.ServiceFormMixin)."""
         if not change:
-            row = self.run_service(request, services.objection_record, application=obj.application,
-                                   objector=obj.objector, content=obj.content, received_on=obj.received_on,
-                                   acting_user=request.user)
-            if row is not None:
-                obj.pk = row.pk
+            row = services.objection_record(application=obj.application, objector=obj.objector, content=obj.content,
+                                            received_on=obj.received_on, acting_user=request.user)
+            obj.pk = row.pk
             return
         if obj.status != "open":
             original = Objection.objects.get(pk=obj.pk)
-            self.run_service(request, services.objection_resolve, objection=original, upheld=obj.status == "upheld",
-                             resolution=obj.resolution, acting_user=request.user)
+            services.objection_resolve(objection=original, upheld=obj.status == "upheld", resolution=obj.resolution,
+                                       acting_user=request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_change_permission(request, obj) if obj is None else (
