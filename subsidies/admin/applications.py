@@ -48,6 +48,8 @@ class StepForm(forms.Form):
                 del self.fields[name]
         if "amount" in self.fields:
             self.fields["amount"].required = True
+            if "note" in self.fields:
+                self.fields["note"].help_text = "核定金额低于测算上限时必填：写明核减理由（载入决定书）。"
         if "reason" in self.fields:
             self.fields["reason"].required = True
 
