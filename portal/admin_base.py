@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -125,6 +126,10 @@ class ServiceFormMixin:
                 raise ValidationError({formset.prefix: texts}) from exc
 
 
+def _is_relation(model: type[Model], path: str) -> bool:
+    return bool(get_fields_from_path(model, path)[-1].is_relation)
+
+
 class ScopedAdminMixin:
     """Rows: ``policy.scope``; objects: ``policy.can_view/can_change``; deletion: never (retire instead).
 
@@ -158,6 +163,12 @@ class ScopedAdminMixin:
         actions = super().get_actions(request)  # type: ignore[misc]
         actions.pop("delete_selected", None)
         return actions
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """A filter on a relation offers only the values found in the rows the user sees (the counties awards are
+        charged to, not every organisation; nothing outside the user's scope)."""
+        return [(item, admin.RelatedOnlyFieldListFilter) if isinstance(item, str) and _is_relation(
+            self.model, item) else item for item in super().get_list_filter(request)]  # type: ignore[attr-defined,misc]
 
 
 class GovernedAdmin(ServiceFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):

@@ -264,7 +264,7 @@ class AwardAdmin(GovernedAdmin):
         if len(years) != 1:
             self.message_user(request, "请选择同一年度的奖补记录导出。", level=messages.ERROR)
             return None
-        return disbursement_response(years[0], self.get_queryset(request))
+        return disbursement_response(years[0], request.user)
 
 
 @admin.register(Objection)

@@ -106,6 +106,10 @@ class BudgetPoolInline(admin.TabularInline):
     readonly_fields = ["reserved", "committed"]
     autocomplete_fields = ["county", "budget_unit"]
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        """Only the pools the user may see (a county authority reading a call sees its own county's pool)."""
+        return perms.BudgetPoolPolicy().scope(request.user, super().get_queryset(request))
+
 
 @admin.register(Call)
 class CallAdmin(AuditedSaveMixin, GovernedAdmin):
