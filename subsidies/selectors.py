@@ -105,7 +105,7 @@ def pool_list_for_user(user: Any) -> QuerySet[BudgetPool]:
 
 def pool_utilisation(pools: QuerySet[BudgetPool], *, year: int | None = None) -> list[dict[str, Any]]:
     """Budget per pool of ``pools`` (the caller's scope): amount, reserved, committed, available, utilisation %."""
-    qs = pools.active().select_related("call", "county")
+    qs = pools.filter(retired_at__isnull=True).select_related("call", "county")
     if year:
         qs = qs.filter(call__year=year)
     return [{"pool": p, "call": p.call.name, "year": p.call.year, "level": p.get_level_display(),
