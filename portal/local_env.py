@@ -13,8 +13,6 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-LOCAL_ENV = Path(__file__).resolve().parent.parent / "var" / "local.env"
-
 
 def read_env_file(path: Path) -> dict[str, str]:
     """``NAME=value`` lines (blank lines and ``#`` comments skipped); a malformed line is refused by number."""
@@ -31,8 +29,8 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def load_local_env(path: Path = LOCAL_ENV) -> None:
-    """Put the file's variables into ``os.environ`` where the environment does not set them already."""
+def load_local_env(path: Path) -> None:
+    """Put the file's variables (if it exists) into ``os.environ`` where the environment does not set them already."""
     if path.is_file():
         for name, value in read_env_file(path).items():
             os.environ.setdefault(name, value)
