@@ -1,5 +1,6 @@
-"""Issue 10 on the seeded demo: summaries, the year workbook and pool utilisation cover exactly what the caller's
-lists show; the 承担县 filter offers counties (and only the caller's); the decision notice agrees with itself."""
+"""Issue 10 on the seeded demo: summaries, the year workbook, pool utilisation and the collection board cover exactly
+what the caller's lists show; the 承担县 filter offers counties (and only the caller's); the decision notice agrees with
+itself."""
 
 from __future__ import annotations
 
@@ -153,3 +154,16 @@ def test_decision_notice_states_the_approved_split_and_why_below_the_ceiling(dem
     steps = page.split('data-testid="trace-steps"')[1].split("</ol>")[0]
     assert f"市级承担 {award.city_amount} 元" in steps and city_of_ceiling not in steps  # no second, other figure
     assert f"核减 {Decimal('6000'):.2f} 元" in page and reason in page
+
+
+def test_collection_board_counts_only_the_callers_units(demo, client):
+    from catalogs.models import DataCorrection
+    from catalogs.selectors import correction_overdue_counts
+
+    late_units = {name for _id, name, _n in correction_overdue_counts()}
+    login(client, "unit_admin")
+    board = client.get(reverse("admin:catalogs_collectiontask_board")).context["board"]
+    own = demo["orgs"]["QZ-GXJ"].name
+    assert {row["unit"] for row in board} <= {own}
+    assert late_units - {own}  # the demo has other units' overdue corrections that used to be listed here
+    assert DataCorrection.objects.exclude(source_unit__name=own).exists()
