@@ -109,8 +109,8 @@ class CollectionTaskAdmin(XlsxExportMixin, GovernedAdmin):
         form = SubmitForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            sub = self.run_service(request, services.collection_submit, task=task, acting_user=request.user, form=form,
-                                   file=upload, file_name=upload.name)
+            sub = self.run_service(request, services.collection_submit, task=task, acting_user=request.user,
+                                   file=upload, file_name=upload.name, form=form)
             if sub is not None:
                 level = messages.SUCCESS if sub.is_accepted else messages.ERROR
                 self.message_user(request, sub.message, level=level)

@@ -281,7 +281,8 @@ class ShareApplicationAdmin(GovernedAdmin):
                     kwargs["data_items"] = [i for i in items if str(i.pk) in chosen]
                 kwargs["valid_until_on"] = form.cleaned_data["valid_until_on"]
             result = self.run_service(request, services.share_application_act, application=app, action=action,
-                                      acting_user=request.user, success=f"已{transition.label}。", form=form, **kwargs)
+                                      acting_user=request.user, success=f"已{transition.label}。", form=form,
+                                      **kwargs)
             if result is not None:
                 return redirect(reverse("admin:sharing_shareapplication_change", args=[app.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": transition.label,

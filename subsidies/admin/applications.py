@@ -204,8 +204,8 @@ class ApplicationAdmin(GovernedAdmin):
         app = self._visible(request, pk)
         form = ScoreForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            result = self.run_service(request, services.application_score, application=app,
-                                      acting_user=request.user, success="评分已保存。", form=form, **form.cleaned_data)
+            result = self.run_service(request, services.application_score, application=app, form=form,
+                                      acting_user=request.user, success="评分已保存。", **form.cleaned_data)
             if result is not None:
                 return redirect(reverse("admin:subsidies_application_change", args=[app.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "object": app,

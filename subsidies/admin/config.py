@@ -132,7 +132,8 @@ class CallAdmin(AuditedSaveMixin, GovernedAdmin):
 
 def _check_pool(pool: BudgetPool) -> None:
     if pool.pk and pool.amount < pool.reserved + pool.committed:
-        raise ValidationError({"amount": [f"预算总额不能低于已核定和已拨付金额之和（{pool.reserved + pool.committed} 元）。"]})
+        booked = pool.reserved + pool.committed
+        raise ValidationError({"amount": [f"预算总额不能低于已核定和已拨付金额之和（{booked} 元）。"]})
 
 
 @admin.register(BudgetPool)
