@@ -19,7 +19,11 @@ migrate: venv
 	PORTAL_DEBUG=$${PORTAL_DEBUG:-1} $(PY) manage.py migrate --noinput
 
 # Set-up + demo on SQLite: migrate, seed when empty, start the task cluster and the web server on 127.0.0.1:8000.
+# var/local.env keeps the settings used here for later manage.py commands (ADR 0005; the environment wins).
 run: migrate
+	@mkdir -p var; { echo "# written by make run: read by manage.py, the environment wins (docs/adr/0005-local-env-file.md)"; \
+	  echo "PORTAL_DEBUG=$${PORTAL_DEBUG:-1}"; \
+	  if [ -n "$${DATABASE_URL:-}" ]; then echo "DATABASE_URL=$$DATABASE_URL"; fi; } > var/local.env
 	@export PORTAL_DEBUG=$${PORTAL_DEBUG:-1}; \
 	$(PY) manage.py seed_demo --if-empty; \
 	$(PY) manage.py demo_accounts; \
@@ -42,4 +46,4 @@ bench: venv
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) var/db.sqlite3
+	rm -rf $(VENV) var/db.sqlite3 var/local.env

@@ -75,7 +75,7 @@ def task_overdue_board(*, units: QuerySet[Any] | None = None) -> list[dict[str, 
             for r in tasks.values("unit_id", "unit__name").annotate(
                 overdue=Count("pk", filter=_Q(status=TaskStatus.OVERDUE)),
                 late=Count("pk", filter=_Q(status=TaskStatus.LATE_SUBMITTED)))}
-    for unit_id, name, count in correction_overdue_counts():
+    for unit_id, name, count in correction_overdue_counts(units=units):
         _board_row(rows, unit_id, name)["corrections_overdue"] = count
     for unit_id, name, count in interface_request_overdue_counts(units=units):
         _board_row(rows, unit_id, name)["interface_requests_overdue"] = count
@@ -114,8 +114,8 @@ def correction_overdue_q(today: Any = None) -> Q:
             | Q(status=CorrectionStatus.CORRECTING, correct_due_on__lt=today))
 
 
-def correction_overdue_counts(today: Any = None) -> list[tuple[int, str, int]]:
-    """(unit id, unit name, number of overdue or late correction steps) per source unit."""
+def correction_overdue_counts(today: Any = None, *, units: QuerySet[Any] | None = None) -> list[tuple[int, str, int]]:
+    """(unit id, unit name, number of overdue or late correction steps) per source unit (of ``units`` if given)."""
     from django.db.models import Count
 
     from catalogs.models import CorrectionStatus, DataCorrection
@@ -123,8 +123,11 @@ def correction_overdue_counts(today: Any = None) -> list[tuple[int, str, int]]:
     # the analysis step is the tech service unit's, not the source unit's (docs/adr/0103)
     late = Q(is_decision_late=True) | Q(is_correction_late=True) | (
         correction_overdue_q(today) & ~Q(status=CorrectionStatus.REPORTED))
+    qs = DataCorrection.objects.filter(late)
+    if units is not None:
+        qs = qs.filter(source_unit__in=units)
     return [(r["source_unit_id"], r["source_unit__name"], r["n"]) for r in
-            DataCorrection.objects.filter(late).values("source_unit_id", "source_unit__name").annotate(n=Count("pk"))]
+            qs.values("source_unit_id", "source_unit__name").annotate(n=Count("pk"))]
 
 
 def on_time_rate(*, year: int, units: QuerySet[Any] | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,6 @@
-"""Admin building blocks: every ModelAdmin of a governed model scopes rows and objects through its ``Policy``."""
+"""Admin building blocks: every ModelAdmin of a governed model scopes rows and objects through its ``Policy``, and
+every admin form that saves through a service keeps what was typed when the service refuses (``ServiceFormMixin``).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +9,130 @@ from typing import Any, NamedTuple
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.fields.files import FieldFile
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.files import download_link, download_name, download_url
 from portal.history import ChineseHistoryHelper, history_delta
 from portal.permissions import Policy
+
+REFUSAL_ATTR = "_portal_service_refusal"  # set on the request between the refused save and the re-rendered form
+
+
+def is_refusal(exc: Exception) -> bool:
+    """A service's refusal (Chinese message) rather than a bare permission failure of the admin itself."""
+    return isinstance(exc, ValidationError) or (isinstance(exc, PermissionDenied) and bool(str(exc)))
+
+
+def refusal_messages(exc: Exception) -> dict[str | None, list[str]]:
+    """A refusal as ``{key: messages}`` (``None``: not tied to a field); keys are the service's field names."""
+    if isinstance(exc, PermissionDenied):
+        return {None: [str(exc) or "无权执行此操作。"]}
+    assert isinstance(exc, ValidationError)
+    if not hasattr(exc, "error_dict"):
+        return {None: list(exc.messages)}
+    out: dict[str | None, list[str]] = {}
+    for key, errors in exc.error_dict.items():
+        texts = [m for e in errors for m in e.messages]
+        out.setdefault(None if key == NON_FIELD_ERRORS else key, []).extend(texts)
+    return out
+
+
+def _labelled(key: str | None, texts: list[str], model: type[Model] | None) -> list[str]:
+    """Messages of a key that is no field of the form, prefixed with the model field's Chinese name if it is one."""
+    if key is None or model is None:
+        return texts
+    try:
+        label = str(model._meta.get_field(key).verbose_name)
+    except FieldDoesNotExist:
+        return texts
+    return [f"{label}：{t}" for t in texts]
+
+
+def attach_refusal(form: forms.BaseForm, exc: Exception, model: type[Model] | None = None,
+                   skip: frozenset[str] = frozenset(), aliases: dict[str, str] | None = None) -> None:
+    """Put a refusal on a bound, cleaned form: at the field it names (``aliases``: service name → form field where
+    they differ), else above the form (keys in ``skip`` are shown elsewhere, e.g. by the inline of that prefix)."""
+    for name, texts in refusal_messages(exc).items():
+        key = (aliases or {}).get(name, name) if name is not None else None
+        if key in skip:
+            continue
+        if key is not None and key in form.fields:
+            form.add_error(key, texts)
+        else:
+            form.add_error(None, _labelled(key, texts, model or getattr(getattr(form, "_meta", None), "model", None)))
+
+
+class ServiceFormMixin:
+    """One way for every admin form that saves through a service (``save_model``/``save_related``/``save_formset``
+    call the service and let its refusal propagate).
+
+    The refused save is rolled back (the admin view's transaction), then the same POST is validated once more with
+    the refusal attached: field keys at their fields, keys naming an inline (its formset prefix, e.g. ``items``)
+    above that inline's rows, the rest above the form. The page is shown again with everything typed, inline rows
+    included; nothing was written. Bare ``PermissionDenied`` (no message) stays a 403.
+    """
+
+    refusal_fields: dict[str, str] = {}  # a service's argument name → the form field it belongs to, where they differ
+
+    def changeform_view(self, request: HttpRequest, object_id: Any = None, form_url: str = "",
+                        extra_context: Any = None) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except (ValidationError, PermissionDenied) as exc:
+            if request.method != "POST" or not is_refusal(exc) or hasattr(request, REFUSAL_ATTR):
+                raise
+            setattr(request, REFUSAL_ATTR, exc)
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def _inline_prefixes(self, request: HttpRequest, obj: Any) -> frozenset[str]:
+        return frozenset(formset.get_default_prefix()
+                         for formset, _ in super().get_formsets_with_inlines(request, obj))  # type: ignore[misc]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        refusal = getattr(request, REFUSAL_ATTR, None)
+        if refusal is None:
+            return form
+        skip = self._inline_prefixes(request, obj)
+        model, aliases = self.model, self.refusal_fields  # type: ignore[attr-defined]
+
+        def full_clean(self: forms.BaseForm) -> None:
+            form.full_clean(self)
+            if self.is_bound:
+                attach_refusal(self, refusal, model, skip, aliases)
+        return type(form.__name__, (form,), {"full_clean": full_clean})
+
+    def get_formsets_with_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        refusal = getattr(request, REFUSAL_ATTR, None)
+        for formset, inline in super().get_formsets_with_inlines(request, obj):  # type: ignore[misc]
+            texts = refusal_messages(refusal).get(formset.get_default_prefix()) if refusal is not None else None
+            if texts:
+                def clean(self: Any, _base: Any = formset, _texts: list[str] = texts) -> None:
+                    _base.clean(self)
+                    raise ValidationError(_texts)
+                formset = type(formset.__name__, (formset,), {"clean": clean})
+            yield formset, inline
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """As Django's, with a refusal while saving an inline's rows reported at that inline."""
+        form.save_m2m()
+        for formset in formsets:
+            try:
+                self.save_formset(request, form, formset, change=change)  # type: ignore[attr-defined]
+            except ValidationError as exc:
+                texts = [t for key, msgs in refusal_messages(exc).items()
+                         for t in _labelled(key, msgs, formset.model)]
+                raise ValidationError({formset.prefix: texts}) from exc
+
+
+def _is_relation(model: type[Model], path: str) -> bool:
+    return bool(get_fields_from_path(model, path)[-1].is_relation)
 
 
 class FileLink(NamedTuple):
@@ -122,6 +238,11 @@ class ScopedAdminMixin:
         actions.pop("delete_selected", None)
         return actions
 
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """A filter on a relation offers only the values found in the rows the user sees (the counties awards are
+        charged to, not every organisation; nothing outside the user's scope)."""
+        return [(item, admin.RelatedOnlyFieldListFilter) if isinstance(item, str) and _is_relation(
+            self.model, item) else item for item in super().get_list_filter(request)]  # type: ignore[attr-defined,misc]
 
 def labelled_filter(field: str, title: str, label_of: Callable[[str], str]) -> type[admin.SimpleListFilter]:
     """A list filter over the codes stored in ``field`` (those present in the user's rows), shown by their labels."""
@@ -140,8 +261,9 @@ def labelled_filter(field: str, title: str, label_of: Callable[[str], str]) -> t
     return LabelledFilter
 
 
-class GovernedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    """Base admin for governed models: scoped, no delete, history view (revert disabled in settings)."""
+class GovernedAdmin(ServiceFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """Base admin for governed models: scoped, no delete, history view (revert disabled in settings); add/change
+    forms keep their input on a service's refusal (``ServiceFormMixin``)."""
 
     list_per_page = 50
 
@@ -159,13 +281,20 @@ class GovernedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 previous.history_delta_changes = helper.context_for_delta_changes(delta)
             previous = current
 
-    def run_service(self, request: HttpRequest, func: Any, *args: Any, success: str = "", **kwargs: Any) -> Any:
-        """Call a service and turn its refusals into admin messages (nothing changed on refusal)."""
+
+    def run_service(self, request: HttpRequest, func: Any, *args: Any, success: str = "",
+                    form: forms.BaseForm | None = None, **kwargs: Any) -> Any:
+        """Call a service for a step page or an action; nothing changed on refusal. With ``form`` (a step page's
+        bound, valid form) the refusal goes next to the field it names, the page is shown again with the input;
+        without (bulk actions) it becomes an error message."""
         try:
             result = func(*args, **kwargs)
         except (ValidationError, PermissionDenied) as exc:
-            text = "；".join(getattr(exc, "messages", None) or [str(exc)])
-            self.message_user(request, text, level=messages.ERROR)  # type: ignore[attr-defined]
+            if form is not None:
+                attach_refusal(form, exc, self.model, aliases=self.refusal_fields)  # type: ignore[attr-defined]
+            else:
+                text = "；".join(t for texts in refusal_messages(exc).values() for t in texts)
+                self.message_user(request, text, level=messages.ERROR)  # type: ignore[attr-defined]
             return None
         if success:
             self.message_user(request, success, level=messages.SUCCESS)  # type: ignore[attr-defined]

@@ -138,20 +138,28 @@ def seed_organizations() -> dict[str, Organization]:
     return orgs
 
 
+def demo_account(username: str, password: str, *, reset: bool = False, staff: bool = False, **extra: Any) -> Any:
+    """A demo login (every app's demo uses this): the demo password when created, reset or still without one (an
+    empty password counts as none); staff accounts may enter the admin."""
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_staff": staff, **extra})
+    needs_password = created or reset or not user.password or not user.has_usable_password()
+    if needs_password or user.is_staff != staff:
+        if needs_password:
+            user.set_password(password)
+        user.is_staff = staff
+        user.save()
+    return user
+
+
 def seed_users(orgs: dict[str, Organization], password: str, reset: bool) -> dict[str, Any]:
-    User = get_user_model()
     users: dict[str, Any] = {}
 
     def account(username: str, **extra: Any) -> Any:
-        user, created = User.objects.get_or_create(username=username, defaults=extra)
-        if created or reset or not user.has_usable_password():
-            user.set_password(password)
-            user.save()
-        return user
+        return demo_account(username, password, reset=reset, **extra)
 
-    users["admin"] = account("admin", is_superuser=True, is_staff=True, email="admin@portal.local")
+    users["admin"] = account("admin", is_superuser=True, staff=True, email="admin@portal.local")
     for username, (role, unit, _desc) in DEMO_USERS.items():
-        user = account(username, is_staff=True, email=f"{username}@portal.local")
+        user = account(username, staff=True, email=f"{username}@portal.local")
         membership_grant(user=user, organization=orgs[unit], role=role, acting_user=users["admin"])
         users[username] = user
     for username, body, name, kind, county, domestic, small in DEMO_APPLICANTS:

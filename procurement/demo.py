@@ -13,8 +13,7 @@ from decimal import Decimal as D
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
-
+from portal.demo import demo_account
 from portal.uscc import make_uscc
 from procurement.models import AnnualPlan, Tender
 
@@ -78,14 +77,9 @@ def seed(ctx: dict[str, Any]) -> None:
     bidders = [(make_uscc(f"91350500MA2PD{n:04d}"), name) for n, name in enumerate(
         ["泉州数智科技有限公司", "福建闽南信息技术有限公司", "晋江云联软件有限公司", "石狮海丝数据服务有限公司",
          "南安星火网络工程有限公司"], start=1)]
-    User = get_user_model()
-    evaluators = []
-    for i in range(1, 6):
-        user, _ = User.objects.get_or_create(username=f"evaluator{i}", defaults={"email": f"evaluator{i}@portal.local"})
-        if not user.has_usable_password():
-            user.set_password(ctx["password"])
-            user.save()
-        evaluators.append(user)
+    # experts log in to the admin to enter their own scores (README: evaluator1 … evaluator5, the demo password)
+    evaluators = [demo_account(f"evaluator{i}", ctx["password"], reset=ctx["reset"], staff=True,
+                               email=f"evaluator{i}@portal.local") for i in range(1, 6)]
 
     # Tender A: comprehensive method, worked example A (5 bids, one above the control price).
     main.refresh_from_db()

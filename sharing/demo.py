@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from catalogs.models import CatalogEntry, CatalogLevel, DataItem, EntryStatus, OpenType, ShareType
+from portal.demo import demo_account
 from portal.models import Enterprise
 from portal.roles import Role
 from portal.services import membership_grant
@@ -162,13 +163,7 @@ def seed(ctx: dict[str, Any]) -> None:
 
 
 def _special_agency_user(ctx: dict[str, Any]) -> Any:
-    from django.contrib.auth import get_user_model
-
-    user, created = get_user_model().objects.get_or_create(username="gaj_admin",
-                                                           defaults={"email": "gaj_admin@portal.local"})
-    if created:
-        user.set_password(ctx["password"])
-        user.save()
+    user = demo_account("gaj_admin", ctx["password"], reset=ctx["reset"], staff=True, email="gaj_admin@portal.local")
     membership_grant(user=user, organization=ctx["orgs"]["QZ-GAJ"], role=Role.UNIT_DATA_ADMIN,
                      acting_user=ctx["users"]["admin"])
     return user

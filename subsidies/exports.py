@@ -11,8 +11,8 @@ from typing import IO, Any
 from django.db.models import QuerySet
 
 from portal.xlsx import Sheet, write_workbook, xlsx_response
-from subsidies.models import Award, AwardStatus
-from subsidies.selectors import award_summary, pool_utilisation
+from subsidies.models import Award, AwardStatus, BudgetPool
+from subsidies.selectors import award_list_for_user, award_summary, pool_list_for_user, pool_utilisation
 
 DISBURSEMENT_HEADERS = ["企业名称", "收款人", "收款人账号", "单位名称", "金额", "指标文号", "指标摘要", "项目名称",
                         "上级指标文号", "资金级次", "承担县（市、区）", "规则编号", "申报编号", "开户行", "核定日期",
@@ -21,10 +21,9 @@ SUMMARY_HEADERS = ["项目", "笔数", "核定金额", "市级承担", "县级�
 POOL_HEADERS = ["申报批次", "年度", "资金级次", "县（市、区）", "预算总额", "已核定未拨付", "已拨付", "可用余额", "使用率(%)"]
 
 
-def awards_of_year(year: int, queryset: QuerySet[Award] | None = None) -> QuerySet[Award]:
+def awards_of_year(year: int, awards: QuerySet[Award]) -> QuerySet[Award]:
     """Approved awards of the year (reserved or disbursed; released ones excluded)."""
-    qs = queryset if queryset is not None else Award.objects.all()
-    return (qs.filter(year=year, status__in=(AwardStatus.RESERVED, AwardStatus.COMMITTED))
+    return (awards.filter(year=year, status__in=(AwardStatus.RESERVED, AwardStatus.COMMITTED))
             .select_related("enterprise", "rule", "application", "county", "city_pool__budget_unit",
                             "county_pool__budget_unit", "call")
             .order_by("approved_on", "pk"))
@@ -57,27 +56,32 @@ def _summary_rows(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
     yield ["合计", count, *total]
 
 
-def workbook_sheets(year: int, queryset: QuerySet[Award] | None = None) -> list[Sheet]:
-    awards = awards_of_year(year, queryset)
-    summary = award_summary(year=year)
+def workbook_sheets(year: int, awards: QuerySet[Award], pools: QuerySet[BudgetPool]) -> list[Sheet]:
+    """Every sheet from the caller's scope: ``awards`` and ``pools`` are what the caller may see (all of them for the
+    command line), so the summaries never add up rows the caller's lists do not show."""
+    summary = award_summary(awards, year=year)
     return [
-        Sheet(f"{year}年拨付明细", DISBURSEMENT_HEADERS, disbursement_rows(awards),
+        Sheet(f"{year}年拨付明细", DISBURSEMENT_HEADERS, disbursement_rows(awards_of_year(year, awards)),
               widths=[30, 30, 24, 28, 14, 20, 20, 36, 20, 8, 14, 9, 18, 22, 12, 12, 16]),
         Sheet("按政策类别汇总", SUMMARY_HEADERS, _summary_rows(summary["family"]), widths=[24, 8, 16, 16, 16, 16]),
         Sheet("按规则汇总", SUMMARY_HEADERS, _summary_rows(summary["rule"]), widths=[40, 8, 16, 16, 16, 16]),
         Sheet("按县区汇总", SUMMARY_HEADERS, _summary_rows(summary["county"]), widths=[24, 8, 16, 16, 16, 16]),
         Sheet("资金池使用", POOL_HEADERS, ([r["call"], r["year"], r["level"], r["county"], r["amount"], r["reserved"],
                                        r["committed"], r["available"], r["utilisation"]]
-                                      for r in pool_utilisation(year=year)), widths=[30, 8, 8, 16, 16, 16, 16, 16, 10]),
+                                      for r in pool_utilisation(pools, year=year)),
+              widths=[30, 8, 8, 16, 16, 16, 16, 16, 10]),
     ]
 
 
-def export_disbursements(*, year: int, out: IO[bytes], queryset: QuerySet[Award] | None = None) -> dict[str, Any]:
-    """Write the finance workbook of ``year`` to ``out``; returns the number of awards and their total."""
-    write_workbook(workbook_sheets(year, queryset), out)
-    amounts = list(awards_of_year(year, queryset).values_list("amount", flat=True))
+def export_disbursements(*, year: int, out: IO[bytes]) -> dict[str, Any]:
+    """The command line's workbook of ``year`` (every award and pool) to ``out``; the number of awards and total."""
+    awards, pools = Award.objects.all(), BudgetPool.objects.all()
+    write_workbook(workbook_sheets(year, awards, pools), out)
+    amounts = list(awards_of_year(year, awards).values_list("amount", flat=True))
     return {"awards": len(amounts), "total": sum(amounts, Decimal("0"))}
 
 
-def disbursement_response(year: int, queryset: QuerySet[Award] | None = None) -> Any:
-    return xlsx_response(f"奖补拨付表-{year}.xlsx", workbook_sheets(year, queryset))
+def disbursement_response(year: int, user: Any) -> Any:
+    """The workbook of ``year`` as the admin action streams it: awards and pools within ``user``'s scope."""
+    return xlsx_response(f"奖补拨付表-{year}.xlsx",
+                         workbook_sheets(year, award_list_for_user(user), pool_list_for_user(user)))

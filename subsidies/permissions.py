@@ -206,12 +206,33 @@ class CallPolicy(PublicReadPolicy):
         return can_manage_call(user, obj)
 
 
+def pool_q(user: AnyUser) -> Q | None:
+    """``Q`` over BudgetPool rows the user may see; None means every pool.
+
+    City-wide roles and finance officers (they pay every award): all pools. Program officers and unit leaders: the
+    pools of calls their unit organises or that carry their unit's rules (and calls without an organising unit, which
+    they may manage). County authorities: their county's pools. Anyone else: none.
+    """
+    from subsidies.models import Call
+
+    scope = user_scope(user)
+    if scope.is_city_wide or scope.units_with(Role.FINANCE_OFFICER):
+        return None
+    q = scope.county_q("county__path")
+    units = scope.units_with(Role.PROGRAM_OFFICER, Role.UNIT_LEADER)
+    if units:
+        calls = Call.objects.filter(Q(responsible_unit_id__in=units) | Q(responsible_unit__isnull=True)
+                                    | Q(rules__responsible_unit_id__in=units))
+        q |= Q(call__in=calls.values("pk"))
+    return q
+
+
 class BudgetPoolPolicy(Policy):
     def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
-        scope = user_scope(user)
-        if scope.is_superuser or scope.has_role(*STAFF_READ_ROLES):
-            return qs
-        return qs.none()
+        if not user.is_authenticated:
+            return qs.none()
+        q = pool_q(user)
+        return qs if q is None else qs.filter(q)
 
     def can_add(self, user: AnyUser) -> Decision:
         return can_manage_call(user)

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from subsidies.models import Application, ApplicationStatus, Award, AwardStatus, BudgetPool, Call, Rule
-from subsidies.permissions import scope_applications
+from subsidies.permissions import BudgetPoolPolicy, scope_applications
 from subsidies.rules.facts import money
 from subsidies.workflow import CLOCK_RUNNING, TIMELINE, TRANSITIONS
 
@@ -93,9 +93,13 @@ def application_timeline(application: Application) -> list[dict[str, Any]]:
     return steps
 
 
-def pool_utilisation(*, year: int | None = None) -> list[dict[str, Any]]:
-    """Budget per pool: amount, reserved, committed, available, utilisation %."""
-    qs = BudgetPool.objects.active().select_related("call", "county")
+def pool_list_for_user(user: Any) -> QuerySet[BudgetPool]:
+    return BudgetPoolPolicy().scope(user, BudgetPool.objects.all())
+
+
+def pool_utilisation(pools: QuerySet[BudgetPool], *, year: int | None = None) -> list[dict[str, Any]]:
+    """Budget per pool of ``pools`` (the caller's scope): amount, reserved, committed, available, utilisation %."""
+    qs = pools.filter(retired_at__isnull=True).select_related("call", "county")
     if year:
         qs = qs.filter(call__year=year)
     return [{"pool": p, "call": p.call.name, "year": p.call.year, "level": p.get_level_display(),
@@ -104,11 +108,12 @@ def pool_utilisation(*, year: int | None = None) -> list[dict[str, Any]]:
             for p in qs.order_by("call__year", "call__code", "level", "county__code")]
 
 
-def award_summary(*, year: int) -> dict[str, list[dict[str, Any]]]:
-    """Approved (reserved + committed) awards of a year summed by family, rule and county."""
+def award_summary(awards: QuerySet[Award], *, year: int) -> dict[str, list[dict[str, Any]]]:
+    """Approved (reserved + committed) awards of ``awards`` (the caller's scope) of a year, summed by family, rule and
+    county."""
     from subsidies.rules.catalog import FAMILY_CHOICES
 
-    qs = Award.objects.filter(year=year, status__in=(AwardStatus.RESERVED, AwardStatus.COMMITTED))
+    qs = awards.filter(year=year, status__in=(AwardStatus.RESERVED, AwardStatus.COMMITTED))
     families = dict(FAMILY_CHOICES)
     agg = {"n": Count("pk"), "total": Sum("amount"), "city": Sum("city_amount"), "county_total": Sum("county_amount"),
            "paid": Sum("amount", filter=Q(status=AwardStatus.COMMITTED))}

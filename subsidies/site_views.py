@@ -337,11 +337,28 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _transition(request, pk, "withdraw", ReasonForm)
 
 
+def decision_trace(application: Any, award: Any) -> list[dict[str, str]]:
+    """The calculation of the ceiling, as on the decision: its funding step is shown for the approved amount (the
+    ceiling's own split would contradict the notice's table whenever less than the ceiling was approved)."""
+    rows = trace_rows(application.calculation)
+    if award is not None:
+        for row in rows:
+            if row["step"].startswith("funding"):
+                row["caption"] = "资金分担（按核定金额）"
+                row["value"] = (f"核定 {award.amount} 元：市级承担 {award.city_amount} 元，"
+                                f"县级承担 {award.county_amount} 元")
+    return rows
+
+
 @login_required
 def application_decision(request: HttpRequest, pk: int) -> HttpResponse:
-    """The decision and the award breakdown, laid out for printing."""
+    """The decision and the award breakdown, laid out for printing; an amount below the ceiling states by how much
+    and why (the reviewer's reason, required by ``application_approve``)."""
     application = _application_or_404(request, pk)
     award = application.award if _has_award(application) else None
+    ceiling = application.ceiling
+    reduction = ceiling - award.amount if award is not None and ceiling is not None and award.amount < ceiling else None
     return render(request, "site/application_decision.html", {
-        "app": application, "award": award, "today": timezone.localdate(),
-        "trace": trace_rows(application.calculation)})
+        "app": application, "award": award, "today": timezone.localdate(), "reduction": reduction,
+        "trace": decision_trace(application, award)})
+

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -28,7 +27,6 @@ from catalogs.selectors import on_time_rate, task_overdue_board
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
 from portal.files import download_link
 from portal.models import Organization
-from portal.views import add_service_errors
 
 
 @admin.display(description="文件")
@@ -172,14 +170,9 @@ class CollectionTaskAdmin(XlsxExportMixin, GovernedAdmin):
         form = SubmitForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            try:
-                sub = services.collection_submit(task=task, acting_user=request.user, file=upload,
-                                                 file_name=upload.name)
-            except ValidationError as exc:  # unreadable file, name too long: next to the file field
-                add_service_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
+            sub = self.run_service(request, services.collection_submit, task=task, acting_user=request.user,
+                                   file=upload, file_name=upload.name, form=form)
+            if sub is not None:
                 level = messages.SUCCESS if sub.is_accepted else messages.ERROR
                 self.message_user(request, sub.message, level=level)
                 return HttpResponseRedirect(reverse("admin:catalogs_collectiontask_change", args=[pk]))

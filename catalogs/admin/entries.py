@@ -202,7 +202,8 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
                 kwargs["queryset"] = Organization.objects.filter(pk__in=scope.units_with(Role.UNIT_DATA_ADMIN))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    # ---- writes go through the services (entry, items and interfaces together, in save_related)
+    # ---- writes go through the services (entry, items and interfaces together, in save_related); a refusal shows
+    # the form again with its input, at the field or inline it names (portal.admin_base.ServiceFormMixin)
     def save_model(self, request: HttpRequest, obj: CatalogEntry, form: Any, change: bool) -> None:
         """Saved with its items and interfaces by the service in ``save_related``."""
 
@@ -224,17 +225,6 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
                                             code=form.cleaned_data["code"], title=title, acting_user=request.user,
                                             items=items, interfaces=interfaces, **data)
             form.instance.pk = created.pk
-
-    def changeform_view(self, request: HttpRequest, object_id: Any = None, form_url: str = "",
-                        extra_context: Any = None) -> Any:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, PermissionDenied) as exc:
-            if isinstance(exc, PermissionDenied) and not str(exc):
-                raise
-            text = "；".join(getattr(exc, "messages", None) or [str(exc)])
-            self.message_user(request, f"未保存：{text}", level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     # ---- displays
     @admin.display(description="质量评分明细")
@@ -298,7 +288,7 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             done = self.run_service(request, services.entry_transition, entry=entry, action=action,
-                                    acting_user=request.user, reason=form.cleaned_data["reason"],
+                                    acting_user=request.user, reason=form.cleaned_data["reason"], form=form,
                                     success=f"已{services.entries.TRANSITION_LABELS[action]}。")
             if done is not None:
                 return HttpResponseRedirect(reverse("admin:catalogs_catalogentry_change", args=[pk]))

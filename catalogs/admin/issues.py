@@ -114,7 +114,7 @@ class DataCorrectionAdmin(XlsxExportMixin, GovernedAdmin):
         if request.method == "POST" and form.is_valid():
             obj = self.run_service(request, services.correction_report, entry=form.cleaned_data["entry"],
                                    description=form.cleaned_data["description"], acting_user=request.user,
-                                   success="已报告，技术服务单位将分析并分派。")
+                                   success="已报告，技术服务单位将分析并分派。", form=form)
             if obj is not None:
                 return HttpResponseRedirect(reverse("admin:catalogs_datacorrection_change", args=[obj.pk]))
         return step_page(self, request, obj="数据纠错", form=form, label="报告问题数据")
@@ -132,7 +132,7 @@ class DataCorrectionAdmin(XlsxExportMixin, GovernedAdmin):
             if step == "decide":
                 kwargs["will_correct"] = form.cleaned_data["will_correct"]
             if self.run_service(request, func, correction=correction, acting_user=request.user, success=f"已{label}。",
-                                **kwargs) is not None:
+                                form=form, **kwargs) is not None:
                 return HttpResponseRedirect(reverse("admin:catalogs_datacorrection_change", args=[pk]))
         return step_page(self, request, obj=correction, form=form, label=label)
 
@@ -214,7 +214,7 @@ class InterfaceRequestAdmin(GovernedAdmin):
         if request.method == "POST" and form.is_valid():
             obj = self.run_service(request, services.interface_request_create, entry=form.cleaned_data["entry"],
                                    description=form.cleaned_data["description"], acting_user=request.user,
-                                   success="已向数据生产单位提出接口要求（10 个工作日内提供）。")
+                                   success="已向数据生产单位提出接口要求（10 个工作日内提供）。", form=form)
             if obj is not None:
                 return HttpResponseRedirect(reverse("admin:catalogs_interfacerequest_change", args=[obj.pk]))
         return step_page(self, request, obj="接口提供要求", form=form, label="要求提供接口")
@@ -228,6 +228,6 @@ class InterfaceRequestAdmin(GovernedAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             if self.run_service(request, lambda: func(request=req, acting_user=request.user, **data),
-                                success=f"已{label}。") is not None:
+                                success=f"已{label}。", form=form) is not None:
                 return HttpResponseRedirect(reverse("admin:catalogs_interfacerequest_change", args=[pk]))
         return step_page(self, request, obj=req, form=form, label=label)

@@ -276,7 +276,7 @@ def entry_transition(*, entry: CatalogEntry, action: str, acting_user: Any, reas
         raise ValidationError(f"目录当前为“{entry.get_status_display()}”，不能{TRANSITION_LABELS[action]}"
                               f"（仅限：{allowed}）。")
     if t.needs_reason and not reason.strip():
-        raise ValidationError(f"{TRANSITION_LABELS[action]}必须填写理由。")
+        raise ValidationError({"reason": [f"{TRANSITION_LABELS[action]}必须填写理由。"]})
     today = on or timezone.localdate()
     now = timezone.now()
     before = snapshot(entry)

@@ -310,11 +310,11 @@ class RedFlagAdmin(GovernedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f for f in self.fields if f not in ("disposition", "disposition_reason")]
 
+    refusal_fields = {"reason": "disposition_reason"}
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        self.run_service(request, rm.red_flag_dispose, flag=m.RedFlag.objects.get(pk=obj.pk),
-                         disposition=form.cleaned_data["disposition"],
-                         reason=form.cleaned_data["disposition_reason"], acting_user=request.user,
-                         success="复核结论已保存。")
+        rm.red_flag_dispose(flag=m.RedFlag.objects.get(pk=obj.pk), disposition=form.cleaned_data["disposition"],
+                            reason=form.cleaned_data["disposition_reason"], acting_user=request.user)
 
 
 def _as_list(value: Any) -> list[Any]:

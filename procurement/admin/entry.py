@@ -1,15 +1,15 @@
 """Data entry in the admin through the services (one door for writes).
 
-``ServiceEntryAdmin`` runs the service while the add/change form is validated, inside the admin's transaction:
-a refusal (``ValidationError``/``PermissionDenied``) becomes a form error in Chinese and the form is shown again with
-what the user typed; the service is atomic, so nothing is half-written. On success the admin saves nothing itself.
+``ServiceEntryAdmin`` lays out a service's add and change forms (``add_fields``/``change_fields``, the rest read-only)
+and calls ``perform_add``/``perform_change`` where the admin would save; the admin itself saves nothing. A refusal
+is shown by the kernel's ``ServiceFormMixin``: the form comes back with what the user typed and the message at the
+field it names; nothing is written.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
 from portal.admin_base import GovernedAdmin
@@ -52,8 +52,6 @@ class ServiceEntryAdmin(GovernedAdmin):
         admin_self = self
 
         class ServiceForm(base):  # type: ignore[misc, valid-type]
-            service_result: Any = None
-
             def __init__(self, *args: Any, **kw: Any) -> None:
                 super().__init__(*args, **kw)
                 shown = set(admin_self.get_fields(request, obj))  # a form's extra fields for the other page go
@@ -62,16 +60,7 @@ class ServiceEntryAdmin(GovernedAdmin):
                 admin_self.limit_choices(request, self.fields)
 
             def _post_clean(self) -> None:
-                """Instead of saving the instance later, run the service now (errors go back to the form)."""
-                if self.errors:
-                    return
-                try:
-                    if change:
-                        self.service_result = admin_self.perform_change(request, self.instance, self.cleaned_data)
-                    else:
-                        self.service_result = admin_self.perform_add(request, self.cleaned_data)
-                except (ValidationError, PermissionDenied) as exc:
-                    self.add_error(None, getattr(exc, "messages", None) or [str(exc) or "无权执行此操作。"])
+                """No model validation on the instance: the service validates what it is given."""
 
         return ServiceForm
 
@@ -79,7 +68,8 @@ class ServiceEntryAdmin(GovernedAdmin):
         """Narrow foreign-key choices to what the user may act on (override per admin)."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        result = form.service_result
+        data = form.cleaned_data
+        result = self.perform_change(request, obj, data) if change else self.perform_add(request, data)
         if result is not None and result is not obj:
             obj.__dict__.update({k: v for k, v in result.__dict__.items() if k != "_state"})
             obj._state.adding = False

@@ -250,9 +250,9 @@ def red_flag_dispose(*, flag: RedFlag, disposition: str, reason: str, acting_use
     require(can_supervise(acting_user, flag))
     flag = lock(flag)
     if disposition not in (Disposition.CONFIRMED, Disposition.FALSE_POSITIVE):
-        raise ValidationError("复核结论只能是“确认”或“误报”。")
+        raise ValidationError({"disposition": ["复核结论只能是“确认”或“误报”。"]})
     if not reason.strip():
-        raise ValidationError("请填写复核理由。")
+        raise ValidationError({"reason": ["请填写复核理由。"]})
     before = snapshot(flag)
     flag.disposition, flag.disposition_reason = disposition, reason
     flag.disposed_by, flag.disposed_at = acting_user, timezone.now()

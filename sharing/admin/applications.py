@@ -144,6 +144,12 @@ class ShareApplicationForm(forms.ModelForm):
         return data
 
 
+class OpinionForm(forms.Form):
+    agrees = forms.TypedChoiceField(label="会商结论", choices=[("1", "同意共享"), ("0", "不同意共享")], initial="1",
+                                    coerce=lambda v: v == "1", widget=forms.RadioSelect)
+    opinion = forms.CharField(label="会商意见", widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), required=False)
+
+
 class ActionForm(forms.Form):
     opinion = forms.CharField(label="意见/原因", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     policy_basis = forms.CharField(label="政策依据", widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -275,7 +281,8 @@ class ShareApplicationAdmin(GovernedAdmin):
                     kwargs["data_items"] = [i for i in items if str(i.pk) in chosen]
                 kwargs["valid_until_on"] = form.cleaned_data["valid_until_on"]
             result = self.run_service(request, services.share_application_act, application=app, action=action,
-                                      acting_user=request.user, success=f"已{transition.label}。", **kwargs)
+                                      acting_user=request.user, success=f"已{transition.label}。", form=form,
+                                      **kwargs)
             if result is not None:
                 return redirect(reverse("admin:sharing_shareapplication_change", args=[app.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": transition.label,
@@ -289,15 +296,15 @@ class ShareApplicationAdmin(GovernedAdmin):
                  if permissions.can_give_producer_opinion(request.user, app, e.source_unit)]
         if not units:
             raise PermissionDenied("您不是本申请所涉数据生产单位的数据管理员，或申请不在会商环节。")
-        if request.method == "POST":
+        form = OpinionForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
             result = self.run_service(request, services.producer_opinion_give, application=app,
-                                      producer_unit=units[0], agrees=request.POST.get("agrees") == "1",
-                                      opinion=request.POST.get("opinion", ""), acting_user=request.user,
-                                      success="会商意见已提交。")
+                                      producer_unit=units[0], acting_user=request.user, form=form,
+                                      success="会商意见已提交。", **form.cleaned_data)
             if result is not None:
                 return redirect(reverse("admin:sharing_shareapplication_change", args=[app.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "填写会商意见",
-                   "object": app, "unit": units[0]}
+                   "object": app, "unit": units[0], "form": form}
         return TemplateResponse(request, "admin/sharing/opinion_form.html", context)
 
     def overdue_view(self, request: HttpRequest) -> HttpResponse:

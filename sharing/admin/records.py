@@ -163,7 +163,7 @@ class AuthorizationAdmin(GovernedAdmin):
                                                               valid_until_on=data["valid_until_on"] or today(),
                                                               acting_user=request.user),
             }
-            result = self.run_service(request, calls[action], success=f"已{AUTH_ACTIONS[action]}。")
+            result = self.run_service(request, calls[action], success=f"已{AUTH_ACTIONS[action]}。", form=form)
             if result is not None:
                 return redirect(reverse("admin:sharing_authorization_change", args=[result.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": AUTH_ACTIONS[action],
@@ -231,7 +231,7 @@ class OpenDataApplicationAdmin(GovernedAdmin):
                 opinion=data["opinion"], policy_basis=data["policy_basis"], valid_until_on=data["valid_until_on"],
                 extra_restrictions=data["extra_restrictions"],
                 entries=[e for e in entries if str(e.pk) in chosen] if action == "adjust" else None,
-                success=f"已{transition.label}。")
+                success=f"已{transition.label}。", form=form)
             if result is not None:
                 return redirect(reverse("admin:sharing_opendataapplication_change", args=[app.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": transition.label,
@@ -292,7 +292,7 @@ class OpenDataGrantAdmin(GovernedAdmin):
                 kwargs["misuse_kind"] = data["misuse_kind"]
             func = {"suspend": services.open_grant_suspend, "resume": services.open_grant_resume,
                     "revoke": services.open_grant_revoke}[action]
-            result = self.run_service(request, func, success=f"已{GRANT_ACTIONS[action]}。", **kwargs)
+            result = self.run_service(request, func, success=f"已{GRANT_ACTIONS[action]}。", form=form, **kwargs)
             if result is not None:
                 return redirect(reverse("admin:sharing_opendatagrant_change", args=[grant.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": GRANT_ACTIONS[action],

@@ -52,6 +52,8 @@ class StepForm(forms.Form):
                 del self.fields[name]
         if "amount" in self.fields:
             self.fields["amount"].required = True
+            if "note" in self.fields:
+                self.fields["note"].help_text = "核定金额低于测算上限时必填：写明核减理由（载入决定书）。"
         if "reason" in self.fields:
             self.fields["reason"].required = True
 
@@ -199,7 +201,7 @@ class ApplicationAdmin(GovernedAdmin):
                         initial={"amount": app.ceiling} if action == "approve" else None)
         if request.method == "POST" and form.is_valid():
             kwargs = {k: v for k, v in form.cleaned_data.items() if k in fields}
-            result = self.run_service(request, func, application=app, acting_user=request.user,
+            result = self.run_service(request, func, application=app, acting_user=request.user, form=form,
                                       success=f"已{TRANSITIONS[action].label}。", **kwargs)
             if result is not None:
                 return redirect(reverse("admin:subsidies_application_change", args=[app.pk]))
@@ -212,7 +214,7 @@ class ApplicationAdmin(GovernedAdmin):
         app = self._visible(request, pk)
         form = ScoreForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            result = self.run_service(request, services.application_score, application=app,
+            result = self.run_service(request, services.application_score, application=app, form=form,
                                       acting_user=request.user, success="评分已保存。", **form.cleaned_data)
             if result is not None:
                 return redirect(reverse("admin:subsidies_application_change", args=[app.pk]))
@@ -272,7 +274,7 @@ class AwardAdmin(GovernedAdmin):
         if len(years) != 1:
             self.message_user(request, "请选择同一年度的奖补记录导出。", level=messages.ERROR)
             return None
-        return disbursement_response(years[0], self.get_queryset(request))
+        return disbursement_response(years[0], request.user)
 
 
 @admin.register(Objection)
@@ -288,18 +290,17 @@ class ObjectionAdmin(GovernedAdmin):
         return ["application", "objector", "content", "received_on"] if obj else ["status", "resolution"]
 
     def save_model(self, request: HttpRequest, obj: Objection, form: Any, change: bool) -> None:
-        """Record through objection_record; a decision through objection_resolve (cancels when upheld)."""
+        """Record through objection_record; a decision through objection_resolve (cancels when upheld); a refusal
+        shows the form again with its input (portal.admin_base.ServiceFormMixin)."""
         if not change:
-            row = self.run_service(request, services.objection_record, application=obj.application,
-                                   objector=obj.objector, content=obj.content, received_on=obj.received_on,
-                                   acting_user=request.user)
-            if row is not None:
-                obj.pk = row.pk
+            row = services.objection_record(application=obj.application, objector=obj.objector, content=obj.content,
+                                            received_on=obj.received_on, acting_user=request.user)
+            obj.pk = row.pk
             return
         if obj.status != "open":
             original = Objection.objects.get(pk=obj.pk)
-            self.run_service(request, services.objection_resolve, objection=original, upheld=obj.status == "upheld",
-                             resolution=obj.resolution, acting_user=request.user)
+            services.objection_resolve(objection=original, upheld=obj.status == "upheld", resolution=obj.resolution,
+                                       acting_user=request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_change_permission(request, obj) if obj is None else (

@@ -106,6 +106,10 @@ class BudgetPoolInline(admin.TabularInline):
     readonly_fields = ["reserved", "committed"]
     autocomplete_fields = ["county", "budget_unit"]
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        """Only the pools the user may see (a county authority reading a call sees its own county's pool)."""
+        return perms.BudgetPoolPolicy().scope(request.user, super().get_queryset(request))
+
 
 @admin.register(Call)
 class CallAdmin(AuditedSaveMixin, GovernedAdmin):
@@ -128,7 +132,8 @@ class CallAdmin(AuditedSaveMixin, GovernedAdmin):
 
 def _check_pool(pool: BudgetPool) -> None:
     if pool.pk and pool.amount < pool.reserved + pool.committed:
-        raise ValidationError(f"预算总额不能低于已核定和已拨付金额之和（{pool.reserved + pool.committed} 元）。")
+        booked = pool.reserved + pool.committed
+        raise ValidationError({"amount": [f"预算总额不能低于已核定和已拨付金额之和（{booked} 元）。"]})
 
 
 @admin.register(BudgetPool)

@@ -79,9 +79,9 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["year", "family"]
 
     def get_queryset(self) -> Any:
-        return Call.objects.active().prefetch_related(
-            "rules", Prefetch("pools", queryset=BudgetPool.objects.select_related("county", "call"))
-        ).order_by("-year", "code")
+        pools = perms.BudgetPoolPolicy().scope(self.request.user, BudgetPool.objects.select_related("county", "call"))
+        return Call.objects.active().prefetch_related("rules", Prefetch("pools", queryset=pools)).order_by(
+            "-year", "code")
 
 
 class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
@@ -246,7 +246,7 @@ class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             year = int(request.query_params.get("year", ""))
         except ValueError:
             raise ValidationError({"year": ["请提供年度，如 ?year=2026"]}) from None
-        data = award_summary(year=year)
+        data = award_summary(self.get_queryset(), year=year)  # the caller's awards, as the list shows them
         return Response({k: [{kk: (str(vv) if vv is not None and kk != "n" else vv) for kk, vv in row.items()}
                              for row in rows] for k, rows in data.items()})
 
@@ -262,9 +262,9 @@ class PoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     @action(detail=False, methods=["get"])
     def utilisation(self, request: Any) -> Response:
-        if not self.get_queryset().exists() and not user_scope(request.user).is_staff_member:
+        if not user_scope(request.user).is_staff_member:
             raise PermissionDenied("只有工作人员可以查看资金池。")
         year = request.query_params.get("year")
-        rows = pool_utilisation(year=int(year) if year and year.isdigit() else None)
+        rows = pool_utilisation(self.get_queryset(), year=int(year) if year and year.isdigit() else None)
         return Response([{k: (str(v) if k not in ("pool", "year") else v) for k, v in r.items() if k != "pool"}
                          | {"id": r["pool"].pk} for r in rows])

@@ -285,7 +285,7 @@ def objection_record(*, application: Application, objector: str, content: str, a
 
         raise PermissionDenied("只有责任单位经办人可以登记公示异议。")
     if app.status != S.PUBLICITY:
-        raise ValidationError("只有公示中的申报可以登记异议。")
+        raise ValidationError({"application": ["只有公示中的申报可以登记异议。"]})
     if not (objector or "").strip() or not (content or "").strip():
         raise ValidationError("请填写异议人和异议内容。")
     with acting_as(acting_user):

@@ -53,6 +53,7 @@ def _book(pool: BudgetPool, *, reserved: Decimal = Decimal("0"), committed: Deci
 @transaction.atomic
 def application_approve(*, application: Application, amount: Any, acting_user: Any, note: str = "") -> Award:
     """核定: fix the amount (≤ the ceiling computed now from facts and award history) and reserve it in the pools.
+    An amount below the ceiling needs its reason in ``note`` (it is the decision's 审核意见).
 
     Refused when the amount exceeds the ceiling (which includes per-enterprise annual / cumulative caps), when a
     competitive rule already has its yearly number of awards, or when a pool share does not fit.
@@ -83,6 +84,8 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
     ceiling = Decimal(result["amount"])
     if value > ceiling:
         raise ValidationError({"amount": [f"核定金额 {value} 元超过测算上限 {ceiling} 元（已计入本主体已获奖补与年度/累计上限）。"]})
+    if value < ceiling and not note.strip():
+        raise ValidationError({"note": [f"核定金额 {value} 元低于测算上限 {ceiling} 元，须在说明中写明核减理由（载入决定书）。"]})
     shares = funding_split(value, rule.funding)
     city_share, county_share = Decimal(shares["city"]), Decimal(shares["county"])
     city_pool = BudgetPool.objects.active().filter(call_id=app.call_id, level=PoolLevel.CITY).first()

@@ -165,7 +165,7 @@ def test_other_applicant_cannot_read_decision(client, applicant, other_applicant
     app = make_application(applicant)
     application_accept(application=app, acting_user=program_officer)
     application_review_start(application=app, acting_user=program_officer)
-    application_approve(application=app, amount="200000", acting_user=program_officer)
+    application_approve(application=app, amount="200000", note="经审核，按实际核定", acting_user=program_officer)
     client.force_login(other_applicant)
     assert client.get(reverse("subsidies_site:application_decision", args=[app.pk])).status_code == 404
     client.force_login(applicant)

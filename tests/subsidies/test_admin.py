@@ -30,7 +30,11 @@ def test_reviewer_works_the_application_in_admin(client, submitted, reviewer, un
     client.post(f"{ADMIN}/application/{submitted.pk}/step/review_start/", {"note": ""})
     too_much = client.post(f"{ADMIN}/application/{submitted.pk}/step/approve/", {"amount": "999999"}, follow=True)
     assert "超过测算上限" in too_much.content.decode()
-    assert client.post(f"{ADMIN}/application/{submitted.pk}/step/approve/", {"amount": "200000"}).status_code == 302
+    no_reason = client.post(f"{ADMIN}/application/{submitted.pk}/step/approve/", {"amount": "200000"})
+    assert no_reason.status_code == 200 and "核减理由" in str(no_reason.context["form"].errors["note"])
+    assert 'value="200000"' in no_reason.content.decode()  # the amount typed is kept
+    assert client.post(f"{ADMIN}/application/{submitted.pk}/step/approve/",
+                       {"amount": "200000", "note": "部分算力发票不在申报期内"}).status_code == 302
     submitted.refresh_from_db()
     assert submitted.status == S.APPROVED and submitted.approved_amount == Decimal("200000.00")
     evidence = submitted.evidence.first()
@@ -101,7 +105,7 @@ def test_parameter_edit_is_dated_data_with_history(client, city_admin, units, re
 
 def test_pool_total_cannot_drop_below_money_already_reserved(client, submitted, reviewer, city_admin):
     app = advance_to_review(submitted, reviewer)
-    application_approve(application=app, amount="200000", acting_user=reviewer)
+    application_approve(application=app, amount="200000", note="经审核，按实际核定", acting_user=reviewer)
     pool = BudgetPool.objects.get(call=app.call, level="city")
     client.force_login(city_admin)
     response = client.post(f"{ADMIN}/budgetpool/{pool.pk}/change/", {
@@ -114,7 +118,7 @@ def test_pool_total_cannot_drop_below_money_already_reserved(client, submitted, 
 
 def test_award_export_action_streams_a_workbook(client, submitted, reviewer, finance):
     app = advance_to_review(submitted, reviewer)
-    application_approve(application=app, amount="200000", acting_user=reviewer)
+    application_approve(application=app, amount="200000", note="经审核，按实际核定", acting_user=reviewer)
     client.force_login(finance)
     award = Award.objects.get()
     response = client.post(f"{ADMIN}/award/", {"action": "export_selected_year", "_selected_action": [award.pk]})

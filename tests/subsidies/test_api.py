@@ -139,7 +139,7 @@ def test_applicant_cannot_see_others_through_any_api_path(api_client, token_for,
     mine = _make(call, applicant)
     theirs = _make(call, other_applicant)
     advance_to_review(theirs, reviewer)
-    application_approve(application=theirs, amount="1000", acting_user=reviewer)
+    application_approve(application=theirs, amount="1000", note="经审核，按实际核定", acting_user=reviewer)
     evidence = theirs.evidence.first()
     user, _ = applicant
     client = auth(api_client, token_for, user)

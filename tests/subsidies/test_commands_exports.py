@@ -84,7 +84,7 @@ def _approved(call, pair, reviewer, fee, amount):
     evidence_add(application=app, uploaded_file=SimpleUploadedFile("f.pdf", PDF), kind="invoice", acting_user=user)
     application_submit(application=app, acting_user=user)
     advance_to_review(app, reviewer)
-    application_approve(application=app, amount=amount, acting_user=reviewer)
+    application_approve(application=app, amount=amount, note="经审核，按实际核定", acting_user=reviewer)
     return app
 
 

@@ -39,7 +39,7 @@ def test_demo_seed_is_idempotent_and_covers_every_state(tmp_path, settings):
 
 def test_scheduled_publicity_close_respects_dates_and_objections(submitted, reviewer):
     app = advance_to_review(submitted, reviewer)
-    application_approve(application=app, amount="1000", acting_user=reviewer)
+    application_approve(application=app, amount="1000", note="经审核，按实际核定", acting_user=reviewer)
     application_publicity_start(application=app, acting_user=reviewer)
     assert close_due_publicities() == 0  # not yet over
     Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate() - dt.timedelta(days=1))

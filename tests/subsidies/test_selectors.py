@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def test_applicant_selectors_deny_other_applicants(submitted, other_applicant, applicant, reviewer):
     app = advance_to_review(submitted, reviewer)
-    application_approve(application=app, amount="1000", acting_user=reviewer)
+    application_approve(application=app, amount="1000", note="经审核，按实际核定", acting_user=reviewer)
     owner, _ = applicant
     stranger, _ = other_applicant
     evidence = app.evidence.first()

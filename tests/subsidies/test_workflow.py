@@ -51,7 +51,7 @@ def test_full_path_reserves_commits_and_records_everything(submitted, reviewer, 
     assert app.due_on == add_workdays(today, 5) and app.number.startswith(f"{app.period}-DE-09-")
     advance_to_review(app, reviewer)
     assert app.status == S.UNDER_REVIEW and app.due_on == add_workdays(today, 20)
-    award = application_approve(application=app, amount="200000", acting_user=reviewer)
+    award = application_approve(application=app, amount="200000", note="经审核，按实际核定", acting_user=reviewer)
     p = pools(app.call)
     assert (award.city_amount, award.county_amount) == (Decimal("100000.00"), Decimal("100000.00"))
     assert p[("city", "")].reserved == Decimal("100000.00")
@@ -128,7 +128,7 @@ def test_states_and_roles_are_enforced(submitted, reviewer, reviewer_gxj, applic
     with pytest.raises(PermissionDenied):
         application_withdraw(application=submitted, acting_user=other, reason="x")
     with pytest.raises(PermissionDenied, match="不能执行"):
-        application_approve(application=submitted, amount="1", acting_user=reviewer)  # not under review yet
+        application_approve(application=submitted, amount="1", note="经审核，按实际核定", acting_user=reviewer)  # not under review yet
     with pytest.raises(PermissionDenied):
         application_update(application=submitted, facts={}, acting_user=user)  # submitted: no edits
     application_reject(application=submitted, acting_user=reviewer, reason="材料不实")
@@ -142,9 +142,9 @@ def test_approval_refuses_more_than_the_ceiling_and_bad_amounts(submitted, revie
     app = advance_to_review(submitted, reviewer)
     for bad in ("240000.01", "0", "-5", "abc", "1.001"):
         with pytest.raises(ValidationError):
-            application_approve(application=app, amount=bad, acting_user=reviewer)
+            application_approve(application=app, amount=bad, note="经审核，按实际核定", acting_user=reviewer)
     assert not Award.objects.exists()
-    award = application_approve(application=app, amount="240000.00", acting_user=reviewer)
+    award = application_approve(application=app, amount="240000.00", note="经审核，按实际核定", acting_user=reviewer)
     assert award.amount == Decimal("240000.00")
 
 
@@ -157,9 +157,9 @@ def test_pool_exhaustion_is_refused(make_call, applicant, reviewer, pdf):
     application_submit(application=app, acting_user=user)
     advance_to_review(app, reviewer)
     with pytest.raises(ValidationError, match="余额不足"):
-        application_approve(application=app, amount="240000", acting_user=reviewer)
+        application_approve(application=app, amount="240000", note="经审核，按实际核定", acting_user=reviewer)
     assert BudgetPool.objects.filter(call=call, reserved__gt=0).count() == 0
-    application_approve(application=app, amount="200000", acting_user=reviewer)
+    application_approve(application=app, amount="200000", note="经审核，按实际核定", acting_user=reviewer)
     assert BudgetPool.objects.get(call=call, level="city").available == 0
 
 
@@ -174,10 +174,10 @@ def test_per_enterprise_annual_cap_from_award_history(make_call, applicant, revi
         application_submit(application=app, acting_user=user)
         apps.append(advance_to_review(app, reviewer))
     assert apps[1].is_duplicate and apps[1].duplicate_of_id == apps[0].pk and not apps[0].is_duplicate
-    application_approve(application=apps[0], amount="210000", acting_user=reviewer)
+    application_approve(application=apps[0], amount="210000", note="经审核，按实际核定", acting_user=reviewer)
     with pytest.raises(ValidationError, match="超过测算上限 90000.00"):
-        application_approve(application=apps[1], amount="210000", acting_user=reviewer)
-    application_approve(application=apps[1], amount="90000", acting_user=reviewer)
+        application_approve(application=apps[1], amount="210000", note="经审核，按实际核定", acting_user=reviewer)
+    application_approve(application=apps[1], amount="90000", note="经审核，按实际核定", acting_user=reviewer)
     # withdrawal releases the money and the cap room
     application_withdraw(application=apps[0], acting_user=user, reason="放弃")
     assert Award.objects.get(application=apps[0]).status == AwardStatus.RELEASED
@@ -202,20 +202,20 @@ def test_competitive_limit_needs_scores_and_stops_at_the_limit(make_call, make_a
         assert app.calculation["eligible"] is False  # not yet selected: submission still allowed
         apps.append(advance_to_review(app, reviewer))
     with pytest.raises(ValidationError, match="专家评分"):
-        application_approve(application=apps[0], amount="500000", acting_user=reviewer)
+        application_approve(application=apps[0], amount="500000", note="经审核，按实际核定", acting_user=reviewer)
     for app in apps:
         application_score(application=app, score="88.5", acting_user=reviewer, comment="成效显著")
-    application_approve(application=apps[0], amount="500000", acting_user=reviewer)
-    application_approve(application=apps[1], amount="400000", acting_user=reviewer)
+    application_approve(application=apps[0], amount="500000", note="经审核，按实际核定", acting_user=reviewer)
+    application_approve(application=apps[1], amount="400000", note="经审核，按实际核定", acting_user=reviewer)
     with pytest.raises(ValidationError, match="每年评选不超过 2 个"):
-        application_approve(application=apps[2], amount="500000", acting_user=reviewer)
+        application_approve(application=apps[2], amount="500000", note="经审核，按实际核定", acting_user=reviewer)
     a0 = Award.objects.get(application=apps[0])
     assert (a0.city_amount, a0.county_amount, a0.county_pool) == (Decimal("500000.00"), 0, None)
 
 
 def test_objection_upheld_cancels_and_releases(submitted, reviewer):
     app = advance_to_review(submitted, reviewer)
-    application_approve(application=app, amount="100000", acting_user=reviewer)
+    application_approve(application=app, amount="100000", note="经审核，按实际核定", acting_user=reviewer)
     application_publicity_start(application=app, acting_user=reviewer)
     objection = objection_record(application=app, objector="某企业", content="营收数据不实", acting_user=reviewer)
     Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate() - dt.timedelta(days=3))
@@ -229,7 +229,7 @@ def test_objection_upheld_cancels_and_releases(submitted, reviewer):
 
 def test_staff_cancel_requires_reason(submitted, reviewer):
     app = advance_to_review(submitted, reviewer)
-    application_approve(application=app, amount="100000", acting_user=reviewer)
+    application_approve(application=app, amount="100000", note="经审核，按实际核定", acting_user=reviewer)
     with pytest.raises(ValidationError):
         application_cancel(application=app, acting_user=reviewer, reason="")
 
