@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -27,8 +28,9 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     base_queryset = CollectionTask.objects.select_related("item", "unit")
     serializer_class = CatalogTaskSerializer
     filterset_fields = ["status", "period", "unit", "is_initial_load"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @extend_schema(request={"application/json": CatalogPushSerializer, "multipart/form-data": CatalogPushSerializer},
+                   responses={201: CatalogSubmissionSerializer, 400: CatalogSubmissionSerializer})
     @action(detail=True, methods=["post"], serializer_class=CatalogPushSerializer)
     def submit(self, request: Request, pk: Any = None) -> Response:
         task = scoped_object(self)
@@ -51,6 +53,7 @@ class SubmissionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     base_queryset = CollectionSubmission.objects.select_related("task__unit")
     serializer_class = CatalogSubmissionSerializer
 
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: Any = None) -> FileResponse:
         return submission_file_response(submission=scoped_object(self), acting_user=request.user)

@@ -1,6 +1,10 @@
-"""OpenAPI descriptions of the portal's authentication schemes (loaded by drf-spectacular)."""
+"""OpenAPI: the portal's authentication schemes (loaded by drf-spectacular) and schema post-processing."""
+
+from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+from portal.ids import BIGINT_MAX, ID_PATTERN
 
 
 class HashedTokenScheme(OpenApiAuthenticationExtension):
@@ -18,3 +22,14 @@ class CsrfSessionScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+
+def integer_path_ids(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Path ids are routed by the pattern ``portal.ids.ID_PATTERN``; describe them as the integers they are."""
+    pattern = f"^{ID_PATTERN}$"
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "path" and parameter.get("schema", {}).get("pattern") == pattern:
+                    parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX}
+    return result
