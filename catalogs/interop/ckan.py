@@ -109,6 +109,8 @@ def action(request: HttpRequest, name: str) -> JsonResponse:
     if request.method not in ("GET", "POST"):
         return _error(request, "Validation Error", "只支持 GET 或 POST。", 405)
     params = _params(request)
+    if any("\x00" in str(value) for value in params.values()):
+        return _error(request, "Validation Error", "参数中含有 NUL 字符，无法处理。", 400)
     base = request.build_absolute_uri("/").rstrip("/")
     try:
         if name == "package_list":

@@ -11,25 +11,30 @@ from django.db import close_old_connections, transaction
 from werkzeug.test import Client
 
 
-@pytest.fixture(scope="module")
-def direct_wsgi():
-    """Requests go to the WSGI handler directly: keep Django from closing the test's connection after each one, as
-    Django's own test client does."""
+def portal_wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The portal's WSGI application as Django's test client runs it: the test's database connection is not closed
+    at the end of a request (the body is read within the call, so ``request_finished`` fires here too)."""
+    from portal.wsgi import application
+
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    try:
+        result = application(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            result.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module")
-def openapi(demo, direct_wsgi) -> tuple[Any, Client]:
+def openapi(demo) -> tuple[Any, Client]:
     """The schema as ``/api/v1/schema/`` serves it (schemathesis, bound to the app) and a client of the same app."""
     import schemathesis
 
-    from portal.wsgi import application
-
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application), Client(application)
+    return schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", portal_wsgi_app), Client(portal_wsgi_app)
 
 
 @pytest.fixture(scope="module")

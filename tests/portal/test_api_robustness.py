@@ -183,6 +183,12 @@ def test_a_nul_byte_in_path_or_query_is_400_on_public_pages(client, demo, url):
     assert "NUL" in response.content.decode()
 
 
+@pytest.mark.parametrize(("action", "body"), [("package_show", {"id": "a\x00"}), ("package_search", {"q": "a\x00"})])
+def test_a_nul_character_in_a_ckan_json_body_is_400(client, demo, action, body):
+    response = client.post(f"/api/3/action/{action}", body, content_type="application/json")
+    assert response.status_code == 400 and "NUL" in response.json()["error"]["message"]
+
+
 def test_ckan_refuses_a_start_beyond_its_bound_and_caps_rows(client, demo):
     response = client.get("/api/3/action/package_search?start=99999999999999999999")
     assert response.status_code == 400
