@@ -3,12 +3,13 @@
 Every operation of ``/api/v1/schema/`` is called with generated requests, valid ones and deliberately invalid ones,
 as a city authority, a unit data administrator and an applicant. Path ids are drawn from the rows the role (and the
 authority) can list, so the fuzz reaches real records and not only 404s. No answer may be a 5xx and every documented
-answer must match the schema (body and content type). Each request runs in a savepoint that is rolled back: every
-request sees the demo as seeded, and the module's other tests too.
+answer must match the schema (body and content type); refusals (4xx) speak Chinese. Each request runs in a
+savepoint that is rolled back: every request sees the demo as seeded, and so do the module's other tests.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from werkzeug.test import Client
 ROLES = ("city_authority", "unit_admin", "applicant")
 EXAMPLES = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 4}  # per operation and role
 MAX_IDS = 30  # real ids offered per path parameter
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Tally:
     not_generated: list[str] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    untranslated: list[str] = field(default_factory=list)  # refusals whose message is not Chinese
 
     @property
     def cases(self) -> int:
@@ -81,6 +84,8 @@ def _check(case: Any, headers: dict[str, str], label: str, tally: Tally) -> None
     if response.status_code >= 500:
         tally.server_errors.append(f"{label} → {response.status_code}: {case.as_curl_command()}")
         return
+    if response.status_code >= 400 and not CHINESE.search(response.text):
+        tally.untranslated.append(f"{label} → {response.status_code}: {response.text[:160]}")
     for check in (_schema_conformance, content_type_conformance):
         try:
             check(None, response, case)
@@ -123,9 +128,11 @@ def test_every_operation_as_three_roles_answers_without_5xx_and_as_documented(op
     print(f"\nAPI fuzz: {len(tally.operations)} operations × {len(ROLES)} roles, {tally.cases} cases "
           f"(≤ {sum(EXAMPLES.values())} per operation and role); answers {dict(sorted(tally.statuses.items()))}; "
           f"no invalid variant for {len(tally.not_generated)}")
-    print(f"server errors: {len(tally.server_errors)}; schema violations: {len(tally.violations)}")
-    for line in tally.server_errors + sorted(set(tally.violations)):
+    print(f"server errors: {len(tally.server_errors)}; schema violations: {len(tally.violations)}; "
+          f"refusals not in Chinese: {len(tally.untranslated)}")
+    for line in tally.server_errors + sorted(set(tally.violations)) + sorted(set(tally.untranslated)):
         print("  ", line)
     assert len(tally.operations) == len(operations) and tally.cases >= len(operations) * len(ROLES)
     assert not tally.server_errors
     assert not tally.violations
+    assert not tally.untranslated
