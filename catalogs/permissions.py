@@ -192,7 +192,8 @@ class CollectionItemPolicy(UnitScopedPolicy):
 
 
 class CollectionTaskPolicy(UnitScopedPolicy):
-    pass
+    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
+        return can_submit_collection(user, obj) if action == "submit" else None
 
 
 class CollectionSubmissionPolicy(UnitScopedPolicy):
@@ -211,6 +212,13 @@ class DataCorrectionPolicy(UnitScopedPolicy):
         scope = user_scope(user)
         return ALLOW if scope.is_staff_member and scope.unit_ids else deny("只有政务单位用户可以报告问题数据。")
 
+    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
+        if action == "dispatch_to_source":
+            return can_dispatch_correction(user, obj)
+        if action in ("decide", "complete"):
+            return can_decide_correction(user, obj)
+        return None
+
 
 class InterfaceRequestPolicy(UnitScopedPolicy):
     def unit_q(self, scope: Any) -> Q:
@@ -218,6 +226,13 @@ class InterfaceRequestPolicy(UnitScopedPolicy):
 
     def can_add(self, user: AnyUser) -> Decision:
         return can_request_interface(user)
+
+    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
+        if action in ("request_extension", "deliver"):
+            return can_act_as_producer(user, obj)
+        if action == "decide_extension":
+            return can_request_interface(user, obj.producer_unit)
+        return None
 
 
 class ReferencePolicy(Policy):

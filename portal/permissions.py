@@ -3,8 +3,8 @@
 * ``can_<action>(user, obj) -> Decision`` functions live in each app's ``permissions.py``; a ``Decision`` is truthy
   when allowed and carries the Chinese reason shown to the user when not.
 * A ``Policy`` groups them per model: ``scope(user, qs)`` (rows the user may see), ``can_view``, ``can_add``,
-  ``can_change``, ``can_delete`` (governed records: never). The admin mixin and the DRF permission class both call it,
-  so admin, API and services answer the same way.
+  ``can_change``, ``can_delete`` (governed records: never), ``can_perform`` (workflow actions over the API). The
+  admin mixin and the DRF permission class both call it, so admin, API and services answer the same way.
 * Scope facts about a user (units, counties, roles) are computed once per request and cached on the user object.
 """
 
@@ -154,6 +154,12 @@ class Policy:
 
     def can_delete(self, user: AnyUser, obj: Any) -> Decision:
         return NO_DELETE
+
+    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
+        """Who may take the API action ``action`` (the viewset action's name) on ``obj``. The API asks before the
+        request body is read, so a caller without the right is refused (403) whatever the body holds. None: no rule
+        of its own; the service decides once the body is validated."""
+        return None
 
 
 def require(decision: Decision) -> None:

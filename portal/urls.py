@@ -31,3 +31,8 @@ urlpatterns = [
     path("", include(("sharing.site_urls", "sharing_site"))),
     path("", include(("subsidies.site_urls", "subsidies_site"))),
 ]
+
+handler400 = "portal.api.errors.bad_request"
+handler403 = "portal.api.errors.permission_denied"
+handler404 = "portal.api.errors.page_not_found"
+handler500 = "portal.api.errors.server_error"

@@ -18,10 +18,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from portal.api.permissions import ScopedViewSetMixin
+from portal.api.routers import PortalRouter
 from procurement import ocds
 from procurement.models import Bid, Contract, ItProject, Lot, RedFlag, Tender
 from procurement.ocds.encoding import dumps_exact
@@ -91,8 +91,8 @@ class ProcurementAwardSerializer(serializers.ModelSerializer):
     supplier = serializers.CharField(source="awarded_bid.bidder.name", read_only=True)
     supplier_uscc = serializers.CharField(source="awarded_bid.bidder.uscc", read_only=True)
     amount = serializers.DecimalField(source="awarded_bid.evaluated_price", max_digits=18, decimal_places=2,
-                                      read_only=True)
-    determined_on = serializers.DateField(source="tender.award_determined_on", read_only=True)
+                                      read_only=True, allow_null=True)
+    determined_on = serializers.DateField(source="tender.award_determined_on", read_only=True, allow_null=True)
 
     class Meta:
         model = Lot
@@ -112,7 +112,7 @@ class ProcurementContractSerializer(serializers.ModelSerializer):
 
 class ProcurementRedFlagSerializer(serializers.ModelSerializer):
     tender_no = serializers.CharField(source="tender.tender_no", read_only=True)
-    bidder_name = serializers.CharField(source="bidder.name", read_only=True, default=None)
+    bidder_name = serializers.CharField(source="bidder.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = RedFlag
@@ -299,6 +299,7 @@ class RedFlagViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ProcurementRedFlagSerializer
     filterset_fields = ["rule_code", "tender", "disposition", "is_current", "bidder"]
 
+    @extend_schema(request=ProcurementDispositionSerializer, responses=ProcurementRedFlagSerializer)
     @action(detail=True, methods=["post"], serializer_class=ProcurementDispositionSerializer)
     def dispose(self, request: Request, pk: Any = None) -> Response:
         flag = self.get_object()
@@ -339,7 +340,7 @@ class OcdsReleasePackageView(APIView):
         return Response(package)
 
 
-router = DefaultRouter()
+router = PortalRouter()
 router.register("projects", ProjectViewSet, basename="procurement-project")
 router.register("tenders", TenderViewSet, basename="procurement-tender")
 router.register("bids", BidViewSet, basename="procurement-bid")

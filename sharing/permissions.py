@@ -253,6 +253,9 @@ class AuthorizationPolicy(Policy):
     def can_change(self, user: AnyUser, obj: Any) -> Decision:
         return deny("授权记录只能通过暂停、恢复、终止、续期操作变更。")
 
+    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
+        return can_manage_authorization(user, obj) if action in ("suspend", "resume", "revoke", "renew") else None
+
 
 class DataUseRecordPolicy(Policy):
     """Usage records follow their authorization's visibility; never changed or deleted."""
@@ -315,6 +318,9 @@ class OpenDataGrantPolicy(Policy):
         if s.is_superuser or s.has_role(*OpenDataApplicationPolicy.STAFF):
             return qs
         return qs.filter(enterprise_id__in=s.enterprise_ids)
+
+    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
+        return can_manage_open_grant(user, obj) if action in ("suspend", "resume", "revoke") else None
 
 
 class WebhookSubscriptionPolicy(Policy):

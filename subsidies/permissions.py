@@ -181,6 +181,10 @@ def can_edit_rules(user: AnyUser) -> Decision:
         "只有市数据管理机构可以维护政策文件、规则和参数。")
 
 
+# API action names (subsidies.api.views.ApplicationViewSet) → workflow transitions
+API_TRANSITIONS = {**{name: name for name in TRANSITIONS}, "publicity": "publicity_start"}
+
+
 # --------------------------------------------------------------------------------------------- policies
 class PublicReadPolicy(Policy):
     """Policy texts, rules and calls are public (此件主动公开); only the city authority edits them."""
@@ -258,6 +262,15 @@ class ApplicationPolicy(Policy):
 
     def can_change(self, user: AnyUser, obj: Any) -> Decision:
         return can_edit_application(user, obj)
+
+    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
+        if action in API_TRANSITIONS:
+            return can_act(user, obj, API_TRANSITIONS[action])
+        if action == "score":
+            return can_score(user, obj)
+        if action in ("update", "partial_update", "evidence_upload"):
+            return can_edit_application(user, obj)
+        return None
 
 
 class ApplicationChildPolicy(Policy):

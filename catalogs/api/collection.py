@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,8 +25,9 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     base_queryset = CollectionTask.objects.select_related("item", "unit")
     serializer_class = CatalogTaskSerializer
     filterset_fields = ["status", "period", "unit", "is_initial_load"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @extend_schema(request={"application/json": CatalogPushSerializer, "multipart/form-data": CatalogPushSerializer},
+                   responses={201: CatalogSubmissionSerializer, 400: CatalogSubmissionSerializer})
     @action(detail=True, methods=["post"], serializer_class=CatalogPushSerializer)
     def submit(self, request: Request, pk: Any = None) -> Response:
         task = scoped_object(self)

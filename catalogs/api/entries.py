@@ -8,13 +8,19 @@ import django_filters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from catalogs import services
-from catalogs.api.serializers import CatalogEntrySerializer, CatalogEntryWriteSerializer, CatalogReasonSerializer
+from catalogs.api.serializers import (
+    CatalogEntryDiffSerializer,
+    CatalogEntrySerializer,
+    CatalogEntryWriteSerializer,
+    CatalogReasonSerializer,
+)
 from catalogs.models import CatalogEntry, DataItem, ServiceInterface
 from catalogs.permissions import CatalogEntryPolicy, can_view_details
 from portal.api.permissions import ScopedViewSetMixin
@@ -72,6 +78,7 @@ class EntryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMod
         fresh = self.base_queryset.get(pk=entry.pk)
         return Response(CatalogEntrySerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
+    @extend_schema(responses={201: CatalogEntrySerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -82,6 +89,7 @@ class EntryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMod
                                       interfaces=interfaces, **data)
         return self._read(entry, status.HTTP_201_CREATED)
 
+    @extend_schema(responses=CatalogEntrySerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         entry = self.get_object()  # scoped (404) and policy.can_change → can_edit_entry (403 with the reason)
         ser = self.get_serializer(entry, data=request.data, partial=kwargs.get("partial", False))
@@ -92,6 +100,10 @@ class EntryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMod
                                       **data)
         return self._read(entry)
 
+    @extend_schema(responses=CatalogEntrySerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)
+
     def _transition(self, request: Request, name: str) -> Response:
         entry = scoped_object(self)
         ser = CatalogReasonSerializer(data=request.data)
@@ -100,36 +112,45 @@ class EntryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMod
                                           reason=ser.validated_data["reason"])
         return self._read(entry)
 
+    @extend_schema(responses=CatalogEntrySerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: Any = None) -> Response:
         """提交审核 (source unit's data administrator)."""
         return self._transition(request, "submit")
 
+    @extend_schema(responses=CatalogEntrySerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: Any = None) -> Response:
         """审核发布 (city authority for city entries, the county's authority for county entries)."""
         return self._transition(request, "publish")
 
+    @extend_schema(responses=CatalogEntrySerializer)
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_entry(self, request: Request, pk: Any = None) -> Response:
         """退回修改 with a reason (the approving authority)."""
         return self._transition(request, "return")
 
+    @extend_schema(responses=CatalogEntrySerializer)
     @action(detail=True, methods=["post"])
     def revise(self, request: Request, pk: Any = None) -> Response:
         """发起修订 of a published entry (source unit)."""
         return self._transition(request, "revise")
 
+    @extend_schema(responses=CatalogEntrySerializer)
     @action(detail=True, methods=["post"])
     def request_retire(self, request: Request, pk: Any = None) -> Response:
         """申请停用 with a reason (source unit)."""
         return self._transition(request, "request_retire")
 
+    @extend_schema(responses=CatalogEntrySerializer)
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, pk: Any = None) -> Response:
         """批准停用 with a reason (the approving authority)."""
         return self._transition(request, "retire")
 
+    @extend_schema(responses=CatalogEntryDiffSerializer, parameters=[
+        OpenApiParameter("old", int, required=True, description="旧版本号"),
+        OpenApiParameter("new", int, required=True, description="新版本号")])
     @action(detail=True, methods=["get"])
     def diff(self, request: Request, pk: Any = None) -> Response:
         """版本差异: GET …/{id}/diff/?old=1&new=2 — field-by-field changes between two published versions

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,10 +13,14 @@ from rest_framework.response import Response
 from catalogs import services
 from catalogs.api.entries import scoped_object
 from catalogs.api.serializers import (
+    CatalogCorrectionCompleteSerializer,
+    CatalogCorrectionDecisionSerializer,
     CatalogCorrectionSerializer,
     CatalogDeliverySerializer,
+    CatalogDispatchSerializer,
     CatalogExtensionDecisionSerializer,
     CatalogExtensionRequestSerializer,
+    CatalogInterfaceRequestCreateSerializer,
     CatalogInterfaceRequestSerializer,
 )
 from catalogs.models import CatalogEntry, DataCorrection, InterfaceRequest
@@ -46,22 +51,26 @@ class CorrectionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Re
                                          acting_user=request.user)
         return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
 
-    def _step(self, request: Request, func: Any, **kwargs: Any) -> Response:
-        obj = func(correction=scoped_object(self), acting_user=request.user, **kwargs)
-        return Response(self.get_serializer(obj).data)
+    def _step(self, request: Request, func: Any, body: type[serializers.Serializer]) -> Response:
+        data = body(data=request.data)
+        data.is_valid(raise_exception=True)
+        obj = func(correction=scoped_object(self), acting_user=request.user, **data.validated_data)
+        return Response(CatalogCorrectionSerializer(obj).data)
 
+    @extend_schema(request=CatalogDispatchSerializer, responses=CatalogCorrectionSerializer)
     @action(detail=True, methods=["post"])
     def dispatch_to_source(self, request: Request, pk: Any = None) -> Response:
-        return self._step(request, services.correction_dispatch, analysis=str(request.data.get("analysis", "")))
+        return self._step(request, services.correction_dispatch, CatalogDispatchSerializer)
 
+    @extend_schema(request=CatalogCorrectionDecisionSerializer, responses=CatalogCorrectionSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: Any = None) -> Response:
-        return self._step(request, services.correction_decide, will_correct=bool(request.data.get("will_correct")),
-                          reason=str(request.data.get("reason", "")))
+        return self._step(request, services.correction_decide, CatalogCorrectionDecisionSerializer)
 
+    @extend_schema(request=CatalogCorrectionCompleteSerializer, responses=CatalogCorrectionSerializer)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: Any = None) -> Response:
-        return self._step(request, services.correction_complete, note=str(request.data.get("note", "")))
+        return self._step(request, services.correction_complete, CatalogCorrectionCompleteSerializer)
 
 
 class InterfaceRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -75,10 +84,12 @@ class InterfaceRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, views
     filterset_fields = ["status", "is_late", "is_overdue", "producer_unit"]
 
     def get_serializer_class(self) -> Any:
-        return {"request_extension": CatalogExtensionRequestSerializer,
+        return {"create": CatalogInterfaceRequestCreateSerializer,
+                "request_extension": CatalogExtensionRequestSerializer,
                 "decide_extension": CatalogExtensionDecisionSerializer,
                 "deliver": CatalogDeliverySerializer}.get(self.action, CatalogInterfaceRequestSerializer)
 
+    @extend_schema(responses={201: CatalogInterfaceRequestSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -95,14 +106,17 @@ class InterfaceRequestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, views
         obj = func(request=scoped_object(self), acting_user=request.user, **ser.validated_data)
         return Response(CatalogInterfaceRequestSerializer(obj).data)
 
+    @extend_schema(responses=CatalogInterfaceRequestSerializer)
     @action(detail=True, methods=["post"])
     def request_extension(self, request: Request, pk: Any = None) -> Response:
         return self._step(request, services.interface_request_extension_request)
 
+    @extend_schema(responses=CatalogInterfaceRequestSerializer)
     @action(detail=True, methods=["post"])
     def decide_extension(self, request: Request, pk: Any = None) -> Response:
         return self._step(request, services.interface_request_extension_decide)
 
+    @extend_schema(responses=CatalogInterfaceRequestSerializer)
     @action(detail=True, methods=["post"])
     def deliver(self, request: Request, pk: Any = None) -> Response:
         return self._step(request, services.interface_request_deliver)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from catalogs.models import (
@@ -75,6 +76,33 @@ class CatalogEntrySerializer(serializers.ModelSerializer):
         if data["is_restricted"]:  # 可用不可见: only title and source unit
             return {k: data[k] for k in self.RESTRICTED_FIELDS}
         return data
+
+
+class CatalogEntrySchema(OpenApiSerializerExtension):
+    """In the OpenAPI schema only the fields of a restricted (可用不可见) entry are required; the others are present
+    when ``is_restricted`` is false."""
+
+    target_class = CatalogEntrySerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["required"] = list(CatalogEntrySerializer.RESTRICTED_FIELDS)
+        return schema
+
+
+class CatalogFieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class CatalogEntryDiffSerializer(serializers.Serializer):
+    entry = serializers.IntegerField()
+    code = serializers.CharField()
+    old = serializers.IntegerField(help_text="旧版本号")
+    new = serializers.IntegerField(help_text="新版本号")
+    changes = CatalogFieldChangeSerializer(many=True)
 
 
 # --------------------------------------------------------------------------------------------- entries (write)
@@ -167,9 +195,26 @@ class CatalogCorrectionSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f not in ("entry", "description")]
 
 
+class CatalogDispatchSerializer(serializers.Serializer):
+    analysis = serializers.CharField(allow_blank=True, required=False, default="", help_text="分析意见")
+
+
+class CatalogCorrectionDecisionSerializer(serializers.Serializer):
+    will_correct = serializers.BooleanField(required=False, default=False)
+    reason = serializers.CharField(allow_blank=True, required=False, default="", help_text="不予更正时必填")
+
+
+class CatalogCorrectionCompleteSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="", help_text="更正说明")
+
+
 # --------------------------------------------------------------------------------------------- interface requests
-class CatalogInterfaceRequestSerializer(serializers.ModelSerializer):
+class CatalogInterfaceRequestCreateSerializer(serializers.Serializer):
     entry = serializers.PrimaryKeyRelatedField(queryset=CatalogEntry.objects.all())
+    description = serializers.CharField()
+
+
+class CatalogInterfaceRequestSerializer(serializers.ModelSerializer):
     producer_unit = serializers.CharField(source="producer_unit.name", read_only=True)
 
     class Meta:
@@ -178,7 +223,7 @@ class CatalogInterfaceRequestSerializer(serializers.ModelSerializer):
                   "due_on", "has_extension_request", "extension_workdays", "extension_reason",
                   "is_extension_approved", "extension_decision_note", "delivered_on", "delivered_interface",
                   "is_late", "is_overdue", "overdue_flagged_on"]
-        read_only_fields = [f for f in fields if f not in ("entry", "description")]
+        read_only_fields = fields
 
 
 class CatalogExtensionRequestSerializer(serializers.Serializer):

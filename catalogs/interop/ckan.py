@@ -69,18 +69,25 @@ def _params(request: HttpRequest) -> dict[str, Any]:
     if request.method == "POST" and request.body:
         try:
             body = json.loads(request.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             body = dict(request.POST.items())
         if isinstance(body, dict):
             params.update(body)
     return params
 
 
-def _int(params: dict[str, Any], key: str, default: int) -> int:
+MAX_OFFSET = 1_000_000  # start/offset beyond this are refused (400) rather than sent to SQL
+
+
+def _int(params: dict[str, Any], key: str, default: int, maximum: int | None = None) -> int:
+    """A non-negative integer parameter (negative counts as 0); above ``maximum`` it is refused."""
     try:
-        return max(0, int(params.get(key, default)))
-    except (TypeError, ValueError):
-        raise ValueError(key) from None
+        value = max(0, int(params.get(key, default)))
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"参数 {key} 必须是非负整数。") from None
+    if maximum is not None and value > maximum:
+        raise ValueError(f"参数 {key} 不能大于 {maximum}。")
+    return value
 
 
 def search(q: str) -> QuerySet[CatalogEntry]:
@@ -102,11 +109,13 @@ def action(request: HttpRequest, name: str) -> JsonResponse:
     if request.method not in ("GET", "POST"):
         return _error(request, "Validation Error", "只支持 GET 或 POST。", 405)
     params = _params(request)
+    if any("\x00" in str(value) for value in params.values()):
+        return _error(request, "Validation Error", "参数中含有 NUL 字符，无法处理。", 400)
     base = request.build_absolute_uri("/").rstrip("/")
     try:
         if name == "package_list":
             qs = entry_list_open().order_by("code").values_list("code", flat=True)
-            limit, offset = _int(params, "limit", MAX_ROWS), _int(params, "offset", 0)
+            limit, offset = _int(params, "limit", MAX_ROWS), _int(params, "offset", 0, MAX_OFFSET)
             return _ok(request, name, [c.lower() for c in qs[offset:offset + min(limit, MAX_ROWS)]])
         if name == "package_show":
             ident = str(params.get("id") or params.get("name") or "").strip()
@@ -115,7 +124,7 @@ def action(request: HttpRequest, name: str) -> JsonResponse:
                 return _error(request, "Not Found Error", "Not found: 未找到该开放数据目录。", 404)
             return _ok(request, name, package_dict(entry, base))
         if name == "package_search":
-            rows, start = min(_int(params, "rows", 10), MAX_ROWS), _int(params, "start", 0)
+            rows, start = min(_int(params, "rows", 10), MAX_ROWS), _int(params, "start", 0, MAX_OFFSET)
             qs = search(str(params.get("q") or "")).order_by("code")
             page = list(qs[start:start + rows])
             return _ok(request, name, {"count": qs.count(), "sort": "code asc", "facets": {}, "search_facets": {},
@@ -130,5 +139,5 @@ def action(request: HttpRequest, name: str) -> JsonResponse:
             return _ok(request, name, True if name == "site_read" else {"ckan_version": "2.10.0", "site_title":
                                                                         "泉州市政务数据开放目录", "extensions": []})
     except ValueError as exc:
-        return _error(request, "Validation Error", f"参数 {exc} 必须是非负整数。", 409)
+        return _error(request, "Validation Error", str(exc), 400)
     return _error(request, "Not Found Error", f"Not found: 不支持的操作 {name}（只读接口）。", 400)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import permissions
+from django.shortcuts import get_object_or_404
+from rest_framework import exceptions, permissions
 
 from portal.permissions import Policy
 
@@ -45,7 +46,11 @@ class PolicyPermission(permissions.BasePermission):
 
 
 class ScopedViewSetMixin:
-    """Viewsets: the queryset is always ``policy.scope(user, base_queryset)``."""
+    """Viewsets: the queryset is always ``policy.scope(user, base_queryset)``.
+
+    A write to one object (``POST …/{id}/<action>/``, PUT, PATCH) is checked before the handler reads the body: the
+    object must be in scope (404) and ``policy.can_perform`` must not refuse (403).
+    """
 
     policy: Policy
     permission_classes = [PolicyPermission]
@@ -53,3 +58,13 @@ class ScopedViewSetMixin:
 
     def get_queryset(self) -> Any:
         return self.policy.scope(self.request.user, self.base_queryset.all())  # type: ignore[attr-defined]
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        pk = kwargs.get("pk")
+        if request.method in SAFE or pk is None:
+            return
+        obj = get_object_or_404(self.get_queryset(), pk=pk)
+        decision = self.policy.can_perform(request.user, obj, self.action)  # type: ignore[attr-defined]
+        if decision is not None and not decision:
+            raise exceptions.PermissionDenied(decision.reason)

@@ -1,6 +1,10 @@
-"""OpenAPI descriptions of the portal's authentication schemes and shared fields (loaded by drf-spectacular)."""
+"""OpenAPI: the portal's authentication schemes (loaded by drf-spectacular) and schema post-processing."""
+
+from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+
+from portal.ids import BIGINT_MAX, ID_PATTERN
 
 
 class HashedTokenScheme(OpenApiAuthenticationExtension):
@@ -29,3 +33,14 @@ class DownloadLinkFieldSchema(OpenApiSerializerFieldExtension):
         if direction == "request":
             return {"type": "string", "format": "binary"}
         return {"type": "string", "nullable": True, "description": "下载地址：站内路径 /files/…，凭令牌或登录会话访问"}
+
+
+def integer_path_ids(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Path ids are routed by the pattern ``portal.ids.ID_PATTERN``; describe them as the integers they are."""
+    pattern = f"^{ID_PATTERN}$"
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "path" and parameter.get("schema", {}).get("pattern") == pattern:
+                    parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX}
+    return result

@@ -2,11 +2,11 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
+from portal.api.routers import PortalRouter
 from portal.api.views import EnterpriseViewSet, OrganizationViewSet
 
-router = DefaultRouter()
+router = PortalRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 

@@ -6,22 +6,28 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import PermissionDenied
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from portal.api.permissions import ScopedViewSetMixin
+from portal.api.renderers import XlsxRenderer
 from portal.permissions import user_scope
 from portal.roles import Role
-from portal.xlsx import xlsx_response
+from portal.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from sharing import assessment, exports, permissions, selectors, services
 from sharing.api.mixins import ServiceActionsMixin
 from sharing.api.serializers import (
     ActionSerializer,
+    AssessmentSerializer,
+    OpinionResultSerializer,
     OpinionSerializer,
+    OverdueStepSerializer,
     ShareApplicationDetailSerializer,
     ShareApplicationSerializer,
-    StepSerializer,
 )
 from sharing.models import (
     ShareApplication,
@@ -73,6 +79,8 @@ class ShareApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.Cr
             application=serializer.instance, acting_user=self.request.user, entries=data.pop("entries", None),
             data_items=data.pop("data_items", None), **data)
 
+    @extend_schema(request=ActionSerializer, responses=ShareApplicationSerializer, parameters=[
+        OpenApiParameter("name", str, OpenApiParameter.PATH, enum=sorted(TRANSITIONS), description="办理操作")])
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
     def act(self, request: Any, pk: Any = None, name: str = "") -> Response:
         """Take a workflow step: ``name`` is one of the transitions (submit, assess_reasonable, confirm, …)."""
@@ -85,6 +93,7 @@ class ShareApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.Cr
         app = services.share_application_act(application=app, action=name, acting_user=request.user, **data)
         return Response(ShareApplicationSerializer(app).data)
 
+    @extend_schema(request=OpinionSerializer, responses={201: OpinionResultSerializer})
     @action(detail=True, methods=["post"])
     def opinion(self, request: Any, pk: Any = None) -> Response:
         """A producer's joint-review opinion."""
@@ -94,21 +103,25 @@ class ShareApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.Cr
         op = services.producer_opinion_give(application=app, acting_user=request.user, **body.validated_data)
         return Response({"id": op.pk, "agrees": op.agrees}, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={201: ShareApplicationSerializer})
     @action(detail=True, methods=["post"])
     def resubmit(self, request: Any, pk: Any = None) -> Response:
         new = services.share_application_resubmit(application=self.get_object(), acting_user=request.user)
         return Response(ShareApplicationSerializer(new).data, status=status.HTTP_201_CREATED)
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses=OverdueStepSerializer(many=True))
+    @action(detail=False, methods=["get"], filter_backends=[])
     def overdue(self, request: Any) -> Response:
         """Open steps past their due date (the authority's overdue board)."""
-        steps = selectors.overdue_step_list(request.user)
-        page = self.paginate_queryset(steps)
-        data = [{**StepSerializer(s).data, "application": s.share_application.number if s.share_application
-                 else s.open_application.number} for s in page]
-        return self.get_paginated_response(data)
+        page = self.paginate_queryset(selectors.overdue_step_list(request.user))
+        return self.get_paginated_response(OverdueStepSerializer(page, many=True).data)
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM，默认上月"),
+                    OpenApiParameter("format", str, enum=["json", "xlsx"], description="xlsx：下载 Excel")],
+        responses={(200, "application/json"): AssessmentSerializer, (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None,
+            renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, XlsxRenderer])
     def assessment(self, request: Any) -> Any:
         """Per-unit monthly assessment (``?month=YYYY-MM``; ``&format=xlsx`` for Excel)."""
         scope = user_scope(request.user)
@@ -118,10 +131,4 @@ class ShareApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.Cr
         rows = assessment.unit_month_rows(request.user, month)
         if request.query_params.get("format") == "xlsx":
             return xlsx_response(f"共享考核-{month:%Y-%m}.xlsx", [exports.assessment_sheet(rows, month)])
-        return Response({"month": f"{month:%Y-%m}", "rows": [
-            {"unit": r.unit.code, "unit_name": r.unit.name, "steps_due": r.steps_due,
-             "steps_on_time": r.steps_on_time, "opinions_due": r.opinions_due,
-             "opinions_on_time": r.opinions_on_time, "on_time_rate": r.on_time_rate,
-             "avg_workdays": r.avg_workdays, "corrections_due": r.corrections_due,
-             "corrections_on_time": r.corrections_on_time, "completeness": r.completeness,
-             "quality_avg": r.quality_avg} for r in rows]})
+        return Response(AssessmentSerializer({"month": f"{month:%Y-%m}", "rows": rows}).data)

@@ -5,19 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.api.permissions import ScopedViewSetMixin
-from portal.xlsx import xlsx_response
+from portal.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from sharing import exports, permissions, selectors, services
 from sharing.api.mixins import ServiceActionsMixin
 from sharing.api.serializers import (
     AuthorizationActionSerializer,
     AuthorizationSerializer,
+    UsageBatchResultSerializer,
     UsageBatchSerializer,
     UsageRecordSerializer,
+    UsageSkippedSerializer,
+    WebhookSubscriptionCreatedSerializer,
     WebhookSubscriptionSerializer,
 )
 from sharing.models import (
@@ -46,24 +51,29 @@ class AuthorizationViewSet(ServiceActionsMixin, ScopedViewSetMixin, viewsets.Rea
         result = func(authorization=self.get_object(), acting_user=request.user, **kwargs)
         return Response(AuthorizationSerializer(result).data)
 
+    @extend_schema(request=AuthorizationActionSerializer, responses=AuthorizationSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request: Any, pk: Any = None) -> Response:
         return self._act(request, services.authorization_suspend, fields=("misuse_kind", "reason"))
 
+    @extend_schema(request=AuthorizationActionSerializer, responses=AuthorizationSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request: Any, pk: Any = None) -> Response:
         return self._act(request, services.authorization_resume, fields=("reason",))
 
+    @extend_schema(request=AuthorizationActionSerializer, responses=AuthorizationSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request: Any, pk: Any = None) -> Response:
         return self._act(request, services.authorization_revoke, fields=("misuse_kind", "reason"))
 
+    @extend_schema(request=AuthorizationActionSerializer, responses=AuthorizationSerializer)
     @action(detail=True, methods=["post"])
     def renew(self, request: Any, pk: Any = None) -> Response:
         if "valid_until_on" not in request.data:
             return Response({"valid_until_on": ["请填写续期截止日。"]}, status=status.HTTP_400_BAD_REQUEST)
         return self._act(request, services.authorization_renew, fields=("valid_until_on", "reason"))
 
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="usage-export")
     def usage_export(self, request: Any, pk: Any = None) -> Any:
         """The authorization's usage records as .xlsx."""
@@ -79,6 +89,7 @@ class UsageRecordViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
     serializer_class = UsageRecordSerializer
     filterset_fields = ["authorization", "unit", "acquisition_method", "media_type", "batch_id"]
 
+    @extend_schema(responses={201: UsageRecordSerializer, 200: UsageSkippedSerializer})
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         created, skipped = services.usage_records_push(records=[dict(request.data.items())],
                                                        acting_user=request.user)
@@ -86,6 +97,7 @@ class UsageRecordViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
             return Response({"detail": "该记录编号已登记过。", "skipped": skipped}, status=status.HTTP_200_OK)
         return Response(UsageRecordSerializer(created[0]).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=UsageBatchSerializer, responses={201: UsageBatchResultSerializer})
     @action(detail=False, methods=["post"])
     def batch(self, request: Any) -> Response:
         body = UsageBatchSerializer(data=request.data)
@@ -104,6 +116,7 @@ class WebhookSubscriptionViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins
     base_queryset = WebhookSubscription.objects.all()
     serializer_class = WebhookSubscriptionSerializer
 
+    @extend_schema(responses={201: WebhookSubscriptionCreatedSerializer})
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -115,6 +128,7 @@ class WebhookSubscriptionViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins
         return Response({**WebhookSubscriptionSerializer(sub).data, "secret": sub.secret},
                         status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=WebhookSubscriptionSerializer)
     @action(detail=True, methods=["post"])
     def disable(self, request: Any, pk: Any = None) -> Response:
         sub = services.webhook_disable(subscription=self.get_object(), acting_user=request.user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -37,6 +38,8 @@ class OpenDataApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins
         data = dict(serializer.validated_data)
         serializer.instance = services.open_application_create(acting_user=self.request.user, **data)
 
+    @extend_schema(request=OpenActionSerializer, responses=OpenDataApplicationSerializer, parameters=[
+        OpenApiParameter("name", str, OpenApiParameter.PATH, enum=sorted(OPEN_TRANSITIONS), description="办理操作")])
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
     def act(self, request: Any, pk: Any = None, name: str = "") -> Response:
         if name not in OPEN_TRANSITIONS:
@@ -68,16 +71,19 @@ class OpenDataGrantViewSet(ServiceActionsMixin, ScopedViewSetMixin, viewsets.Rea
         grant = func(grant=self.get_object(), acting_user=request.user, **kwargs)
         return Response(OpenDataGrantSerializer(selectors.open_grant_get(request.user, grant.pk)).data)
 
+    @extend_schema(request=GrantActionSerializer, responses=OpenDataGrantSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request: Any, pk: Any = None) -> Response:
         """Suspend (``misuse_kind``, ``reason`` required)."""
         return self._act(request, services.open_grant_suspend, with_kind=True)
 
+    @extend_schema(request=GrantActionSerializer, responses=OpenDataGrantSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request: Any, pk: Any = None) -> Response:
         """Resume a suspended grant (``reason`` required)."""
         return self._act(request, services.open_grant_resume, with_kind=False)
 
+    @extend_schema(request=GrantActionSerializer, responses=OpenDataGrantSerializer)
     @action(detail=True, methods=["post"])
     def revoke(self, request: Any, pk: Any = None) -> Response:
         """Terminate (``misuse_kind``, ``reason`` required)."""

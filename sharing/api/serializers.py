@@ -13,9 +13,13 @@ from sharing.models import (
     Authorization,
     AuthorizationEvent,
     DataUseRecord,
+    InterfaceKind,
+    MisuseKind,
     OpenDataApplication,
     OpenDataGrant,
+    Route,
     ShareApplication,
+    ShareType,
     WebhookEvent,
     WebhookSubscription,
     WorkflowStep,
@@ -40,6 +44,9 @@ class StepSerializer(serializers.ModelSerializer):
 
 class ShareApplicationSerializer(serializers.ModelSerializer):
     applicant_unit = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    share_type = serializers.ChoiceField(choices=ShareType.choices, allow_blank=True, read_only=True,
+                                         help_text="提交前为空")
+    route = serializers.ChoiceField(choices=Route.choices, allow_blank=True, read_only=True, help_text="提交前为空")
     entries = serializers.PrimaryKeyRelatedField(
         many=True, queryset=CatalogEntry.objects.filter(status=EntryStatus.PUBLISHED))
     data_items = serializers.PrimaryKeyRelatedField(many=True, queryset=DataItem.objects.all())
@@ -66,6 +73,43 @@ class ShareApplicationDetailSerializer(ShareApplicationSerializer):
 
     class Meta(ShareApplicationSerializer.Meta):
         fields = [*ShareApplicationSerializer.Meta.fields, "steps"]
+
+
+class OverdueStepSerializer(StepSerializer):
+    application = serializers.SerializerMethodField(help_text="申请编号")
+
+    class Meta(StepSerializer.Meta):
+        fields = [*StepSerializer.Meta.fields, "application"]
+
+    def get_application(self, step: WorkflowStep) -> str:
+        return (step.share_application or step.open_application).number
+
+
+class AssessmentRowSerializer(serializers.Serializer):
+    unit = serializers.CharField(source="unit.code")
+    unit_name = serializers.CharField(source="unit.name")
+    steps_due = serializers.IntegerField()
+    steps_on_time = serializers.IntegerField()
+    opinions_due = serializers.IntegerField()
+    opinions_on_time = serializers.IntegerField()
+    on_time_rate = serializers.DecimalField(max_digits=4, decimal_places=1, coerce_to_string=False, allow_null=True,
+                                            help_text="按时办结率（%）")
+    avg_workdays = serializers.DecimalField(max_digits=6, decimal_places=1, coerce_to_string=False, allow_null=True)
+    corrections_due = serializers.IntegerField()
+    corrections_on_time = serializers.IntegerField()
+    completeness = serializers.DecimalField(max_digits=4, decimal_places=1, coerce_to_string=False, allow_null=True,
+                                            help_text="目录发布完整率（%）")
+    quality_avg = serializers.DecimalField(max_digits=4, decimal_places=1, coerce_to_string=False, allow_null=True)
+
+
+class AssessmentSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    rows = AssessmentRowSerializer(many=True)
+
+
+class OpinionResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    agrees = serializers.BooleanField()
 
 
 class ActionSerializer(serializers.Serializer):
@@ -95,6 +139,7 @@ class OpinionSerializer(serializers.Serializer):
 
 
 class AuthorizationSerializer(serializers.ModelSerializer):
+    interface_kind = serializers.ChoiceField(choices=InterfaceKind.choices, allow_blank=True, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     consumer_unit_code = serializers.CharField(source="consumer_unit.code", read_only=True)
     application_number = serializers.CharField(source="application.number", read_only=True)
@@ -140,6 +185,17 @@ class UsageBatchSerializer(serializers.Serializer):
     records = serializers.ListField(child=serializers.DictField(), allow_empty=False)
 
 
+class UsageBatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    skipped_external_ids = serializers.ListField(child=serializers.CharField())
+    batch_id = serializers.CharField()
+
+
+class UsageSkippedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    skipped = serializers.ListField(child=serializers.CharField(), help_text="已登记过的记录编号")
+
+
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), required=False)
 
@@ -147,6 +203,13 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         model = WebhookSubscription
         fields = ["id", "authorization", "url", "events", "is_enabled", "created_at"]
         read_only_fields = ["is_enabled", "created_at"]
+
+
+class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
+    secret = serializers.CharField(help_text="签名密钥，只在创建时返回一次")
+
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
 
 
 class OpenDataApplicationSerializer(serializers.ModelSerializer):
@@ -167,6 +230,8 @@ class OpenDataApplicationSerializer(serializers.ModelSerializer):
 
 class AuthorizationEventSerializer(serializers.ModelSerializer):
     """Read-only: status events are append-only and written by the services."""
+
+    misuse_kind = serializers.ChoiceField(choices=MisuseKind.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = AuthorizationEvent

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from portal.audit import audit_record
+from portal.ids import parse_id
 from portal.permissions import user_scope
 from sharing import permissions
 from sharing.models import AcquisitionMethod, Authorization, DataUseRecord, MediaType
@@ -79,7 +80,7 @@ def usage_records_push(*, records: list[dict[str, Any]], acting_user: Any) -> tu
     by_ref: dict[str, Authorization] = {}
     for auth in visible.filter(number__in=refs).select_related("consumer_unit"):
         by_ref[auth.number] = auth
-    numeric = [r for r in refs if r.isdigit()]
+    numeric = [pk for pk in map(parse_id, refs) if pk is not None]
     for auth in visible.filter(pk__in=numeric).select_related("consumer_unit"):
         by_ref[str(auth.pk)] = auth
     now = timezone.now()

@@ -1,7 +1,6 @@
 """REST API of 惠企政策奖补, mounted at /api/v1/subsidies/."""
 
-from rest_framework.routers import DefaultRouter
-
+from portal.api.routers import PortalRouter
 from subsidies.api.views import (
     ApplicationViewSet,
     AwardViewSet,
@@ -12,7 +11,7 @@ from subsidies.api.views import (
     RuleViewSet,
 )
 
-router = DefaultRouter()
+router = PortalRouter()
 router.register("documents", PolicyDocumentViewSet, basename="subsidy-document")
 router.register("rules", RuleViewSet, basename="subsidy-rule")
 router.register("calls", CallViewSet, basename="subsidy-call")

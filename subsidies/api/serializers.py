@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -29,8 +30,8 @@ class SubsidyRuleSerializer(serializers.ModelSerializer):
     family_label = serializers.CharField(source="get_family_display", read_only=True)
     funding_label = serializers.CharField(source="get_funding_display", read_only=True)
     recipient_label = serializers.CharField(source="get_recipient_type_display", read_only=True)
-    superseded_by = serializers.SlugRelatedField(read_only=True, slug_field="code")
-    responsible_unit = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    superseded_by = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
+    responsible_unit = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
     facts = serializers.SerializerMethodField()
     parameters = serializers.SerializerMethodField()
     is_in_force = serializers.SerializerMethodField()
@@ -61,7 +62,7 @@ class SubsidyCalculateRequestSerializer(serializers.Serializer):
 
 class SubsidyPoolSerializer(serializers.ModelSerializer):
     level_label = serializers.CharField(source="get_level_display", read_only=True)
-    county = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    county = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
     county_name = serializers.CharField(source="county.name", read_only=True, default="")
     available = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
     utilisation = serializers.DecimalField(max_digits=6, decimal_places=1, read_only=True)
@@ -71,6 +72,62 @@ class SubsidyPoolSerializer(serializers.ModelSerializer):
         model = BudgetPool
         fields = ["id", "call", "level", "level_label", "county", "county_name", "amount", "reserved", "committed",
                   "available", "utilisation", "budget_doc_number", "budget_summary", "parent_budget_doc_number"]
+
+
+class SubsidyPoolUtilisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    call = serializers.CharField(help_text="申报批次名称")
+    year = serializers.IntegerField()
+    level = serializers.CharField(help_text="市级/县级")
+    county = serializers.CharField(help_text="县级资金池所在县（市、区）；市级为空")
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    reserved = serializers.DecimalField(max_digits=18, decimal_places=2)
+    committed = serializers.DecimalField(max_digits=18, decimal_places=2)
+    available = serializers.DecimalField(max_digits=18, decimal_places=2)
+    utilisation = serializers.DecimalField(max_digits=6, decimal_places=1, help_text="已用比例（%）")
+
+
+class SubsidyAwardSummaryRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="政策类别、规则或县（市、区）")
+    n = serializers.IntegerField(help_text="奖补笔数")
+    total = serializers.DecimalField(max_digits=18, decimal_places=2)
+    city = serializers.DecimalField(max_digits=18, decimal_places=2)
+    county_total = serializers.DecimalField(max_digits=18, decimal_places=2)
+    paid = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class SubsidyAwardSummarySerializer(serializers.Serializer):
+    family = SubsidyAwardSummaryRowSerializer(many=True)
+    rule = SubsidyAwardSummaryRowSerializer(many=True)
+    county = SubsidyAwardSummaryRowSerializer(many=True)
+
+
+class SubsidyTimelineStepSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+    status = serializers.ChoiceField(choices=[("done", "已办"), ("current", "办理中"), ("pending", "待办")])
+    done_at = serializers.DateTimeField(allow_null=True)
+    due_on = serializers.DateField(allow_null=True)
+    is_overdue = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True)
+    actor = serializers.CharField(allow_blank=True, help_text="办理人用户名")
+
+
+class SubsidyFactsSerializer(serializers.Serializer):
+    facts = serializers.JSONField(help_text="事实名 → 值，见规则的 facts")
+
+
+class SubsidyNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SubsidyReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SubsidyEvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    kind = serializers.CharField(required=False, allow_blank=True, default="", help_text="材料类别，见批次的材料要求")
 
 
 class SubsidyCallSerializer(serializers.ModelSerializer):
@@ -135,6 +192,18 @@ class SubsidyApplicationCreateSerializer(serializers.Serializer):
     rule_code = serializers.CharField()
     facts = serializers.JSONField(required=False, default=dict)
     uscc = serializers.CharField(required=False, help_text="申报主体统一社会信用代码；仅属于一个主体时可省略")
+
+
+class SubsidyApproveSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"),
+                                      help_text="核定金额（元），不超过测算上限")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SubsidyScoreSerializer(serializers.Serializer):
+    score = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"),
+                                     max_value=Decimal("100"), help_text="0–100，最多两位小数")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class SubsidyAwardSerializer(serializers.ModelSerializer):

@@ -7,11 +7,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from portal.api.pagination import PortalPagination
 from portal.api.permissions import ScopedViewSetMixin
@@ -127,6 +128,7 @@ class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upd
                                           facts=data.validated_data["facts"], acting_user=request.user)
         return Response(self.get_serializer(self._app(app.pk)).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.SubsidyFactsSerializer)
     def partial_update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         """PATCH {"facts": {...}}: edit a draft or an application returned for correction."""
         app = self._app(kwargs["pk"])
@@ -138,75 +140,90 @@ class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upd
     def update(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         return self.partial_update(request, *args, **kwargs)
 
-    def _step(self, request: Any, pk: Any, func: Any, **extra: Any) -> Response:
-        app = self._app(pk)
-        func(application=app, acting_user=request.user, **extra)
+    def _step(self, request: Any, pk: Any, func: Any, body: type[Serializer] | None = None) -> Response:
+        extra: dict[str, Any] = {}
+        if body is not None:
+            data = body(data=request.data)
+            data.is_valid(raise_exception=True)
+            extra = dict(data.validated_data)
+        func(application=self._app(pk), acting_user=request.user, **extra)
         return Response(self.get_serializer(self._app(pk)).data)
 
     def _text(self, request: Any, name: str) -> str:
         return str(request.data.get(name, "") or "")
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def submit(self, request: Any, pk: Any = None) -> Response:
         return self._step(request, pk, services.application_submit)
 
+    @extend_schema(request=s.SubsidyNoteSerializer)
     @action(detail=True, methods=["post"])
     def resubmit(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_resubmit, note=self._text(request, "note"))
+        return self._step(request, pk, services.application_resubmit, s.SubsidyNoteSerializer)
 
+    @extend_schema(request=s.SubsidyReasonSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_withdraw, reason=self._text(request, "reason"))
+        return self._step(request, pk, services.application_withdraw, s.SubsidyReasonSerializer)
 
+    @extend_schema(request=s.SubsidyNoteSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_accept, note=self._text(request, "note"))
+        return self._step(request, pk, services.application_accept, s.SubsidyNoteSerializer)
 
+    @extend_schema(request=s.SubsidyReasonSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_for_correction(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_return_for_correction,
-                          reason=self._text(request, "reason"))
+        return self._step(request, pk, services.application_return_for_correction, s.SubsidyReasonSerializer)
 
+    @extend_schema(request=s.SubsidyNoteSerializer)
     @action(detail=True, methods=["post"], url_path="review")
     def review_start(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_review_start, note=self._text(request, "note"))
+        return self._step(request, pk, services.application_review_start, s.SubsidyNoteSerializer)
 
+    @extend_schema(request=s.SubsidyScoreSerializer)
     @action(detail=True, methods=["post"])
     def score(self, request: Any, pk: Any = None) -> Response:
-        app = self._app(pk)
-        services.application_score(application=app, score=request.data.get("score"), acting_user=request.user,
-                                   comment=self._text(request, "comment"))
-        return Response(self.get_serializer(self._app(pk)).data)
+        return self._step(request, pk, services.application_score, s.SubsidyScoreSerializer)
 
+    @extend_schema(request=s.SubsidyApproveSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_approve, amount=request.data.get("amount"),
-                          note=self._text(request, "note"))
+        return self._step(request, pk, services.application_approve, s.SubsidyApproveSerializer)
 
+    @extend_schema(request=s.SubsidyReasonSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_reject, reason=self._text(request, "reason"))
+        return self._step(request, pk, services.application_reject, s.SubsidyReasonSerializer)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def publicity(self, request: Any, pk: Any = None) -> Response:
         return self._step(request, pk, services.application_publicity_start)
 
+    @extend_schema(request=None)
     @action(detail=True, methods=["post"], url_path="publicity-close")
     def publicity_close(self, request: Any, pk: Any = None) -> Response:
         return self._step(request, pk, services.application_publicity_close)
 
+    @extend_schema(request=s.SubsidyNoteSerializer)
     @action(detail=True, methods=["post"])
     def disburse(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_disburse, note=self._text(request, "note"))
+        return self._step(request, pk, services.application_disburse, s.SubsidyNoteSerializer)
 
+    @extend_schema(request=s.SubsidyReasonSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_cancel, reason=self._text(request, "reason"))
+        return self._step(request, pk, services.application_cancel, s.SubsidyReasonSerializer)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=s.SubsidyTimelineStepSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request: Any, pk: Any = None) -> Response:
-        return Response(application_timeline(self._app(pk)))
+        return Response(s.SubsidyTimelineStepSerializer(application_timeline(self._app(pk)), many=True).data)
 
+    @extend_schema(request={"multipart/form-data": s.SubsidyEvidenceUploadSerializer},
+                   responses={201: s.SubsidyEvidenceSerializer})
     @action(detail=True, methods=["post"], url_path="evidence")
     def evidence_upload(self, request: Any, pk: Any = None) -> Response:
         """multipart: file, kind."""
@@ -237,7 +254,9 @@ class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.SubsidyAwardSerializer
     filterset_fields = ["year", "status", "rule__code", "county", "enterprise__uscc"]
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses=s.SubsidyAwardSummarySerializer,
+                   parameters=[OpenApiParameter("year", int, required=True, description="年度")])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def summary(self, request: Any) -> Response:
         scope = user_scope(request.user)
         if not scope.has_role(*perms.STAFF_READ_ROLES):
@@ -246,9 +265,7 @@ class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             year = int(request.query_params.get("year", ""))
         except ValueError:
             raise ValidationError({"year": ["请提供年度，如 ?year=2026"]}) from None
-        data = award_summary(self.get_queryset(), year=year)  # the caller's awards, as the list shows them
-        return Response({k: [{kk: (str(vv) if vv is not None and kk != "n" else vv) for kk, vv in row.items()}
-                             for row in rows] for k, rows in data.items()})
+        return Response(s.SubsidyAwardSummarySerializer(award_summary(self.get_queryset(), year=year)).data)
 
 
 class PoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -260,11 +277,12 @@ class PoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.SubsidyPoolSerializer
     filterset_fields = ["call", "level", "county", "call__year"]
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses=s.SubsidyPoolUtilisationSerializer(many=True),
+                   parameters=[OpenApiParameter("year", int, description="年度（默认全部）")])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def utilisation(self, request: Any) -> Response:
         if not user_scope(request.user).is_staff_member:
             raise PermissionDenied("只有工作人员可以查看资金池。")
         year = request.query_params.get("year")
         rows = pool_utilisation(self.get_queryset(), year=int(year) if year and year.isdigit() else None)
-        return Response([{k: (str(v) if k not in ("pool", "year") else v) for k, v in r.items() if k != "pool"}
-                         | {"id": r["pool"].pk} for r in rows])
+        return Response(s.SubsidyPoolUtilisationSerializer([r | {"id": r["pool"].pk} for r in rows], many=True).data)

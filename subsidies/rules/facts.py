@@ -10,6 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 CENT = Decimal("0.01")
+MAX_NUMBER = 10**12  # no fact (yuan, head count, area) comes near it; larger values would overflow the amounts
+TOO_LARGE = "数值过大：不能超过 1 万亿"
 
 MONEY, INT, BOOL, CHOICE, MULTI, TEXT, DECIMAL = "money", "int", "bool", "choice", "multi_choice", "text", "decimal"
 TYPE_LABELS = {MONEY: "金额（元）", INT: "整数", BOOL: "是/否", CHOICE: "单选", MULTI: "多选", TEXT: "文本",
@@ -78,6 +80,8 @@ class Fact:
                 raise ValueError(f"“{raw}”不是有效的数字") from None
             if not value.is_finite():
                 raise ValueError("不是有效的数字")
+            if value.copy_abs() > MAX_NUMBER:
+                raise ValueError(TOO_LARGE)
             if value < 0:
                 raise ValueError("金额不能为负数" if self.type == MONEY else "不能为负数")
             if self.type == MONEY and value != value.quantize(CENT):
@@ -95,9 +99,13 @@ class Fact:
                     raise ValueError(f"“{raw}”不是整数") from None
                 if not d.is_finite() or d != d.to_integral_value():
                     raise ValueError(f"“{raw}”不是整数")
+                if d.copy_abs() > MAX_NUMBER:
+                    raise ValueError(TOO_LARGE)
                 value_i = int(d)
             else:
                 raise ValueError("应为整数")
+            if abs(value_i) > MAX_NUMBER:
+                raise ValueError(TOO_LARGE)
             if self.min_value is not None and value_i < self.min_value:
                 raise ValueError(f"不能小于 {self.min_value}")
             if self.max_value is not None and value_i > self.max_value:

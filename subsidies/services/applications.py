@@ -240,7 +240,8 @@ def application_score(*, application: Application, score: Any, acting_user: Any,
         value = Decimal(str(score))
     except InvalidOperation:
         raise ValidationError({"score": ["评分应为0–100的数字。"]}) from None
-    if not (Decimal("0") <= value <= Decimal("100")) or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or not (Decimal("0") <= value <= Decimal("100")) or value != value.quantize(
+            Decimal("0.01")):
         raise ValidationError({"score": ["评分应为0–100的数字，最多两位小数。"]})
     with acting_as(acting_user):
         row, _ = ExpertScore.objects.update_or_create(application=app, expert=acting_user,

@@ -64,7 +64,7 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
         value = Decimal(str(amount))
     except (InvalidOperation, TypeError):
         raise ValidationError({"amount": ["核定金额应为数字（元）。"]}) from None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or not 0 < value < Decimal("1e16") or value != value.quantize(Decimal("0.01")):
         raise ValidationError({"amount": ["核定金额应为大于0的金额，最多两位小数。"]})
     rule = app.rule
     if rule.competitive_limit:
