@@ -25,6 +25,7 @@ from catalogs.permissions import (
 )
 from catalogs.selectors import on_time_rate, task_overdue_board
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.display import plain
 from portal.files import download_link
 from portal.models import Organization
 
@@ -186,3 +187,17 @@ class CollectionSubmissionAdmin(ReadOnlyAdmin):
     list_display = ("task", "submitted_at", "channel", "row_count", "is_accepted", "message", submission_file)
     list_filter = ("is_accepted", "channel")
     list_select_related = ("task__item",)
+    exclude = ("columns", "missing_columns", "extra_columns")
+    readonly_fields = ("columns_text", "missing_columns_text", "extra_columns_text")
+
+    @admin.display(description="文件列")
+    def columns_text(self, obj: CollectionSubmission) -> str:
+        return plain(obj.columns)
+
+    @admin.display(description="缺少的列")
+    def missing_columns_text(self, obj: CollectionSubmission) -> str:
+        return plain(obj.missing_columns)
+
+    @admin.display(description="多出的列")
+    def extra_columns_text(self, obj: CollectionSubmission) -> str:
+        return plain(obj.extra_columns)

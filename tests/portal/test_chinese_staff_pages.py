@@ -258,6 +258,13 @@ def test_collection_items_read_as_text(client, demo):
     assert "annex1" not in text and '["' not in text
 
 
+def test_collection_submission_columns_read_as_text(client, demo):
+    sub = CollectionSubmission.objects.exclude(columns=[]).first()
+    login(client, "city_authority")
+    raw, text = page(client, f"/admin/catalogs/collectionsubmission/{sub.pk}/change/")
+    assert "、".join(sub.columns) in text and '["' not in text
+
+
 def test_editing_a_collection_item_keeps_the_codes(client, demo):
     item = CollectionItem.objects.filter(first_collection_from="FULL_SNAPSHOT").first()
     login(client, "city_authority")
