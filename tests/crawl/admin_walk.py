@@ -1,0 +1,144 @@
+"""The staff UI walk: admin index, app indexes, every changelist (search, each filter's first choice, object tools),
+and per model up to three objects in the role's scope (change form, history, the links on them, every custom view of
+the ModelAdmin's ``get_urls()``) and two objects outside it (each of those pages must be denied)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote, urljoin
+
+from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+
+from tests.crawl.crawler import Crawl
+
+IN_SCOPE = 3
+OUT_OF_SCOPE = 2
+SEARCH = "泉州"
+BOGUS = "zz"  # a value no step/action route knows: must be a 4xx, never a 500
+HISTORY_RECORDS = 2  # historical versions opened per object
+HISTORY_RECORD = re.compile(r"^/admin/\w+/\w+/[^/]+/history/\d+/$")
+_PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\([^)]*\)")
+
+
+class CustomRoute:
+    """One of a ModelAdmin's own URLs (beyond changelist/add/change/history/delete), as a template."""
+
+    def __init__(self, prefix: str, pattern: Any) -> None:
+        text = str(pattern.pattern).lstrip("^").rstrip("$")
+        self.pieces: list[str | None] = []  # literal text, or None for a parameter
+        pos = 0
+        for m in _PARAM.finditer(text):
+            self.pieces += [text[pos:m.start()], None]
+            pos = m.end()
+        self.pieces.append(text[pos:])
+        self.prefix = prefix
+        self.params = self.pieces.count(None)
+        self.on_object = self.params > 0 and self.pieces[0] == ""  # starts with the object's id
+        self.regex = re.compile("^" + re.escape(prefix) + "".join(
+            "([^/?]+)" if p is None else re.escape(p) for p in self.pieces) + "$")
+
+    def url(self, values: tuple[str, ...]) -> str:
+        it = iter(values)
+        return self.prefix + "".join(str(next(it)) if p is None else p for p in self.pieces)
+
+    def harvest(self, links: set[str]) -> set[tuple[str, ...]]:
+        return {m.groups() for link in links if (m := self.regex.match(link.split("?")[0]))}
+
+
+def custom_routes(model_admin: Any, prefix: str) -> list[CustomRoute]:
+    info = model_admin.model._meta.app_label, model_admin.model._meta.model_name
+    standard = {"{}_{}_{}".format(*info, v) for v in ("changelist", "add", "history", "delete", "change")}
+    return [CustomRoute(prefix, p) for p in model_admin.get_urls()
+            if p.name not in standard and str(p.pattern) != "<path:object_id>/"]
+
+
+def _pick(qs: Any, n: int) -> list[Any]:
+    """Up to ``n`` primary keys, one per status first when the model has one (more step pages to see)."""
+    qs = qs.order_by("pk")
+    if any(f.name == "status" for f in qs.model._meta.fields):
+        picked: list[Any] = []
+        for status in qs.values_list("status", flat=True).distinct():
+            pk = qs.filter(status=status).values_list("pk", flat=True).first()
+            if pk is not None and pk not in picked:
+                picked.append(pk)
+        rest = [pk for pk in qs.values_list("pk", flat=True)[: n * 2] if pk not in picked]
+        return (picked + rest)[:n]
+    return list(qs.values_list("pk", flat=True)[:n])
+
+
+class AdminWalk:
+    def __init__(self, crawl: Crawl, user: Any) -> None:
+        self.crawl = crawl
+        self.user = user or AnonymousUser()
+        self.request = RequestFactory().get("/admin/")
+        self.request.user = self.user
+        self.staff = bool(self.user.is_active and self.user.is_staff)
+
+    def run(self) -> None:
+        site = admin.site
+        self.crawl.get("/admin/", expect="ok" if self.staff else "denied")
+        for label in sorted({m._meta.app_label for m in site._registry}):
+            visible = self.staff and bool(site.get_app_list(self.request, label))
+            self.crawl.get(f"/admin/{label}/", expect="ok" if visible else "denied")
+        for model, model_admin in sorted(site._registry.items(), key=lambda kv: kv[0]._meta.label):
+            self.walk_model(model, model_admin)
+
+    def walk_model(self, model: Any, model_admin: Any) -> None:
+        get = self.crawl.get
+        prefix = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        routes = custom_routes(model_admin, prefix)
+        can_view = self.staff and model_admin.has_view_or_change_permission(self.request)
+        if can_view:
+            scope = model_admin.get_queryset(self.request)
+            inside = _pick(scope, IN_SCOPE)
+            outside = _pick(model._default_manager.exclude(pk__in=scope.values("pk")), OUT_OF_SCOPE)
+        else:
+            inside, outside = [], _pick(model._default_manager.all(), OUT_OF_SCOPE)
+        expect = "ok" if can_view else "denied"
+
+        page = get(prefix, expect=expect)
+        if can_view and page is not None and page.status == 200:
+            if page.has_search:
+                get(f"{prefix}?q={quote(SEARCH)}")
+            for choices in page.filters:
+                if choices:
+                    get(urljoin(prefix, choices[1] if len(choices) > 1 else choices[0]))
+            for href in page.object_tools:
+                get(urljoin(prefix, href))
+        for route in routes:
+            if route.params == 0:
+                get(route.url(()), expect=expect)
+
+        seen: set[str] = set()
+        for pk in inside:
+            links: list[str] = []
+            for url in (f"{prefix}{pk}/change/", f"{prefix}{pk}/history/"):
+                obj_page = get(url)
+                if obj_page is None:
+                    continue
+                for link in self.crawl.same_site_links(obj_page):
+                    path = link.split("?")[0]
+                    if path.startswith(f"{prefix}{pk}/") or ("/add/" in path and "?" in link) or link in (
+                            obj_page.object_tools):
+                        links.append(link)
+            records = [link for link in links if HISTORY_RECORD.match(link)]
+            for link in dict.fromkeys(x for x in links if x not in records[HISTORY_RECORDS:]):
+                get(link)
+            seen.update(links)
+        seen |= {p.url for p in self.crawl.pages.values()}
+        for route in routes:
+            if not route.on_object:
+                continue
+            harvested = sorted(route.harvest(seen))
+            others = [values[1:] for values in harvested][:2] or [(BOGUS,) * (route.params - 1)]
+            for pk in inside:
+                get(route.url((str(pk), *(BOGUS,) * (route.params - 1))))
+            for pk in outside:
+                for values in others:
+                    get(route.url((str(pk), *values)), expect="denied")
+        for pk in outside:
+            get(f"{prefix}{pk}/change/", expect="denied")
+            get(f"{prefix}{pk}/history/", expect="denied")
