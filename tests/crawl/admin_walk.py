@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from tests.crawl.crawler import Crawl
 
 IN_SCOPE = 3
+REFERENCE_OBJECTS = 8  # objects (of distinct statuses first) whose step links give the real step names
 OUT_OF_SCOPE = 2
 SEARCH = "泉州"
 BOGUS = "zz"  # a value no step/action route knows: must be a 4xx, never a 500
@@ -132,13 +133,45 @@ class AdminWalk:
         for route in routes:
             if not route.on_object:
                 continue
-            harvested = sorted(route.harvest(seen))
-            others = [values[1:] for values in harvested][:2] or [(BOGUS,) * (route.params - 1)]
+            bogus = (BOGUS,) * (route.params - 1)
             for pk in inside:
-                get(route.url((str(pk), *(BOGUS,) * (route.params - 1))))
+                get(route.url((str(pk), *bogus)))
             for pk in outside:
-                for values in others:
+                for values in self.denied_values(model, model_admin, route, pk, seen) or [bogus]:
                     get(route.url((str(pk), *values)), expect="denied")
         for pk in outside:
             get(f"{prefix}{pk}/change/", expect="denied")
             get(f"{prefix}{pk}/history/", expect="denied")
+        if can_view:  # a malformed id is a 404, never a 500
+            get(f"{prefix}{BOGUS}/change/")
+            get(f"{prefix}{BOGUS}/history/")
+
+    @staticmethod
+    def denied_values(model: Any, model_admin: Any, route: CustomRoute, pk: Any, seen: set[str]) -> list[tuple]:
+        """Real values of a route's other parameters to try on an object outside the role's scope: the object's own
+        last historical version for the history-version page, else the steps/actions the superuser is offered."""
+        if str(route.regex.pattern).endswith(r"/history/([^/?]+)/$"):
+            version = model.history.filter(pk=pk).order_by("-history_id").values_list("history_id", flat=True).first()
+            return [(str(version),)] if version else []
+        return sorted({values[1:] for values in route.harvest(seen) | reference_values(model_admin, route)})
+
+
+_REFERENCE: dict[str, set[tuple[str, ...]]] = {}
+
+
+def reference_values(model_admin: Any, route: CustomRoute) -> set[tuple[str, ...]]:
+    """The parameter values of ``route`` on the change pages the superuser sees (objects of every status): the real
+    step and action names, to try on objects a role must not reach. Computed once per route per test module."""
+    key = route.regex.pattern
+    if key not in _REFERENCE:
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+
+        client = Client()
+        client.force_login(get_user_model().objects.filter(is_superuser=True).order_by("pk").first())
+        links: set[str] = set()
+        for pk in _pick(model_admin.model._default_manager.all(), REFERENCE_OBJECTS):
+            html = client.get(f"{route.prefix}{pk}/change/").content.decode("utf-8", "replace")
+            links |= set(re.findall(r'href="([^"]+)"', html))
+        _REFERENCE[key] = route.harvest(links)
+    return _REFERENCE[key]

@@ -55,13 +55,16 @@ class ApiWalk:
     def __init__(self, crawl: Crawl) -> None:
         self.crawl = crawl
 
-    def get_all_pages(self, url: str) -> list[dict[str, Any]]:
-        """A list and its following pages (``next``); the items of every page."""
+    def get_all_pages(self, url: str) -> list[dict[str, Any]] | None:
+        """A list and its following pages (``next``): the items of every page (none if the role is refused the
+        list), or None if a page failed (the role's scope is then unknown)."""
         items: list[dict[str, Any]] = []
         while url:
             page = self.crawl.get(url)
+            if page is not None and page.status in (401, 403):
+                return items
             if page is None or page.status != 200 or "json" not in page.content_type:
-                break
+                return None
             data = page.json()
             if isinstance(data, dict) and "results" in data:
                 items += [i for i in data["results"] if isinstance(i, dict)]
@@ -81,7 +84,7 @@ class ApiWalk:
             if actions is not None and "get" not in actions:
                 continue
             items = self.get_all_pages(reverse(name))
-            if actions and actions.get("get") == "list":
+            if items is not None and actions and actions.get("get") == "list":  # else the role's scope is unknown
                 field, _ = _lookup(cls)
                 key = "id" if field == "pk" else field
                 listed[cls] = [i[key] for i in items if key in i]
