@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import update_wrapper
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.permissions import Policy
@@ -64,6 +65,30 @@ class GovernedAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         if success:
             self.message_user(request, success, level=messages.SUCCESS)  # type: ignore[attr-defined]
         return result
+
+    def custom_view(self, view: Any) -> Any:
+        """A page of this admin beyond Django's own (steps, boards, exports): the admin's login check, then the
+        model's view permission as for its changelist — a role without access to the model cannot open it by URL."""
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if not self.has_view_or_change_permission(request):  # type: ignore[attr-defined]
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+        return self.admin_site.admin_view(update_wrapper(guarded, view))  # type: ignore[attr-defined]
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        _require_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: Any = None) -> Any:
+        _require_ids(object_id, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def _require_ids(*values: str) -> None:
+    """History URLs take numeric ids; anything else is a page that does not exist (simple-history would fail)."""
+    if not all(str(v).isdigit() for v in values):
+        raise Http404("历史记录不存在。")
 
 
 class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
