@@ -19,7 +19,7 @@ REFERENCE_OBJECTS = 8  # objects (of distinct statuses first) whose step links g
 OUT_OF_SCOPE = 2
 SEARCH = "泉州"
 BOGUS = "zz"  # a value no step/action route knows: must be a 4xx, never a 500
-HISTORY_RECORDS = 2  # historical versions opened per object
+HISTORY_RECORDS = 1  # historical versions opened per object
 HISTORY_RECORD = re.compile(r"^/admin/\w+/\w+/[^/]+/history/\d+/$")
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\([^)]*\)")
 
@@ -57,17 +57,20 @@ def custom_routes(model_admin: Any, prefix: str) -> list[CustomRoute]:
 
 
 def _pick(qs: Any, n: int) -> list[Any]:
-    """Up to ``n`` primary keys, one per status first when the model has one (more step pages to see)."""
+    """Up to ``n`` primary keys: one per status first when the model has one (more step pages to see), and the newest
+    (the demo's later, richer records)."""
     qs = qs.order_by("pk")
+    picked: list[Any] = []
     if any(f.name == "status" for f in qs.model._meta.fields):
-        picked: list[Any] = []
-        for status in qs.values_list("status", flat=True).distinct():
+        for status in qs.order_by().values_list("status", flat=True).distinct():
             pk = qs.filter(status=status).values_list("pk", flat=True).first()
-            if pk is not None and pk not in picked:
+            if pk is not None and pk not in picked and len(picked) < n - 1:
                 picked.append(pk)
-        rest = [pk for pk in qs.values_list("pk", flat=True)[: n * 2] if pk not in picked]
-        return (picked + rest)[:n]
-    return list(qs.values_list("pk", flat=True)[:n])
+    newest = qs.values_list("pk", flat=True).last()
+    if newest is not None and newest not in picked:
+        picked.append(newest)
+    picked += [pk for pk in qs.values_list("pk", flat=True)[:n] if pk not in picked]
+    return picked[:n]
 
 
 class AdminWalk:
