@@ -37,8 +37,20 @@ class EventInline(admin.TabularInline):
     fk_name = "authorization"
     extra = 0
     can_delete = False
-    fields = ("at", "event", "from_status", "to_status", "misuse_kind", "reason", "actor")
+    fields = ("at", "event_label", "from_label", "to_label", "misuse_kind", "reason", "actor")
     readonly_fields = fields
+
+    @admin.display(description="事件")
+    def event_label(self, obj: AuthorizationEvent) -> str:
+        return obj.get_event_display()
+
+    @admin.display(description="原状态")
+    def from_label(self, obj: AuthorizationEvent) -> str:
+        return obj.get_from_status_display()
+
+    @admin.display(description="新状态")
+    def to_label(self, obj: AuthorizationEvent) -> str:
+        return obj.get_to_status_display()
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

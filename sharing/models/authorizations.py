@@ -21,6 +21,11 @@ class AuthorizationStatus(models.TextChoices):
     SUPERSEDED = "superseded", "已被续期授权替代"
 
 
+# What each AuthorizationEvent.event code means, for the people reading the status history.
+EVENT_LABELS = {"suspend": "暂停", "resume": "恢复", "revoke": "终止", "expire": "到期", "issue_renewal": "续期签发",
+                "supersede": "被续期授权替代"}
+
+
 class MisuseKind(models.TextChoices):
     ILLEGAL_USE = "illegal_use", "违法违规使用"
     OVER_SCOPE = "over_scope", "超范围使用"
@@ -115,7 +120,16 @@ class AuthorizationEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         subject = self.authorization or self.open_grant
-        return f"{subject.number if subject else '—'} {self.event}"
+        return f"{subject.number if subject else '—'} {self.get_event_display()}"
+
+    def get_event_display(self) -> str:
+        return EVENT_LABELS.get(self.event, self.event)
+
+    def get_from_status_display(self) -> str:
+        return AuthorizationStatus(self.from_status).label if self.from_status else "—"
+
+    def get_to_status_display(self) -> str:
+        return AuthorizationStatus(self.to_status).label
 
 
 class AcquisitionMethod(models.TextChoices):

@@ -296,12 +296,37 @@ class ObjectionAdmin(GovernedAdmin):
             obj.status == "open" and perms.is_reviewer(request.user, obj.application.rule))
 
 
+class ActionFilter(admin.SimpleListFilter):
+    title = "操作"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(t.action, t.label) for t in TRANSITIONS.values()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(ApplicationEvent)
 class ApplicationEventAdmin(ReadOnlyAdmin):
     policy = perms.ApplicationChildPolicy()
-    list_display = ["at", "application", "action", "from_status", "to_status", "actor", "due_on"]
-    list_filter = ["action"]
+    list_display = ["at", "application", "action_label", "from_label", "to_label", "actor", "due_on"]
+    list_filter = [ActionFilter]
     list_select_related = ["application", "actor"]
+    fields = ["application", "at", "actor", "action_label", "from_label", "to_label", "note", "due_on"]
+    readonly_fields = fields
+
+    @admin.display(description="操作", ordering="action")
+    def action_label(self, obj: ApplicationEvent) -> str:
+        return obj.get_action_display()
+
+    @admin.display(description="原状态")
+    def from_label(self, obj: ApplicationEvent) -> str:
+        return obj.get_from_status_display()
+
+    @admin.display(description="新状态")
+    def to_label(self, obj: ApplicationEvent) -> str:
+        return obj.get_to_status_display()
 
 
 @admin.register(Evidence)

@@ -117,7 +117,7 @@ class ApplicationEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -126,6 +126,17 @@ class ApplicationEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionDenied("办理记录只可追加，不可删除。")
+
+    def get_action_display(self) -> str:
+        from subsidies.workflow import TRANSITIONS
+
+        return TRANSITIONS[self.action].label if self.action in TRANSITIONS else self.action
+
+    def get_from_status_display(self) -> str:
+        return ApplicationStatus(self.from_status).label if self.from_status else "—"
+
+    def get_to_status_display(self) -> str:
+        return ApplicationStatus(self.to_status).label
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:

@@ -38,6 +38,9 @@ ALLOWED_WORDS = {
     # formats, standards and protocols
     "API", "OCDS", "DCAT", "USCC", "CKAN", "JSON", "XLSX", "CSV", "PDF", "URL", "URI", "UUID", "HTTP", "HTTPS",
     "RDF", "XML", "SHACL", "OpenAPI", "Excel", "Token", "Webhook", "SHA", "Turtle", "PNG", "JPEG", "JPG", "Word",
+    "LDAP", "UTC", "Cron", "Python",
+    # keyboard keys and a platform in Django's multi-select hint; a red-flag methodology cited in rule sources
+    "Control", "Command", "Mac", "Cardinal",
     # terms Chinese policy texts use as they are: DCMM (GB/T 36073 maturity model), MPW (multi-project wafer), APP, GDP
     "DCMM", "MPW", "APP", "GDP",
     # units
@@ -127,8 +130,9 @@ class Page:
 # ---------------------------------------------------------------------------------------------------- English check
 _CHUNK = re.compile(r"[!-~]+")  # a run of printable ASCII without spaces
 _WORD = re.compile(r"[A-Za-z]{3,}")
-_CODE = re.compile(r"^[A-Z]+(-[A-Za-z0-9]+)+$")  # DE-09, QZ-GXJ, JJ-finance: codes of rules and units
-_FILE = re.compile(r"\.(xlsx|xls|csv|pdf|json|jsonld|ttl|xml|docx?|zip|txt|png|jpe?g|ofd|rdf)$", re.I)
+_CODE = re.compile(r"^[A-Z]+(-[A-Za-z0-9_]+)+$|^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")  # DE-09, JJ-housing_fund, MIN_BIDS
+_PYTHON_PATH = re.compile(r"^[a-z_]+(\.[a-z_]+){2,}$")  # catalogs.tasks.daily_collection: a scheduled task
+_FILE = re.compile(r"\.(xlsx|xls|csv|pdf|json|jsonld|ttl|xml|docx?|zip|txt|md|png|jpe?g|ofd|rdf)$", re.I)
 _ALLOWED = {w.upper() for w in ALLOWED_WORDS}
 _STRIP = "()[]{}<>:;,.!?'\"`*|/\\=+~-"
 
@@ -136,7 +140,9 @@ _STRIP = "()[]{}<>:;,.!?'\"`*|/\\=+~-"
 def english_words(texts: Iterable[str], names: set[str]) -> list[str]:
     """ASCII chunks of visible text that hold an English word (≥ 3 Latin letters) that is no allowed code or name.
 
-    Skipped: e-mail addresses, URLs, paths and MIME types, file names, codes like ``DE-09``, identifiers with digits,
+    Skipped: e-mail addresses, URLs, paths and MIME types, file names, codes like ``DE-09``, ``JJ-housing_fund`` or
+    ``MIN_BIDS`` (units' and parameters' codes, shown beside their Chinese names), Python paths of scheduled tasks
+    (``catalogs.tasks.daily_collection``), identifiers with digits,
     the given ``names`` (usernames), and ``ALLOWED_WORDS`` (any case: xlsx, PDF). Machine codes such as
     ``under_review`` are flagged: a person reads them where a Chinese label belongs.
     """
@@ -145,7 +151,7 @@ def english_words(texts: Iterable[str], names: set[str]) -> list[str]:
         for chunk in _CHUNK.findall(text):
             token = chunk.strip(_STRIP)
             if (not token or "@" in token or "/" in token or token.startswith("www.")
-                    or _FILE.search(token) or _CODE.match(token) or any(c.isdigit() for c in token)
+                    or _FILE.search(token) or _CODE.match(token) or _PYTHON_PATH.match(token) or any(c.isdigit() for c in token)
                     or token in names):
                 continue
             words = [w for w in _WORD.findall(token) if w.upper() not in _ALLOWED]

@@ -2,7 +2,8 @@
 
 - an admin page of its own (board, step, action, export) opened by URL by a role without access to the model;
 - malformed ids in history URLs (500);
-- Django's English 403/404 pages; the host name instead of the portal's name on the login page.
+- English in the admin and on the site: Django's 403/404 pages, icon texts, event codes, permission names,
+  django-q2 labels; the host name instead of the portal's name on the login page.
 """
 
 import pytest
@@ -88,3 +89,45 @@ def test_login_page_shows_the_portal_name_not_the_host(demo):
     body = Client().get("/accounts/login/").content.decode()
     assert "<title>登录 · 泉州市政务数据治理门户</title>" in body
     assert "testserver" not in body
+
+
+@pytest.mark.django_db
+def test_admin_icons_and_search_speak_chinese(demo):
+    body = client("admin").get("/admin/auth/user/").content.decode()
+    assert 'alt="是"' in body and 'alt="否"' in body and 'alt="搜索"' in body
+    assert 'alt="True"' not in body and 'alt="False"' not in body and 'alt="Search"' not in body
+
+
+@pytest.mark.django_db
+def test_status_histories_show_labels_not_codes(demo):
+    from sharing.models import AuthorizationEvent
+
+    body = client("city_authority").get("/admin/subsidies/applicationevent/").content.decode()
+    assert '<td class="field-action_label">受理</td>' in body and '<td class="field-to_label">已受理</td>' in body
+    assert ">accept<" not in body and ">under_review<" not in body
+    event = AuthorizationEvent.objects.filter(authorization__isnull=False, event="suspend").first()
+    body = client("city_authority").get(
+        f"/admin/sharing/authorization/{event.authorization_id}/change/").content.decode()
+    assert "暂停" in body and "已暂停" in body
+    assert ">suspend<" not in body and ">suspended<" not in body
+
+
+@pytest.mark.django_db
+def test_role_and_user_admin_speak_chinese(demo):
+    c = client("admin")
+    body = c.get("/admin/auth/group/add/").content.decode()
+    assert "Can add" not in body and "Can view" not in body and "historical" not in body
+    assert "基础信息与权限 | 政务单位 | 查看" in body
+    group_pk = get_user_model().objects.get(username="unit_admin").groups.first().pk
+    assert c.get(f"/admin/auth/group/{group_pk}/delete/").status_code == 403  # roles are rebuilt from code
+    user_pk = get_user_model().objects.get(username="applicant").pk
+    body = c.get(f"/admin/auth/user/{user_pk}/password/").content.decode()
+    assert "该用户的当前密码将失效" in body and "will be lost" not in body
+    assert "创建用户后" in c.get("/admin/auth/user/add/").content.decode()
+
+
+@pytest.mark.django_db
+def test_task_admin_speaks_chinese(demo):
+    body = client("admin").get("/admin/django_q/schedule/add/").content.decode()
+    assert "关键字参数" in body and "下次运行时间（按 UTC 存储）" in body
+    assert "Keyword arguments" not in body and "John" not in body
