@@ -10,7 +10,7 @@ from urllib.parse import quote, urljoin
 
 from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
-from django.db import models
+from django.db import models, transaction
 from django.test import RequestFactory
 
 from tests.crawl.crawler import Crawl
@@ -180,7 +180,8 @@ def reference_values(model_admin: Any, route: CustomRoute) -> set[tuple[str, ...
         client.force_login(get_user_model().objects.filter(is_superuser=True).order_by("pk").first())
         links: set[str] = set()
         for pk in _pick(model_admin.model._default_manager.all(), REFERENCE_OBJECTS):
-            response = client.get(f"{route.prefix}{pk}/change/")
+            with transaction.atomic():
+                response = client.get(f"{route.prefix}{pk}/change/")
             if response.status_code == 200:
                 links |= set(re.findall(r'href="([^"]+)"', response.content.decode("utf-8", "replace")))
         _REFERENCE[key] = route.harvest(links)

@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from django.db import connection
+from django.db import connection, transaction
 
 # Every demo account of the README's table, and the anonymous visitor.
 # The admin crawl is split in two files (city-wide roles and non-staff / unit roles) so xdist spreads them.
@@ -213,7 +213,9 @@ class Crawl:
         logger = logging.getLogger("django.request")  # the crawl records each 500 itself, one line each
         level, logger.level = logger.level, logging.CRITICAL
         try:
-            with connection.execute_wrapper(watch):
+            # a savepoint per page: a database error in one view (PostgreSQL then refuses every later query in the
+            # transaction) stays that page's finding
+            with transaction.atomic(), connection.execute_wrapper(watch):
                 response = self.client.get(url, **self.headers)
                 body = b"" if response.streaming else response.content
                 if response.streaming:

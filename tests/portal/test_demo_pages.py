@@ -131,3 +131,13 @@ def test_task_admin_speaks_chinese(demo):
     body = client("admin").get("/admin/django_q/schedule/add/").content.decode()
     assert "关键字参数" in body and "下次运行时间（按 UTC 存储）" in body
     assert "Keyword arguments" not in body and "John" not in body
+
+
+@pytest.mark.django_db
+def test_view_only_staff_see_no_step_form_fields(demo):
+    """The auditor may view a complaint but not act on it: no read-only copies of the step form's fields (which have
+    no Chinese label outside the form)."""
+    from procurement.models import Complaint
+
+    body = client("auditor").get(f"/admin/procurement/complaint/{Complaint.objects.first().pk}/change/").content
+    assert "field-order_suspension" not in body.decode() and "Step" not in body.decode()
