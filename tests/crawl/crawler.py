@@ -218,10 +218,9 @@ class Crawl:
             with transaction.atomic(), connection.execute_wrapper(watch):
                 response = self.client.get(url, **self.headers)
                 body = b"" if response.streaming else response.content
-                if response.streaming:
+                if response.streaming:  # consuming it closes the file (the test client wraps the iterator)
                     for _chunk in response.streaming_content:
                         pass
-                    response.close()
         except Exception as exc:  # the test client re-raises a view's exception: that is the 500 the user gets
             self.seconds += time.perf_counter() - started
             self.pages[url] = Page(url, 500, False)
