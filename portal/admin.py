@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group, Permission, User
 from django.http import HttpRequest
 
 from portal import policies
@@ -22,6 +25,7 @@ from portal.models import (
     Organization,
 )
 from portal.permissions import Policy, user_scope
+from portal.roles import declared_permissions
 
 
 class MembershipInline(admin.TabularInline):
@@ -192,7 +196,48 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
 
-class PortalUserAdmin(UserAdmin):
+PERMISSION_ACTIONS = {"add": "新增", "change": "修改", "delete": "删除", "view": "查看"}
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    """A permission as 应用 | 模型 | 操作, in Chinese (Django stores built-in names as “Can add …”)."""
+
+    def label_from_instance(self, obj: Permission) -> str:
+        model = obj.content_type.model_class()
+        action, _, model_name = obj.codename.partition("_")
+        label = PERMISSION_ACTIONS.get(action) if model_name == obj.content_type.model else None
+        return " | ".join([str(django_apps.get_app_config(obj.content_type.app_label).verbose_name),
+                           str(model._meta.verbose_name if model else obj.content_type.model), label or obj.name])
+
+
+class RolePermissionsMixin:
+    """The permission pickers offer the permissions roles are declared with (``ROLE_PERMISSIONS``), in Chinese."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["queryset"] = declared_permissions()
+            kwargs["form_class"] = PermissionChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class RoleGroupAdmin(RolePermissionsMixin, GroupAdmin):
+    """Groups are the roles: rebuilt from code by ``ensure_roles``, so never deleted here."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's admin password form, its warning in Chinese (Django hard-codes it in English)."""
+
+    usable_password_help_text = (
+        "用户能否使用密码登录。停用后，仍可通过单点登录、LDAP 等其他方式认证。"
+        '<ul id="id_unusable_warning" class="messagelist"><li class="warning">停用后，该用户的当前密码将失效。</li></ul>')
+
+
+class PortalUserAdmin(RolePermissionsMixin, UserAdmin):
+    change_password_form = PasswordChangeForm
+
     def get_queryset(self, request: HttpRequest) -> Any:
         qs = super().get_queryset(request)
         if request.user.is_superuser or user_scope(request.user).is_city_wide:
@@ -206,4 +251,4 @@ class PortalUserAdmin(UserAdmin):
 admin.site.unregister(User)
 admin.site.register(User, PortalUserAdmin)
 admin.site.unregister(Group)
-admin.site.register(Group, GroupAdmin)
+admin.site.register(Group, RoleGroupAdmin)

@@ -5,6 +5,7 @@ every admin form that saves through a service keeps what was typed when the serv
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import update_wrapper
 from typing import Any, NamedTuple
 
 from django import forms
@@ -14,7 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Permissi
 from django.db import models
 from django.db.models import Model, QuerySet
 from django.db.models.fields.files import FieldFile
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.files import download_link, download_name, download_url
@@ -299,6 +300,30 @@ class GovernedAdmin(ServiceFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         if success:
             self.message_user(request, success, level=messages.SUCCESS)  # type: ignore[attr-defined]
         return result
+
+    def custom_view(self, view: Any) -> Any:
+        """A page of this admin beyond Django's own (steps, boards, exports): the admin's login check, then the
+        model's view permission as for its changelist — a role without access to the model cannot open it by URL."""
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if not self.has_view_or_change_permission(request):  # type: ignore[attr-defined]
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+        return self.admin_site.admin_view(update_wrapper(guarded, view))  # type: ignore[attr-defined]
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        _require_ids(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: Any = None) -> Any:
+        _require_ids(object_id, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def _require_ids(*values: str) -> None:
+    """History URLs take numeric ids; anything else is a page that does not exist (simple-history would fail)."""
+    if not all(str(v).isdigit() for v in values):
+        raise Http404("历史记录不存在。")
 
 
 class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):

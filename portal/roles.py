@@ -62,6 +62,16 @@ def collected_permissions() -> dict[str, set[str]]:
     return merged
 
 
+def declared_permissions() -> Any:
+    """The permissions some role is declared with, as a queryset (what the admin offers to give a group or user)."""
+    from django.contrib.auth.models import Permission
+
+    declared = set().union(*collected_permissions().values())
+    candidates = Permission.objects.filter(codename__in={p.split(".", 1)[1] for p in declared})
+    return Permission.objects.filter(pk__in=[p.pk for p in candidates.select_related("content_type")
+                                             if f"{p.content_type.app_label}.{p.codename}" in declared])
+
+
 def ensure_roles() -> None:
     """Create one group per role (named by its Chinese label) with exactly the declared model permissions."""
     from django.contrib.auth.models import Group, Permission

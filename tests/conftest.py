@@ -118,3 +118,25 @@ def _live_server_never_serves_media():
 
 
 from tests.demo_db import demo  # noqa: E402,F401  (the seeded demo, module scope)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The crawl's figures (tests/crawl), from each test's ``crawl`` property — also under xdist and without -s."""
+    import json
+
+    rows = [json.loads(value) for reports in terminalreporter.stats.values() for report in reports
+            if getattr(report, "when", None) == "call"
+            for name, value in getattr(report, "user_properties", ()) if name == "crawl"]
+    if not rows:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("crawl")
+    english = {s for row in rows for s in row["english_strings"]}
+    write(f"roles: {len({r['role'] for r in rows})}  pages: {sum(r['pages'] for r in rows)}  "
+          f"errors (5xx): {sum(r['errors'] for r in rows)}  leaks: {sum(r['leaks'] for r in rows)}  "
+          f"writes on GET: {sum(r['writes'] for r in rows)}  untranslated strings: {len(english)}  "
+          f"seconds: {sum(r['seconds'] for r in rows):.0f}")
+    for row in sorted(rows, key=lambda r: (r["area"], r["role"])):
+        write(f"  {row['area']:<6} {row['role']:<24} pages {row['pages']:>5}  errors {row['errors']:>3}  "
+              f"leaks {row['leaks']:>3}  writes {row['writes']:>3}  english {row['english']:>4}  "
+              f"{row['seconds']:>6.1f}s")

@@ -150,7 +150,7 @@ class CollectionTaskAdmin(XlsxExportMixin, GovernedAdmin):
                            reverse("admin:catalogs_collectiontask_submit", args=[obj.pk]))
 
     def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view
+        view = self.custom_view
         return [path("board/", view(self.board_view), name="catalogs_collectiontask_board"),
                 path("<int:pk>/submit/", view(self.submit_view), name="catalogs_collectiontask_submit"),
                 *super().get_urls()]

@@ -269,7 +269,7 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
 
     # ---- extra pages
     def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view
+        view = self.custom_view
         return [
             path("<int:pk>/transition/<str:action>/", view(self.transition_view),
                  name="catalogs_catalogentry_transition"),

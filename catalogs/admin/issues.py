@@ -100,7 +100,7 @@ class DataCorrectionAdmin(XlsxExportMixin, GovernedAdmin):
                                     if obj.status == source and allowed(user, obj)])
 
     def get_urls(self) -> list[Any]:
-        return [path("<int:pk>/step/<str:step>/", self.admin_site.admin_view(self.step_view),
+        return [path("<int:pk>/step/<str:step>/", self.custom_view(self.step_view),
                      name="catalogs_datacorrection_step"), *super().get_urls()]
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
@@ -201,7 +201,7 @@ class InterfaceRequestAdmin(GovernedAdmin):
         return _buttons(self, obj, steps)
 
     def get_urls(self) -> list[Any]:
-        return [path("<int:pk>/step/<str:step>/", self.admin_site.admin_view(self.step_view),
+        return [path("<int:pk>/step/<str:step>/", self.custom_view(self.step_view),
                      name="catalogs_interfacerequest_step"), *super().get_urls()]
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:

@@ -113,6 +113,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # zh-hans for third-party admin strings the packages leave in English
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -34,6 +34,8 @@ class ServiceEntryAdmin(GovernedAdmin):
         if obj is None:
             return list(self.add_fields)
         model_fields = [f.name for f in self.model._meta.fields if f.editable and f.name != "id"]
+        if not self.has_change_permission(request, obj):  # view only: the step form's own fields have no value
+            return model_fields
         return list(self.change_fields) + [f for f in model_fields if f not in self.change_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

@@ -235,7 +235,7 @@ class ShareApplicationAdmin(GovernedAdmin):
         return list(self.inlines) if obj is not None else []  # a new draft has no steps or opinions yet
 
     def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view
+        view = self.custom_view
         return [
             path("overdue/", view(self.overdue_view), name="sharing_overdue"),
             path("autocomplete/entries/", view(lambda r: self.autocomplete_view_for(r, "entries")),

@@ -123,7 +123,7 @@ class AuthorizationAdmin(GovernedAdmin):
         return False
 
     def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view
+        view = self.custom_view
         return [
             path("<int:pk>/usage.xlsx", view(self.usage_export_view), name="sharing_authorization_usage"),
             path("<int:pk>/do/<str:action>/", view(self.action_view), name="sharing_authorization_action"),
@@ -201,7 +201,7 @@ class OpenDataApplicationAdmin(GovernedAdmin):
         return False
 
     def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view
+        view = self.custom_view
         return [path("<int:pk>/act/<str:action>/", view(self.act_view), name="sharing_opendataapplication_act"),
                 *super().get_urls()]
 
@@ -264,7 +264,7 @@ class OpenDataGrantAdmin(GovernedAdmin):
         return False
 
     def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view
+        view = self.custom_view
         return [path("<int:pk>/do/<str:action>/", view(self.action_view), name="sharing_opendatagrant_action"),
                 *super().get_urls()]
 

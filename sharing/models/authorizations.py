@@ -22,6 +22,11 @@ class AuthorizationStatus(models.TextChoices):
     SUPERSEDED = "superseded", "已被续期授权替代"
 
 
+# What each AuthorizationEvent.event code means, for the people reading the status history.
+EVENT_LABELS = {"suspend": "暂停", "resume": "恢复", "revoke": "终止", "expire": "到期", "issue_renewal": "续期签发",
+                "supersede": "被续期授权替代"}
+
+
 class MisuseKind(models.TextChoices):
     ILLEGAL_USE = "illegal_use", "违法违规使用"
     OVER_SCOPE = "over_scope", "超范围使用"

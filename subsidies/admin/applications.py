@@ -167,7 +167,7 @@ class ApplicationAdmin(GovernedAdmin):
 
     # ------------------------------------------------------------------ workflow buttons and forms
     def get_urls(self) -> list[Any]:
-        view = self.admin_site.admin_view
+        view = self.custom_view
         return [path("<int:pk>/step/<str:action>/", view(self.step_view), name="subsidies_application_step"),
                 path("<int:pk>/score/", view(self.score_view), name="subsidies_application_score"),
                 *super().get_urls()]
