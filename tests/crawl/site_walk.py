@@ -36,8 +36,8 @@ def site_seeds() -> list[str]:
     return [s for s in dict.fromkeys(seeds) if not s.startswith(NOT_SITE)]
 
 
-def object_pages() -> list[tuple[str, Any, Any]]:
-    """(URL name, model, the role's scope) of each site page about one object, by primary key."""
+def object_pages() -> list[tuple[Any, Any, Any]]:
+    """(URL of a primary key, model, the role's scope) of each site page about one object, by primary key."""
     from catalogs.models import CollectionSubmission
     from catalogs.permissions import can_download_submission
     from sharing.models import OpenDataApplication
@@ -55,13 +55,18 @@ def object_pages() -> list[tuple[str, Any, Any]]:
         return [s.pk for s in CollectionSubmission.objects.select_related("task__unit")
                 if can_download_submission(user, s)]
 
-    return [("subsidies_site:application_detail", Application, applications),
-            ("subsidies_site:application_edit", Application, applications),
-            ("subsidies_site:application_decision", Application, applications),
-            ("subsidies_site:evidence_download", Evidence, evidence),
-            ("subsidies:evidence_download", Evidence, evidence),
-            ("sharing_site:open_application_detail", OpenDataApplication, open_application_list_for_user),
-            ("catalogs:submission-download", CollectionSubmission, submissions)]
+    def page(name: str) -> Any:
+        return lambda pk: reverse(name, args=[pk])
+
+    def file(app_label: str, model_name: str) -> Any:  # the kernel download (portal.files)
+        return lambda pk: reverse("file_download", args=[app_label, model_name, pk, "file"])
+
+    return [(page("subsidies_site:application_detail"), Application, applications),
+            (page("subsidies_site:application_edit"), Application, applications),
+            (page("subsidies_site:application_decision"), Application, applications),
+            (file("subsidies", "evidence"), Evidence, evidence),
+            (page("sharing_site:open_application_detail"), OpenDataApplication, open_application_list_for_user),
+            (file("catalogs", "collectionsubmission"), CollectionSubmission, submissions)]
 
 
 class SiteWalk:
@@ -93,7 +98,7 @@ class SiteWalk:
                 queue.append(link)
 
     def object_pages(self) -> None:
-        for name, model, scope_of in object_pages():
+        for url_of, model, scope_of in object_pages():
             if self.user is None:
                 inside: list[Any] = []
             else:
@@ -101,6 +106,6 @@ class SiteWalk:
                 inside = list(scope) if isinstance(scope, list) else list(scope.values_list("pk", flat=True))
             everything = model._default_manager.order_by("pk").values_list("pk", flat=True)
             for pk in inside[:IN_SCOPE]:
-                self.crawl.get(reverse(name, args=[pk]))
+                self.crawl.get(url_of(pk))
             for pk in [pk for pk in everything if pk not in set(inside)][:OUT_OF_SCOPE]:
-                self.crawl.get(reverse(name, args=[pk]), expect="denied")
+                self.crawl.get(url_of(pk), expect="denied")

@@ -103,7 +103,7 @@ def test_status_histories_show_labels_not_codes(demo):
     from sharing.models import AuthorizationEvent
 
     body = client("city_authority").get("/admin/subsidies/applicationevent/").content.decode()
-    assert '<td class="field-action_label">受理</td>' in body and '<td class="field-to_label">已受理</td>' in body
+    assert '<td class="field-action_display">受理</td>' in body and '<td class="field-to_status_display">已受理</td>' in body
     assert ">accept<" not in body and ">under_review<" not in body
     event = AuthorizationEvent.objects.filter(authorization__isnull=False, event="suspend").first()
     body = client("city_authority").get(
