@@ -101,6 +101,12 @@ class CollectionItemAdmin(XlsxExportMixin, GovernedAdmin):
             return [self.READONLY_DISPLAY.get(f, f) for f in fields]
         return fields
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):  # the history version page too
+            readonly += [name for name in self.READONLY_DISPLAY.values() if name not in readonly]
+        return readonly
+
     @admin.display(description="具体内容（字段）")
     def fields_display(self, obj: CollectionItem) -> str:
         return "、".join(obj.fields) or "无"

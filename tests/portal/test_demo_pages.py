@@ -141,3 +141,15 @@ def test_view_only_staff_see_no_step_form_fields(demo):
 
     body = client("auditor").get(f"/admin/procurement/complaint/{Complaint.objects.first().pk}/change/").content
     assert "field-order_suspension" not in body.decode() and "Step" not in body.decode()
+
+
+@pytest.mark.django_db
+def test_view_only_staff_open_a_collection_item_history_version(demo):
+    """The history version page of an item the user may only view showed its read-only displays as form fields (500)."""
+    from catalogs.models import CollectionItem
+
+    item = CollectionItem.objects.order_by("pk").first()
+    version = item.history.order_by("history_id").first()
+    response = client("tech_operator").get(f"/admin/catalogs/collectionitem/{item.pk}/history/{version.history_id}/")
+    assert response.status_code == 200
+    assert "、".join(item.fields) in response.content.decode()
