@@ -319,6 +319,9 @@ class GovernedAdmin(ServiceFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         _require_ids(object_id, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def history_form_view_title(self, request: HttpRequest, obj: Any) -> str:
+        return f"查看历史版本：{obj}"  # reverting is disabled (SIMPLE_HISTORY_REVERT_DISABLED): a version is only viewed
+
 
 def _require_ids(*values: str) -> None:
     """History URLs take numeric ids; anything else is a page that does not exist (simple-history would fail)."""

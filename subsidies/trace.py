@@ -1,7 +1,7 @@
 """The calculator's trace as people read it: a Chinese caption per step, on the applicant site and in the admin.
 
 The trace itself (a binding JSON interface, unchanged) is technical English; the pages show a Chinese caption per step,
-naming the fact in Chinese where the step names one. The raw step text stays only in a title attribute.
+naming the fact in Chinese where the step names one. The raw step text is never shown (not even in a title).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def trace_caption(step: str, labels: dict[str, str]) -> str:
 
 
 def trace_rows(result: dict[str, Any] | None) -> list[dict[str, str]]:
-    """The calculator's trace with a Chinese caption per step (``step`` kept for the title attribute only)."""
+    """The calculator's trace with a Chinese caption per step (``step`` kept for code and tests, never rendered)."""
     trace = (result or {}).get("trace") or []
     labels: dict[str, str] = {}
     if trace and result and result.get("rule"):

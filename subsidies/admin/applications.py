@@ -140,9 +140,11 @@ class ApplicationAdmin(GovernedAdmin):
 
     @admin.display(description="申报事实")
     def facts_display(self, obj: Application) -> str:
-        labels = {f["name"]: f["label"] for f in obj.rule.facts_schema()}
-        return format_html("<ul>{}</ul>", format_html_join(
-            "", "<li>{}：<b>{}</b></li>", ((labels.get(k, k), plain(v)) for k, v in (obj.facts or {}).items())))
+        schema = {f["name"]: f for f in obj.rule.facts_schema()}
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}：<b>{}</b></li>", (
+            (schema[k]["label"] if k in schema else k,
+             plain(v, {c["value"]: c["label"] for c in schema.get(k, {}).get("choices", [])}))
+            for k, v in (obj.facts or {}).items())))
 
     @admin.display(description="测算过程")
     def calculation_display(self, obj: Application) -> str:

@@ -106,6 +106,33 @@ def test_every_governed_history_page_is_chinese(client, demo):
     assert checked >= 10
 
 
+
+def test_every_history_version_page_is_chinese(client, demo):
+    """A history version page (simple-history's form view) of every governed model with history: a Chinese title
+    and the app's Chinese name in the breadcrumbs, no "Historical" or English app label."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    from portal.admin_base import GovernedAdmin
+
+    login(client, "admin")
+    seen_apps = set()
+    for model, model_admin in admin.site._registry.items():
+        if not isinstance(model_admin, GovernedAdmin):
+            continue
+        record = model.history.order_by("-history_date").first()
+        if record is None:
+            continue
+        opts = model._meta
+        raw, text = page(client, f"/admin/{opts.app_label}/{opts.model_name}/{record.id}/history/{record.history_id}/")
+        title = re.search(r"<title>([^<]*)</title>", raw).group(1)
+        assert html.unescape(title).startswith(f"查看历史版本：{record.instance}"), (model, title)
+        assert apps.get_app_config(opts.app_label).verbose_name in text, model
+        for english in ("Historical", "historical", "History", "Home", opts.app_label.capitalize()):
+            assert english not in text, (model, english)
+        seen_apps.add(opts.app_label)
+    assert seen_apps == {"catalogs", "portal", "procurement", "sharing", "subsidies"}
+
 # ----------------------------------------------------------------------------------------------- audit log
 AUDITED_CALLS = {"audit_record", "save_audited"}
 
@@ -207,6 +234,30 @@ def test_calculation_trace_and_evidence_in_chinese(client, demo):
     if capped is not None:
         _, text = page(client, f"/admin/subsidies/application/{capped.pk}/change/")
         assert "累计上限（扣除已获奖补）" in text and "cumulative cap" not in text
+
+
+def test_decision_page_trace_and_admin_facts_show_no_calculator_english(client, demo):
+    """The applicant's decision notice shows the calculation in Chinese only (no raw step text, not even in a title);
+    the admin's facts show a choice fact's Chinese label, not its code (e.g. provincial → 省级…)."""
+    from subsidies.site_views import decision_trace
+
+    raw_english = re.compile(r"\b(annual|base|cap|city|conditions|difference|force|funding|history|rate|split|"
+                             r"threshold|tier|per|unit|provincial|minutes)\b|[a-z]+_[a-z_]+")
+    decided = Application.objects.filter(status=ApplicationStatus.DISBURSED).exclude(calculation=None)
+    assert decided.exists()
+    for app in decided:
+        login(client, app.created_by.username)
+        _, text = page(client, f"/applications/{app.pk}/decision/")
+        assert "测算过程" in text
+        for row in decision_trace(app, app.award):
+            assert row["caption"] in text
+            assert row["step"] not in text
+        assert not raw_english.search(text), (app.pk, raw_english.search(text).group(0))
+
+    login(client, "city_authority")
+    chosen = Application.objects.filter(facts__channel="provincial").first()
+    _, text = page(client, f"/admin/subsidies/application/{chosen.pk}/change/")
+    assert "省级以上（含副省级）动漫频道" in text and "provincial" not in text
 
     _, text = page(client, "/admin/subsidies/evidence/")
     assert "发票或费用凭证" in text and "invoice" not in text
