@@ -142,6 +142,11 @@ class RuleParameter(GovernedModel):
 
         return f"{self.rule_id and self.rule.code} {param_label(self.name)}：{param_text(self.value)}（{self.valid_from} 起）"
 
+    def history_json_labels(self, field_name: str) -> dict[str, str]:
+        from subsidies.rules.labels import PARAM_LABELS, VALUE_KEY_LABELS
+
+        return {"name": PARAM_LABELS, "value": VALUE_KEY_LABELS}.get(field_name, {})
+
     def clean(self) -> None:
         rdef = RULES_BY_CODE.get(self.rule.code) if self.rule_id else None
         if rdef is None:

@@ -21,6 +21,7 @@ VALUE_KEY_LABELS = {
     "national_base": "国家级基地", "national_enterprise": "国家级企业",
 }
 EVIDENCE_KIND_LABELS = {"invoice": "发票或费用凭证", "certificate": "证书或证明", "other": "其他材料"}
+EVIDENCE_KEY_LABELS = {"kind": "材料类型", "label": "名称", "required": "是否必须"}
 REQUIRED_LABELS = {True: "必须", False: "可选"}
 
 PARAM_HELP = ("单个数值直接填写（如 0.30 或 300000）；分项取值每行一项，写“项目：数值”（如 国家级：500000）；"

@@ -61,6 +61,16 @@ def test_config_pages_show_no_codes_and_editors_round_trip(client, demo):
     assert "发票或费用凭证｜发票或费用凭证｜必须" in form["evidence_requirements"].field.prepare_value(lines)
     assert form.fields["evidence_requirements"].clean(lines) == before
 
+    # history pages (list and versions) of the edited records read the same way
+    param = RuleParameter.objects.get(rule__code="DE-05", name="tiers")
+    pages = [f"{ADMIN}/ruleparameter/{param.pk}/history/", f"{ADMIN}/call/{call.pk}/history/"]
+    pages += [f"{ADMIN}/ruleparameter/{param.pk}/history/{h.pk}/" for h in param.history.all()]
+    pages += [f"{ADMIN}/call/{call.pk}/history/{h.pk}/" for h in call.history.all()]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not _codes_in(response.content.decode()), (url, _codes_in(response.content.decode()))
+
     # unknown labels are refused in Chinese
     param = RuleParameter.objects.get(rule__code="DE-05", name="tiers")
     stored = param.value
