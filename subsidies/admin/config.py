@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +16,92 @@ from portal.audit import audit_record, snapshot
 from subsidies import permissions as perms
 from subsidies.models import BudgetPool, Call, PolicyDocument, Rule, RuleParameter
 from subsidies.rules import rule_facts_schema
+from subsidies.rules.labels import (
+    EVIDENCE_HELP,
+    PARAM_HELP,
+    PARAM_LABELS,
+    evidence_lines,
+    param_label,
+    param_lines,
+    param_text,
+    parse_evidence_lines,
+    parse_param_lines,
+)
+
+
+class LinesField(forms.CharField):
+    """A JSON field edited as readable lines: ``to_lines`` renders the stored value, ``parse`` maps the lines back."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 60})
+
+    def __init__(self, *, to_lines: Any, parse: Any, **kwargs: Any) -> None:
+        self.to_lines, self.parse = to_lines, parse
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return value if isinstance(value, str) else self.to_lines(value)
+
+    def clean(self, value: Any) -> Any:
+        return self.parse(super().clean(value))
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.parse(data or "") != initial
+        except ValidationError:
+            return True
+
+
+class RuleParameterForm(forms.ModelForm):
+    name = forms.ChoiceField(label="参数名", choices=sorted(((k, v) for k, v in PARAM_LABELS.items()),
+                                                            key=lambda c: c[1]))
+    value = LinesField(label="取值", to_lines=param_lines, parse=parse_param_lines, help_text=PARAM_HELP)
+
+    class Meta:
+        model = RuleParameter
+        fields = ["rule", "name", "value", "valid_from", "valid_to", "note"]
+
+
+class CallForm(forms.ModelForm):
+    evidence_requirements = LinesField(label="申报材料清单", to_lines=evidence_lines, parse=parse_evidence_lines,
+                                       required=False, help_text=EVIDENCE_HELP)
+
+    class Meta:
+        model = Call
+        fields = ["code", "name", "year", "family", "opens_on", "closes_on", "evidence_requirements",
+                  "publicity_workdays", "responsible_unit", "description", "rules"]
+
+
+class ParameterDisplayMixin:
+    """Read-only views name a parameter and its value in Chinese, not the stored codes and JSON."""
+
+    @admin.display(description="参数名")
+    def name_label(self, obj: RuleParameter) -> str:
+        return param_label(obj.name)
+
+    @admin.display(description="取值")
+    def value_text(self, obj: RuleParameter) -> str:
+        return param_text(obj.value)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_fields(request, obj)  # type: ignore[misc]
+        if self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            return fields
+        return [{"name": "name_label", "value": "value_text"}.get(f, f) for f in fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*super().get_readonly_fields(request, obj), "name_label", "value_text"]  # type: ignore[misc]
+
+
+class ParameterNameFilter(admin.SimpleListFilter):
+    title = "参数名"
+    parameter_name = "name"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        names = RuleParameter.objects.values_list("name", flat=True).distinct().order_by("name")
+        return [(n, param_label(n)) for n in names]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(name=self.value()) if self.value() else queryset
 
 
 class AuditedSaveMixin:
@@ -37,8 +124,9 @@ class PolicyDocumentAdmin(AuditedSaveMixin, GovernedAdmin):
     filter_horizontal = ["supersedes", "repeals"]
 
 
-class RuleParameterInline(admin.TabularInline):
+class RuleParameterInline(ParameterDisplayMixin, admin.TabularInline):
     model = RuleParameter
+    form = RuleParameterForm
     extra = 0
     fields = ["name", "value", "valid_from", "valid_to", "note"]
     can_delete = False
@@ -75,8 +163,8 @@ class RuleAdmin(AuditedSaveMixin, GovernedAdmin):
     @admin.display(description="申报事实（试算所需字段）")
     def facts_display(self, obj: Rule) -> str:
         return format_html("<ul>{}</ul>", format_html_join(
-            "", "<li><code>{}</code> {}（{}{}）</li>",
-            ((f["name"], f["label"], f["type_label"], "" if f["required"] else "，选填")
+            "", "<li>{}（{}{}）</li>",
+            ((f["label"], f["type_label"], "" if f["required"] else "，选填")
              for f in rule_facts_schema(obj.code))))
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
@@ -89,12 +177,19 @@ class RuleAdmin(AuditedSaveMixin, GovernedAdmin):
 
 
 @admin.register(RuleParameter)
-class RuleParameterAdmin(AuditedSaveMixin, GovernedAdmin):
+class RuleParameterAdmin(ParameterDisplayMixin, AuditedSaveMixin, GovernedAdmin):
     policy = perms.PublicReadPolicy()
-    list_display = ["rule", "name", "value", "valid_from", "valid_to", "note"]
-    list_filter = ["rule__family", "name"]
+    form = RuleParameterForm
+    list_display = ["rule", "name_label", "value_text", "valid_from", "valid_to", "note"]
+    list_filter = ["rule__family", ParameterNameFilter]
     list_select_related = ["rule"]
     search_fields = ["rule__code", "name"]
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        """A parameter's Chinese name finds it as well as its code."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        names = [code for code, label in PARAM_LABELS.items() if search_term and search_term in label]
+        return (found | queryset.filter(name__in=names)) if names else found, duplicates
 
 
 class BudgetPoolInline(admin.TabularInline):
@@ -114,6 +209,7 @@ class BudgetPoolInline(admin.TabularInline):
 @admin.register(Call)
 class CallAdmin(AuditedSaveMixin, GovernedAdmin):
     policy = perms.CallPolicy()
+    form = CallForm
     list_display = ["code", "name", "year", "family", "opens_on", "closes_on", "publicity_workdays"]
     list_filter = ["year", "family"]
     search_fields = ["code", "name"]

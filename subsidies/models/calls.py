@@ -41,6 +41,11 @@ class Call(GovernedModel):
     def __str__(self) -> str:
         return f"{self.name}（{self.year}）"
 
+    def history_json_labels(self, field_name: str) -> dict[str, str]:
+        from subsidies.rules.labels import EVIDENCE_KEY_LABELS, EVIDENCE_KIND_LABELS
+
+        return {**EVIDENCE_KEY_LABELS, **EVIDENCE_KIND_LABELS} if field_name == "evidence_requirements" else {}
+
     def is_open(self, on: dt.date) -> bool:
         return self.retired_at is None and self.opens_on <= on <= self.closes_on
 

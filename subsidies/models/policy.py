@@ -109,14 +109,16 @@ def _same_shape(default: Any, value: Any) -> str:
 
     if isinstance(default, dict):
         if not isinstance(value, dict) or set(value) != set(default):
-            return f"应为包含以下键的对象：{'、'.join(default)}"
+            from subsidies.rules.labels import key_label
+
+            return f"应逐行填写以下项目：{'、'.join(key_label(k) for k in default)}"
         return "" if all(is_number(v) for v in value.values()) else "各档金额/比例应为非负数字"
     if isinstance(default, list):
         if not isinstance(value, list) or not value or not all(
                 isinstance(p, list) and len(p) == 2 and is_number(p[0]) and is_number(p[1]) for p in value):
-            return "应为 [[门槛, 金额], …] 形式的列表"
+            return "应逐行填写“门槛，金额”"
         return ""
-    return "" if is_number(value) else "应为非负数字（字符串形式，如 \"0.30\" 或 \"300000\"）"
+    return "" if is_number(value) else "应为一个非负数字（如 0.30 或 300000）"
 
 
 class RuleParameter(GovernedModel):
@@ -136,14 +138,24 @@ class RuleParameter(GovernedModel):
         constraints = [models.UniqueConstraint(fields=["rule", "name", "valid_from"], name="uniq_rule_param_start")]
 
     def __str__(self) -> str:
-        return f"{self.rule_id and self.rule.code} {self.name} = {self.value}（{self.valid_from} 起）"
+        from subsidies.rules.labels import param_label, param_text
+
+        return f"{self.rule_id and self.rule.code} {param_label(self.name)}：{param_text(self.value)}（{self.valid_from} 起）"
+
+    def history_json_labels(self, field_name: str) -> dict[str, str]:
+        from subsidies.rules.labels import PARAM_LABELS, VALUE_KEY_LABELS
+
+        return {"name": PARAM_LABELS, "value": VALUE_KEY_LABELS}.get(field_name, {})
 
     def clean(self) -> None:
         rdef = RULES_BY_CODE.get(self.rule.code) if self.rule_id else None
         if rdef is None:
             return
         if self.name not in rdef.params:
-            raise ValidationError({"name": f"本规则没有参数“{self.name}”（可用：{'、'.join(rdef.params)}）"})
+            from subsidies.rules.labels import param_label
+
+            raise ValidationError({"name": f"本规则没有参数“{param_label(self.name)}”"
+                                           f"（可用：{'、'.join(param_label(p) for p in rdef.params)}）"})
         problem = _same_shape(rdef.params[self.name], self.value)
         if problem:
             raise ValidationError({"value": problem})

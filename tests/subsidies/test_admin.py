@@ -87,7 +87,7 @@ def test_parameter_edit_is_dated_data_with_history(client, city_admin, units, re
     client.force_login(city_admin)
     rule_param = RuleParameter.objects.get(rule__code="DE-09", name="annual_cap")
     response = client.post(f"{ADMIN}/ruleparameter/add/", {
-        "rule": rule_param.rule_id, "name": "annual_cap", "value": '"200000"', "valid_from": "2028-01-01",
+        "rule": rule_param.rule_id, "name": "annual_cap", "value": "200000", "valid_from": "2028-01-01",
         "valid_to": "", "note": "2028年度调整"})
     assert response.status_code == 302, response.content.decode()[:2000]
     new = RuleParameter.objects.get(rule__code="DE-09", name="annual_cap", valid_from="2028-01-01")
@@ -95,8 +95,8 @@ def test_parameter_edit_is_dated_data_with_history(client, city_admin, units, re
     assert calculate("DE-09", {"compute_service_invoiced": 1000000}, on="2028-03-01")["amount"] == "200000.00"
     assert calculate("DE-09", {"compute_service_invoiced": 1000000}, on="2027-03-01")["amount"] == "300000.00"
     bad = client.post(f"{ADMIN}/ruleparameter/add/", {
-        "rule": rule_param.rule_id, "name": "annual_cap", "value": '{"x": 1}', "valid_from": "2029-01-01"})
-    assert bad.status_code == 200 and "应为非负数字" in bad.content.decode()
+        "rule": rule_param.rule_id, "name": "annual_cap", "value": "国家级：1", "valid_from": "2029-01-01"})
+    assert bad.status_code == 200 and "应为一个非负数字" in bad.content.decode()
     client.force_login(reviewer)  # a program officer may not change rule parameters
     assert client.post(f"{ADMIN}/ruleparameter/{new.pk}/change/", {
         "rule": rule_param.rule_id, "name": "annual_cap", "value": '"1"', "valid_from": "2028-01-01"}
