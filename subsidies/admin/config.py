@@ -217,6 +217,23 @@ class CallAdmin(AuditedSaveMixin, GovernedAdmin):
     autocomplete_fields = ["responsible_unit"]
     inlines = [BudgetPoolInline]
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):  # view only: the list as text
+            return ["evidence_requirements_text" if f == "evidence_requirements" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            readonly.append("evidence_requirements_text")
+        return readonly
+
+    @admin.display(description="申报材料清单")
+    def evidence_requirements_text(self, obj: Call) -> str:
+        lines = evidence_lines(obj.evidence_requirements).splitlines()
+        return format_html_join("", "<div>{}</div>", ((line,) for line in lines)) or "无"
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         with transaction.atomic():
             for obj in formset.save(commit=False):

@@ -79,3 +79,15 @@ def test_config_pages_show_no_codes_and_editors_round_trip(client, demo):
     assert bad.status_code == 200 and "未知的项目“国际级”" in bad.content.decode()
     param.refresh_from_db()
     assert param.value == stored
+
+
+@pytest.mark.django_db
+def test_view_only_call_page_lists_evidence_as_text(demo, client):
+    """Staff who may only view a call saw its evidence list as raw JSON (kind/label/required/true)."""
+    call = Call.objects.exclude(evidence_requirements=[]).order_by("pk").first()
+    client.force_login(get_user_model().objects.get(username="unit_leader"))
+    response = client.get(f"/admin/subsidies/call/{call.pk}/change/")
+    assert response.status_code == 200
+    text = _visible(response.content.decode()).replace("unit_leader", "")  # the user's own name in the header
+    assert "申报材料清单" in text and "发票或费用凭证" in text
+    assert not SNAKE.search(text)
