@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -195,7 +195,7 @@ def _csv_rows(fileobj: IO[bytes], limit: int) -> Iterator[tuple[str, ...]]:
 
 
 def upload_rows(fileobj: IO[bytes], file_name: str = ".xlsx", *, max_bytes: int | None = None,
-                csv_allowed: bool = False) -> Iterator[tuple[Any, ...]]:
+                csv_allowed: bool = False) -> Generator[tuple[Any, ...], None, None]:
     """Every row of an uploaded spreadsheet, header first: the first sheet of an .xlsx, or a .csv (UTF-8, UTF-8 with
     BOM or GB18030) when ``csv_allowed`` and ``file_name`` ends in .csv. Whatever the parsers raise, on opening or while
     the rows are read (not a zip, a zip that is no workbook, XML entities refused by defusedxml, malformed XML, a CSV
