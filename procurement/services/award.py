@@ -98,7 +98,9 @@ def award_determine(*, tender: Tender, on: date, notice_issued_on: date | None =
     if on > due:
         raise ValidationError(f"应在收到评标报告之日起{days}日内（{due:%Y-%m-%d}前）确定中标人。")
     winners = winners or {}
-    for lot in lock_rows(Lot.objects.filter(tender=tender, status=LotStatus.EVALUATED)):
+    lots = lock_rows(Lot.objects.filter(tender=tender, status=LotStatus.EVALUATED))
+    bids = lock_rows(Bid.objects.filter(lot__in=[lot.pk for lot in lots]))  # all row locks before the first audit row
+    for lot in lots:
         bid = winners.get(lot.pk) or Bid.objects.filter(lot=lot, status=BidStatus.CANDIDATE).order_by("rank").first()
         if bid is None or bid.lot_id != lot.pk or bid.status != BidStatus.CANDIDATE:
             raise ValidationError(f"合同包{lot.lot_no}：中标人必须是公示的中标候选人。")
@@ -107,11 +109,11 @@ def award_determine(*, tender: Tender, on: date, notice_issued_on: date | None =
                                   "未提交履约保证金或被查实违法）。")
         lot.awarded_bid, lot.status = bid, LotStatus.AWARDED
         save_audited(lot, acting_user=acting_user, action="lot_award", reason=fallback_reason)
-        for other in lock_rows(Bid.objects.filter(lot=lot).exclude(pk=bid.pk)):
+        for other in (b for b in bids if b.lot_id == lot.pk and b.pk != bid.pk):
             if other.status == BidStatus.VALID:  # candidates keep their status until the contract is signed
                 other.status = BidStatus.NOT_AWARDED
                 save_audited(other, acting_user=acting_user, action="bid_not_awarded")
-        bid = relock(bid)
+        bid = next(b for b in bids if b.pk == bid.pk)
         bid.status = BidStatus.AWARDED
         save_audited(bid, acting_user=acting_user, action="bid_awarded")
     before = snapshot(tender)
@@ -131,14 +133,14 @@ def award_publicize(*, tender: Tender, starts_on: date, ends_on: date, content: 
     tender = relock(tender)
     target = _step(tender, "publicize_award")
     _check_window(starts_on, ends_on, tender.award_determined_on, *_window(tender, "AWARD"), "中标结果公示")
+    bonds = lock_rows(BidBond.objects.filter(bid__lot__tender=tender, status=BondStatus.HELD).exclude(
+        bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)))  # row locks before the first audit row
     publicity = Publicity(tender=tender, kind=PublicityKind.AWARD, starts_on=starts_on, ends_on=ends_on,
                           content=content)
     save_audited(publicity, acting_user=acting_user, action="award_publicize")
     refund_due = deadlines.calendar_due(ends_on, params.int_value("BOND_REFUND_DAYS", on=ends_on,
                                                                   unit=tender.tenderer))
-    for bond in lock_rows(BidBond.objects.filter(
-            bid__lot__tender=tender, status=BondStatus.HELD).exclude(
-            bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED))):
+    for bond in bonds:
         bond.refund_due_on = refund_due
         save_audited(bond, acting_user=acting_user, action="bond_refund_due")
     before = snapshot(tender)
@@ -170,6 +172,8 @@ def contract_sign(*, lot: Lot, contract_no: str, amount: Any, signed_on: date,
         raise ValidationError(f"应在中标通知书发出之日起{tender.contract_sign_days}日内（{due:%Y-%m-%d}前）签订合同。")
     if signed_on < tender.award_notice_issued_on:
         raise ValidationError("合同签订日期不得早于中标通知书发出日期。")
+    bonds = lock_rows(BidBond.objects.filter(bid__lot=lot, status=BondStatus.HELD,
+                                             bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)))
     contract = Contract(lot=lot, bid=bid, supplier=bid.bidder, contract_no=contract_no, amount=amount,
                         signed_on=signed_on, performance_security_posted_on=performance_security_posted_on,
                         has_ip_clause=has_ip_clause)
@@ -179,9 +183,7 @@ def contract_sign(*, lot: Lot, contract_no: str, amount: Any, signed_on: date,
     trigger = max(d for d in (signed_on, performance_security_posted_on) if d is not None)
     refund_due = deadlines.calendar_due(trigger, params.int_value("BOND_REFUND_DAYS", on=trigger,
                                                                   unit=tender.tenderer))
-    for bond in lock_rows(BidBond.objects.filter(
-            bid__lot=lot, status=BondStatus.HELD,
-            bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED))):
+    for bond in bonds:
         bond.refund_due_on = refund_due
         save_audited(bond, acting_user=acting_user, action="bond_refund_due")
     if not tender.lots.exclude(status__in=(LotStatus.CONTRACTED, LotStatus.FAILED)).exists():

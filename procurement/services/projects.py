@@ -360,11 +360,11 @@ def acceptance_extension_decide(*, extension: AcceptanceExtension, approve: bool
     extension = relock(extension)
     if extension.decided_by_id:
         raise ValidationError("该延期申请已处理。")
+    project = relock(extension.project) if approve else None  # row locks before the first audit row
     before = snapshot(extension)
     extension.is_approved, extension.decided_by = approve, acting_user
     save_audited(extension, acting_user=acting_user, action="acceptance_extension_decide", before=before)
-    if approve:
-        project = relock(extension.project)
+    if project is not None:
         pbefore = snapshot(project)
         project.acceptance_due_on = extension.new_due_on
         save_audited(project, acting_user=acting_user, action="project_acceptance_extended", before=pbefore)

@@ -102,10 +102,10 @@ def tender_issue(*, tender: Tender, issued_at: datetime, acting_user: Any) -> Te
     target = _step(tender, "issue")
     if issued_at >= tender.bid_deadline:
         raise ValidationError("投标截止时间必须晚于招标文件发布时间。")
+    project = relock(tender.project)  # row locks before the first audit row
     before = snapshot(tender)
     tender.status, tender.issued_at = target, issued_at
     save_audited(tender, acting_user=acting_user, action="tender_issue", before=before)
-    project = relock(tender.project)
     if project.status == ProjectStatus.PD_APPROVED:
         pbefore = snapshot(project)
         project.status = ProjectStatus.PROCURING
@@ -271,11 +271,12 @@ def random_draw_record(*, tender: Tender, param: str, value: Decimal, drawn_by: 
         value = Decimal(int(value))
         if value < 1:
             raise ValidationError("抽签顺序应为正整数。")
+    if bid is not None:
+        bid = relock(bid)  # row locks before the first audit row
     draw = RandomDraw(tender=tender, param=param, value=value, balls=balls, drawn_by=drawn_by, drawn_at=drawn_at,
                       video_ref=video_ref, bid=bid)
     save_audited(draw, acting_user=acting_user, action="random_draw_record")
     if bid is not None:
-        bid = relock(bid)
         before = snapshot(bid)
         bid.draw_order = int(value)
         save_audited(bid, acting_user=acting_user, action="bid_tie_draw", before=before)
