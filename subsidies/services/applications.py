@@ -310,14 +310,14 @@ def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, ac
         raise ValidationError("该异议已处理。")
     if not (resolution or "").strip():
         raise ValidationError({"resolution": ["请填写处理意见。"]})
+    if upheld:  # first: the cancellation takes its row locks (award, pools) before this transaction's first audit row
+        application_cancel(application=app, acting_user=acting_user, reason=f"公示异议成立：{resolution.strip()}")
     with acting_as(acting_user):
         obj.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
         obj.resolution, obj.resolved_at = resolution.strip(), timezone.now()
         obj.save()
         audit_record(actor=acting_user, action="subsidy_objection_resolve", obj=app, reason=resolution,
                      after={"objection": obj.pk, "upheld": upheld})
-    if upheld:
-        application_cancel(application=app, acting_user=acting_user, reason=f"公示异议成立：{resolution.strip()}")
     return obj
 
 
