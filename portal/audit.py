@@ -27,11 +27,29 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
             for k, v in data.items()}
 
 
+# Key of the PostgreSQL advisory lock that serialises writers of the audit hash chain (any constant unique to it).
+AUDIT_CHAIN_LOCK = 0x515A_4155_4449_5431  # "QZAUDIT1"
+
+
+def _serialise_chain(connection: Any) -> None:
+    """Hold the chain until this transaction ends, so the next writer reads the hash this one appends.
+
+    PostgreSQL: a transaction-scoped advisory lock (re-entrant, released at commit or rollback); take row locks before
+    the first audit row of a transaction, as the services do, since this lock is held to the end. SQLite: nothing to
+    do, its writers are already serialised by IMMEDIATE transactions (``portal/settings/env.py``).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
+
+
 def audit_record(*, actor: Any, action: str, obj: models.Model | None = None, reason: str = "",
                  before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditLog:
     """Append one audit row; must run inside the caller's transaction so it commits or rolls back with the change."""
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit_record must be called inside transaction.atomic()")
+    _serialise_chain(connection)
     last = AuditLog.objects.order_by("-id").values_list("hash", flat=True).first()
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     entry = AuditLog(
@@ -51,11 +69,14 @@ def audit_record(*, actor: Any, action: str, obj: models.Model | None = None, re
 
 
 def audit_verify() -> list[int]:
-    """Ids of audit rows whose stored hash no longer matches their content (tampering at the database level)."""
+    """Ids of audit rows whose stored hash no longer matches their content (tampering at the database level), or
+    whose ``prev_hash`` is not the hash of the row before (a forked or cut chain; the first row links to "")."""
     bad = []
+    previous = ""
     for entry in AuditLog.objects.order_by("id").iterator():
-        if entry.compute_hash() != entry.hash:
+        if entry.compute_hash() != entry.hash or entry.prev_hash != previous:
             bad.append(entry.pk)
+        previous = entry.hash
     return bad
 
 

@@ -29,6 +29,7 @@ from catalogs.services.quality import entry_quality_refresh
 from portal import files
 from portal.audit import audit_record
 from portal.history import acting_as
+from portal.locks import lock_rows, relock
 from portal.models import Membership
 from portal.permissions import require
 from portal.roles import Role
@@ -163,8 +164,8 @@ def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
     today = on or timezone.localdate()
     count = 0
     entries = set()
-    for task in CollectionTask.objects.select_for_update(of=("self",)).filter(
-            status=TaskStatus.PENDING, due_on__lt=today).select_related("item").order_by("pk"):
+    for task in lock_rows(CollectionTask.objects.filter(
+            status=TaskStatus.PENDING, due_on__lt=today).select_related("item")):
         task.status = TaskStatus.OVERDUE
         task.save(update_fields=["status", "updated_at"])
         audit_record(actor=None, action="collection_task_overdue", obj=task,
@@ -193,9 +194,9 @@ def collection_reminders_send(*, on: date | None = None, days_before: int = REMI
     """Remind each unit's data administrators once, ``days_before`` days (or fewer) before a pending task is due."""
     today = on or timezone.localdate()
     count = 0
-    for task in CollectionTask.objects.select_for_update(of=("self",)).filter(
+    for task in lock_rows(CollectionTask.objects.filter(
             status=TaskStatus.PENDING, reminded_at__isnull=True, due_on__gte=today,
-            due_on__lte=today + timedelta(days=days_before)).select_related("item").order_by("pk"):
+            due_on__lte=today + timedelta(days=days_before)).select_related("item")):
         recipients = _unit_admins(task.unit_id)
         if recipients:
             notify(recipients=recipients, title=f"采集任务即将到期：{task.item.name}（{task.period}）",
@@ -257,7 +258,7 @@ def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes]
     """Record a submission (file upload, or columns+rows pushed through the API) and check it against the item's
     declared fields. Missing columns → not accepted (task unchanged); extra columns are reported (accepted only when
     the item's field list is open-ended, "等"). Accepted: pending/overdue → submitted or late_submitted."""
-    task = CollectionTask.objects.select_for_update(of=("self",)).select_related("item", "unit").get(pk=task.pk)
+    task = relock(task, related=["item", "unit"])
     require(perms.can_submit_collection(acting_user, task))
     today = on or timezone.localdate()
     if file is not None:

@@ -26,6 +26,7 @@ from catalogs.models import (
 from catalogs.services.quality import entry_quality_refresh
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
+from portal.locks import relock
 from portal.models import Organization
 from portal.permissions import Decision, require
 from portal.roles import Role
@@ -189,7 +190,7 @@ def entry_create(*, source_unit: Organization, code: str, title: str, acting_use
 def entry_update(*, entry: CatalogEntry, acting_user: Any, items: list[dict[str, Any]] | None = None,
                  interfaces: list[dict[str, Any]] | None = None, **fields: Any) -> CatalogEntry:
     """Change a draft / returned / revising entry of the user's own unit; ``items``/``interfaces`` replace the lists."""
-    entry = CatalogEntry.objects.select_for_update(of=("self",)).select_related("source_unit").get(pk=entry.pk)
+    entry = relock(entry, related=["source_unit"])
     require(perms.can_edit_entry(acting_user, entry))
     unknown = set(fields) - set(ENTRY_FIELDS)
     if unknown:
@@ -267,7 +268,7 @@ def entry_transition(*, entry: CatalogEntry, action: str, acting_user: Any, reas
     if action not in TRANSITIONS:
         raise ValidationError(f"未知操作：{action}")
     t = TRANSITIONS[action]
-    entry = CatalogEntry.objects.select_for_update(of=("self",)).select_related("source_unit").get(pk=entry.pk)
+    entry = relock(entry, related=["source_unit"])
     decision = _check(t.check, acting_user, entry)
     if not decision:
         raise PermissionDenied(decision.reason)

@@ -22,6 +22,7 @@ from catalogs.models import (
 from catalogs.services.quality import entry_quality_refresh
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
+from portal.locks import lock_rows, relock
 from portal.models import Membership, Organization
 from portal.permissions import require, user_scope
 from portal.roles import Role
@@ -72,7 +73,7 @@ def _members(unit_id: int, role: str = Role.UNIT_DATA_ADMIN) -> list[Any]:
 
 
 def _lock(correction: DataCorrection, step: str) -> DataCorrection:
-    obj = DataCorrection.objects.select_for_update(of=("self",)).select_related("entry", "source_unit").get(pk=correction.pk)
+    obj = relock(correction, related=["entry", "source_unit"])
     if obj.status not in CORRECTION_STEPS[step].sources:
         raise ValidationError(f"纠错当前为“{obj.get_status_display()}”，不能执行此操作。")
     return obj
@@ -194,7 +195,7 @@ def interface_request_create(*, entry: CatalogEntry, description: str, acting_us
 
 
 def _lock_request(req: InterfaceRequest) -> InterfaceRequest:
-    return InterfaceRequest.objects.select_for_update(of=("self",)).select_related("producer_unit", "entry").get(pk=req.pk)
+    return relock(req, related=["producer_unit", "entry"])
 
 
 @transaction.atomic
@@ -295,9 +296,9 @@ def interface_requests_mark_overdue(*, on: date | None = None) -> int:
     once — history, an audit row and a notification to the producer unit's data administrators."""
     today = on or timezone.localdate()
     count = 0
-    for req in InterfaceRequest.objects.select_for_update(of=("self",)).filter(
+    for req in lock_rows(InterfaceRequest.objects.filter(
             status__in=(InterfaceRequestStatus.OPEN, InterfaceRequestStatus.EXTENSION_REQUESTED),
-            is_overdue=False, due_on__lt=today).select_related("producer_unit", "entry").order_by("pk"):
+            is_overdue=False, due_on__lt=today).select_related("producer_unit", "entry")):
         req.is_overdue = True
         req.overdue_flagged_on = today
         req.save(update_fields=["is_overdue", "overdue_flagged_on", "updated_at"])

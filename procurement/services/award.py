@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import snapshot
+from portal.locks import lock_rows, relock
 from portal.permissions import require
 from procurement import deadlines
 from procurement import parameters as params
@@ -31,7 +32,7 @@ from procurement.models import (
 from procurement.permissions import can_manage_tender
 from procurement.redflags.base import EVENT_AWARD, EVENT_CONTRACT
 from procurement.redflags.engine import run_red_flags
-from procurement.services.common import check_deadline, lock, save_audited
+from procurement.services.common import check_deadline, save_audited
 from procurement.services.tenders import require_not_paused
 from procurement.workflows import TENDER_FLOW, require_transition
 
@@ -65,7 +66,7 @@ def candidates_publicize(*, tender: Tender, starts_on: date, ends_on: date, cont
                          acting_user: Any) -> Publicity:
     """Publish the candidates within 3 days of receiving the report, for at least 3 days (MT 30, R 27)."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     target = _step(tender, "publicize_candidates")
     require_not_paused(tender)
     _check_window(starts_on, ends_on, tender.report_received_on, *_window(tender, "CANDIDATE"), "中标候选人公示")
@@ -84,7 +85,7 @@ def award_determine(*, tender: Tender, on: date, notice_issued_on: date | None =
     """Choose the winner of each evaluated lot (rank 1 unless a documented fallback) within 15 days of the report,
     after the candidate publicity ended, with no unanswered objection and no suspending complaint."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     target = _step(tender, "determine_award")
     require_not_paused(tender)
     if Complaint.objects.filter(tender=tender, suspends_award=True, status=ComplaintStatus.ACCEPTED).exists():
@@ -97,7 +98,9 @@ def award_determine(*, tender: Tender, on: date, notice_issued_on: date | None =
     if on > due:
         raise ValidationError(f"应在收到评标报告之日起{days}日内（{due:%Y-%m-%d}前）确定中标人。")
     winners = winners or {}
-    for lot in Lot.objects.select_for_update().filter(tender=tender, status=LotStatus.EVALUATED).order_by("pk"):
+    lots = lock_rows(Lot.objects.filter(tender=tender, status=LotStatus.EVALUATED))
+    bids = lock_rows(Bid.objects.filter(lot__in=[lot.pk for lot in lots]))  # all row locks before the first audit row
+    for lot in lots:
         bid = winners.get(lot.pk) or Bid.objects.filter(lot=lot, status=BidStatus.CANDIDATE).order_by("rank").first()
         if bid is None or bid.lot_id != lot.pk or bid.status != BidStatus.CANDIDATE:
             raise ValidationError(f"合同包{lot.lot_no}：中标人必须是公示的中标候选人。")
@@ -106,11 +109,11 @@ def award_determine(*, tender: Tender, on: date, notice_issued_on: date | None =
                                   "未提交履约保证金或被查实违法）。")
         lot.awarded_bid, lot.status = bid, LotStatus.AWARDED
         save_audited(lot, acting_user=acting_user, action="lot_award", reason=fallback_reason)
-        for other in Bid.objects.select_for_update().filter(lot=lot).exclude(pk=bid.pk).order_by("pk"):
+        for other in (b for b in bids if b.lot_id == lot.pk and b.pk != bid.pk):
             if other.status == BidStatus.VALID:  # candidates keep their status until the contract is signed
                 other.status = BidStatus.NOT_AWARDED
                 save_audited(other, acting_user=acting_user, action="bid_not_awarded")
-        bid = lock(bid)
+        bid = next(b for b in bids if b.pk == bid.pk)
         bid.status = BidStatus.AWARDED
         save_audited(bid, acting_user=acting_user, action="bid_awarded")
     before = snapshot(tender)
@@ -127,17 +130,17 @@ def award_publicize(*, tender: Tender, starts_on: date, ends_on: date, content: 
     """Publish the result within 3 days of the award for at least 10 days (MT 31); non-candidates' bonds are due
     back within 5 days after it ends (MT 19.5)."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     target = _step(tender, "publicize_award")
     _check_window(starts_on, ends_on, tender.award_determined_on, *_window(tender, "AWARD"), "中标结果公示")
+    bonds = lock_rows(BidBond.objects.filter(bid__lot__tender=tender, status=BondStatus.HELD).exclude(
+        bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)))  # row locks before the first audit row
     publicity = Publicity(tender=tender, kind=PublicityKind.AWARD, starts_on=starts_on, ends_on=ends_on,
                           content=content)
     save_audited(publicity, acting_user=acting_user, action="award_publicize")
     refund_due = deadlines.calendar_due(ends_on, params.int_value("BOND_REFUND_DAYS", on=ends_on,
                                                                   unit=tender.tenderer))
-    for bond in BidBond.objects.select_for_update().filter(
-            bid__lot__tender=tender, status=BondStatus.HELD).exclude(
-            bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)).order_by("pk"):
+    for bond in bonds:
         bond.refund_due_on = refund_due
         save_audited(bond, acting_user=acting_user, action="bond_refund_due")
     before = snapshot(tender)
@@ -152,11 +155,11 @@ def contract_sign(*, lot: Lot, contract_no: str, amount: Any, signed_on: date,
                   acting_user: Any) -> Contract:
     """Sign within the BDS days of the notice; the amount equals the winning bid; the IP clause is required
     (HLJ 30). Bonds of the awardee and other candidates fall due 5 days after signing (and the security)."""
-    tender = lock(lot.tender)
+    tender = relock(lot.tender)
     require(can_manage_tender(acting_user, tender))
     target = _step(tender, "sign_contract")
     require_not_paused(tender)
-    lot = lock(lot)
+    lot = relock(lot)
     if lot.status != LotStatus.AWARDED or lot.awarded_bid is None:
         raise ValidationError("该合同包尚未确定中标人或已签订合同。")
     bid = lot.awarded_bid
@@ -169,6 +172,8 @@ def contract_sign(*, lot: Lot, contract_no: str, amount: Any, signed_on: date,
         raise ValidationError(f"应在中标通知书发出之日起{tender.contract_sign_days}日内（{due:%Y-%m-%d}前）签订合同。")
     if signed_on < tender.award_notice_issued_on:
         raise ValidationError("合同签订日期不得早于中标通知书发出日期。")
+    bonds = lock_rows(BidBond.objects.filter(bid__lot=lot, status=BondStatus.HELD,
+                                             bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)))
     contract = Contract(lot=lot, bid=bid, supplier=bid.bidder, contract_no=contract_no, amount=amount,
                         signed_on=signed_on, performance_security_posted_on=performance_security_posted_on,
                         has_ip_clause=has_ip_clause)
@@ -178,9 +183,7 @@ def contract_sign(*, lot: Lot, contract_no: str, amount: Any, signed_on: date,
     trigger = max(d for d in (signed_on, performance_security_posted_on) if d is not None)
     refund_due = deadlines.calendar_due(trigger, params.int_value("BOND_REFUND_DAYS", on=trigger,
                                                                   unit=tender.tenderer))
-    for bond in BidBond.objects.select_for_update().filter(
-            bid__lot=lot, status=BondStatus.HELD,
-            bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)).order_by("pk"):
+    for bond in bonds:
         bond.refund_due_on = refund_due
         save_audited(bond, acting_user=acting_user, action="bond_refund_due")
     if not tender.lots.exclude(status__in=(LotStatus.CONTRACTED, LotStatus.FAILED)).exists():
@@ -208,7 +211,7 @@ def contract_publicize(*, contract: Contract, starts_on: date, ends_on: date, co
 def written_report_file(*, tender: Tender, on: date, acting_user: Any, late_reason: str = "") -> Tender:
     """Written report to the oversight authority within 15 days of the award (R 35)."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     _step(tender, "file_written_report")
     days = params.int_value("WRITTEN_REPORT_DAYS", on=tender.award_determined_on, unit=tender.tenderer)
     due = deadlines.calendar_due(tender.award_determined_on, days)
@@ -223,7 +226,7 @@ def written_report_file(*, tender: Tender, on: date, acting_user: Any, late_reas
 def bond_refund(*, bond: BidBond, on: date, acting_user: Any, late_reason: str = "") -> BidBond:
     """Refund a bid bond (principal plus demand-deposit interest) by its due date."""
     require(can_manage_tender(acting_user, bond.bid.lot.tender))
-    bond = lock(bond)
+    bond = relock(bond)
     if bond.status not in (BondStatus.HELD, BondStatus.INVALID):
         raise ValidationError("该保证金已退还或不予退还。")
     if bond.refund_due_on is None and bond.bid.status not in (BidStatus.WITHDRAWN, BidStatus.REJECTED):
@@ -239,7 +242,7 @@ def bond_refund(*, bond: BidBond, on: date, acting_user: Any, late_reason: str =
 def bond_forfeit(*, bond: BidBond, reason: str, acting_user: Any) -> BidBond:
     """Keep the bond on one of the listed grounds (revocation, refusing to sign, collusion, fraud …)."""
     require(can_manage_tender(acting_user, bond.bid.lot.tender))
-    bond = lock(bond)
+    bond = relock(bond)
     if bond.status != BondStatus.HELD:
         raise ValidationError("只有已收取的保证金可以不予退还。")
     if not reason.strip():
@@ -254,7 +257,7 @@ def bond_forfeit(*, bond: BidBond, reason: str, acting_user: Any) -> BidBond:
 def tender_close(*, tender: Tender, acting_user: Any) -> Tender:
     """Close once every bond is refunded or forfeited."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     target = _step(tender, "close")
     if BidBond.objects.filter(bid__lot__tender=tender, status__in=(BondStatus.HELD, BondStatus.INVALID)).exists():
         raise ValidationError("仍有投标保证金未退还或未处理。")

@@ -1,27 +1,15 @@
-"""Helpers shared by the procurement services: row locks, audited saves, deadline checks."""
+"""Helpers shared by the procurement services: audited saves, deadline checks (row locks: ``portal.locks``)."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
-
-M = TypeVar("M", bound=models.Model)
-
-
-def lock(obj: M) -> M:
-    """Re-read ``obj`` with a row lock (select_for_update) so concurrent services serialise on it."""
-    return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
-
-
-def lock_all(qs: models.QuerySet[Any]) -> list[Any]:
-    """Lock rows in primary-key order (avoids deadlocks between services locking several rows)."""
-    return list(qs.select_for_update().order_by("pk"))
 
 
 def save_audited(obj: models.Model, *, acting_user: Any, action: str, before: dict[str, Any] | None = None,

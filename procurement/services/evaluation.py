@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import snapshot
+from portal.locks import lock_rows, relock
 from portal.permissions import require
 from procurement.models import (
     Bid,
@@ -44,7 +45,7 @@ from procurement.scoring import (
     rank_comprehensive,
     rank_lowest_price,
 )
-from procurement.services.common import lock, lock_all, save_audited
+from procurement.services.common import save_audited
 from procurement.services.tenders import active_committee, committee_validate, current_draw, require_not_paused
 from procurement.workflows import TENDER_FLOW, require_transition
 
@@ -52,7 +53,7 @@ EVALUABLE = (BidStatus.SUBMITTED, BidStatus.VALID)
 
 
 def _evaluating(tender: Tender, acting_user: Any) -> Tender:
-    tender = lock(tender)
+    tender = relock(tender)
     target = require_transition(TENDER_FLOW, "evaluate", tender.status, TenderStatus).target
     require_not_paused(tender)
     if tender.status != target:
@@ -77,7 +78,7 @@ def bid_qualification_record(*, bid: Bid, passed: bool, notes: str = "", acting_
     if not (can_manage_tender(acting_user, tender) or can_score(acting_user, tender)):
         require(can_score(acting_user, tender))
     _evaluating(tender, acting_user)
-    bid = lock(bid)
+    bid = relock(bid)
     if bid.status not in EVALUABLE:
         raise ValidationError("该投标已撤回或已否决。")
     bond = getattr(bid, "bond", None)
@@ -102,7 +103,7 @@ def bid_responsiveness_record(*, bid: Bid, responsive: bool, reason: str = "", a
     if not (can_manage_tender(acting_user, tender) or can_score(acting_user, tender)):
         require(can_score(acting_user, tender))
     _evaluating(tender, acting_user)
-    bid = lock(bid)
+    bid = relock(bid)
     if bid.status not in EVALUABLE:
         raise ValidationError("该投标已撤回或已否决。")
     if bid.qualification_passed is not True:
@@ -121,7 +122,7 @@ def bid_responsiveness_record(*, bid: Bid, responsive: bool, reason: str = "", a
 def bid_reject(*, bid: Bid, code: str, reason: str, acting_user: Any) -> Bid:
     """Reject a bid with a coded ground (P1, P4, collusion …) and a written reason."""
     require(can_manage_tender(acting_user, bid.lot.tender))
-    bid = lock(bid)
+    bid = relock(bid)
     if not reason.strip():
         raise ValidationError("否决投标须写明理由。")
     return _reject(bid, code, reason, acting_user)
@@ -133,7 +134,7 @@ def bid_correct_price(*, bid: Bid, acting_user: Any) -> Bid:
     tender = bid.lot.tender
     if not (can_manage_tender(acting_user, tender) or can_score(acting_user, tender)):
         require(can_score(acting_user, tender))
-    bid = lock(bid)
+    bid = relock(bid)
     lines = [QuoteLine(li.item_no, li.unit_price, li.quantity, li.amount) for li in bid.line_items.all()]
     result = arithmetic_correction(letter_figures=bid.price_figures, letter_words=bid.price_words,
                                    summary_total=bid.summary_total, lines=lines)
@@ -155,7 +156,7 @@ def bid_low_price_explanation(*, bid: Bid, accepted: bool, note: str = "", actin
     tender = bid.lot.tender
     if not (can_manage_tender(acting_user, tender) or can_score(acting_user, tender)):
         require(can_score(acting_user, tender))
-    bid = lock(bid)
+    bid = relock(bid)
     if bid.pk not in {b.pk for b in abnormally_low_bids(bid.lot)}:
         raise ValidationError("该投标报价不低于有效投标平均价的50%，无需低价说明。")
     before = snapshot(bid)
@@ -211,12 +212,12 @@ def lot_evaluate(*, lot: Lot, acting_user: Any) -> Lot:
     """Price checks, averages, price scores/deductions and ranking for one lot; top N become candidates."""
     tender = _evaluating(lot.tender, acting_user)
     require(can_manage_tender(acting_user, tender))
-    lot = lock(lot)
+    lot = relock(lot)
     if lot.status not in (LotStatus.OPEN, LotStatus.EVALUATED):
         raise ValidationError("该合同包已流标或已定标。")
     if tender.evaluation_method == EvaluationMethod.COMPREHENSIVE:
         committee_validate(tender)
-    bids = lock_all(Bid.objects.filter(lot=lot, status__in=EVALUABLE + (BidStatus.CANDIDATE,)))
+    bids = lock_rows(Bid.objects.filter(lot=lot, status__in=EVALUABLE + (BidStatus.CANDIDATE,)))
     for bid in bids:
         if bid.qualification_passed is None or bid.responsive is None:
             raise ValidationError(f"{bid.bidder.name}的资格审查或符合性审查尚未完成。")
@@ -316,7 +317,7 @@ def _lowest_price(live: list[Bid], acting_user: Any) -> list[RankEntry]:
 def tender_submit_report(*, tender: Tender, received_on: date, acting_user: Any) -> Tender:
     """The evaluation report is received by the tenderer; this starts the 3-day and 15-day clocks."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     target = require_transition(TENDER_FLOW, "submit_report", tender.status, TenderStatus).target
     require_not_paused(tender)
     lots = list(tender.lots.all())

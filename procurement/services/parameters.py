@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import snapshot
+from portal.locks import relock
 from portal.permissions import require
 from procurement.models import RuleParameter
 from procurement.parameters import REGISTRY
 from procurement.permissions import can_set_rule_parameter
-from procurement.services.common import lock, save_audited
+from procurement.services.common import save_audited
 
 EDITABLE = ("value", "valid_to", "source_clause", "needs_legal_confirmation", "note")
 
@@ -48,7 +49,7 @@ def rule_parameter_set(*, code: str, value: Decimal, valid_from: date, source_cl
 def rule_parameter_update(*, parameter: RuleParameter, acting_user: Any, **changes: Any) -> RuleParameter:
     """Correct a value or end its period (history keeps the previous values)."""
     require(can_set_rule_parameter(acting_user))
-    parameter = lock(parameter)
+    parameter = relock(parameter)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(f"以下字段不能修改：{'、'.join(sorted(unknown))}。")

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import snapshot
+from portal.locks import relock
 from portal.permissions import require
 from procurement import deadlines
 from procurement import parameters as params
@@ -32,7 +33,7 @@ from procurement.permissions import (
     can_manage_project,
     can_record_sharing_failure,
 )
-from procurement.services.common import check_deadline, lock, save_audited
+from procurement.services.common import check_deadline, save_audited
 from procurement.workflows import PROJECT_FLOW, require_transition
 
 
@@ -71,7 +72,7 @@ def annual_plan_open(*, year: int, acting_user: Any) -> AnnualPlan:
 def annual_plan_draft(*, plan: AnnualPlan, on: date, acting_user: Any, late_reason: str = "") -> AnnualPlan:
     """Record the drafted plan; after 31 October only with a written reason (recorded as late)."""
     require(can_approve_project(acting_user))
-    plan = lock(plan)
+    plan = relock(plan)
     if plan.status not in (PlanStatus.COLLECTING, PlanStatus.REVIEWING):
         raise ValidationError("年度计划已编制，不能重复编制。")
     before = snapshot(plan)
@@ -84,7 +85,7 @@ def annual_plan_draft(*, plan: AnnualPlan, on: date, acting_user: Any, late_reas
 @transaction.atomic
 def annual_plan_approve(*, plan: AnnualPlan, on: date, acting_user: Any) -> AnnualPlan:
     require(can_approve_project(acting_user))
-    plan = lock(plan)
+    plan = relock(plan)
     if plan.status != PlanStatus.DRAFTED:
         raise ValidationError("年度计划编制完成后才能批准。")
     before = snapshot(plan)
@@ -141,7 +142,7 @@ def project_data_resource_link(*, resource: ProjectDataResource, catalog_entry: 
                                acting_user: Any) -> ProjectDataResource:
     """Link a listed data resource to its catalog entry (the entry must be the construction unit's own)."""
     require(can_manage_project(acting_user, resource.project))
-    resource = lock(resource)
+    resource = relock(resource)
     if catalog_entry.source_unit_id != resource.project.construction_unit_id:
         raise ValidationError("只能关联本建设单位作为数源单位的目录。")
     before = snapshot(resource)
@@ -155,7 +156,7 @@ def project_data_resource_link(*, resource: ProjectDataResource, catalog_entry: 
 def project_joint_review_start(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Start the joint review (≤5 working days, HLJ 10)."""
     require(can_approve_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     before = snapshot(project)
     project.status = _step(project, "start_joint_review")
     project.joint_review_started_on = on
@@ -170,7 +171,7 @@ def project_include_in_plan(*, project: ItProject, on: date, opinions: str, acti
                             late_reason: str = "") -> ItProject:
     """Finish the joint review with the three opinions and put the project in the annual plan."""
     require(can_approve_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     if not opinions.strip():
         raise ValidationError("请填写集约化建设和数据共享、网络安全、密码应用审核意见。")
     check_deadline(on, project.joint_review_due_on, "联合审核（5个工作日）", late_reason)
@@ -204,7 +205,7 @@ def _approval_gates(project: ItProject) -> None:
 def project_approve_fsr(*, project: ItProject, approval_no: str, on: date, acting_user: Any) -> ItProject:
     """Approve the feasibility study (gates G1, G2)."""
     require(can_approve_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     target = _step(project, "approve_fsr")
     _approval_gates(project)
     before = snapshot(project)
@@ -217,7 +218,7 @@ def project_approve_fsr(*, project: ItProject, approval_no: str, on: date, actin
 def project_submit_pd(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Submit the preliminary design; the authority has 20 working days (HLJ 18)."""
     require(can_manage_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     if project.status != ProjectStatus.FSR_APPROVED:
         raise ValidationError("可研批复后才能报审初步设计。")
     before = snapshot(project)
@@ -234,7 +235,7 @@ def project_approve_pd(*, project: ItProject, approval_no: str, on: date, budget
                        late_reason: str = "") -> ItProject:
     """Approve the preliminary design and estimate (≤20 working days), or the merged FSR+PD for the 3 listed cases."""
     require(can_approve_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     target = _step(project, "approve_pd")
     if merged:
         if project.status != ProjectStatus.IN_PLAN:
@@ -264,7 +265,7 @@ def project_approve_pd(*, project: ItProject, approval_no: str, on: date, budget
 @transaction.atomic
 def project_start_construction(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     require(can_manage_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     before = snapshot(project)
     project.status = _step(project, "start_construction")
     project.construction_started_on = on
@@ -278,7 +279,7 @@ def budget_adjustment_file(*, project: ItProject, change_amount: Decimal, new_to
                            acting_user: Any) -> BudgetAdjustment:
     """HLJ 28: ≤15 % of the estimate, within the estimate, same goal → filed; otherwise back to PD re-approval."""
     require(can_manage_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     if project.budget_estimate is None:
         raise ValidationError("项目尚无批复概算，不能办理概算调整。")
     if project.status not in (ProjectStatus.PD_APPROVED, ProjectStatus.PROCURING, ProjectStatus.UNDER_CONSTRUCTION):
@@ -326,7 +327,7 @@ def performance_report_submit(*, project: ItProject, year: int, submitted_on: da
 def project_complete(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Construction completed: acceptance must be applied for within 6 months (HLJ 29)."""
     require(can_manage_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     before = snapshot(project)
     project.status = _step(project, "complete")
     project.completed_on = on
@@ -356,14 +357,14 @@ def acceptance_extension_request(*, project: ItProject, requested_on: date, reas
 def acceptance_extension_decide(*, extension: AcceptanceExtension, approve: bool, acting_user: Any
                                 ) -> AcceptanceExtension:
     require(can_approve_project(acting_user, extension.project))
-    extension = lock(extension)
+    extension = relock(extension)
     if extension.decided_by_id:
         raise ValidationError("该延期申请已处理。")
+    project = relock(extension.project) if approve else None  # row locks before the first audit row
     before = snapshot(extension)
     extension.is_approved, extension.decided_by = approve, acting_user
     save_audited(extension, acting_user=acting_user, action="acceptance_extension_decide", before=before)
-    if approve:
-        project = lock(extension.project)
+    if project is not None:
         pbefore = snapshot(project)
         project.acceptance_due_on = extension.new_due_on
         save_audited(project, acting_user=acting_user, action="project_acceptance_extended", before=pbefore)
@@ -376,7 +377,7 @@ def project_record_acceptance_checks(*, project: ItProject, archive_acceptance_p
                                      classified_review_passed: bool = False, acting_user: Any) -> ItProject:
     """Record the archive, cryptography and security (and classified-system) checks required at acceptance."""
     require(can_manage_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     before = snapshot(project)
     project.archive_acceptance_passed = archive_acceptance_passed
     project.crypto_assessment_report = crypto_assessment_report
@@ -390,7 +391,7 @@ def project_record_acceptance_checks(*, project: ItProject, archive_acceptance_p
 def project_apply_acceptance(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Apply for completion acceptance, within 6 months of completion or the approved extension."""
     require(can_manage_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     target = _step(project, "apply_acceptance")
     if on > project.acceptance_due_on:
         raise ValidationError(f"已超过验收申请期限（{project.acceptance_due_on:%Y-%m-%d}，建设完成后6个月），"
@@ -425,7 +426,7 @@ def acceptance_blockers(project: ItProject) -> list[str]:
 def project_accept(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Completion acceptance; refused while any G3 item is missing (data resources registered, checks recorded)."""
     require(can_approve_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     target = _step(project, "accept")
     blockers = acceptance_blockers(project)
     if blockers:
@@ -439,7 +440,7 @@ def project_accept(*, project: ItProject, on: date, acting_user: Any) -> ItProje
 @transaction.atomic
 def project_start_operation(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     require(can_manage_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     before = snapshot(project)
     project.status = _step(project, "start_operation")
     project.in_operation_on = on
@@ -457,7 +458,7 @@ def self_evaluation_window(project: ItProject) -> tuple[date, date]:
 def project_self_evaluate(*, project: ItProject, on: date, acting_user: Any, late_reason: str = "") -> ItProject:
     """Self-evaluation 6–12 months after acceptance and start of operation (HLJ 33)."""
     require(can_manage_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     target = _step(project, "self_evaluate")
     earliest, latest = self_evaluation_window(project)
     if on < earliest:
@@ -473,7 +474,7 @@ def project_self_evaluate(*, project: ItProject, on: date, acting_user: Any, lat
 def project_om_funding_approve(*, project: ItProject, amount: Decimal, on: date, acting_user: Any) -> ItProject:
     """Approve O&M funding; refused for a unit with an unresolved data-sharing failure (QZ 一(六), HLJ 34)."""
     require(can_approve_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     if project.status not in (ProjectStatus.ACCEPTED, ProjectStatus.IN_OPERATION, ProjectStatus.SELF_EVALUATED):
         raise ValidationError("项目通过验收后才能核定运行维护经费。")
     if amount <= 0:
@@ -489,7 +490,7 @@ def project_om_funding_approve(*, project: ItProject, amount: Decimal, on: date,
 def project_suspend(*, project: ItProject, reason: str, acting_user: Any, terminate: bool = False) -> ItProject:
     """Suspend (serious delay or loss) or terminate a project."""
     require(can_approve_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     if not reason.strip():
         raise ValidationError("请填写暂停或终止原因。")
     before = snapshot(project)
@@ -514,7 +515,7 @@ def sharing_failure_record(*, unit: Any, source: str, found_on: date, descriptio
 @transaction.atomic
 def sharing_failure_resolve(*, finding: SharingFailureFinding, on: date, acting_user: Any) -> SharingFailureFinding:
     require(can_record_sharing_failure(acting_user, finding.unit))
-    finding = lock(finding)
+    finding = relock(finding)
     if finding.resolved_on:
         raise ValidationError("该记录已整改完成。")
     before = snapshot(finding)
@@ -532,7 +533,7 @@ PROJECT_EDITABLE_STATUSES = (ProjectStatus.DEMAND_COLLECTED, ProjectStatus.JOINT
 def project_update(*, project: ItProject, acting_user: Any, **changes: Any) -> ItProject:
     """Correct a declaration before the feasibility study is approved (afterwards: budget adjustment rules)."""
     require(can_manage_project(acting_user, project))
-    project = lock(project)
+    project = relock(project)
     if project.status not in PROJECT_EDITABLE_STATUSES:
         raise ValidationError("可研批复后不能直接修改申报内容；投资变化请办理概算调整。")
     unknown = set(changes) - set(PROJECT_EDITABLE)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit import snapshot
+from portal.locks import relock
 from portal.models import Enterprise
 from portal.permissions import require
 from procurement import deadlines
@@ -30,7 +31,7 @@ from procurement.models import (
     Tender,
 )
 from procurement.permissions import can_manage_tender, can_supervise
-from procurement.services.common import check_deadline, lock, save_audited
+from procurement.services.common import check_deadline, save_audited
 from procurement.workflows import COMPLAINT_FLOW, OBJECTION_FLOW, require_transition
 
 # Matters where a complaint must be preceded by an objection (MT 37, R 33).
@@ -60,7 +61,7 @@ def objection_decide(*, objection: Objection, accept: bool, on: date, reason: st
                      acting_user: Any) -> Objection:
     """Accept or refuse (4 grounds) within 2 days; after that the objection counts as accepted (R 31)."""
     require(can_manage_tender(acting_user, objection.tender))
-    objection = lock(objection)
+    objection = relock(objection)
     require_transition(OBJECTION_FLOW, "accept" if accept else "reject", objection.status, ObjectionStatus)
     before = snapshot(objection)
     if on > objection.decision_due_on:
@@ -83,7 +84,7 @@ def objection_answer(*, objection: Objection, reply: str, on: date, acting_user:
                      late_reason: str = "") -> Objection:
     """Answer within 3 days of receipt (published and filed); this lifts the pause."""
     require(can_manage_tender(acting_user, objection.tender))
-    objection = lock(objection)
+    objection = relock(objection)
     require_transition(OBJECTION_FLOW, "answer", objection.status, ObjectionStatus)
     if not reply.strip():
         raise ValidationError("请填写答复内容。")
@@ -100,7 +101,7 @@ def objections_deem_accepted(*, on: date) -> int:
     count = 0
     for objection in Objection.objects.filter(status=ObjectionStatus.RECEIVED, decision_due_on__lt=on):
         with transaction.atomic():
-            locked = lock(objection)
+            locked = relock(objection)
             if locked.status == ObjectionStatus.RECEIVED:
                 before = snapshot(locked)
                 locked.status = ObjectionStatus.DEEMED_ACCEPTED
@@ -139,7 +140,7 @@ def complaint_review(*, complaint: Complaint, accept: bool, on: date, suspends_a
                      reason: str = "", acting_user: Any, late_reason: str = "") -> Complaint:
     """Accept or refuse within 3 working days (SM 10); may order the award notice or contract suspended."""
     require(can_supervise(acting_user, complaint))
-    complaint = lock(complaint)
+    complaint = relock(complaint)
     target = require_transition(COMPLAINT_FLOW, "accept" if accept else "reject", complaint.status,
                                 ComplaintStatus).target
     if not accept and not reason.strip():
@@ -158,7 +159,7 @@ def complaint_review(*, complaint: Complaint, accept: bool, on: date, suspends_a
 @transaction.atomic
 def complaint_decide(*, complaint: Complaint, decision: str, on: date, acting_user: Any) -> Complaint:
     require(can_supervise(acting_user, complaint))
-    complaint = lock(complaint)
+    complaint = relock(complaint)
     target = require_transition(COMPLAINT_FLOW, "decide", complaint.status, ComplaintStatus).target
     if not decision.strip():
         raise ValidationError("请填写处理决定。")
@@ -191,7 +192,7 @@ def penalty_decide(*, decision_no: str, party: Enterprise, issuing_authority: st
 def penalty_served(*, penalty: PenaltyDecision, received_on: date, acting_user: Any) -> PenaltyDecision:
     """Service of the decision: the fine is payable within 15 days of receipt (3 % per day surcharge after)."""
     require(can_supervise(acting_user))
-    penalty = lock(penalty)
+    penalty = relock(penalty)
     if received_on < penalty.decided_on:
         raise ValidationError("送达日期不得早于决定日期。")
     before = snapshot(penalty)
@@ -213,7 +214,7 @@ def late_payment_surcharge(penalty: PenaltyDecision, paid_on: date) -> Decimal:
 def penalty_credit_register(*, penalty: PenaltyDecision, on: date, acting_user: Any,
                             late_reason: str = "") -> PenaltyDecision:
     require(can_supervise(acting_user))
-    penalty = lock(penalty)
+    penalty = relock(penalty)
     check_deadline(on, penalty.credit_register_due_on, "处罚信息信用登记（7个工作日）", late_reason)
     before = snapshot(penalty)
     penalty.credit_registered_on = on
@@ -248,7 +249,7 @@ def bad_conduct_effective(enterprise: Enterprise, on: date) -> list[BadConductRe
 def red_flag_dispose(*, flag: RedFlag, disposition: str, reason: str, acting_user: Any) -> RedFlag:
     """A supervisor confirms a red flag or marks it a false positive, with a reason."""
     require(can_supervise(acting_user, flag))
-    flag = lock(flag)
+    flag = relock(flag)
     if disposition not in (Disposition.CONFIRMED, Disposition.FALSE_POSITIVE):
         raise ValidationError({"disposition": ["复核结论只能是“确认”或“误报”。"]})
     if not reason.strip():

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import snapshot
+from portal.locks import lock_rows, relock
 from portal.models import Enterprise
 from portal.permissions import require
 from portal.uscc import uscc_errors
@@ -42,7 +43,7 @@ from procurement.permissions import can_manage_tender, can_supervise
 from procurement.redflags.base import EVENT_BID
 from procurement.redflags.engine import run_red_flags
 from procurement.scoring import c_errors, committee_errors, k_errors, weights_errors
-from procurement.services.common import lock, save_audited
+from procurement.services.common import save_audited
 from procurement.workflows import TENDER_FLOW, require_transition
 
 
@@ -97,14 +98,14 @@ def tender_create(*, project: ItProject, tender_no: str, title: str, bid_deadlin
 def tender_issue(*, tender: Tender, issued_at: datetime, acting_user: Any) -> Tender:
     """Publish the notice and documents (filed with the oversight authority at the same time, R 8)."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     target = _step(tender, "issue")
     if issued_at >= tender.bid_deadline:
         raise ValidationError("投标截止时间必须晚于招标文件发布时间。")
+    project = relock(tender.project)  # row locks before the first audit row
     before = snapshot(tender)
     tender.status, tender.issued_at = target, issued_at
     save_audited(tender, acting_user=acting_user, action="tender_issue", before=before)
-    project = lock(tender.project)
     if project.status == ProjectStatus.PD_APPROVED:
         pbefore = snapshot(project)
         project.status = ProjectStatus.PROCURING
@@ -127,7 +128,7 @@ def tender_amend(*, tender: Tender, published_at: datetime, summary: str, affect
                  acting_user: Any) -> TenderAmendment:
     """Record a clarification/modification; the bid deadline moves when fewer than 15 days remain."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     _step(tender, "amend")
     if published_at >= tender.bid_deadline:
         raise ValidationError("投标截止后不能再澄清或修改招标文件。")
@@ -162,7 +163,7 @@ def bid_record(*, lot: Lot, bidder_uscc: str, bidder_name: str, submitted_at: da
                line_items: list[dict[str, Any]] = (), fingerprints: list[dict[str, Any]] = (),
                bond: dict[str, Any] | None = None, tech_file_text: str = "", acting_user: Any) -> Bid:
     """Record a bid received by the platform before the deadline, with its quote lines, fingerprints and bond."""
-    tender = lock(lot.tender)
+    tender = relock(lot.tender)
     require(can_manage_tender(acting_user, tender))
     _step(tender, "record_bid")
     require_not_paused(tender)
@@ -193,7 +194,7 @@ def bid_record(*, lot: Lot, bidder_uscc: str, bidder_name: str, submitted_at: da
 def bid_withdraw(*, bid: Bid, at: datetime, acting_user: Any) -> Bid:
     """Withdraw before the deadline (free); after it a bid can no longer be withdrawn."""
     require(can_manage_tender(acting_user, bid.lot.tender))
-    bid = lock(bid)
+    bid = relock(bid)
     if at > bid.lot.tender.bid_deadline:
         raise ValidationError("投标截止后不得撤回投标文件（撤销的，保证金不予退还）。")
     before = snapshot(bid)
@@ -206,7 +207,7 @@ def bid_withdraw(*, bid: Bid, at: datetime, acting_user: Any) -> Bid:
 def tender_open(*, tender: Tender, opened_at: datetime, acting_user: Any) -> Tender:
     """Opening at the deadline: a lot with fewer than 3 bids is not opened and must be re-tendered (MT 35.1)."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     target = _step(tender, "close_and_open")
     require_not_paused(tender)
     if opened_at < tender.bid_deadline:
@@ -214,7 +215,7 @@ def tender_open(*, tender: Tender, opened_at: datetime, acting_user: Any) -> Ten
     before = snapshot(tender)
     open_lots = 0
     min_bids = params.int_value("MIN_BIDS", on=deadlines.local_date(opened_at), unit=tender.tenderer)
-    for lot in Lot.objects.select_for_update().filter(tender=tender).order_by("pk"):
+    for lot in lock_rows(Lot.objects.filter(tender=tender)):
         count = lot.bids.filter(status=BidStatus.SUBMITTED).count()
         if count < min_bids:
             lot.status = LotStatus.FAILED
@@ -236,7 +237,7 @@ def tender_open(*, tender: Tender, opened_at: datetime, acting_user: Any) -> Ten
 def tender_terminate(*, tender: Tender, reason: str, acting_user: Any) -> Tender:
     if not (can_manage_tender(acting_user, tender) or can_supervise(acting_user)):
         require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     target = _step(tender, "terminate")
     if not reason.strip():
         raise ValidationError("请填写终止原因。")
@@ -251,7 +252,7 @@ def random_draw_record(*, tender: Tender, param: str, value: Decimal, drawn_by: 
                        balls: str = "", video_ref: str = "", bid: Bid | None = None, acting_user: Any) -> RandomDraw:
     """Record a public draw of C or K at opening (domain checked), or a tie-break draw position."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     if tender.status not in (TenderStatus.OPENED, TenderStatus.EVALUATING):
         raise ValidationError("随机参数在开标时（评标结束前）当众抽取。")
     if param in (DrawParam.C, DrawParam.K):
@@ -270,11 +271,12 @@ def random_draw_record(*, tender: Tender, param: str, value: Decimal, drawn_by: 
         value = Decimal(int(value))
         if value < 1:
             raise ValidationError("抽签顺序应为正整数。")
+    if bid is not None:
+        bid = relock(bid)  # row locks before the first audit row
     draw = RandomDraw(tender=tender, param=param, value=value, balls=balls, drawn_by=drawn_by, drawn_at=drawn_at,
                       video_ref=video_ref, bid=bid)
     save_audited(draw, acting_user=acting_user, action="random_draw_record")
     if bid is not None:
-        bid = lock(bid)
         before = snapshot(bid)
         bid.draw_order = int(value)
         save_audited(bid, acting_user=acting_user, action="bid_tie_draw", before=before)
@@ -285,7 +287,7 @@ def random_draw_record(*, tender: Tender, param: str, value: Decimal, drawn_by: 
 def random_draw_void(*, draw: RandomDraw, reason: str, acting_user: Any) -> RandomDraw:
     """Void a draw spoiled by tenderer error, equipment failure or force majeure (it is kept and redrawn)."""
     require(can_manage_tender(acting_user, draw.tender))
-    draw = lock(draw)
+    draw = relock(draw)
     if not reason.strip():
         raise ValidationError("请填写作废原因（招标人失误、设备故障或不可抗力）。")
     before = snapshot(draw)
@@ -305,7 +307,7 @@ def committee_member_add(*, tender: Tender, name: str, kind: str = MemberKind.EX
                          acting_user: Any) -> CommitteeMember:
     """Add an evaluator; experts are drawn only after decryption completes, i.e. after opening (R 19)."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     if tender.opened_at is None:
         raise ValidationError("评标专家应在开标解密完成后抽取。")
     if kind == MemberKind.EXPERT and (drawn_at is None or drawn_at < tender.opened_at):
@@ -321,7 +323,7 @@ def committee_member_add(*, tender: Tender, name: str, kind: str = MemberKind.EX
 def committee_member_recuse(*, member: CommitteeMember, reason: str, acting_user: Any) -> CommitteeMember:
     """Record a recusal (MT 25.3); the member's scores no longer count and a replacement must be added."""
     require(can_manage_tender(acting_user, member.tender))
-    member = lock(member)
+    member = relock(member)
     if not reason.strip():
         raise ValidationError("请填写回避理由。")
     before = snapshot(member)
@@ -349,7 +351,7 @@ TENDER_EDITABLE = ("title", "bid_deadline", "agent_name", "tech_weight", "commer
 def tender_update(*, tender: Tender, acting_user: Any, **changes: Any) -> Tender:
     """Edit a draft tender (after issue, changes are amendments under the 15-day rule: ``tender_amend``)."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     if tender.status != TenderStatus.DRAFT:
         raise ValidationError("招标文件发布后不能直接修改，请发布澄清修改（距投标截止不足15日的将顺延截止时间）。")
     unknown = set(changes) - set(TENDER_EDITABLE)
@@ -374,7 +376,7 @@ def lot_add(*, tender: Tender, subject: str, control_price: Decimal, bid_bond_am
             acting_user: Any) -> Lot:
     """Add a lot (合同包) to a draft tender."""
     require(can_manage_tender(acting_user, tender))
-    tender = lock(tender)
+    tender = relock(tender)
     if tender.status != TenderStatus.DRAFT:
         raise ValidationError("招标文件发布后不能再增加合同包。")
     if control_price <= 0:

@@ -18,6 +18,7 @@ from catalogs.models import CatalogLevel, EntryStatus
 from portal import files
 from portal.audit import audit_record
 from portal.history import acting_as
+from portal.locks import relock
 from portal.models import OrgKind
 from portal.permissions import require
 from portal.roles import Role
@@ -156,7 +157,7 @@ def share_application_create(*, applicant_unit: Any, entries: list[Any], data_it
 def share_application_update(*, application: ShareApplication, acting_user: Any, entries: list[Any] | None = None,
                              data_items: list[Any] | None = None, **fields: Any) -> ShareApplication:
     """Edit a draft (only the applicant unit's data admin, only while it is a draft)."""
-    app = ShareApplication.objects.select_for_update().get(pk=application.pk)
+    app = relock(application)
     require(permissions.can_edit_share_application(acting_user, app))
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -205,8 +206,7 @@ def share_application_act(*, application: ShareApplication, action: str, acting_
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError(f"未知的办理操作：{action}")
-    app = (ShareApplication.objects.select_for_update(of=("self",)).select_related("applicant_unit", "applicant_county")
-           .get(pk=application.pk))
+    app = relock(application, related=["applicant_unit", "applicant_county"])
     require(permissions.can_transition(acting_user, app, transition))
     opinion, policy_basis = check_transition_input(app, transition, opinion, policy_basis,
                                                    basis_message="不予共享或停止授权须填写相关政策依据。")
@@ -346,7 +346,7 @@ def share_application_withdraw(*, application: ShareApplication, acting_user: An
 def producer_opinion_give(*, application: ShareApplication, producer_unit: Any, agrees: bool, opinion: str,
                           acting_user: Any) -> ProducerOpinion:
     """A producer's joint-review opinion (会商意见); one per producer unit, final once given."""
-    app = ShareApplication.objects.select_for_update().get(pk=application.pk)
+    app = relock(application)
     require(permissions.can_give_producer_opinion(acting_user, app, producer_unit))
     if not opinion.strip():
         raise ValidationError({"opinion": ["请填写会商意见。"]})
@@ -364,7 +364,7 @@ def producer_opinion_give(*, application: ShareApplication, producer_unit: Any, 
 @transaction.atomic
 def share_application_resubmit(*, application: ShareApplication, acting_user: Any) -> ShareApplication:
     """After negotiation: a new draft linked to the closed one, with the same content to adjust."""
-    old = ShareApplication.objects.select_for_update().get(pk=application.pk)
+    old = relock(application)
     if old.status != Status.CLOSED_FOR_RESUBMISSION:
         raise ValidationError("只有协商后关闭的申请可以重新申请。")
     if not permissions.is_applicant_admin(acting_user, old):

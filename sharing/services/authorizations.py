@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.history import acting_as
+from portal.locks import lock_all, lock_rows, relock
 from portal.permissions import require
 from portal.services import notify
 from portal.workdays import add_workdays
@@ -26,8 +27,7 @@ S = AuthorizationStatus
 
 
 def _lock(authorization: Authorization) -> Authorization:
-    return Authorization.objects.select_for_update(of=("self",)).select_related("application", "consumer_unit").get(
-        pk=authorization.pk)
+    return relock(authorization, related=["application", "consumer_unit"])
 
 
 def _change(auth: Authorization, *, to: str, event: str, reason: str, acting_user: Any, misuse_kind: str = "",
@@ -136,7 +136,7 @@ def authorizations_expire(*, on: date | None = None) -> list[int]:
     on = on or today()
     ids = list(Authorization.objects.filter(status__in=[S.ACTIVE, S.SUSPENDED], valid_until_on__lt=on)
                .order_by("pk").values_list("pk", flat=True))
-    for auth in Authorization.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+    for auth in lock_all(Authorization, ids):
         _change(auth, to=S.EXPIRED, event="expire", reason=f"有效期至 {auth.valid_until_on}，已到期。",
                 acting_user=None, webhook=WebhookEvent.EXPIRED)
     return ids
@@ -148,9 +148,8 @@ def authorizations_remind_expiring(*, on: date | None = None) -> list[int]:
     on = on or today()
     horizon = add_workdays(on, int(getattr(settings, "SHARING_EXPIRY_REMINDER_WORKDAYS", 10)))
     reminded = []
-    for auth in (Authorization.objects.select_for_update().filter(
-            status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon, expiry_reminded_on__isnull=True)
-            .order_by("pk")):
+    for auth in lock_rows(Authorization.objects.filter(
+            status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon, expiry_reminded_on__isnull=True)):
         notify(recipients=_unit_admins(auth.consumer_unit_id), title="数据共享授权即将到期",
                body=f"授权 {auth.number} 将于 {auth.valid_until_on} 到期；如需继续使用，请及时申请续期。",
                url=f"/admin/sharing/authorization/{auth.pk}/change/")

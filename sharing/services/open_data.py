@@ -16,6 +16,7 @@ from django.utils import timezone
 from catalogs.models import EntryStatus, OpenType
 from portal.audit import audit_record
 from portal.history import acting_as
+from portal.locks import relock
 from portal.models import ApplicantKind, Enterprise
 from portal.permissions import ALLOW, Decision, deny, require
 from portal.services import notify_enterprise
@@ -97,7 +98,7 @@ def open_application_act(*, application: OpenDataApplication, action: str, actin
     transition = OPEN_TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError(f"未知的办理操作：{action}")
-    app = OpenDataApplication.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=application.pk)
+    app = relock(application, related=["enterprise"])
     require(permissions.can_open_transition(acting_user, app, transition))
     opinion, policy_basis = check_transition_input(app, transition, opinion, policy_basis,
                                                    basis_message="停止授权须填写相关政策依据。")
@@ -195,7 +196,7 @@ def open_application_withdraw(*, application: OpenDataApplication, acting_user: 
 @transaction.atomic
 def open_application_resubmit(*, application: OpenDataApplication, acting_user: Any) -> OpenDataApplication:
     """After negotiation: a new draft linked to the closed application."""
-    old = OpenDataApplication.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=application.pk)
+    old = relock(application, related=["enterprise"])
     if old.status != OpenStatus.CLOSED_FOR_RESUBMISSION:
         raise ValidationError("只有协商后关闭的申请可以重新申请。")
     new = open_application_create(enterprise=old.enterprise, entries=list(old.entries.all()), purpose=old.purpose,

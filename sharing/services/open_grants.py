@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.history import acting_as
+from portal.locks import lock_rows, relock
 from portal.permissions import require
 from portal.services import notify_enterprise
 from portal.workdays import add_workdays
@@ -25,8 +26,7 @@ S = AuthorizationStatus
 
 
 def _lock(grant: OpenDataGrant) -> OpenDataGrant:
-    return OpenDataGrant.objects.select_for_update(of=("self",)).select_related("enterprise", "application").get(
-        pk=grant.pk)
+    return relock(grant, related=["enterprise", "application"])
 
 
 def _site_url(grant: OpenDataGrant) -> str:
@@ -113,8 +113,7 @@ def open_grants_expire(*, on: date | None = None) -> list[int]:
     on = on or today()
     ids = list(OpenDataGrant.objects.filter(status__in=[S.ACTIVE, S.SUSPENDED], valid_until_on__lt=on)
                .order_by("pk").values_list("pk", flat=True))
-    for g in (OpenDataGrant.objects.select_for_update(of=("self",)).select_related("enterprise")
-              .filter(pk__in=ids).order_by("pk")):
+    for g in lock_rows(OpenDataGrant.objects.select_related("enterprise").filter(pk__in=ids)):
         _change(g, to=S.EXPIRED, event="expire", reason=f"有效期至 {g.valid_until_on}，已到期。", acting_user=None)
     return ids
 
@@ -125,9 +124,9 @@ def open_grants_remind_expiring(*, on: date | None = None) -> list[int]:
     on = on or today()
     horizon = add_workdays(on, int(getattr(settings, "SHARING_EXPIRY_REMINDER_WORKDAYS", 10)))
     reminded = []
-    for g in (OpenDataGrant.objects.select_for_update(of=("self",)).select_related("enterprise")
-              .filter(status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon,
-                      expiry_reminded_on__isnull=True).order_by("pk")):
+    for g in lock_rows(OpenDataGrant.objects.select_related("enterprise")
+                       .filter(status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon,
+                               expiry_reminded_on__isnull=True)):
         notify_enterprise(enterprise=g.enterprise, title="授权开放许可即将到期",
                           body=f"许可 {g.number} 将于 {g.valid_until_on} 到期；如需继续使用，请在到期前重新申请。",
                           url=_site_url(g))

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from portal.locks import lock_rows
 from portal.roles import Role
 from portal.services import notify
 from sharing.models import WorkflowStep
@@ -18,8 +19,8 @@ from sharing.workflow import today
 def steps_flag_overdue(*, on: date | None = None) -> list[int]:
     """Open steps past their due date get ``overdue_flagged_at`` (once) and a notice to the city authority."""
     on = on or today()
-    steps = list(WorkflowStep.objects.select_for_update()
-                 .filter(finished_on__isnull=True, due_on__lt=on, overdue_flagged_at__isnull=True).order_by("pk"))
+    steps = lock_rows(WorkflowStep.objects.filter(finished_on__isnull=True, due_on__lt=on,
+                                                 overdue_flagged_at__isnull=True))
     if not steps:
         return []
     now = timezone.now()

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from portal.locks import lock_first
 from portal.models import Organization, OrgKind, OrgLevel
 from sharing.models import WorkflowStep
 from sharing.workflow import OPEN_STEPS, STEPS, Actor, Step, step_is_statutory
@@ -68,8 +69,7 @@ def enter_step(*, application: Any, state: str, label: str, start: date, due: da
 
 def finish_step(*, application: Any, field: str, action: str, action_label: str, user: Any, opinion: str,
                 on: date) -> WorkflowStep | None:
-    step = (WorkflowStep.objects.select_for_update().filter(**{field: application}, finished_on__isnull=True)
-            .order_by("-pk").first())
+    step = lock_first(WorkflowStep.objects.filter(**{field: application}, finished_on__isnull=True).order_by("-pk"))
     if step is None:
         return None
     fields = {"finished_on": on, "finished_at": timezone.now(), "action": action, "action_label": action_label,

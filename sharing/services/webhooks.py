@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from portal.audit import audit_record
 from portal.history import acting_as
+from portal.locks import lock_first, relock
 from portal.permissions import require
 from portal.tasks import enqueue
 from sharing import permissions, webhooks
@@ -60,7 +61,7 @@ def webhook_subscribe(*, authorization: Authorization, url: str, acting_user: An
 
 @transaction.atomic
 def webhook_disable(*, subscription: WebhookSubscription, acting_user: Any) -> WebhookSubscription:
-    sub = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+    sub = relock(subscription)
     if sub.owner_id != acting_user.pk and not getattr(acting_user, "is_superuser", False):
         raise ValidationError("只能停用自己的订阅。")
     with acting_as(acting_user):
@@ -99,8 +100,7 @@ def queue_webhooks(authorization: Authorization, event: str) -> list[WebhookDeli
 def webhook_deliver(delivery_id: int) -> WebhookDelivery | None:
     """Send one delivery now (idempotent: delivered or finally failed deliveries are left alone)."""
     with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update(of=("self",)).select_related("subscription")
-                    .filter(pk=delivery_id).first())
+        delivery = lock_first(WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id))
         if delivery is None or delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
             return delivery
         attempt = delivery.attempts + 1

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from portal.admin_base import GovernedAdmin
 from portal.audit import audit_record, snapshot
+from portal.locks import relock
 from subsidies import permissions as perms
 from subsidies.models import BudgetPool, Call, PolicyDocument, Rule, RuleParameter
 from subsidies.rules import rule_facts_schema
@@ -270,7 +271,7 @@ class BudgetPoolAdmin(AuditedSaveMixin, GovernedAdmin):
     def save_model(self, request: HttpRequest, obj: BudgetPool, form: Any, change: bool) -> None:
         with transaction.atomic():
             if obj.pk:  # re-read under lock so a concurrent approval cannot slip under the new total
-                locked = BudgetPool.objects.select_for_update().get(pk=obj.pk)
+                locked = relock(obj)
                 obj.reserved, obj.committed = locked.reserved, locked.committed
             _check_pool(obj)
             super().save_model(request, obj, form, change)

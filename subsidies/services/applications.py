@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal import files
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
+from portal.locks import relock
 from portal.permissions import require
 from portal.services import notify_enterprise
 from portal.workdays import add_workdays, workdays_between
@@ -28,7 +29,7 @@ from subsidies.models import (
     Rule,
 )
 from subsidies.permissions import can_create_application, can_edit_application, can_score, is_reviewer
-from subsidies.services.common import check_action, compute, facts_errors, lock_application, move, today
+from subsidies.services.common import check_action, compute, facts_errors, move, today
 from subsidies.workflow import ALIVE, RESERVING, TRANSITIONS
 
 S = ApplicationStatus
@@ -83,7 +84,7 @@ def application_create(*, call: Call, enterprise: Any, rule_code: str, facts: di
 @transaction.atomic
 def application_update(*, application: Application, facts: dict[str, Any], acting_user: Any) -> Application:
     """Change the facts of a draft or of an application returned for correction."""
-    app = lock_application(application)
+    app = relock(application)
     require(can_edit_application(acting_user, app))
     facts = _clean_facts(facts)
     facts_errors(app.rule.code, facts, partial=True)
@@ -99,7 +100,7 @@ def application_update(*, application: Application, facts: dict[str, Any], actin
 @files.atomic()
 def evidence_add(*, application: Application, uploaded_file: Any, kind: str, acting_user: Any) -> Evidence:
     """Attach a file (pdf/jpg/png/xlsx/docx, ≤ 10 MB, content checked) to a draft or returned application."""
-    app = lock_application(application)
+    app = relock(application)
     require(can_edit_application(acting_user, app))
     labels = app.call.kind_labels()
     if kind not in labels:
@@ -136,7 +137,7 @@ def evidence_add(*, application: Application, uploaded_file: Any, kind: str, act
 @transaction.atomic
 def evidence_retire(*, evidence: Evidence, acting_user: Any) -> Evidence:
     """Withdraw an uploaded file from a draft or returned application (kept, marked retired)."""
-    app = lock_application(evidence.application)
+    app = relock(evidence.application)
     require(can_edit_application(acting_user, app))
     with acting_as(acting_user):
         evidence.retired_at = timezone.now()
@@ -158,7 +159,7 @@ def _check_complete(app: Application) -> dict[str, Any]:
 @transaction.atomic
 def application_submit(*, application: Application, acting_user: Any) -> Application:
     """Submit a complete draft: facts and required evidence checked, ceiling computed, duplicates flagged."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "submit")
     if not app.call.is_open(today()):
         raise ValidationError(f"申报批次已于 {app.call.closes_on} 截止，不能再提交。")
@@ -179,7 +180,7 @@ def application_submit(*, application: Application, acting_user: Any) -> Applica
 @transaction.atomic
 def application_return_for_correction(*, application: Application, acting_user: Any, reason: str) -> Application:
     """Return for correction (补正): the review clock pauses; the applicant has 10 working days to answer."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "return_for_correction")
     if not (reason or "").strip():
         raise ValidationError({"reason": ["退回补正须写明需补正的内容。"]})
@@ -197,7 +198,7 @@ def application_return_for_correction(*, application: Application, acting_user: 
 @transaction.atomic
 def application_resubmit(*, application: Application, acting_user: Any, note: str = "") -> Application:
     """The applicant answers 补正: back to the step it was returned from; the paused clock resumes."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "resubmit")
     result = _check_complete(app)
     target = app.returned_from or S.SUBMITTED
@@ -213,7 +214,7 @@ def application_resubmit(*, application: Application, acting_user: Any, note: st
 @transaction.atomic
 def application_accept(*, application: Application, acting_user: Any, note: str = "") -> Application:
     """受理: the responsible department accepts a submitted application; the 20-working-day review clock starts."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "accept")
     with acting_as(acting_user):
         app.reviewer = acting_user
@@ -224,7 +225,7 @@ def application_accept(*, application: Application, acting_user: Any, note: str 
 @transaction.atomic
 def application_review_start(*, application: Application, acting_user: Any, note: str = "") -> Application:
     """Start the substantive review (and the expert scoring of competitive rules); the clock keeps running."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "review_start")
     with acting_as(acting_user):
         move(app, "review_start", actor=acting_user, note=note)
@@ -234,7 +235,7 @@ def application_review_start(*, application: Application, acting_user: Any, note
 @transaction.atomic
 def application_score(*, application: Application, score: Any, acting_user: Any, comment: str = "") -> ExpertScore:
     """Record (or correct) one expert's 0–100 score of an application under review."""
-    app = lock_application(application)
+    app = relock(application)
     require(can_score(acting_user, app))
     try:
         value = Decimal(str(score))
@@ -253,7 +254,7 @@ def application_score(*, application: Application, score: Any, acting_user: Any,
 @transaction.atomic
 def application_reject(*, application: Application, acting_user: Any, reason: str) -> Application:
     """不予支持, with the reason shown to the applicant."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "reject")
     if not (reason or "").strip():
         raise ValidationError({"reason": ["不予支持须写明理由。"]})
@@ -267,7 +268,7 @@ def application_reject(*, application: Application, acting_user: Any, reason: st
 @transaction.atomic
 def application_publicity_start(*, application: Application, acting_user: Any) -> Application:
     """公示 for the call's number of working days."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "publicity_start")
     ends = add_workdays(today(), app.call.publicity_workdays)
     with acting_as(acting_user):
@@ -280,7 +281,7 @@ def application_publicity_start(*, application: Application, acting_user: Any) -
 def objection_record(*, application: Application, objector: str, content: str, acting_user: Any,
                      received_on: Any = None) -> Objection:
     """Register an objection received during publicity; publicity cannot close while it is open."""
-    app = lock_application(application)
+    app = relock(application)
     if not is_reviewer(acting_user, app.rule):
         from django.core.exceptions import PermissionDenied
 
@@ -299,7 +300,7 @@ def objection_record(*, application: Application, objector: str, content: str, a
 @transaction.atomic
 def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, acting_user: Any) -> Objection:
     """Decide an objection; an upheld objection cancels the award and releases its money."""
-    obj = Objection.objects.select_for_update().get(pk=objection.pk)
+    obj = relock(objection)
     app = obj.application
     if not is_reviewer(acting_user, app.rule):
         from django.core.exceptions import PermissionDenied
@@ -309,21 +310,21 @@ def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, ac
         raise ValidationError("该异议已处理。")
     if not (resolution or "").strip():
         raise ValidationError({"resolution": ["请填写处理意见。"]})
+    if upheld:  # first: the cancellation takes its row locks (award, pools) before this transaction's first audit row
+        application_cancel(application=app, acting_user=acting_user, reason=f"公示异议成立：{resolution.strip()}")
     with acting_as(acting_user):
         obj.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
         obj.resolution, obj.resolved_at = resolution.strip(), timezone.now()
         obj.save()
         audit_record(actor=acting_user, action="subsidy_objection_resolve", obj=app, reason=resolution,
                      after={"objection": obj.pk, "upheld": upheld})
-    if upheld:
-        application_cancel(application=app, acting_user=acting_user, reason=f"公示异议成立：{resolution.strip()}")
     return obj
 
 
 @transaction.atomic
 def application_publicity_close(*, application: Application, acting_user: Any) -> Application:
     """End publicity once its last working day has passed and no objection is open."""
-    app = lock_application(application)
+    app = relock(application)
     if acting_user is not None:
         check_action(acting_user, app, "publicity_close")
     elif app.status != S.PUBLICITY:
@@ -340,7 +341,7 @@ def application_publicity_close(*, application: Application, acting_user: Any) -
 @transaction.atomic
 def application_withdraw(*, application: Application, acting_user: Any, reason: str) -> Application:
     """The applicant withdraws (any time before disbursement); reserved money is released."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "withdraw")
     from subsidies.services.money import release_award
 
@@ -354,7 +355,7 @@ def application_withdraw(*, application: Application, acting_user: Any, reason: 
 @transaction.atomic
 def application_cancel(*, application: Application, acting_user: Any, reason: str) -> Application:
     """Staff cancel an approved award before payment (e.g. upheld objection); reserved money is released."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "cancel")
     if not (reason or "").strip():
         raise ValidationError({"reason": ["撤销须写明理由。"]})

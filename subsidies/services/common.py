@@ -22,11 +22,6 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def lock_application(application: Application) -> Application:
-    """Re-read the application with a row lock (the caller's copy may be stale)."""
-    return Application.objects.select_for_update().get(pk=application.pk)
-
-
 def check_action(user: Any, app: Application, action: str) -> None:
     require(can_act(user, app, action))
 

@@ -15,12 +15,13 @@ from django.db import transaction
 
 from portal.audit import audit_record
 from portal.history import acting_as
+from portal.locks import lock, lock_all, lock_first, relock
 from portal.models import Enterprise
 from portal.services import notify_enterprise
-from subsidies.models import Application, Award, AwardStatus, BudgetPool, PoolLevel, Rule
+from subsidies.models import Application, Award, AwardStatus, BudgetPool, PoolLevel
 from subsidies.rules import HistoryItem, funding_split, get_rule_def
 from subsidies.rules.facts import money
-from subsidies.services.common import check_action, compute, lock_application, move, today
+from subsidies.services.common import check_action, compute, move, today
 
 LIVE_AWARDS = (AwardStatus.RESERVED, AwardStatus.COMMITTED)
 
@@ -41,7 +42,7 @@ def _county_of(enterprise: Enterprise) -> Any:
 
 
 def _lock_pools(ids: list[int]) -> dict[int, BudgetPool]:
-    return {p.pk: p for p in BudgetPool.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    return {p.pk: p for p in lock_all(BudgetPool, ids)}
 
 
 def _book(pool: BudgetPool, *, reserved: Decimal = Decimal("0"), committed: Decimal = Decimal("0")) -> None:
@@ -58,7 +59,7 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
     Refused when the amount exceeds the ceiling (which includes per-enterprise annual / cumulative caps), when a
     competitive rule already has its yearly number of awards, or when a pool share does not fit.
     """
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "approve")
     try:
         value = Decimal(str(amount))
@@ -68,13 +69,13 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
         raise ValidationError({"amount": ["核定金额应为大于0的金额，最多两位小数。"]})
     rule = app.rule
     if rule.competitive_limit:
-        rule = Rule.objects.select_for_update().get(pk=rule.pk)  # serialises the yearly count
+        rule = relock(rule)  # serialises the yearly count
         if not app.scores.exists():
             raise ValidationError("竞争性评选规则须先完成专家评分，方可核定。")
         used = Award.objects.filter(rule=rule, year=app.period, status__in=LIVE_AWARDS).count()
         if used >= rule.competitive_limit:
             raise ValidationError(f"{rule.code} 每年评选不超过 {rule.competitive_limit} 个，{app.period} 年度已核定 {used} 个。")
-    enterprise = Enterprise.objects.select_for_update().get(pk=app.enterprise_id)  # serialises per-enterprise caps
+    enterprise = lock(Enterprise, app.enterprise_id)  # serialises per-enterprise caps
     facts = dict(app.facts)
     if "selected" in {f.name for f in get_rule_def(rule.code).facts}:
         facts["selected"] = True  # the approval is the selection decision of the review
@@ -128,7 +129,7 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
 
 def release_award(app: Application, *, acting_user: Any) -> Award | None:
     """Give the reserved money of an approved application back to its pools (caller holds the application lock)."""
-    award = Award.objects.select_for_update().filter(application=app).first()
+    award = lock_first(Award.objects.filter(application=app))
     if award is None or award.status != AwardStatus.RESERVED:
         return award
     pools = _lock_pools([p for p in (award.city_pool_id, award.county_pool_id) if p])
@@ -144,10 +145,10 @@ def release_award(app: Application, *, acting_user: Any) -> Award | None:
 @transaction.atomic
 def application_disburse(*, application: Application, acting_user: Any, note: str = "") -> Award:
     """财政拨付 after publicity: the reserved shares become committed."""
-    app = lock_application(application)
+    app = relock(application)
     check_action(acting_user, app, "disburse")
-    award = Award.objects.select_for_update().get(application=app)
-    if award.status != AwardStatus.RESERVED:
+    award = lock_first(Award.objects.filter(application=app))
+    if award is None or award.status != AwardStatus.RESERVED:
         raise ValidationError("该奖补不处于待拨付状态。")
     pools = _lock_pools([p for p in (award.city_pool_id, award.county_pool_id) if p])
     with acting_as(acting_user):
