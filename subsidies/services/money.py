@@ -68,13 +68,14 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
     if not value.is_finite() or not 0 < value < Decimal("1e16") or value != value.quantize(Decimal("0.01")):
         raise ValidationError({"amount": ["核定金额应为大于0的金额，最多两位小数。"]})
     rule = app.rule
-    if rule.competitive_limit:
+    limit = rule.competitive_limit
+    if limit:
         rule = relock(rule)  # serialises the yearly count
         if not app.scores.exists():
             raise ValidationError("竞争性评选规则须先完成专家评分，方可核定。")
         used = Award.objects.filter(rule=rule, year=app.period, status__in=LIVE_AWARDS).count()
-        if used >= rule.competitive_limit:
-            raise ValidationError(f"{rule.code} 每年评选不超过 {rule.competitive_limit} 个，{app.period} 年度已核定 {used} 个。")
+        if used >= limit:
+            raise ValidationError(f"{rule.code} 每年评选不超过 {limit} 个，{app.period} 年度已核定 {used} 个。")
     enterprise = lock(Enterprise, app.enterprise_id)  # serialises per-enterprise caps
     facts = dict(app.facts)
     if "selected" in {f.name for f in get_rule_def(rule.code).facts}:
