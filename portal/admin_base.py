@@ -262,12 +262,34 @@ def labelled_filter(field: str, title: str, label_of: Callable[[str], str]) -> t
     return LabelledFilter
 
 
-class GovernedAdmin(ServiceFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class ViewOnlyDisplayMixin:
+    """For users who may only view a record (change page, history version, inline rows): each field named in
+    ``view_only_display`` is replaced by its read-only display method (stored codes and JSON shown as Chinese text)."""
+
+    view_only_display: dict[str, str] = {}
+
+    def _view_only(self, request: HttpRequest, obj: Any) -> bool:
+        return (bool(self.view_only_display) and obj is not None
+                and not self.has_change_permission(request, obj))  # type: ignore[attr-defined]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_fields(request, obj)  # type: ignore[misc]
+        if not self._view_only(request, obj):
+            return fields
+        return list(dict.fromkeys(self.view_only_display.get(f, f) for f in fields))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = super().get_readonly_fields(request, obj)  # type: ignore[misc]
+        if not self._view_only(request, obj):
+            return readonly
+        return [*readonly, *(name for name in self.view_only_display.values() if name not in readonly)]
+
+
+class GovernedAdmin(ViewOnlyDisplayMixin, ServiceFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     """Base admin for governed models: scoped, no delete, history view (revert disabled in settings); add/change
     forms keep their input on a service's refusal (``ServiceFormMixin``)."""
 
     list_per_page = 50
-
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
         return ChineseHistoryHelper(self.model, historical_record)
 

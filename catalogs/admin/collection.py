@@ -85,8 +85,7 @@ def first_collection_from_text(item: CollectionItem) -> str:
 class CollectionItemAdmin(XlsxExportMixin, GovernedAdmin):
     policy = CollectionItemPolicy()
     form = CollectionItemForm
-    # shown instead of the stored values when the user may only view the item
-    READONLY_DISPLAY = {"fields": "fields_display", "first_collection_from": "first_collection_from_display"}
+    view_only_display = {"fields": "fields_display", "first_collection_from": "first_collection_from_display"}
     list_display = ("code", "name", "unit", "frequency", "deadline_rule", "has_frequency_conflict", "is_active")
     list_filter = ("frequency", "deadline_rule", "has_frequency_conflict", ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "unit__name")
@@ -94,18 +93,6 @@ class CollectionItemAdmin(XlsxExportMixin, GovernedAdmin):
     export_columns = [("事项编码", lambda i: i.code), ("信息或数据需求", lambda i: i.name), ("报送单位", lambda i: i.unit.name),
                       ("具体内容", lambda i: "、".join(i.fields)), ("更新频率", lambda i: i.get_frequency_display()),
                       ("报送时限", lambda i: i.get_deadline_rule_display()), ("冲突说明", lambda i: i.conflict_note)]
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fields = list(super().get_fields(request, obj))
-        if obj is not None and not self.has_change_permission(request, obj):
-            return [self.READONLY_DISPLAY.get(f, f) for f in fields]
-        return fields
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None and not self.has_change_permission(request, obj):  # the history version page too
-            readonly += [name for name in self.READONLY_DISPLAY.values() if name not in readonly]
-        return readonly
 
     @admin.display(description="具体内容（字段）")
     def fields_display(self, obj: CollectionItem) -> str:

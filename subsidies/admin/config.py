@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from portal.admin_base import GovernedAdmin
+from portal.admin_base import GovernedAdmin, ViewOnlyDisplayMixin
 from portal.audit import audit_record, snapshot
 from portal.locks import relock
 from subsidies import permissions as perms
@@ -72,8 +72,10 @@ class CallForm(forms.ModelForm):
                   "publicity_workdays", "responsible_unit", "description", "rules"]
 
 
-class ParameterDisplayMixin:
+class ParameterDisplayMixin(ViewOnlyDisplayMixin):
     """Read-only views name a parameter and its value in Chinese, not the stored codes and JSON."""
+
+    view_only_display = {"name": "name_label", "value": "value_text"}
 
     @admin.display(description="参数名")
     def name_label(self, obj: RuleParameter) -> str:
@@ -82,15 +84,6 @@ class ParameterDisplayMixin:
     @admin.display(description="取值")
     def value_text(self, obj: RuleParameter) -> str:
         return param_text(obj.value)
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = super().get_fields(request, obj)  # type: ignore[misc]
-        if self.has_change_permission(request, obj):  # type: ignore[attr-defined]
-            return fields
-        return [{"name": "name_label", "value": "value_text"}.get(f, f) for f in fields]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*super().get_readonly_fields(request, obj), "name_label", "value_text"]  # type: ignore[misc]
 
 
 class ParameterNameFilter(admin.SimpleListFilter):
@@ -217,18 +210,7 @@ class CallAdmin(AuditedSaveMixin, GovernedAdmin):
     filter_horizontal = ["rules"]
     autocomplete_fields = ["responsible_unit"]
     inlines = [BudgetPoolInline]
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        fields = list(super().get_fields(request, obj))
-        if obj is not None and not self.has_change_permission(request, obj):  # view only: the list as text
-            return ["evidence_requirements_text" if f == "evidence_requirements" else f for f in fields]
-        return fields
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None and not self.has_change_permission(request, obj):
-            readonly.append("evidence_requirements_text")
-        return readonly
+    view_only_display = {"evidence_requirements": "evidence_requirements_text"}
 
     @admin.display(description="申报材料清单")
     def evidence_requirements_text(self, obj: Call) -> str:

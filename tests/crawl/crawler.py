@@ -334,3 +334,16 @@ def client_for(role: str, demo: dict[str, Any]) -> Any:
 def record(crawl: Crawl, record_property: Any, area: str) -> None:
     """Hand the figures to the terminal summary (tests/conftest.py) — works across xdist workers."""
     record_property("crawl", json.dumps({"area": area, **crawl.summary()}, ensure_ascii=False))
+
+
+def crawl_role(role: str, demo: dict[str, Any], record_property: Any, walk: Any, area: str) -> None:
+    """Walk ``area`` as ``role`` with ``walk`` (AdminWalk, ApiWalk, SiteWalk), record the figures, fail on findings."""
+    import pytest
+    from django.contrib.auth import get_user_model
+
+    user = None if role == "anonymous" else get_user_model().objects.get(username=role)
+    crawl = Crawl(role, client_for(role, demo), names=usernames())
+    walk(crawl, user).run()
+    record(crawl, record_property, area)
+    if crawl.findings or crawl.english:
+        pytest.fail(crawl.report(), pytrace=False)
