@@ -90,8 +90,11 @@ def _collect(name: str) -> dict[str, str]:
 
 @cache
 def action_labels() -> dict[str, str]:
-    """Every audit action code with its Chinese label, from each installed app's ``audit_actions.LABELS``."""
-    return _collect("LABELS")
+    """Every audit action code with its Chinese label: the workflow transitions (``portal.workflow``) and each
+    installed app's ``audit_actions.LABELS`` for the other actions."""
+    from portal.workflow import audit_labels
+
+    return {**audit_labels(), **_collect("LABELS")}
 
 
 @cache

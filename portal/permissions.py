@@ -168,3 +168,9 @@ def require(decision: Decision) -> None:
 
     if not decision:
         raise PermissionDenied(decision.reason)
+
+
+def units_for(user: AnyUser, *roles: str) -> frozenset[int]:
+    """Ids of the units ``user`` may act for in ``roles`` (its memberships in those roles); the one answer to "for
+    which units may this person act", used by every app's ``permissions.py``."""
+    return user_scope(user).units_with(*roles)

@@ -68,3 +68,6 @@ class ScopedViewSetMixin:
         decision = self.policy.can_perform(request.user, obj, self.action)  # type: ignore[attr-defined]
         if decision is not None and not decision:
             raise exceptions.PermissionDenied(decision.reason)
+        actor_check = getattr(self, "workflow_actor_check", None)
+        if actor_check is not None:
+            actor_check(request, obj)

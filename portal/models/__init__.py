@@ -1,4 +1,4 @@
-from portal.models.append_only import AppendOnlyModel, AppendOnlyQuerySet
+from portal.models.append_only import AppendOnlyModel, AppendOnlyQuerySet, FrozenFieldsModel, FrozenFieldsQuerySet
 from portal.models.audit import AuditLog
 from portal.models.base import GovernedModel, GovernedQuerySet
 from portal.models.enterprises import ApplicantKind, Enterprise, EnterpriseMember
@@ -13,7 +13,7 @@ from portal.models.misc import (
 from portal.models.organizations import Membership, Organization, OrgKind, OrgLevel
 
 __all__ = [
-    "AppendOnlyModel", "AppendOnlyQuerySet", "ApiToken", "ApplicantKind", "AuditLog", "Enterprise", "EnterpriseMember", "GovernedModel", "GovernedQuerySet",
+    "AppendOnlyModel", "AppendOnlyQuerySet", "FrozenFieldsModel", "FrozenFieldsQuerySet", "ApiToken", "ApplicantKind", "AuditLog", "Enterprise", "EnterpriseMember", "GovernedModel", "GovernedQuerySet",
     "HolidayOverride", "LoginFailure", "Membership", "Notification", "OrgKind", "OrgLevel", "Organization",
     "OrganizationGroupObjectPermission", "OrganizationUserObjectPermission",
 ]

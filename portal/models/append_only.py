@@ -50,3 +50,37 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionDenied(self.DELETE_REFUSED)
+
+
+class FrozenFieldsModel(models.Model):
+    """A record whose ``FROZEN_FIELDS`` never change once written (what was granted, to whom, on which basis), while
+    its other fields (status, suspension, bookkeeping) change through the services. ``save()`` refuses a changed
+    frozen field; ``QuerySet.update()`` of a frozen field is refused by ``FrozenFieldsQuerySet``."""
+
+    FROZEN_FIELDS: ClassVar[frozenset[str]] = frozenset()
+    FROZEN_REFUSED: ClassVar[str] = "该记录的以下内容一经生成不可修改："
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and self.pk is not None and self.FROZEN_FIELDS:
+            names = sorted(self.FROZEN_FIELDS)
+            stored = type(self)._base_manager.filter(pk=self.pk).values(*[self._meta.get_field(n).attname
+                                                                          for n in names]).first()
+            if stored is not None:
+                changed = [n for n in names if stored[self._meta.get_field(n).attname]
+                           != getattr(self, self._meta.get_field(n).attname)]
+                if changed:
+                    labels = "、".join(str(self._meta.get_field(n).verbose_name) for n in changed)
+                    raise PermissionDenied(f"{self.FROZEN_REFUSED}{labels}。")
+        super().save(*args, **kwargs)
+
+
+class FrozenFieldsQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        frozen = set(kwargs) & set(getattr(self.model, "FROZEN_FIELDS", ()))
+        if frozen:
+            labels = "、".join(str(self.model._meta.get_field(n).verbose_name) for n in sorted(frozen))
+            raise PermissionDenied(f"{self.model.FROZEN_REFUSED}{labels}。")
+        return super().update(**kwargs)
