@@ -10,7 +10,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group, Permission, User
 from django.http import HttpRequest
 
-from portal import policies
+from portal import policies, services
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
 from portal.audit import action_label, value_labels
 from portal.display import model_values, pairs_html, plain
@@ -24,7 +24,6 @@ from portal.models import (
     Notification,
     Organization,
 )
-from portal.permissions import Policy, user_scope
 from portal.roles import declared_permissions
 
 
@@ -48,6 +47,13 @@ class OrganizationAdmin(GovernedAdmin):
     autocomplete_fields = ("parent",)
     inlines = [MembershipInline]
 
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        services.organization_save(organization=obj, acting_user=request.user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for membership in formset.save(commit=False):  # unsaved instances; also sets new/changed_objects
+            services.membership_save(membership=membership, acting_user=request.user)
+
 
 @admin.register(Membership)
 class MembershipAdmin(GovernedAdmin):
@@ -58,6 +64,9 @@ class MembershipAdmin(GovernedAdmin):
     list_select_related = ("user", "organization")
     autocomplete_fields = ("user", "organization")
     actions = ["retire"]
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        services.membership_save(membership=obj, acting_user=request.user)
 
     @admin.action(description="停用所选角色（须填写理由）")
     def retire(self, request: HttpRequest, queryset: Any) -> Any:
@@ -79,9 +88,15 @@ class MembershipAdmin(GovernedAdmin):
 
 
 class EnterpriseMemberInline(admin.TabularInline):
+    """Members are shown; accounts are added by the organisation's manager on the site (``enterprise_member_add``)."""
+
     model = EnterpriseMember
     extra = 0
-    autocomplete_fields = ("user",)
+    fields = ("user", "is_manager", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -97,39 +112,24 @@ class EnterpriseAdmin(GovernedAdmin):
     autocomplete_fields = ("region",)
     inlines = [EnterpriseMemberInline]
 
-
-class _CityAuthorityOnly(Policy):
-    def scope(self, user: Any, qs: Any) -> Any:
-        return qs if user_scope(user).is_city_wide or user_scope(user).has_role("tech_operator") else qs.none()
-
-    def can_add(self, user: Any) -> Any:
-        from portal.permissions import ALLOW, deny
-
-        return ALLOW if user_scope(user).has_role("city_authority") else deny("只有市数据管理机构可以维护节假日。")
-
-    def can_change(self, user: Any, obj: Any) -> Any:
-        return self.can_add(user)
+    def save_model(self, request: HttpRequest, obj: Enterprise, form: Any, change: bool) -> None:
+        services.enterprise_save(enterprise=obj, acting_user=request.user)
 
 
 @admin.register(HolidayOverride)
 class HolidayOverrideAdmin(GovernedAdmin):
-    policy = _CityAuthorityOnly()
+    policy = policies.HolidayOverridePolicy()
     list_display = ("date", "is_workday", "name", "source")
     list_filter = ("is_workday",)
     date_hierarchy = "date"
 
-
-class _AuditPolicy(Policy):
-    def scope(self, user: Any, qs: Any) -> Any:
-        scope = user_scope(user)
-        if scope.is_city_wide:
-            return qs
-        return qs.filter(actor=user)
+    def save_model(self, request: HttpRequest, obj: HolidayOverride, form: Any, change: bool) -> None:
+        services.holiday_override_save(override=obj, acting_user=request.user)
 
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdmin):
-    policy = _AuditPolicy()
+    policy = policies.AuditLogPolicy()
     list_display = ("at", "actor_name", "action_display", "object_repr", "reason")
     list_filter = (labelled_filter("action", "操作", action_label), "content_type")
     search_fields = ("object_repr", "actor_name", "reason", "object_id")
@@ -239,10 +239,7 @@ class PortalUserAdmin(RolePermissionsMixin, UserAdmin):
     change_password_form = PasswordChangeForm
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser or user_scope(request.user).is_city_wide:
-            return qs
-        return qs.filter(pk=request.user.pk)
+        return policies.user_list_scope(request.user, super().get_queryset(request))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -1,6 +1,24 @@
-"""Chinese names of the audit actions the kernel writes (see ``portal.audit.action_label``)."""
+"""Chinese names of the audit actions the kernel writes (see ``portal.audit.action_label``).
+
+Codes read ``<app>.<entity>.<verb>``; the older codes stay listed because rows already in the hash-chained audit log
+keep the code they were written with.
+"""
 
 LABELS = {
+    "portal.organization.create": "新增政务单位",
+    "portal.organization.update": "修改政务单位",
+    "portal.membership.grant": "授予单位角色",
+    "portal.membership.update": "修改单位角色信息",
+    "portal.membership.retire": "停用单位角色",
+    "portal.enterprise.register": "申报主体注册",
+    "portal.enterprise.create": "新增申报主体",
+    "portal.enterprise.update": "修改申报主体",
+    "portal.enterprise_member.add": "添加申报主体成员",
+    "portal.holiday.save": "维护节假日调整",
+    "portal.api_token.issue": "签发接口令牌",
+    "portal.api_token.revoke": "吊销接口令牌",
+    "portal.file.download": "下载文件",
+    # codes written before the vocabulary was unified
     "membership_grant": "授予单位角色",
     "membership_retire": "停用单位角色",
     "enterprise_register": "申报主体注册",

@@ -182,7 +182,7 @@ def file_response(*, user: Any, app_label: str, model_name: str, pk: int, field:
         raise Http404(NOT_FOUND) from None
     name = download_name(obj, field)
     with transaction.atomic():
-        audit_record(actor=user, action="file_download", obj=obj, after={"field": field, "name": name})
+        audit_record(actor=user, action="portal.file.download", obj=obj, after={"field": field, "name": name})
     response = FileResponse(handle, as_attachment=True, filename=name,
                             content_type=spec.content_type(obj) if spec.content_type else None)
     response["X-Content-Type-Options"] = "nosniff"

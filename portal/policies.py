@@ -78,3 +78,33 @@ class EnterprisePolicy(Policy):
         if scope.has_role(Role.CITY_AUTHORITY, Role.PROGRAM_OFFICER) or obj.pk in scope.enterprise_ids:
             return ALLOW
         return deny("只能修改本主体的信息。")
+
+
+def can_maintain_holidays(user: AnyUser) -> Decision:
+    return ALLOW if user_scope(user).has_role(Role.CITY_AUTHORITY) else deny("只有市数据管理机构可以维护节假日。")
+
+
+class HolidayOverridePolicy(Policy):
+    """City-wide roles and the technical unit read the calendar corrections; the city data authority keeps them."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        scope = user_scope(user)
+        return qs if scope.is_city_wide or scope.has_role(Role.TECH_OPERATOR) else qs.none()
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return can_maintain_holidays(user)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return can_maintain_holidays(user)
+
+
+class AuditLogPolicy(Policy):
+    """City-wide roles read the whole audit log; everyone else the rows they wrote."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs if user_scope(user).is_city_wide else qs.filter(actor=user)
+
+
+def user_list_scope(user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """User accounts: city-wide roles see all; anyone else only their own account."""
+    return qs if getattr(user, "is_superuser", False) or user_scope(user).is_city_wide else qs.filter(pk=user.pk)

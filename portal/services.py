@@ -18,11 +18,98 @@ from django.utils import timezone
 from portal.api.auth import hash_key
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
-from portal.models import ApiToken, Enterprise, EnterpriseMember, Membership, Notification, Organization
+from portal.models import (
+    ApiToken,
+    Enterprise,
+    EnterpriseMember,
+    HolidayOverride,
+    Membership,
+    Notification,
+    Organization,
+)
+from portal.permissions import Decision, require
 from portal.roles import Role, role_group_name
 from portal.uscc import uscc_errors
 
 User = get_user_model()
+
+
+def _record_save(obj: Any, *, acting_user: Any, decision: Decision, entity: str, verb: str | None = None) -> Any:
+    """Save a reference record edited in the admin: permission, validation, history under the editor, audit."""
+    require(decision)
+    adding = obj._state.adding
+    before = None if adding else snapshot(type(obj)._default_manager.get(pk=obj.pk))
+    obj.full_clean()
+    with acting_as(acting_user):
+        obj.save()
+        audit_record(actor=acting_user, action=f"portal.{entity}.{verb or ('create' if adding else 'update')}",
+                     obj=obj, before=before, after=snapshot(obj))
+    return obj
+
+
+@transaction.atomic
+def organization_save(*, organization: Organization, acting_user: Any) -> Organization:
+    """Create or edit a unit; a new parent re-roots the unit and all its descendants (each saved with history)."""
+    from portal.locks import lock_rows
+    from portal.policies import OrganizationPolicy
+
+    policy = OrganizationPolicy()
+    adding = organization._state.adding
+    decision = policy.can_add(acting_user) if adding else policy.can_change(acting_user, organization)
+    old_path = "" if adding else Organization.objects.values_list("path", flat=True).get(pk=organization.pk)
+    _record_save(organization, acting_user=acting_user, decision=decision, entity="organization")
+    if old_path and organization.path != old_path:
+        with acting_as(acting_user):
+            for child in lock_rows(Organization.objects.filter(path__startswith=old_path)
+                                   .exclude(pk=organization.pk)):
+                child.path = organization.path + child.path[len(old_path):]
+                child.save(update_fields=["path", "updated_at"])
+    return organization
+
+
+@transaction.atomic
+def enterprise_save(*, enterprise: Enterprise, acting_user: Any) -> Enterprise:
+    """Create or edit an applicant organisation from the staff side."""
+    from portal.policies import EnterprisePolicy
+
+    policy = EnterprisePolicy()
+    decision = policy.can_add(acting_user) if enterprise._state.adding else policy.can_change(acting_user, enterprise)
+    return _record_save(enterprise, acting_user=acting_user, decision=decision, entity="enterprise")
+
+
+@transaction.atomic
+def membership_save(*, membership: Membership, acting_user: Any) -> Membership:
+    """A new role assignment goes through ``membership_grant`` (group, staff flag); an edit changes title/phone."""
+    from portal.policies import MembershipPolicy
+
+    if membership._state.adding:
+        require(MembershipPolicy().can_add(acting_user))
+        granted = membership_grant(user=membership.user, organization=membership.organization, role=membership.role,
+                                   acting_user=acting_user, title=membership.title)
+        if membership.phone and granted.phone != membership.phone:
+            granted.phone = membership.phone
+            with acting_as(acting_user):
+                granted.save(update_fields=["phone", "updated_at"])
+        return granted
+    return _record_save(membership, acting_user=acting_user,
+                        decision=MembershipPolicy().can_change(acting_user, membership), entity="membership")
+
+
+@transaction.atomic
+def holiday_override_save(*, override: HolidayOverride, acting_user: Any) -> HolidayOverride:
+    """Record a holiday or make-up working day the official calendar lacks (city data authority)."""
+    from portal.policies import can_maintain_holidays
+
+    return _record_save(override, acting_user=acting_user, decision=can_maintain_holidays(acting_user),
+                        entity="holiday", verb="save")
+
+
+def notifications_mark_read(*, user: Any, notification: Notification | None = None) -> int:
+    """Mark one of the user's notifications (or all unread ones) as read; bookkeeping, not audited."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification is not None:
+        unread = unread.filter(pk=notification.pk)
+    return unread.update(read_at=timezone.now())
 
 
 @transaction.atomic
@@ -41,7 +128,7 @@ def membership_grant(*, user: Any, organization: Organization, role: str, acting
             user.is_staff = True
             user.save(update_fields=["is_staff"])
         if created:
-            audit_record(actor=acting_user, action="membership_grant", obj=membership, after=snapshot(membership))
+            audit_record(actor=acting_user, action="portal.membership.grant", obj=membership, after=snapshot(membership))
     return membership
 
 
@@ -53,7 +140,7 @@ def membership_retire(*, membership: Membership, acting_user: Any, reason: str) 
     with acting_as(acting_user):
         membership.retired_at = timezone.now()
         membership.save()
-        audit_record(actor=acting_user, action="membership_retire", obj=membership, reason=reason)
+        audit_record(actor=acting_user, action="portal.membership.retire", obj=membership, reason=reason)
     return membership
 
 
@@ -87,7 +174,7 @@ def enterprise_register(*, uscc: str, name: str, kind: str, username: str, passw
         member = EnterpriseMember.objects.create(user=user, enterprise=enterprise, is_manager=True)
         group, _ = Group.objects.get_or_create(name=role_group_name(Role.APPLICANT))
         user.groups.add(group)
-        audit_record(actor=user, action="enterprise_register", obj=enterprise, after=snapshot(enterprise))
+        audit_record(actor=user, action="portal.enterprise.register", obj=enterprise, after=snapshot(enterprise))
     return member
 
 
@@ -105,7 +192,7 @@ def enterprise_member_add(*, enterprise: Enterprise, username: str, password: st
     user.groups.add(Group.objects.get_or_create(name=role_group_name(Role.APPLICANT))[0])
     with acting_as(acting_user):
         member = EnterpriseMember.objects.create(user=user, enterprise=enterprise)
-        audit_record(actor=acting_user, action="enterprise_member_add", obj=member)
+        audit_record(actor=acting_user, action="portal.enterprise_member.add", obj=member)
     return member
 
 
@@ -117,7 +204,7 @@ def api_token_issue(*, user: Any, name: str = "", days: int | None = None, actin
     token = ApiToken.objects.create(
         user=user, name=name, prefix=prefix, key_hash=hash_key(key),
         expires_at=timezone.now() + timedelta(days=days or settings.API_TOKEN_TTL_DAYS))
-    audit_record(actor=acting_user, action="api_token_issue", obj=token, after={"user": user.pk, "name": name})
+    audit_record(actor=acting_user, action="portal.api_token.issue", obj=token, after={"user": user.pk, "name": name})
     return key
 
 
@@ -127,7 +214,7 @@ def api_token_revoke(*, token: ApiToken, acting_user: Any) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=acting_user, action="api_token_revoke", obj=token)
+        audit_record(actor=acting_user, action="portal.api_token.revoke", obj=token)
     return token
 
 

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -21,7 +20,7 @@ from rest_framework.renderers import JSONRenderer
 from portal.files import file_response
 from portal.forms import MemberAddForm, RegistrationForm
 from portal.models import EnterpriseMember, Notification
-from portal.services import enterprise_member_add, enterprise_register
+from portal.services import enterprise_member_add, enterprise_register, notifications_mark_read
 
 
 @never_cache
@@ -146,7 +145,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    notifications_mark_read(user=request.user)
     messages.success(request, "已将全部通知标为已读。")
     return redirect("notifications")
 
@@ -155,9 +154,7 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    if item.read_at is None:
-        item.read_at = timezone.now()
-        item.save(update_fields=["read_at"])
+    notifications_mark_read(user=request.user, notification=item)
     if item.url and url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()},
                                                     require_https=request.is_secure()):
         return redirect(item.url)

@@ -120,5 +120,7 @@ def workflow_endpoints(viewset: type[V]) -> type[V]:
             for t in workflow.available(request.user, obj)]})
 
     steps.__doc__ = f"当前可办理的环节（{workflow.label}）。"
-    viewset.steps = extend_schema(responses=StepsSerializer, summary="当前可办理的环节")(action(detail=True, methods=["get"])(steps))
+    endpoint = extend_schema(responses=StepsSerializer, summary="当前可办理的环节")(
+        action(detail=True, methods=["get"])(steps))
+    viewset.steps = endpoint  # type: ignore[attr-defined]
     return viewset

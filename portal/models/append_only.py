@@ -65,14 +65,12 @@ class FrozenFieldsModel(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding and self.pk is not None and self.FROZEN_FIELDS:
-            names = sorted(self.FROZEN_FIELDS)
-            stored = type(self)._base_manager.filter(pk=self.pk).values(*[self._meta.get_field(n).attname
-                                                                          for n in names]).first()
+            fields = [self._meta.get_field(n) for n in sorted(self.FROZEN_FIELDS)]
+            stored = type(self)._base_manager.filter(pk=self.pk).values(*[f.attname for f in fields]).first()  # type: ignore[union-attr]
             if stored is not None:
-                changed = [n for n in names if stored[self._meta.get_field(n).attname]
-                           != getattr(self, self._meta.get_field(n).attname)]
+                changed = [f for f in fields if stored[f.attname] != getattr(self, f.attname)]  # type: ignore[union-attr]
                 if changed:
-                    labels = "、".join(str(self._meta.get_field(n).verbose_name) for n in changed)
+                    labels = "、".join(str(f.verbose_name) for f in changed)  # type: ignore[union-attr]
                     raise PermissionDenied(f"{self.FROZEN_REFUSED}{labels}。")
         super().save(*args, **kwargs)
 

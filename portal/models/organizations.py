@@ -52,15 +52,15 @@ class Organization(GovernedModel):
         return self.name
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Keeps the unit's own ``path`` (``/<ancestors' pks>/<pk>/``); re-rooting the descendants of a moved unit is
+        ``portal.services.organization_save``'s job."""
+        if self.pk is not None:
+            self.path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+            super().save(*args, **kwargs)
+            return
         super().save(*args, **kwargs)
-        new_path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
-        if new_path != self.path:
-            old = self.path
-            type(self).objects.filter(pk=self.pk).update(path=new_path)
-            self.path = new_path
-            if old:  # re-root descendants
-                for child in type(self).objects.filter(path__startswith=old).exclude(pk=self.pk):
-                    type(self).objects.filter(pk=child.pk).update(path=new_path + child.path[len(old):])
+        self.path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        super().save(update_fields=["path"])
 
     @property
     def county(self) -> Organization | None:

@@ -189,4 +189,4 @@ def test_submission_download_permissions(client, api_client, unit_a, user_a, use
     api_client.force_authenticate(user_b)
     assert api_client.get(f"/api/v1/catalogs/submissions/{sub.pk}/").status_code == 404
     assert api_client.get(url).status_code == 404
-    assert AuditLog.objects.filter(action="file_download").count() == 5
+    assert AuditLog.objects.filter(action="portal.file.download").count() == 5

@@ -198,7 +198,7 @@ def test_audit_log_shows_labels_in_column_filter_and_detail(client, demo):
     raw, text = page(client, "/admin/portal/auditlog/")
     assert "共享申请：停止授权" in text  # filter choice of share_application.stop
     assert "目录审核发布" in text  # filter choice of catalog_entry_publish
-    for code in ("share_application.stop", "catalog_entry_publish", "membership_grant", "collection_submit"):
+    for code in ("share_application.stop", "catalog_entry_publish", "portal.membership.grant", "collection_submit"):
         assert code not in text
     assert "?action=share_application.stop" in raw  # the stored code is unchanged (only in the filter's link)
 
@@ -206,9 +206,9 @@ def test_audit_log_shows_labels_in_column_filter_and_detail(client, demo):
     _, text = page(client, f"/admin/portal/auditlog/?action={stop.action}")
     assert "共享申请：停止授权" in text and "share_application.stop" not in text
 
-    grant = AuditLog.objects.filter(action="membership_grant").first()
+    grant = AuditLog.objects.filter(action="portal.membership.grant").first()
     _, text = page(client, f"/admin/portal/auditlog/{grant.pk}/change/")
-    assert "授予单位角色" in text and "membership_grant" not in text
+    assert "授予单位角色" in text and "portal.membership.grant" not in text
     assert f"{local(grant.at)} " in text  # the record's name (page title) in local time
     if local(grant.at) != utc(grant.at):
         assert f"{utc(grant.at)} " not in text

@@ -134,7 +134,7 @@ def test_every_demo_submission_page_opens_and_its_file_downloads(client, demo):
     submissions = list(CollectionSubmission.objects.all())
     assert len(submissions) > 100
     assert client.get(reverse("admin:catalogs_collectionsubmission_changelist")).status_code == 200
-    audits = AuditLog.objects.filter(action="file_download").count()
+    audits = AuditLog.objects.filter(action="portal.file.download").count()
     for sub in submissions:
         page = client.get(reverse("admin:catalogs_collectionsubmission_change", args=[sub.pk]))
         url = files.download_url(sub, "file")
@@ -142,7 +142,7 @@ def test_every_demo_submission_page_opens_and_its_file_downloads(client, demo):
         download = client.get(url)
         assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
         assert body(download) == read(sub.file)
-    assert AuditLog.objects.filter(action="file_download").count() == audits + len(submissions)
+    assert AuditLog.objects.filter(action="portal.file.download").count() == audits + len(submissions)
     task = submissions[0].task
     assert client.get(reverse("admin:catalogs_collectiontask_change", args=[task.pk])).status_code == 200
 
@@ -267,12 +267,12 @@ def test_evidence_downloads_from_admin_api_and_site_take_the_kernel_path(client,
     client.force_login(user("applicant"))
     site = client.get(reverse("subsidies_site:application_detail", args=[evidence.application_id]))
     assert url in site.content.decode()
-    audits = AuditLog.objects.filter(action="file_download", object_id=str(evidence.pk)).count()
+    audits = AuditLog.objects.filter(action="portal.file.download", object_id=str(evidence.pk)).count()
     for who in (client, api):  # the site (session) and the API (token): the same path, each download audited
         download = who.get(url)
         assert download.status_code == 200 and body(download) == read(evidence.file)
         assert download["Content-Type"] == "application/pdf" and download["Cache-Control"] == "private, no-store"
-    assert AuditLog.objects.filter(action="file_download", object_id=str(evidence.pk)).count() == audits + 2
+    assert AuditLog.objects.filter(action="portal.file.download", object_id=str(evidence.pk)).count() == audits + 2
     client.force_login(user("applicant_b"))
     assert client.get(url).status_code == 404
     assert token_client("applicant_b").get(url).status_code == 404

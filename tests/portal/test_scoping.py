@@ -155,5 +155,5 @@ def test_city_authority_retires_a_membership_with_a_reason(client, city_authorit
     client.post(url, {"action": "retire", "_selected_action": [membership.pk], "apply": "1", "reason": "调岗"})
     membership.refresh_from_db()
     assert membership.retired_at is not None
-    assert AuditLog.objects.get(action="membership_retire").reason == "调岗"
+    assert AuditLog.objects.get(action="portal.membership.retire").reason == "调岗"
     assert membership.history.latest().history_user == city_authority
