@@ -218,6 +218,11 @@ def api_token_revoke(*, token: ApiToken, acting_user: Any) -> ApiToken:
     return token
 
 
+def api_token_touch(*, token: ApiToken, at: Any) -> None:
+    """Note when a token was last used (bookkeeping at most every 5 minutes; not audited)."""
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)
+
+
 def notify(*, recipients: Any, title: str, body: str = "", url: str = "") -> list[Notification]:
     """In-site notification to each recipient, e-mailed after commit where the user has an address."""
     created = [Notification.objects.create(recipient=u, title=title, body=body, url=url) for u in recipients]

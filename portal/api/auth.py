@@ -39,7 +39,9 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("用户已停用。")
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
-            type(token).objects.filter(pk=token.pk).update(last_used_at=now)
+            from portal.services import api_token_touch
+
+            api_token_touch(token=token, at=now)
         return token.user, token
 
     def authenticate_header(self, request: Any) -> str:
