@@ -16,6 +16,24 @@ class PortalAdminSite(admin.AdminSite):
     index_title = "工作台"
     enable_nav_sidebar = True
 
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        context = super().each_context(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            from portal.workbench import person
+
+            context["portal_person"] = person(request.user)
+        return context
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """工作台: what awaits this person now, with due dates and badges, and the boards and exports of the role."""
+        from portal.workbench import awaiting, links
+
+        todo = awaiting(request, self)
+        extra = {"todo": todo, "todo_total": sum(len(k.tasks) for k in todo),
+                 "todo_overdue": sum(k.overdue for k in todo), "todo_soon": sum(k.soon for k in todo),
+                 "workbench_links": links(request, self), **(extra_context or {})}
+        return super().index(request, extra)
+
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         apps = super().get_app_list(request, app_label)
         rank = {label: i for i, label in enumerate(APP_ORDER)}
