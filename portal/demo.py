@@ -80,6 +80,13 @@ DEMO_USERS: dict[str, tuple[str, str, str]] = {
     "procurement_supervisor": (Role.PROCUREMENT_SUPERVISOR, "QZ-CZJ", "采购监管：看全部项目、处理投诉"),
     "auditor": (Role.AUDITOR, "QZ-SJJ", "只读审计"),
 }
+# The people behind the demo accounts (shown in the staff header with their unit).
+DEMO_PERSONS = {
+    "admin": "系统管理员", "city_authority": "陈志明", "county_authority": "许雅婷", "unit_admin": "林晓峰",
+    "unit_admin_b": "黄丽娟", "jj_finance_admin": "施文斌", "unit_leader": "王建国", "tech_operator": "蔡俊杰",
+    "program_officer": "郑美玲", "finance_officer": "吴秀珍", "procurement_officer": "李国栋",
+    "procurement_supervisor": "张慧敏", "auditor": "刘振华",
+}
 DEMO_APPLICANTS = [  # username, USCC body (17), name, kind, county code, domestic-controlled, small/micro
     ("applicant", "91350582MA2XK0A1" + "0", "福建晋江智造科技有限公司", ApplicantKind.ENTERPRISE, "350582", True, True),
     ("applicant_b", "91350503MA34HQ2W" + "1", "泉州丰泽跨境电商有限公司", ApplicantKind.ENTERPRISE, "350503", True, True),
@@ -157,9 +164,11 @@ def seed_users(orgs: dict[str, Organization], password: str, reset: bool) -> dic
     def account(username: str, **extra: Any) -> Any:
         return demo_account(username, password, reset=reset, **extra)
 
-    users["admin"] = account("admin", is_superuser=True, staff=True, email="admin@portal.local")
+    users["admin"] = account("admin", is_superuser=True, staff=True, email="admin@portal.local",
+                             first_name=DEMO_PERSONS["admin"])
     for username, (role, unit, _desc) in DEMO_USERS.items():
-        user = account(username, staff=True, email=f"{username}@portal.local")
+        user = account(username, staff=True, email=f"{username}@portal.local",
+                       first_name=DEMO_PERSONS.get(username, ""))
         membership_grant(user=user, organization=orgs[unit], role=role, acting_user=users["admin"])
         users[username] = user
     for username, body, name, kind, county, domestic, small in DEMO_APPLICANTS:
