@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
 
-from catalogs.models import CatalogEntry, EntryStatus, OpenType
+from catalogs.filters import CorrectionFilter, EntryFilter, InterfaceRequestFilter, SubmissionFilter, TaskFilter
+from catalogs.models import (
+    CatalogEntry,
+    CatalogVersion,
+    CollectionSubmission,
+    CollectionTask,
+    DataCorrection,
+    DataItem,
+    EntryStatus,
+    InterfaceRequest,
+    OpenType,
+    ServiceInterface,
+)
 from catalogs.models.entries import CatalogEntryQuerySet
 from portal.permissions import user_scope
 from portal.roles import Role
@@ -52,6 +65,66 @@ def entry_list_visible(user: Any) -> QuerySet[CatalogEntry]:
     q = entry_visibility_q(user)
     qs = _entry_base()
     return qs if q is None else qs.filter(q)
+
+
+def _filtered(qs: QuerySet[Any], filterset: Any, filters: Any) -> QuerySet[Any]:
+    """``qs`` narrowed by ``filterset`` over ``filters`` (query parameters); invalid values are refused."""
+    if not filters:
+        return qs
+    fs = filterset(filters, queryset=qs)
+    if not fs.is_valid():
+        raise ValidationError(fs.errors)
+    return fs.qs
+
+
+def entry_list(*, user: Any, filters: Any = None) -> QuerySet[CatalogEntry]:
+    """The entries ``user`` may list (see ``entry_list_visible``) with their active items and interfaces, narrowed by
+    ``EntryFilter`` over ``filters``: the one read of the admin changelist and the API."""
+    qs = entry_list_visible(user).prefetch_related(
+        Prefetch("items", queryset=DataItem.objects.filter(retired_at__isnull=True)),
+        Prefetch("interfaces", queryset=ServiceInterface.objects.filter(retired_at__isnull=True)))
+    return _filtered(qs, EntryFilter, filters)
+
+
+def version_list(*, user: Any, filters: Any = None) -> QuerySet[CatalogVersion]:
+    """Published versions of the entries ``user`` may see."""
+    from catalogs.permissions import CatalogEntryPolicy
+
+    visible = CatalogEntryPolicy().scope(user, CatalogEntry.objects.all())
+    return CatalogVersion.objects.filter(entry__in=visible).select_related("entry", "published_by")
+
+
+def correction_list(*, user: Any, filters: Any = None) -> QuerySet[DataCorrection]:
+    """Corrections ``user`` may see (reporting and source units, their county authority, city-wide roles, tech)."""
+    from catalogs.permissions import DataCorrectionPolicy
+
+    qs = DataCorrectionPolicy().scope(user, DataCorrection.objects.select_related("entry", "source_unit",
+                                                                                 "reporter_unit"))
+    return _filtered(qs, CorrectionFilter, filters)
+
+
+def interface_request_list(*, user: Any, filters: Any = None) -> QuerySet[InterfaceRequest]:
+    """Interface requests ``user`` may see (the producer unit, its county authority, city-wide roles, tech)."""
+    from catalogs.permissions import InterfaceRequestPolicy
+
+    qs = InterfaceRequestPolicy().scope(user, InterfaceRequest.objects.select_related("producer_unit", "entry"))
+    return _filtered(qs, InterfaceRequestFilter, filters)
+
+
+def task_list(*, user: Any, filters: Any = None) -> QuerySet[CollectionTask]:
+    """Collection tasks ``user`` may see."""
+    from catalogs.permissions import CollectionTaskPolicy
+
+    qs = CollectionTaskPolicy().scope(user, CollectionTask.objects.select_related("item", "unit"))
+    return _filtered(qs, TaskFilter, filters)
+
+
+def submission_list(*, user: Any, filters: Any = None) -> QuerySet[CollectionSubmission]:
+    """Collection submissions ``user`` may see."""
+    from catalogs.permissions import CollectionSubmissionPolicy
+
+    qs = CollectionSubmissionPolicy().scope(user, CollectionSubmission.objects.select_related("task__unit"))
+    return _filtered(qs, SubmissionFilter, filters)
 
 
 def entry_get_visible(user: Any, pk: int) -> CatalogEntry:

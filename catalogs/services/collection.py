@@ -168,7 +168,7 @@ def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
             status=TaskStatus.PENDING, due_on__lt=today).select_related("item")):
         task.status = TaskStatus.OVERDUE
         task.save(update_fields=["status", "updated_at"])
-        audit_record(actor=None, action="collection_task_overdue", obj=task,
+        audit_record(actor=None, action="catalogs.collection_task.overdue", obj=task,
                      reason=f"截止日 {task.due_on:%Y-%m-%d} 前未报送", before={"status": TaskStatus.PENDING},
                      after={"status": TaskStatus.OVERDUE})
         recipients = _unit_admins(task.unit_id)
@@ -296,7 +296,7 @@ def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes]
             task.status = TaskStatus.SUBMITTED if today <= task.due_on else TaskStatus.LATE_SUBMITTED
             task.submitted_at = submission.submitted_at
             task.save(update_fields=["status", "submitted_at", "updated_at"])
-        audit_record(actor=acting_user, action="collection_submit", obj=task, reason=message,
+        audit_record(actor=acting_user, action="catalogs.collection_task.submit", obj=task, reason=message,
                      after={"submission": submission.pk, "accepted": accepted, "rows": count})
     if task.item.entry_id:
         entry_quality_refresh(task.item.entry)
