@@ -38,6 +38,34 @@ def entry_list_open() -> QuerySet[CatalogEntry]:
     return _entry_base().open_part()
 
 
+def open_entry_search(*, filters: dict[str, Any] | None = None) -> QuerySet[CatalogEntry]:
+    """The open catalog narrowed by the public search form's cleaned data (``q``, ``open_type``, ``unit``,
+    ``classification``, ``frequency``), ordered by code."""
+    qs = entry_list_open()
+    data = filters or {}
+    if data.get("q"):
+        term = data["q"].strip()
+        qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term)
+                       | Q(keywords__icontains=term) | Q(code__icontains=term))
+    if data.get("open_type"):
+        qs = qs.filter(open_type=data["open_type"])
+    if data.get("unit"):
+        qs = qs.filter(source_unit=data["unit"])
+    if data.get("classification"):
+        qs = qs.filter(classification=data["classification"])
+    if data.get("frequency"):
+        qs = qs.filter(update_frequency=data["frequency"])
+    return qs.order_by("code")
+
+
+def open_entry_get(code: str) -> CatalogEntry | None:
+    """One entry of the open catalog with its active items and interfaces (None when absent or not open)."""
+    return (entry_list_open().filter(code=code)
+            .prefetch_related(Prefetch("items", queryset=DataItem.objects.filter(retired_at__isnull=True)),
+                              Prefetch("interfaces", queryset=ServiceInterface.objects.filter(retired_at__isnull=True)))
+            .first())
+
+
 def entry_visibility_q(user: Any) -> Q | None:
     """Q of the entries ``user`` may see (None = everything); open-only for applicants and anonymous users."""
     scope = user_scope(user)
