@@ -160,6 +160,28 @@ def entry_get_visible(user: Any, pk: int) -> CatalogEntry:
     return entry_list_visible(user).get(pk=pk)
 
 
+def unit_members(unit_id: int, role: str = Role.UNIT_DATA_ADMIN) -> list[Any]:
+    """Active members of unit ``unit_id`` in ``role`` (recipients of the unit's notifications)."""
+    from portal.models import Membership
+
+    return [m.user for m in Membership.objects.filter(organization_id=unit_id, role=role,
+                                                       retired_at__isnull=True).select_related("user")]
+
+
+def authority_users(unit: Any) -> list[Any]:
+    """The city data authority's members and, for a county unit, its county authority's members (recipients)."""
+    from portal.models import Membership
+
+    users = [m.user for m in Membership.objects.filter(retired_at__isnull=True, role=Role.CITY_AUTHORITY)
+             .select_related("user")]
+    county = unit.county
+    if county is not None:
+        users += [m.user for m in Membership.objects.filter(
+            retired_at__isnull=True, role=Role.COUNTY_AUTHORITY,
+            organization__path__startswith=county.path).select_related("user")]
+    return users
+
+
 def task_overdue_board(*, units: QuerySet[Any] | None = None) -> list[dict[str, Any]]:
     """Per unit: overdue collection tasks, late submissions, overdue correction steps and overdue (undelivered)
     interface requests (one query each)."""

@@ -18,36 +18,19 @@ from catalogs.models import (
     InterfaceRequest,
     ServiceInterface,
 )
+from catalogs.selectors import authority_users, unit_members
 from catalogs.services.quality import entry_quality_refresh
 from catalogs.workflow import CORRECTION, INTERFACE_REQUEST, MAX_EXTENSION, OUTSTANDING_STATES, REQUEST_LIMIT
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
 from portal.locks import lock_rows
-from portal.models import Membership, Organization
+from portal.models import Organization
 from portal.permissions import require
-from portal.roles import Role
 from portal.services import notify
 from portal.workdays import add_workdays
 from portal.workflow import Step
 
 MIN_DESCRIPTION = 10
-
-
-def _authority_users(unit: Organization) -> list[Any]:
-    roles = [Role.CITY_AUTHORITY]
-    qs = Membership.objects.filter(retired_at__isnull=True, role__in=roles).select_related("user")
-    users = [m.user for m in qs]
-    county = unit.county
-    if county is not None:
-        users += [m.user for m in Membership.objects.filter(
-            retired_at__isnull=True, role=Role.COUNTY_AUTHORITY,
-            organization__path__startswith=county.path).select_related("user")]
-    return users
-
-
-def _members(unit_id: int, role: str = Role.UNIT_DATA_ADMIN) -> list[Any]:
-    return [m.user for m in Membership.objects.filter(organization_id=unit_id, role=role,
-                                                       retired_at__isnull=True).select_related("user")]
 
 
 # --------------------------------------------------------------------------------------------- corrections
@@ -79,7 +62,7 @@ def _dispatch(step: Step) -> None:
     c.decide_due_on = step.due_on
     c.is_analysis_late = step.on > c.analysis_due_on
     step.then(lambda: notify(
-        recipients=_members(c.source_unit_id), title=f"问题数据待核实：{c.entry.title}",
+        recipients=unit_members(c.source_unit_id), title=f"问题数据待核实：{c.entry.title}",
         body=f"请于 {c.decide_due_on:%Y年%m月%d日} 前核实并决定是否更正。",
         url=f"/admin/catalogs/datacorrection/{c.pk}/change/"))
 
@@ -95,7 +78,7 @@ def _decide(step: Step) -> None:
     c.correct_due_on = step.due_on if will_correct else None
     body = f"决定更正，期限 {c.correct_due_on:%Y-%m-%d}" if will_correct else f"不予更正：{c.decision_reason}"
     step.then(lambda: notify(
-        recipients=_authority_users(c.source_unit) + _members(c.reporter_unit_id),
+        recipients=authority_users(c.source_unit) + unit_members(c.reporter_unit_id),
         title=f"纠错核实结果：{c.entry.title}", body=body,
         url=f"/admin/catalogs/datacorrection/{c.pk}/change/"))
 
@@ -141,7 +124,7 @@ def interface_request_create(*, entry: CatalogEntry, description: str, acting_us
             producer_unit=entry.source_unit, entry=entry, requested_by=acting_user, description=description.strip(),
             requested_on=today, original_due_on=due, due_on=due)
         audit_record(actor=acting_user, action="catalogs.interface_request.create", obj=req, after=snapshot(req))
-        notify(recipients=_members(entry.source_unit_id), title=f"接口提供要求：{entry.title}",
+        notify(recipients=unit_members(entry.source_unit_id), title=f"接口提供要求：{entry.title}",
                body=f"请于 {due:%Y年%m月%d日} 前提供接口及接口规范、调用说明。",
                url=f"/admin/catalogs/interfacerequest/{req.pk}/change/")
     return req
@@ -177,7 +160,7 @@ def _decide_extension(step: Step) -> None:
             req.overdue_flagged_on = None
     step.audit_reason = req.extension_decision_note
     step.then(lambda: notify(
-        recipients=_members(req.producer_unit_id), title="接口提供延期申请" + ("已批准" if approve else "未批准"),
+        recipients=unit_members(req.producer_unit_id), title="接口提供延期申请" + ("已批准" if approve else "未批准"),
         body=f"提供期限：{req.due_on:%Y年%m月%d日}。{req.extension_decision_note}",
         url=f"/admin/catalogs/interfacerequest/{req.pk}/change/"))
 
@@ -205,7 +188,7 @@ def _overdue(step: Step) -> None:
     req.is_overdue = True
     req.overdue_flagged_on = step.on
     step.audit_reason = f"提供期限 {req.due_on:%Y-%m-%d} 前未提供接口"
-    recipients = _members(req.producer_unit_id)
+    recipients = unit_members(req.producer_unit_id)
     if recipients:
         subject = req.entry.title if req.entry_id else req.description[:30]
         step.then(lambda: notify(
