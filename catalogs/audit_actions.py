@@ -1,11 +1,26 @@
-"""Chinese names of the audit actions the catalogs app writes (see ``portal.audit.action_label``)."""
+"""Chinese names of the audit actions the catalogs app writes (see ``portal.audit.action_label``).
 
-from catalogs.services.entries import TRANSITION_LABELS
+Codes are ``catalogs.<entity>.<verb>``; the workflow transitions (``catalogs.entry.publish`` …) are named by
+``portal.workflow.audit_labels()`` from the declarations in ``catalogs.workflow``. The old codes stay here with the
+same Chinese text because rows already in the hash-chained audit log keep them.
+"""
 
 LABELS = {
+    "catalogs.entry.create": "新建目录",
+    "catalogs.entry.update": "修改目录",
+    "catalogs.collection_task.overdue": "采集任务逾期未报送",
+    "catalogs.collection_task.submit": "报送采集数据",
+    "catalogs.correction.report": "报告问题数据",
+    "catalogs.interface_request.create": "提出接口需求",
+    # old codes (rows written before the audit vocabulary was unified)
     "catalog_entry_create": "新建目录",
     "catalog_entry_update": "修改目录",
-    **{f"catalog_entry_{action}": f"目录{label}" for action, label in TRANSITION_LABELS.items()},
+    "catalog_entry_submit": "目录提交审核",
+    "catalog_entry_publish": "目录审核发布",
+    "catalog_entry_return": "目录退回修改",
+    "catalog_entry_revise": "目录发起修订",
+    "catalog_entry_request_retire": "目录申请停用",
+    "catalog_entry_retire": "目录批准停用",
     "collection_task_overdue": "采集任务逾期未报送",
     "collection_submit": "报送采集数据",
     "collection_submission_download": "下载采集报送文件",

@@ -8,15 +8,63 @@ from django.db.models import Q, QuerySet
 
 from catalogs.models import CatalogEntry, CatalogLevel, EntryStatus, ShareType
 from portal.files import PrivateFile
-from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, user_scope
+from portal.models import Organization
+from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, units_for, user_scope
 from portal.roles import Role
 
 EDITABLE_STATES = (EntryStatus.DRAFT, EntryStatus.RETURNED, EntryStatus.REVISING)
 
 
 def _is_unit_admin(user: AnyUser, unit_id: int) -> bool:
+    """A data administrator of unit ``unit_id`` (or the superuser)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(user.is_superuser) or unit_id in units_for(user, Role.UNIT_DATA_ADMIN)
+
+
+def admin_units(user: AnyUser) -> QuerySet[Organization]:
+    """The units whose catalog ``user`` may compile (data administrator; the superuser: every unit)."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return Organization.objects.all()
+    return Organization.objects.filter(pk__in=units_for(user, Role.UNIT_DATA_ADMIN))
+
+
+def reporting_unit(user: AnyUser, unit: Any = None) -> Any:
+    """The unit in whose name ``user`` reports problem data (``unit`` if given and allowed; else the first of its
+    units); refusals raise ``PermissionDenied`` with the reason."""
+    from django.core.exceptions import PermissionDenied
+
     scope = user_scope(user)
-    return scope.is_superuser or unit_id in scope.units_with(Role.UNIT_DATA_ADMIN)
+    if unit is None:
+        unit = Organization.objects.filter(pk__in=scope.unit_ids).order_by("pk").first()
+    elif unit.pk not in scope.unit_ids and not scope.is_superuser:
+        raise PermissionDenied("只能以本单位名义报告问题数据。")
+    if unit is None:
+        raise PermissionDenied("只有政务单位用户可以报告问题数据。")
+    return unit
+
+
+def _source_admin(user: AnyUser, entry: CatalogEntry) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if _is_unit_admin(user, entry.source_unit_id):
+        return ALLOW
+    return deny(f"只有数源单位“{entry.source_unit}”的数据管理员可以执行此操作。")
+
+
+def can_submit_entry(user: AnyUser, entry: CatalogEntry) -> Decision:
+    """提交审核: the source unit's data administrator."""
+    return _source_admin(user, entry)
+
+
+def can_revise_entry(user: AnyUser, entry: CatalogEntry) -> Decision:
+    """发起修订 of a published entry: the source unit's data administrator."""
+    return _source_admin(user, entry)
+
+
+def can_request_retire(user: AnyUser, entry: CatalogEntry) -> Decision:
+    """申请停用: the source unit's data administrator."""
+    return _source_admin(user, entry)
 
 
 def is_entry_authority(user: AnyUser, entry: CatalogEntry) -> bool:
@@ -57,6 +105,11 @@ def can_review_entry(user: AnyUser, entry: CatalogEntry) -> Decision:
     return deny(f"只有{who}可以审核该目录。")
 
 
+def is_staff_reader(user: AnyUser) -> bool:
+    """Government staff (or the superuser): may read version differences and other internal detail."""
+    return bool(user.is_authenticated and (user.is_superuser or user_scope(user).is_staff_member))
+
+
 def can_view_details(user: AnyUser, entry: CatalogEntry) -> Decision:
     """可用不可见: for 暂不共享 entries others see only the title and source unit."""
     if entry.share_type != ShareType.NOT_SHARED:
@@ -83,7 +136,7 @@ def can_report_correction(user: AnyUser, entry: CatalogEntry) -> Decision:
 
 
 def can_dispatch_correction(user: AnyUser, correction: Any) -> Decision:
-    if user_scope(user).has_role(Role.TECH_OPERATOR):
+    if user is not None and user.is_authenticated and user_scope(user).has_role(Role.TECH_OPERATOR):
         return ALLOW
     return deny("只有技术服务单位可以分析并分派纠错。")
 
@@ -94,8 +147,15 @@ def can_decide_correction(user: AnyUser, correction: Any) -> Decision:
     return deny(f"只有数源单位“{correction.source_unit}”的数据管理员可以核实和更正。")
 
 
+def can_complete_correction(user: AnyUser, correction: Any) -> Decision:
+    """更正完成: the source unit's data administrator (the one who decided)."""
+    return can_decide_correction(user, correction)
+
+
 def can_request_interface(user: AnyUser, unit: Any = None) -> Decision:
     """The data authority over ``unit`` (city authority: any unit; county authority: units of its county)."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
     scope = user_scope(user)
     if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
         return ALLOW
@@ -113,11 +173,35 @@ def can_act_as_producer(user: AnyUser, interface_request: Any) -> Decision:
     return deny(f"只有“{interface_request.producer_unit}”的数据管理员可以办理该接口需求。")
 
 
+def can_deliver_interface(user: AnyUser, interface_request: Any) -> Decision:
+    """提供接口: the producer unit's data administrator."""
+    return can_act_as_producer(user, interface_request)
+
+
+def can_request_extension(user: AnyUser, interface_request: Any) -> Decision:
+    """书面申请延期: the producer unit's data administrator, once per request (QZ §二(三))."""
+    decision = can_act_as_producer(user, interface_request)
+    if decision and interface_request.has_extension_request:
+        return deny("每项接口需求只能书面申请一次延期。")
+    return decision
+
+
+def can_decide_extension(user: AnyUser, interface_request: Any) -> Decision:
+    """审批延期申请: the data authority over the producer unit."""
+    return can_request_interface(user, interface_request.producer_unit)
+
+
+def can_mark_interface_overdue(user: AnyUser, interface_request: Any) -> Decision:
+    """逾期标记: the daily job (no user) or the superuser running it by hand."""
+    if user is None or (user.is_authenticated and user.is_superuser):
+        return ALLOW
+    return deny("逾期标记由系统每日任务执行。")
+
+
 def can_submit_collection(user: AnyUser, task: Any) -> Decision:
     if not user.is_authenticated:
         return NOT_LOGGED_IN
-    scope = user_scope(user)
-    if scope.is_superuser or task.unit_id in scope.units_with(Role.UNIT_DATA_ADMIN):
+    if _is_unit_admin(user, task.unit_id):
         return ALLOW
     return deny(f"只有“{task.unit}”的数据管理员可以报送该采集任务。")
 
@@ -152,8 +236,7 @@ class CatalogEntryPolicy(Policy):
         return qs if q is None else qs.filter(q)
 
     def can_add(self, user: AnyUser) -> Decision:
-        scope = user_scope(user)
-        if scope.is_superuser or scope.units_with(Role.UNIT_DATA_ADMIN):
+        if user.is_authenticated and (user.is_superuser or units_for(user, Role.UNIT_DATA_ADMIN)):
             return ALLOW
         return deny("只有单位数据管理员可以编制目录。")
 
@@ -212,13 +295,6 @@ class DataCorrectionPolicy(UnitScopedPolicy):
         scope = user_scope(user)
         return ALLOW if scope.is_staff_member and scope.unit_ids else deny("只有政务单位用户可以报告问题数据。")
 
-    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
-        if action == "dispatch_to_source":
-            return can_dispatch_correction(user, obj)
-        if action in ("decide", "complete"):
-            return can_decide_correction(user, obj)
-        return None
-
 
 class InterfaceRequestPolicy(UnitScopedPolicy):
     def unit_q(self, scope: Any) -> Q:
@@ -227,12 +303,6 @@ class InterfaceRequestPolicy(UnitScopedPolicy):
     def can_add(self, user: AnyUser) -> Decision:
         return can_request_interface(user)
 
-    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
-        if action in ("request_extension", "deliver"):
-            return can_act_as_producer(user, obj)
-        if action == "decide_extension":
-            return can_request_interface(user, obj.producer_unit)
-        return None
 
 
 class ReferencePolicy(Policy):

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q, QuerySet
 
-from catalogs.models import CatalogEntry, EntryStatus, OpenType
+from catalogs.filters import CorrectionFilter, EntryFilter, InterfaceRequestFilter, SubmissionFilter, TaskFilter
+from catalogs.models import (
+    CatalogEntry,
+    CatalogVersion,
+    CollectionSubmission,
+    CollectionTask,
+    DataCorrection,
+    DataItem,
+    EntryStatus,
+    InterfaceRequest,
+    OpenType,
+    ServiceInterface,
+)
 from catalogs.models.entries import CatalogEntryQuerySet
 from portal.permissions import user_scope
 from portal.roles import Role
@@ -23,6 +36,34 @@ OPEN_Q = Q(status=EntryStatus.PUBLISHED, is_state_secret=False) & ~Q(open_type=O
 def entry_list_open() -> QuerySet[CatalogEntry]:
     """The open catalog: published entries whose open type is not 不予开放 (public, applicants, CKAN, DCAT)."""
     return _entry_base().open_part()
+
+
+def open_entry_search(*, filters: dict[str, Any] | None = None) -> QuerySet[CatalogEntry]:
+    """The open catalog narrowed by the public search form's cleaned data (``q``, ``open_type``, ``unit``,
+    ``classification``, ``frequency``), ordered by code."""
+    qs = entry_list_open()
+    data = filters or {}
+    if data.get("q"):
+        term = data["q"].strip()
+        qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term)
+                       | Q(keywords__icontains=term) | Q(code__icontains=term))
+    if data.get("open_type"):
+        qs = qs.filter(open_type=data["open_type"])
+    if data.get("unit"):
+        qs = qs.filter(source_unit=data["unit"])
+    if data.get("classification"):
+        qs = qs.filter(classification=data["classification"])
+    if data.get("frequency"):
+        qs = qs.filter(update_frequency=data["frequency"])
+    return qs.order_by("code")
+
+
+def open_entry_get(code: str) -> CatalogEntry | None:
+    """One entry of the open catalog with its active items and interfaces (None when absent or not open)."""
+    return (entry_list_open().filter(code=code)
+            .prefetch_related(Prefetch("items", queryset=DataItem.objects.filter(retired_at__isnull=True)),
+                              Prefetch("interfaces", queryset=ServiceInterface.objects.filter(retired_at__isnull=True)))
+            .first())
 
 
 def entry_visibility_q(user: Any) -> Q | None:
@@ -54,9 +95,91 @@ def entry_list_visible(user: Any) -> QuerySet[CatalogEntry]:
     return qs if q is None else qs.filter(q)
 
 
+def _filtered(qs: QuerySet[Any], filterset: Any, filters: Any) -> QuerySet[Any]:
+    """``qs`` narrowed by ``filterset`` over ``filters`` (query parameters); invalid values are refused."""
+    if not filters:
+        return qs
+    fs = filterset(filters, queryset=qs)
+    if not fs.is_valid():
+        raise ValidationError(fs.errors)
+    return fs.qs
+
+
+def entry_list(*, user: Any, filters: Any = None) -> QuerySet[CatalogEntry]:
+    """The entries ``user`` may list (see ``entry_list_visible``) with their active items and interfaces, narrowed by
+    ``EntryFilter`` over ``filters``: the one read of the admin changelist and the API."""
+    qs = entry_list_visible(user).prefetch_related(
+        Prefetch("items", queryset=DataItem.objects.filter(retired_at__isnull=True)),
+        Prefetch("interfaces", queryset=ServiceInterface.objects.filter(retired_at__isnull=True)))
+    return _filtered(qs, EntryFilter, filters)
+
+
+def version_list(*, user: Any, filters: Any = None) -> QuerySet[CatalogVersion]:
+    """Published versions of the entries ``user`` may see."""
+    from catalogs.permissions import CatalogEntryPolicy
+
+    visible = CatalogEntryPolicy().scope(user, CatalogEntry.objects.all())
+    return CatalogVersion.objects.filter(entry__in=visible).select_related("entry", "published_by")
+
+
+def correction_list(*, user: Any, filters: Any = None) -> QuerySet[DataCorrection]:
+    """Corrections ``user`` may see (reporting and source units, their county authority, city-wide roles, tech)."""
+    from catalogs.permissions import DataCorrectionPolicy
+
+    qs = DataCorrectionPolicy().scope(user, DataCorrection.objects.select_related("entry", "source_unit",
+                                                                                 "reporter_unit"))
+    return _filtered(qs, CorrectionFilter, filters)
+
+
+def interface_request_list(*, user: Any, filters: Any = None) -> QuerySet[InterfaceRequest]:
+    """Interface requests ``user`` may see (the producer unit, its county authority, city-wide roles, tech)."""
+    from catalogs.permissions import InterfaceRequestPolicy
+
+    qs = InterfaceRequestPolicy().scope(user, InterfaceRequest.objects.select_related("producer_unit", "entry"))
+    return _filtered(qs, InterfaceRequestFilter, filters)
+
+
+def task_list(*, user: Any, filters: Any = None) -> QuerySet[CollectionTask]:
+    """Collection tasks ``user`` may see."""
+    from catalogs.permissions import CollectionTaskPolicy
+
+    qs = CollectionTaskPolicy().scope(user, CollectionTask.objects.select_related("item", "unit"))
+    return _filtered(qs, TaskFilter, filters)
+
+
+def submission_list(*, user: Any, filters: Any = None) -> QuerySet[CollectionSubmission]:
+    """Collection submissions ``user`` may see."""
+    from catalogs.permissions import CollectionSubmissionPolicy
+
+    qs = CollectionSubmissionPolicy().scope(user, CollectionSubmission.objects.select_related("task__unit"))
+    return _filtered(qs, SubmissionFilter, filters)
+
+
 def entry_get_visible(user: Any, pk: int) -> CatalogEntry:
     """One entry the user may see (404-style DoesNotExist otherwise)."""
     return entry_list_visible(user).get(pk=pk)
+
+
+def unit_members(unit_id: int, role: str = Role.UNIT_DATA_ADMIN) -> list[Any]:
+    """Active members of unit ``unit_id`` in ``role`` (recipients of the unit's notifications)."""
+    from portal.models import Membership
+
+    return [m.user for m in Membership.objects.filter(organization_id=unit_id, role=role,
+                                                       retired_at__isnull=True).select_related("user")]
+
+
+def authority_users(unit: Any) -> list[Any]:
+    """The city data authority's members and, for a county unit, its county authority's members (recipients)."""
+    from portal.models import Membership
+
+    users = [m.user for m in Membership.objects.filter(retired_at__isnull=True, role=Role.CITY_AUTHORITY)
+             .select_related("user")]
+    county = unit.county
+    if county is not None:
+        users += [m.user for m in Membership.objects.filter(
+            retired_at__isnull=True, role=Role.COUNTY_AUTHORITY,
+            organization__path__startswith=county.path).select_related("user")]
+    return users
 
 
 def task_overdue_board(*, units: QuerySet[Any] | None = None) -> list[dict[str, Any]]:

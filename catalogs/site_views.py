@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from catalogs.models import Classification, DataItem, OpenType, ServiceInterface, UpdateFrequency
-from catalogs.selectors import entry_list_open
+from catalogs.models import Classification, OpenType, UpdateFrequency
+from catalogs.selectors import entry_list_open, open_entry_get, open_entry_search
 from portal.models import Organization
 
 PAGE_SIZE = 20
@@ -38,22 +37,8 @@ class CatalogFilterForm(forms.Form):
 def open_catalog(request: HttpRequest) -> HttpResponse:
     """The open catalog (普遍开放 + 授权开放 entries), searchable, filterable, paginated; anyone may read it."""
     form = CatalogFilterForm(request.GET or None)
-    qs = entry_list_open()
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            term = data["q"].strip()
-            qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term)
-                           | Q(keywords__icontains=term) | Q(code__icontains=term))
-        if data["open_type"]:
-            qs = qs.filter(open_type=data["open_type"])
-        if data["unit"]:
-            qs = qs.filter(source_unit=data["unit"])
-        if data["classification"]:
-            qs = qs.filter(classification=data["classification"])
-        if data["frequency"]:
-            qs = qs.filter(update_frequency=data["frequency"])
-    page = Paginator(qs.order_by("code"), PAGE_SIZE).get_page(request.GET.get("page"))
+    qs = open_entry_search(filters=form.cleaned_data if form.is_bound and form.is_valid() else None)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "site/catalog_list.html", {"form": form, "page": page, "query": query.urlencode(),
@@ -62,11 +47,7 @@ def open_catalog(request: HttpRequest) -> HttpResponse:
 
 def open_entry(request: HttpRequest, code: str) -> HttpResponse:
     """One open entry: its data items, interfaces, conditions and the machine-readable views of it."""
-    entry = (entry_list_open().filter(code=code)
-             .prefetch_related(Prefetch("items", queryset=DataItem.objects.filter(retired_at__isnull=True)),
-                               Prefetch("interfaces",
-                                        queryset=ServiceInterface.objects.filter(retired_at__isnull=True)))
-             .first())
+    entry = open_entry_get(code)
     if entry is None:
         raise Http404("该数据资源不存在或未开放。")
     return render(request, "site/catalog_entry.html", {"entry": entry, "OpenType": OpenType})

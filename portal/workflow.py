@@ -275,7 +275,7 @@ class Workflow:
         if not self._effects and self.effects_module:
             import_module(self.effects_module)
 
-    def apply(self, name: str, obj: Any, *, user: Any, on: date | None = None, **given: Any) -> Any:
+    def apply(self, name: str, obj: Any, /, *, user: Any, on: date | None = None, **given: Any) -> Any:
         """Run transition ``name`` on ``obj`` for ``user``; returns the saved, locked copy. Refusals:
         ``PermissionDenied`` (actor) or ``ValidationError`` (state, inputs, the effect's own rules), nothing written."""
         t = self.transition(name)

@@ -41,13 +41,9 @@ class XlsxExportMixin:
                                           [h for h, _ in self.export_columns], rows())])
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 4}), required=False)
-
-
 def step_page(admin: Any, request: HttpRequest, *, obj: Any, form: forms.Form, label: str, hint: str = "",
               multipart: bool = False) -> TemplateResponse:
-    """The one-form page of a workflow step (confirm button labelled with the step)."""
+    """The one-form page of an action that is not a workflow step (reporting, requesting, collection submission)."""
     return TemplateResponse(request, "admin/catalogs/transition.html", {
         **admin.admin_site.each_context(request), "opts": admin.model._meta, "entry": obj, "form": form,
         "label": label, "title": label, "hint": hint, "multipart": multipart})

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from catalogs import services
-from catalogs.admin.common import ReasonForm, XlsxExportMixin
+from catalogs.admin.common import XlsxExportMixin
 from catalogs.models import (
     CatalogEntry,
     CatalogVersion,
@@ -32,17 +32,18 @@ from catalogs.models import (
 from catalogs.permissions import (
     CatalogEntryPolicy,
     ReferencePolicy,
+    admin_units,
     can_add_entry,
     can_edit_entry,
     can_report_correction,
     can_request_interface,
     can_view_details,
 )
+from catalogs.selectors import entry_list, version_list
+from catalogs.workflow import ENTRY
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
-from portal.models import Organization
-from portal.permissions import user_scope
-from portal.roles import Role
 from portal.xlsx import XlsxImportError
 
 
@@ -154,8 +155,11 @@ def _rows(formset: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 @admin.register(CatalogEntry)
-class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
+class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
+    """Step buttons and step pages come from ``catalogs.workflow.ENTRY`` (WorkflowAdminMixin)."""
+
     policy = CatalogEntryPolicy()
+    workflow = ENTRY
     form = EntryForm
     list_display = ("code", "title", "source_unit", "status", "share_type", "open_type", "update_frequency",
                     "quality_score", "version")
@@ -165,7 +169,7 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
     list_select_related = ("source_unit",)
     inlines = [DataItemInline, InterfaceInline]
     readonly_fields = ("status", "level", "version", "quality_display", "versions_display", "review_due_on",
-                       "return_reason", "retire_reason", "transition_buttons")
+                       "return_reason", "retire_reason", "related_buttons")
     export_columns = [
         ("目录编码", lambda e: e.code), ("资源名称", lambda e: e.title), ("数源单位", lambda e: e.source_unit.name),
         ("状态", lambda e: e.get_status_display()), ("共享类型", lambda e: e.get_share_type_display()),
@@ -175,6 +179,9 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
     ]
     actions = ["action_submit", "action_publish", "action_revise"]
     RESTRICTED = ("code", "title", "source_unit", "share_type")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return entry_list(user=request.user)
 
     # ---- restricted view of 暂不共享 entries (可用不可见)
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -197,9 +204,7 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "source_unit":
-            scope = user_scope(request.user)
-            if not scope.is_superuser:
-                kwargs["queryset"] = Organization.objects.filter(pk__in=scope.units_with(Role.UNIT_DATA_ADMIN))
+            kwargs["queryset"] = admin_units(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # ---- writes go through the services (entry, items and interfaces together, in save_related); a refusal shows
@@ -245,20 +250,19 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
                                   for n, at in versions))
         return format_html("<ul>{}</ul>", links)
 
-    @admin.display(description="办理")
-    def transition_buttons(self, obj: CatalogEntry) -> str:
+    @admin.display(description="其他办理")
+    def related_buttons(self, obj: CatalogEntry) -> str:
+        """Records started from a published entry (the entry's own steps are the buttons above the form)."""
         user = getattr(obj, "_viewer", None)
         if user is None or obj.pk is None:
             return "—"
-        links = [(reverse("admin:catalogs_catalogentry_transition", args=[obj.pk, n]),
-                  services.entries.TRANSITION_LABELS[n])
-                 for n in services.entry_available_transitions(user, obj)]
+        links = []
         if obj.status == EntryStatus.PUBLISHED and can_report_correction(user, obj):
             links.append((reverse("admin:catalogs_datacorrection_add") + f"?entry={obj.pk}", "报告问题数据"))
         if obj.status == EntryStatus.PUBLISHED and can_request_interface(user, obj.source_unit):
             links.append((reverse("admin:catalogs_interfacerequest_add") + f"?entry={obj.pk}", "要求提供接口"))
         if not links:
-            return "（当前无可办理的操作）"
+            return "—"
         return format_html_join(" ", '<a class="button" href="{}">{}</a>', links)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
@@ -271,8 +275,6 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
     def get_urls(self) -> list[Any]:
         view = self.custom_view
         return [
-            path("<int:pk>/transition/<str:action>/", view(self.transition_view),
-                 name="catalogs_catalogentry_transition"),
             path("<int:pk>/diff/", view(self.diff_view), name="catalogs_catalogentry_diff"),
             path("import/", view(self.import_view), name="catalogs_catalogentry_import"),
             *super().get_urls(),
@@ -280,21 +282,6 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
 
     def _scoped(self, request: HttpRequest, pk: int) -> CatalogEntry:
         return get_object_or_404(self.get_queryset(request), pk=pk)
-
-    def transition_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        entry = self._scoped(request, pk)
-        if action not in services.TRANSITIONS:
-            raise PermissionDenied
-        form = ReasonForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            done = self.run_service(request, services.entry_transition, entry=entry, action=action,
-                                    acting_user=request.user, reason=form.cleaned_data["reason"], form=form,
-                                    success=f"已{services.entries.TRANSITION_LABELS[action]}。")
-            if done is not None:
-                return HttpResponseRedirect(reverse("admin:catalogs_catalogentry_change", args=[pk]))
-        return TemplateResponse(request, "admin/catalogs/transition.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "entry": entry, "form": form,
-            "label": services.entries.TRANSITION_LABELS[action], "title": services.entries.TRANSITION_LABELS[action]})
 
     def diff_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         entry = self._scoped(request, pk)
@@ -312,9 +299,7 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
             "old": old, "new": new or "当前", "title": f"{entry.title}：版本差异"})
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        scope = user_scope(request.user)
-        units = Organization.objects.filter(pk__in=scope.units_with(Role.UNIT_DATA_ADMIN)) if not \
-            scope.is_superuser else Organization.objects.all()
+        units = admin_units(request.user)
         errors: list[Any] = []
         if request.method == "POST":
             unit = units.filter(pk=request.POST.get("unit") or 0).first()
@@ -345,7 +330,7 @@ class CatalogEntryAdmin(XlsxExportMixin, GovernedAdmin):
             except (ValidationError, PermissionDenied) as exc:
                 failed.append(f"{entry.code}：{'；'.join(getattr(exc, 'messages', None) or [str(exc)])}")
         if ok:
-            self.message_user(request, f"{services.entries.TRANSITION_LABELS[action]}：成功 {ok} 条。",
+            self.message_user(request, f"{ENTRY.transitions[action].label}：成功 {ok} 条。",
                               level=messages.SUCCESS)
         for text in failed:
             self.message_user(request, text, level=messages.ERROR)
@@ -387,8 +372,7 @@ class CatalogVersionAdmin(ReadOnlyAdmin):
         return pairs_html(pairs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        visible = CatalogEntryPolicy().scope(request.user, CatalogEntry.objects.all())
-        return CatalogVersion.objects.filter(entry__in=visible).select_related("entry", "published_by")
+        return version_list(user=request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return admin.ModelAdmin.has_view_permission(self, request, obj) and (

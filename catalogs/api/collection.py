@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from catalogs import services
 from catalogs.api.entries import scoped_object
 from catalogs.api.serializers import CatalogPushSerializer, CatalogSubmissionSerializer, CatalogTaskSerializer
-from catalogs.models import CollectionSubmission, CollectionTask
+from catalogs.filters import SubmissionFilter, TaskFilter
 from catalogs.permissions import CollectionSubmissionPolicy, CollectionTaskPolicy
+from catalogs.selectors import submission_list, task_list
 from portal.api.permissions import ScopedViewSetMixin
 
 
@@ -22,9 +23,11 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """采集任务; POST …/{id}/submit/ with a file (multipart) or {"columns": [...], "rows": [[...]]}."""
 
     policy = CollectionTaskPolicy()
-    base_queryset = CollectionTask.objects.select_related("item", "unit")
     serializer_class = CatalogTaskSerializer
-    filterset_fields = ["status", "period", "unit", "is_initial_load"]
+    filterset_class = TaskFilter
+
+    def get_queryset(self) -> Any:
+        return task_list(user=self.request.user)
 
     @extend_schema(request={"application/json": CatalogPushSerializer, "multipart/form-data": CatalogPushSerializer},
                    responses={201: CatalogSubmissionSerializer, 400: CatalogSubmissionSerializer})
@@ -47,5 +50,8 @@ class SubmissionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """采集报送记录 (read-only); ``download_url`` streams the stored file to those allowed to download it."""
 
     policy = CollectionSubmissionPolicy()
-    base_queryset = CollectionSubmission.objects.select_related("task__unit")
     serializer_class = CatalogSubmissionSerializer
+    filterset_class = SubmissionFilter
+
+    def get_queryset(self) -> Any:
+        return submission_list(user=self.request.user)

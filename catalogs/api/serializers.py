@@ -150,11 +150,6 @@ class CatalogEntryWriteSerializer(serializers.ModelSerializer):
         return fields
 
 
-class CatalogReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, required=False, default="",
-                                   help_text="退回、申请停用、批准停用时必填")
-
-
 # --------------------------------------------------------------------------------------------- collection
 class CatalogSubmissionSerializer(serializers.ModelSerializer):
     download_url = DownloadLinkField(source="file", read_only=True)
@@ -195,19 +190,6 @@ class CatalogCorrectionSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f not in ("entry", "description")]
 
 
-class CatalogDispatchSerializer(serializers.Serializer):
-    analysis = serializers.CharField(allow_blank=True, required=False, default="", help_text="分析意见")
-
-
-class CatalogCorrectionDecisionSerializer(serializers.Serializer):
-    will_correct = serializers.BooleanField(required=False, default=False)
-    reason = serializers.CharField(allow_blank=True, required=False, default="", help_text="不予更正时必填")
-
-
-class CatalogCorrectionCompleteSerializer(serializers.Serializer):
-    note = serializers.CharField(allow_blank=True, required=False, default="", help_text="更正说明")
-
-
 # --------------------------------------------------------------------------------------------- interface requests
 class CatalogInterfaceRequestCreateSerializer(serializers.Serializer):
     entry = serializers.PrimaryKeyRelatedField(queryset=CatalogEntry.objects.all())
@@ -224,22 +206,3 @@ class CatalogInterfaceRequestSerializer(serializers.ModelSerializer):
                   "is_extension_approved", "extension_decision_note", "delivered_on", "delivered_interface",
                   "is_late", "is_overdue", "overdue_flagged_on"]
         read_only_fields = fields
-
-
-class CatalogExtensionRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, required=False, default="")
-    workdays = serializers.IntegerField(min_value=1, help_text="不超过 5 个工作日")
-
-
-class CatalogExtensionDecisionSerializer(serializers.Serializer):
-    approve = serializers.BooleanField()
-    note = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-class CatalogDeliverySerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
-    endpoint = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
-    spec = serializers.CharField(allow_blank=True, required=False, default="", help_text="接口规范（必填，由服务校验）")
-    call_instructions = serializers.CharField(allow_blank=True, required=False, default="",
-                                              help_text="调用说明（必填，由服务校验）")
-    kind = serializers.ChoiceField(choices=InterfaceKind.choices, default=InterfaceKind.DATA_QUERY)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models
 
-from portal.models import GovernedModel, GovernedQuerySet
+from portal.models import AppendOnlyModel, GovernedModel, GovernedQuerySet
 
 
 class ShareType(models.TextChoices):
@@ -281,16 +278,12 @@ class ServiceInterface(GovernedModel):
         return bool(self.spec.strip() and self.call_instructions.strip())
 
 
-class CatalogVersionQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionDenied("已发布版本为只读记录，不可修改。")
+class CatalogVersion(AppendOnlyModel):
+    """A frozen snapshot of an entry taken at each publication: append-only (the kernel's ``AppendOnlyModel``: no
+    field ever changes after insert, so no ``FrozenFieldsModel`` is needed)."""
 
-    def delete(self) -> Any:
-        raise PermissionDenied("已发布版本为只读记录，不可删除。")
-
-
-class CatalogVersion(models.Model):
-    """A frozen snapshot of an entry taken at each publication (append-only)."""
+    UPDATE_REFUSED = "已发布版本为只读记录，不可修改。"
+    DELETE_REFUSED = "已发布版本为只读记录，不可删除。"
 
     entry = models.ForeignKey(CatalogEntry, verbose_name="目录条目", on_delete=models.PROTECT,
                               related_name="versions")
@@ -300,8 +293,6 @@ class CatalogVersion(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
 
-    objects = CatalogVersionQuerySet.as_manager()
-
     class Meta:
         verbose_name = "目录发布版本"
         verbose_name_plural = "目录发布版本"
@@ -310,11 +301,3 @@ class CatalogVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry.code} v{self.number}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionDenied("已发布版本为只读记录，不可修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionDenied("已发布版本为只读记录，不可删除。")

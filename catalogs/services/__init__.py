@@ -7,7 +7,6 @@ from catalogs.services.collection import (
     collection_tasks_mark_overdue,
 )
 from catalogs.services.entries import (
-    TRANSITIONS,
     entry_available_transitions,
     entry_create,
     entry_snapshot,
@@ -31,7 +30,7 @@ from catalogs.services.issues import (
 from catalogs.services.quality import compute_quality, entry_quality_refresh
 
 __all__ = [
-    "IMPORT_COLUMNS", "TRANSITIONS", "collection_reminders_send", "collection_submit", "collection_tasks_generate",
+    "IMPORT_COLUMNS", "collection_reminders_send", "collection_submit", "collection_tasks_generate",
     "collection_tasks_mark_overdue", "compute_quality", "correction_complete", "correction_decide",
     "correction_dispatch", "correction_report", "entry_available_transitions", "entry_create",
     "entry_quality_refresh", "entry_snapshot", "entry_transition", "entry_update", "entry_version_diff",

@@ -25,14 +25,13 @@ from catalogs.models import (
     SubmissionChannel,
     TaskStatus,
 )
+from catalogs.selectors import unit_members
 from catalogs.services.quality import entry_quality_refresh
 from portal import files
 from portal.audit import audit_record
 from portal.history import acting_as
 from portal.locks import lock_rows, relock
-from portal.models import Membership
 from portal.permissions import require
-from portal.roles import Role
 from portal.services import notify
 from portal.workdays import add_workdays
 from portal.xlsx import XlsxImportError, upload_rows
@@ -168,10 +167,10 @@ def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
             status=TaskStatus.PENDING, due_on__lt=today).select_related("item")):
         task.status = TaskStatus.OVERDUE
         task.save(update_fields=["status", "updated_at"])
-        audit_record(actor=None, action="collection_task_overdue", obj=task,
+        audit_record(actor=None, action="catalogs.collection_task.overdue", obj=task,
                      reason=f"截止日 {task.due_on:%Y-%m-%d} 前未报送", before={"status": TaskStatus.PENDING},
                      after={"status": TaskStatus.OVERDUE})
-        recipients = _unit_admins(task.unit_id)
+        recipients = unit_members(task.unit_id)
         if recipients:
             notify(recipients=recipients, title=f"采集任务已逾期：{task.item.name}（{task.period}）",
                    body=f"截止日 {task.due_on:%Y年%m月%d日} 已过，请尽快报送；逾期报送将计入按时报送率。",
@@ -184,11 +183,6 @@ def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
     return count
 
 
-def _unit_admins(unit_id: int) -> list[Any]:
-    return [m.user for m in Membership.objects.filter(organization_id=unit_id, role=Role.UNIT_DATA_ADMIN,
-                                                       retired_at__isnull=True).select_related("user")]
-
-
 @transaction.atomic
 def collection_reminders_send(*, on: date | None = None, days_before: int = REMIND_DAYS_BEFORE) -> int:
     """Remind each unit's data administrators once, ``days_before`` days (or fewer) before a pending task is due."""
@@ -197,7 +191,7 @@ def collection_reminders_send(*, on: date | None = None, days_before: int = REMI
     for task in lock_rows(CollectionTask.objects.filter(
             status=TaskStatus.PENDING, reminded_at__isnull=True, due_on__gte=today,
             due_on__lte=today + timedelta(days=days_before)).select_related("item")):
-        recipients = _unit_admins(task.unit_id)
+        recipients = unit_members(task.unit_id)
         if recipients:
             notify(recipients=recipients, title=f"采集任务即将到期：{task.item.name}（{task.period}）",
                    body=f"请于 {task.due_on:%Y年%m月%d日} 前报送 {task.period} 的“{task.item.name}”数据。",
@@ -296,7 +290,7 @@ def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes]
             task.status = TaskStatus.SUBMITTED if today <= task.due_on else TaskStatus.LATE_SUBMITTED
             task.submitted_at = submission.submitted_at
             task.save(update_fields=["status", "submitted_at", "updated_at"])
-        audit_record(actor=acting_user, action="collection_submit", obj=task, reason=message,
+        audit_record(actor=acting_user, action="catalogs.collection_task.submit", obj=task, reason=message,
                      after={"submission": submission.pk, "accepted": accepted, "rows": count})
     if task.item.entry_id:
         entry_quality_refresh(task.item.entry)

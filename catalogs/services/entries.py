@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,15 +24,13 @@ from catalogs.models import (
     ShareType,
 )
 from catalogs.services.quality import entry_quality_refresh
+from catalogs.workflow import ENTRY
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
 from portal.locks import relock
 from portal.models import Organization
-from portal.permissions import Decision, require
-from portal.roles import Role
-from portal.workdays import add_workdays
-
-REVIEW_LIMIT_WORKDAYS = 5  # GD art.11: authority approval ≤ 5 working days (QZ silent; see docs/adr/0101)
+from portal.permissions import require
+from portal.workflow import Step
 
 ENTRY_FIELDS = (
     "title", "description", "share_type", "share_conditions", "share_scope", "legal_basis", "open_type",
@@ -145,10 +143,11 @@ def _sync_interfaces(entry: CatalogEntry, interfaces: list[dict[str, Any]]) -> N
 
 
 def _check_personal_flag(entry: CatalogEntry) -> None:
+    """An entry with a personal-information item is marked 含个人信息 (saved with history, inside the service)."""
     if DataItem.objects.filter(entry=entry, retired_at__isnull=True, is_personal_info=True).exists() and \
             not entry.has_personal_info:
         entry.has_personal_info = True
-        CatalogEntry.objects.filter(pk=entry.pk).update(has_personal_info=True)
+        entry.save(update_fields=["has_personal_info", "updated_at"])
 
 
 def _validate_and_save(entry: CatalogEntry) -> None:
@@ -181,7 +180,7 @@ def entry_create(*, source_unit: Organization, code: str, title: str, acting_use
         _sync_items(entry, items or [])
         _sync_interfaces(entry, interfaces or [])
         _check_personal_flag(entry)
-        audit_record(actor=acting_user, action="catalog_entry_create", obj=entry, after=snapshot(entry))
+        audit_record(actor=acting_user, action="catalogs.entry.create", obj=entry, after=snapshot(entry))
     entry_quality_refresh(entry)
     return entry
 
@@ -205,114 +204,82 @@ def entry_update(*, entry: CatalogEntry, acting_user: Any, items: list[dict[str,
         if interfaces is not None:
             _sync_interfaces(entry, interfaces)
         _check_personal_flag(entry)
-        audit_record(actor=acting_user, action="catalog_entry_update", obj=entry, before=before,
+        audit_record(actor=acting_user, action="catalogs.entry.update", obj=entry, before=before,
                      after=snapshot(entry))
     entry_quality_refresh(entry)
     return entry
 
 
 # --------------------------------------------------------------------------------------------- lifecycle
-@dataclass(frozen=True)
-class Transition:
-    sources: tuple[str, ...]
-    target: str
-    roles: tuple[str, ...]  # who may act (checked through the can_* function below)
-    check: str  # name of the permission function in catalogs.permissions
-    workday_limit: int | None = None
-    needs_reason: bool = False
+# The machine is declared in catalogs.workflow (ENTRY); these effects add what a step does besides its state. The
+# quality score (which reads the state) is refreshed after every step.
+def _refresh_quality(step: Step) -> None:
+    step.then(lambda: entry_quality_refresh(step.obj))
 
 
-# The one declaration of the catalog entry workflow (source states, target, acting role, working-day limit).
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition((EntryStatus.DRAFT, EntryStatus.RETURNED, EntryStatus.REVISING), EntryStatus.SUBMITTED,
-                         (Role.UNIT_DATA_ADMIN,), "can_edit_entry"),
-    "publish": Transition((EntryStatus.SUBMITTED,), EntryStatus.PUBLISHED,
-                          (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY), "can_review_entry", REVIEW_LIMIT_WORKDAYS),
-    "return": Transition((EntryStatus.SUBMITTED,), EntryStatus.RETURNED,
-                         (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY), "can_review_entry", REVIEW_LIMIT_WORKDAYS,
-                         needs_reason=True),
-    "revise": Transition((EntryStatus.PUBLISHED,), EntryStatus.REVISING, (Role.UNIT_DATA_ADMIN,),
-                         "can_start_revision"),
-    "request_retire": Transition((EntryStatus.PUBLISHED,), EntryStatus.PUBLISHED, (Role.UNIT_DATA_ADMIN,),
-                                 "can_start_revision", needs_reason=True),
-    "retire": Transition((EntryStatus.PUBLISHED,), EntryStatus.RETIRED, (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY),
-                         "can_review_entry", needs_reason=True),
-}
-TRANSITION_LABELS = {"submit": "提交审核", "publish": "审核发布", "return": "退回修改", "revise": "发起修订",
-                     "request_retire": "申请停用", "retire": "批准停用"}
+@ENTRY.effect("submit")
+def _submit(step: Step) -> None:
+    entry = step.obj
+    errors = entry_rule_errors(entry)
+    if not DataItem.objects.filter(entry=entry, retired_at__isnull=True).exists():
+        errors.setdefault("items", []).append("提交前至少登记一个信息项。")
+    if errors:
+        raise ValidationError(errors)
+    entry.submitted_at = step.now
+    _refresh_quality(step)
 
 
-def _unit_admin_of(user: Any, entry: CatalogEntry) -> Decision:
-    if perms._is_unit_admin(user, entry.source_unit_id):
-        return Decision(True)
-    return Decision(False, f"只有数源单位“{entry.source_unit}”的数据管理员可以执行此操作。")
+@ENTRY.effect("publish")
+def _publish(step: Step) -> None:
+    entry = step.obj
+    entry.version += 1
+    entry.published_at = step.now
+    entry.return_reason = ""
+
+    def freeze() -> None:
+        CatalogVersion.objects.create(entry=entry, number=entry.version, snapshot=entry_snapshot(entry),
+                                      published_at=step.now, published_by=step.user)
+
+    step.then(freeze)
+    _refresh_quality(step)
 
 
-def _check(name: str, user: Any, entry: CatalogEntry) -> Decision:
-    if name == "can_start_revision":
-        return _unit_admin_of(user, entry)
-    if name == "can_edit_entry":
-        return _unit_admin_of(user, entry)
-    return getattr(perms, name)(user, entry)
+@ENTRY.effect("return")
+def _return(step: Step) -> None:
+    step.obj.return_reason = step.inputs["reason"]
+    _refresh_quality(step)
+
+
+@ENTRY.effect("revise")
+def _revise(step: Step) -> None:
+    _refresh_quality(step)
+
+
+@ENTRY.effect("request_retire")
+def _request_retire(step: Step) -> None:
+    step.obj.retire_requested_at = step.now
+    step.obj.retire_reason = step.inputs["reason"]
+    _refresh_quality(step)
+
+
+@ENTRY.effect("retire")
+def _retire(step: Step) -> None:
+    step.obj.retired_at = step.now
+    step.obj.retire_reason = step.obj.retire_reason or step.inputs["reason"]
+    _refresh_quality(step)
 
 
 def entry_available_transitions(user: Any, entry: CatalogEntry) -> list[str]:
-    """Names of the transitions ``user`` may run on ``entry`` now (for admin buttons and the API)."""
-    return [name for name, t in TRANSITIONS.items() if entry.status in t.sources and _check(t.check, user, entry)]
+    """Names of the transitions ``user`` may run on ``entry`` now (declared in ``catalogs.workflow.ENTRY``)."""
+    return [t.name for t in ENTRY.available(user, entry)]
 
 
-@transaction.atomic
 def entry_transition(*, entry: CatalogEntry, action: str, acting_user: Any, reason: str = "",
                      on: date | None = None) -> CatalogEntry:
-    """Run one lifecycle step (see TRANSITIONS); publishing freezes a new version. Refusals name the reason."""
-    if action not in TRANSITIONS:
-        raise ValidationError(f"未知操作：{action}")
-    t = TRANSITIONS[action]
-    entry = relock(entry, related=["source_unit"])
-    decision = _check(t.check, acting_user, entry)
-    if not decision:
-        raise PermissionDenied(decision.reason)
-    if entry.status not in t.sources:
-        allowed = "、".join(EntryStatus(s).label for s in t.sources)
-        raise ValidationError(f"目录当前为“{entry.get_status_display()}”，不能{TRANSITION_LABELS[action]}"
-                              f"（仅限：{allowed}）。")
-    if t.needs_reason and not reason.strip():
-        raise ValidationError({"reason": [f"{TRANSITION_LABELS[action]}必须填写理由。"]})
-    today = on or timezone.localdate()
-    now = timezone.now()
-    before = snapshot(entry)
-    with acting_as(acting_user):
-        if action == "submit":
-            errors = entry_rule_errors(entry)
-            if not DataItem.objects.filter(entry=entry, retired_at__isnull=True).exists():
-                errors.setdefault("items", []).append("提交前至少登记一个信息项。")
-            if errors:
-                raise ValidationError(errors)
-            entry.submitted_at = now
-            entry.review_due_on = add_workdays(today, REVIEW_LIMIT_WORKDAYS)
-        elif action == "publish":
-            entry.version += 1
-            entry.published_at = now
-            entry.return_reason = ""
-            entry.review_due_on = None
-        elif action == "return":
-            entry.return_reason = reason.strip()
-            entry.review_due_on = None
-        elif action == "request_retire":
-            entry.retire_requested_at = now
-            entry.retire_reason = reason.strip()
-        elif action == "retire":
-            entry.retired_at = now
-            entry.retire_reason = entry.retire_reason or reason.strip()
-        entry.status = t.target
-        entry.save()
-        if action == "publish":
-            CatalogVersion.objects.create(entry=entry, number=entry.version, snapshot=entry_snapshot(entry),
-                                          published_at=now, published_by=acting_user)
-        audit_record(actor=acting_user, action=f"catalog_entry_{action}", obj=entry, reason=reason,
-                     before=before, after=snapshot(entry))
-    entry_quality_refresh(entry)
-    return entry
+    """Run one lifecycle step of ``catalogs.workflow.ENTRY``; publishing freezes a new version. Refusals name the
+    reason (``PermissionDenied`` for the actor, ``ValidationError`` for the state, the inputs and the rules)."""
+    inputs = {"reason": reason} if ENTRY.transition(action).input("reason") is not None else {}
+    return ENTRY.apply(action, entry, user=acting_user, on=on, **inputs)
 
 
 # --------------------------------------------------------------------------------------------- versions

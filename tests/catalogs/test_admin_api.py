@@ -136,13 +136,13 @@ def test_api_correction_flow_and_wrong_role(api_client, make_entry, unit_a, user
 def test_admin_workflow_and_restricted_change_view(client, make_entry, unit_a, user_a, user_b, city_authority):
     entry = make_entry(unit_a, user_a, status=EntryStatus.SUBMITTED)
     client.force_login(user_a)
-    page = client.get(f"/admin/catalogs/catalogentry/{entry.pk}/transition/publish/")
+    page = client.get(f"/admin/catalogs/catalogentry/{entry.pk}/step/publish/")
     assert page.status_code == 200
-    client.post(f"/admin/catalogs/catalogentry/{entry.pk}/transition/publish/", {"reason": ""})
+    client.post(f"/admin/catalogs/catalogentry/{entry.pk}/step/publish/", {"reason": ""})
     entry.refresh_from_db()
     assert entry.status == EntryStatus.SUBMITTED  # refused: a unit cannot publish
     client.force_login(city_authority)
-    client.post(f"/admin/catalogs/catalogentry/{entry.pk}/transition/publish/", {"reason": ""})
+    client.post(f"/admin/catalogs/catalogentry/{entry.pk}/step/publish/", {"reason": ""})
     entry.refresh_from_db()
     assert entry.status == EntryStatus.PUBLISHED
     secret = make_entry(unit_a, user_a, status=EntryStatus.PUBLISHED, authority=city_authority,

@@ -109,26 +109,26 @@ def test_correction_from_admin_through_every_step(client, make_entry, unit_a, us
     assert response.status_code == 302 and correction.reporter_unit == user_b.memberships.get().organization
     change = f"/admin/catalogs/datacorrection/{correction.pk}/change/"
     step = f"/admin/catalogs/datacorrection/{correction.pk}/step/"
-    assert "step/dispatch/" not in client.get(change).content.decode()  # reporter cannot dispatch
-    client.post(step + "dispatch/", {"text": "自行分派"})
+    assert "step/dispatch_to_source/" not in client.get(change).content.decode()  # reporter cannot dispatch
+    client.post(step + "dispatch_to_source/", {"analysis": "自行分派"})
     correction.refresh_from_db()
     assert correction.status == "reported"
     client.force_login(tech_operator)
-    assert "step/dispatch/" in client.get(change).content.decode()
-    client.post(step + "dispatch/", {"text": "属源头数据问题"})
+    assert "step/dispatch_to_source/" in client.get(change).content.decode()
+    client.post(step + "dispatch_to_source/", {"analysis": "属源头数据问题"})
     correction.refresh_from_db()
     assert correction.status == "dispatched" and correction.decide_due_on
     client.force_login(user_b)
-    client.post(step + "decide/", {"text": "属实", "will_correct": "on"})
+    client.post(step + "decide/", {"reason": "属实", "will_correct": "on"})
     correction.refresh_from_db()
     assert correction.status == "dispatched"  # only the source unit decides
     client.force_login(user_a)
     assert "step/decide/" in client.get(change).content.decode()
-    client.post(step + "decide/", {"text": "", "will_correct": "on"})
+    client.post(step + "decide/", {"reason": "", "will_correct": "on"})
     correction.refresh_from_db()
     assert correction.status == "dispatched"  # reason required
-    client.post(step + "decide/", {"text": "核实属实", "will_correct": "on"})
-    client.post(step + "complete/", {"text": "已在源头更正并重新汇聚"})
+    client.post(step + "decide/", {"reason": "核实属实", "will_correct": "on"})
+    client.post(step + "complete/", {"note": "已在源头更正并重新汇聚"})
     correction.refresh_from_db()
     assert correction.status == "corrected" and correction.corrected_on
 

@@ -172,10 +172,10 @@ def test_overdue_job_notifies_unit_admins_and_writes_audit(item, user_a, user_b)
     collection_tasks_generate(on=date(2026, 5, 3))
     assert collection_tasks_mark_overdue(on=date(2026, 5, 16)) == 1
     task = CollectionTask.objects.get()
-    row = AuditLog.objects.get(action="collection_task_overdue")
+    row = AuditLog.objects.get(action="catalogs.collection_task.overdue")
     assert row.object_id == str(task.pk) and row.actor is None and row.after == {"status": "overdue"}
     note = Notification.objects.get(recipient=user_a, title__startswith="采集任务已逾期")
     assert "城市基础设施配套费" in note.title and note.url.endswith(f"/{task.pk}/change/")
     assert not Notification.objects.filter(recipient=user_b).exists()  # another unit's admin is not told
     assert collection_tasks_mark_overdue(on=date(2026, 5, 17)) == 0  # once
-    assert AuditLog.objects.filter(action="collection_task_overdue").count() == 1
+    assert AuditLog.objects.filter(action="catalogs.collection_task.overdue").count() == 1

@@ -16,7 +16,7 @@ def test_create_draft_with_items_and_audit(make_entry, unit_a, user_a):
     assert entry.status == EntryStatus.DRAFT
     assert entry.level == CatalogLevel.CITY
     assert [i.name for i in entry.items.all()] == ["企业名称", "金额"]
-    assert AuditLog.objects.filter(action="catalog_entry_create", object_id=str(entry.pk)).exists()
+    assert AuditLog.objects.filter(action="catalogs.entry.create", object_id=str(entry.pk)).exists()
 
 
 def test_other_unit_cannot_register_for_a_unit(make_entry, unit_a, user_b):
@@ -124,7 +124,7 @@ def test_wrong_role_transitions_refused(make_entry, unit_a, user_a, user_b, city
         entry_transition(entry=entry, action="publish", acting_user=user_a)  # a unit cannot approve itself
     with pytest.raises(PermissionDenied):
         entry_transition(entry=entry, action="publish", acting_user=county_authority)  # city entry
-    with pytest.raises(ValidationError, match="不能发起修订"):
+    with pytest.raises(ValidationError, match="不能执行“发起修订”"):
         entry_transition(entry=entry, action="revise", acting_user=user_a)  # wrong state
     with pytest.raises(ValidationError, match="理由"):
         entry_transition(entry=entry, action="return", acting_user=city_authority, reason=" ")

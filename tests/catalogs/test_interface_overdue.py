@@ -47,7 +47,7 @@ def test_daily_job_flags_after_national_day_due_date_and_notifies_once(entry, us
     req.refresh_from_db()
     assert req.is_overdue and req.overdue_flagged_on == date(2026, 10, 16)
     assert _overdue_notes(user_a) == 1 and _overdue_notes(user_b) == 0
-    assert AuditLog.objects.filter(action="interface_request_overdue", object_id=str(req.pk)).count() == 1
+    assert AuditLog.objects.filter(action="catalogs.interface_request.overdue", object_id=str(req.pk)).count() == 1
     # idempotent: a second run neither flags nor notifies again
     assert interface_requests_mark_overdue(on=date(2026, 10, 19)) == 0
     assert _overdue_notes(user_a) == 1

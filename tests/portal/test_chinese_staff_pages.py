@@ -166,11 +166,11 @@ def test_every_audit_action_in_the_code_has_a_chinese_label():
         assert any(pattern.fullmatch(code) for code in labels), (path, pattern.pattern)
 
     # the families behind the dynamic codes: each member is named
-    from catalogs.services.entries import TRANSITIONS as ENTRY_TRANSITIONS
+    from catalogs.workflow import ENTRY
     from sharing.workflow import OPEN_TRANSITIONS, TRANSITIONS
     from subsidies.admin.config import AuditedSaveMixin
 
-    expected = {f"catalog_entry_{a}" for a in ENTRY_TRANSITIONS}
+    expected = {f"catalog_entry_{a}" for a in ENTRY.transitions}  # old codes of existing audit rows
     expected |= {f"share_application.{a}" for a in TRANSITIONS} | {f"open_application.{a}" for a in OPEN_TRANSITIONS}
     expected |= {f"subsidy_{call.args[1].value}" for _, call in _calls("move") if len(call.args) > 1
                  and isinstance(call.args[1], ast.Constant)}
@@ -197,8 +197,9 @@ def test_audit_log_shows_labels_in_column_filter_and_detail(client, demo):
     login(client, "city_authority")
     raw, text = page(client, "/admin/portal/auditlog/")
     assert "共享申请：停止授权" in text  # filter choice of share_application.stop
-    assert "目录审核发布" in text  # filter choice of catalog_entry_publish
-    for code in ("share_application.stop", "catalog_entry_publish", "portal.membership.grant", "collection_submit"):
+    assert "数据资源目录：审核发布" in text  # filter choice of catalogs.entry.publish
+    for code in ("share_application.stop", "catalogs.entry.publish", "portal.membership.grant",
+                 "catalogs.collection_task.submit"):
         assert code not in text
     assert "?action=share_application.stop" in raw  # the stored code is unchanged (only in the filter's link)
 
