@@ -140,7 +140,7 @@ def test_penalty_and_bad_conduct_through_admin(client, opened_tender, people):
     assert response.status_code == 302, response.context["adminform"].form.errors
     record = BadConductRecord.objects.get()
     assert record.subject == party and record.expires_on == date(2026, 5, 6) and record.penalty == penalty
-    assert AuditLog.objects.filter(action="bad_conduct_register").count() == 1
+    assert AuditLog.objects.filter(action="procurement.bad_conduct.register").count() == 1
 
 
 def test_penalty_and_bad_conduct_refused_to_procuring_officer(client, opened_tender, people):
