@@ -17,6 +17,8 @@ deadline, ≥3 bids at opening, the written report within 15 days) stay the effe
 
 from __future__ import annotations
 
+from typing import Any
+
 from portal.workflow import REASON, Input, Limit, Transition, Workflow
 from procurement.models import (
     ComplaintStatus,
@@ -37,7 +39,7 @@ from procurement.permissions import (
     can_terminate_tender,
 )
 
-P, T, O, C = ProjectStatus, TenderStatus, ObjectionStatus, ComplaintStatus
+P, T, OB, C = ProjectStatus, TenderStatus, ObjectionStatus, ComplaintStatus
 
 # Inputs shared by several steps.
 ON = Input("on", "办理日期", kind="date", required=False, help="留空为今天。")
@@ -45,13 +47,13 @@ LATE_REASON = Input("late_reason", "逾期说明", required=False, help="超过�
 APPROVAL_NO = Input("approval_no", "批复文号", kind="line")
 
 
-def _lot_options(tender: object) -> list[tuple[int, str]]:
+def _lot_options(tender: Any) -> list[tuple[int, str]]:
     from procurement.models import Lot
 
     return [(lot.pk, str(lot)) for lot in Lot.objects.filter(tender=tender).order_by("lot_no")]
 
 
-def _awarded_lot_options(tender: object) -> list[tuple[int, str]]:
+def _awarded_lot_options(tender: Any) -> list[tuple[int, str]]:
     from procurement.models import Lot, LotStatus
 
     return [(lot.pk, str(lot)) for lot in Lot.objects.filter(tender=tender, status=LotStatus.AWARDED)]
@@ -175,16 +177,16 @@ OBJECTION_REPLY_LIMIT = Limit(3, basis="若干规则第32条、示范文本第13
 
 OBJECTION = Workflow(
     "procurement.objection", label="异议", model="procurement.Objection", states=ObjectionStatus,
-    limits={O.RECEIVED: OBJECTION_DECISION_LIMIT},
+    limits={OB.RECEIVED: OBJECTION_DECISION_LIMIT},
     transitions=[
-        Transition("accept", "受理异议", (O.RECEIVED,), (O.ACCEPTED, O.DEEMED_ACCEPTED), can_handle_objection,
+        Transition("accept", "受理异议", (OB.RECEIVED,), (OB.ACCEPTED, OB.DEEMED_ACCEPTED), can_handle_objection,
                    inputs=(ON,)),
-        Transition("reject", "不予受理", (O.RECEIVED,), O.NOT_ACCEPTED, can_handle_objection,
+        Transition("reject", "不予受理", (OB.RECEIVED,), OB.NOT_ACCEPTED, can_handle_objection,
                    inputs=(Input("reason", "不予受理理由", kind="choice", choices=tuple(NonAcceptanceReason.choices)),
                            ON)),
-        Transition("deem_accepted", "逾期未决定，视为受理", (O.RECEIVED,), O.DEEMED_ACCEPTED,
+        Transition("deem_accepted", "逾期未决定，视为受理", (OB.RECEIVED,), OB.DEEMED_ACCEPTED,
                    can_deem_objection_accepted, hidden=True),  # the daily schedule
-        Transition("answer", "答复异议", (O.RECEIVED, O.ACCEPTED, O.DEEMED_ACCEPTED), O.ANSWERED, can_handle_objection,
+        Transition("answer", "答复异议", (OB.RECEIVED, OB.ACCEPTED, OB.DEEMED_ACCEPTED), OB.ANSWERED, can_handle_objection,
                    inputs=(Input("reply", "答复内容"), ON, LATE_REASON)),
     ],
 )

@@ -22,9 +22,9 @@ from portal.workflow import Input, Transition, Workflow
 V = TypeVar("V")
 
 _FIELDS: dict[str, Any] = {
-    "text": lambda: serializers.CharField(max_length=4000, allow_blank=True),
-    "line": lambda: serializers.CharField(max_length=200, allow_blank=True),
-    "decimal": lambda: serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0),
+    "text": lambda **kw: serializers.CharField(max_length=4000, allow_blank=True, **kw),
+    "line": lambda **kw: serializers.CharField(max_length=200, allow_blank=True, **kw),
+    "decimal": lambda **kw: serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0, **kw),
     "date": serializers.DateField,
     "datetime": serializers.DateTimeField,
     "bool": serializers.BooleanField,
@@ -33,19 +33,17 @@ _FIELDS: dict[str, Any] = {
 
 
 def _field(spec: Input) -> serializers.Field:
-    if spec.kind == "choice":
-        field: serializers.Field = serializers.CharField(max_length=200, help_text=spec.help or spec.label)
-    elif spec.kind == "multi":
-        field = serializers.ListField(child=serializers.CharField(max_length=200), max_length=1000)
-    else:
-        field = _FIELDS[spec.kind]()
-    field.label = spec.label
-    field.help_text = spec.help or spec.label
-    # the kernel refuses a missing required input in Chinese at its field; the serializer only types the value
-    field.required = False
+    # Options go to the constructor: DRF deep-copies declared fields per serializer instance by re-running
+    # ``__init__`` with the original arguments, so attributes set afterwards would be lost.
+    # The kernel refuses a missing required input in Chinese at its field; the serializer only types the value.
+    kw: dict[str, Any] = {"required": False, "label": spec.label, "help_text": spec.help or spec.label}
     if spec.kind not in ("multi", "bool", "file"):
-        field.allow_null = True
-    return field
+        kw["allow_null"] = True
+    if spec.kind == "choice":
+        return serializers.CharField(max_length=200, **kw)
+    if spec.kind == "multi":
+        return serializers.ListField(child=serializers.CharField(max_length=200), max_length=1000, **kw)
+    return _FIELDS[spec.kind](**kw)
 
 
 def input_serializer(workflow: Workflow, transition: Transition) -> type[serializers.Serializer]:

@@ -236,7 +236,7 @@ def _evaluate_lot(tender: Tender, lot: Lot, bids: list[Bid], acting_user: Any) -
             raise ValidationError(f"{bid.bidder.name}的报价尚未进行算术修正（报价评标价）。")
     live: list[Bid] = []
     for bid in bids:
-        if bid.evaluated_price > lot.control_price:
+        if bid.evaluated_price is not None and bid.evaluated_price > lot.control_price:
             _reject(bid, RejectionCode.P2, f"报价评标价{bid.evaluated_price}超过招标控制价{lot.control_price}。",
                     acting_user)
         else:

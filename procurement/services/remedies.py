@@ -22,7 +22,6 @@ from procurement import parameters as params
 from procurement.models import (
     BadConductRecord,
     Complaint,
-    ComplaintStatus,
     Disposition,
     Objection,
     ObjectionStage,
@@ -33,7 +32,13 @@ from procurement.models import (
 )
 from procurement.permissions import can_manage_tender, can_supervise
 from procurement.services.common import check_deadline, save_audited
-from procurement.workflow import COMPLAINT, COMPLAINT_REVIEW_LIMIT, OBJECTION, OBJECTION_DECISION_LIMIT, OBJECTION_REPLY_LIMIT
+from procurement.workflow import (
+    COMPLAINT,
+    COMPLAINT_REVIEW_LIMIT,
+    OBJECTION,
+    OBJECTION_DECISION_LIMIT,
+    OBJECTION_REPLY_LIMIT,
+)
 
 # Matters where a complaint must be preceded by an objection (MT 37, R 33).
 OBJECTION_FIRST = (ObjectionStage.TENDER_DOC, ObjectionStage.OPENING, ObjectionStage.EVALUATION_RESULT)

@@ -14,8 +14,8 @@ from portal.audit import snapshot
 from portal.locks import lock_rows, relock
 from portal.models import Enterprise
 from portal.permissions import require
-from portal.workflow import Step
 from portal.uscc import uscc_errors
+from portal.workflow import Step
 from procurement import deadlines
 from procurement import parameters as params
 from procurement.models import (
@@ -40,7 +40,7 @@ from procurement.models import (
     TenderAmendment,
     TenderStatus,
 )
-from procurement.permissions import can_manage_tender, can_supervise
+from procurement.permissions import can_manage_tender
 from procurement.redflags.base import EVENT_BID
 from procurement.redflags.engine import run_red_flags
 from procurement.scoring import c_errors, committee_errors, k_errors, weights_errors
