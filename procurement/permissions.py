@@ -97,7 +97,8 @@ def _is_evaluator(user: AnyUser, tender: Any) -> bool:
 
     if not getattr(user, "is_authenticated", False):
         return False
-    return CommitteeMember.objects.filter(tender=tender, user_id=user.pk, is_recused=False,
+    user_pk: Any = user.pk
+    return CommitteeMember.objects.filter(tender=tender, user_id=user_pk, is_recused=False,
                                           retired_at__isnull=True).exists()
 
 
