@@ -1,19 +1,22 @@
 """REST API for 政务信息化项目与采购, mounted at /api/v1/procurement/.
 
-Projects, tenders, bids, awards, contracts and red flags (read, scoped by ``procurement.permissions``); red-flag
-disposition (POST, supervisors); the OCDS 1.1 release package (public: published records only).
+Projects, tenders, bids, awards, contracts and red flags (read through ``procurement.selectors``, scoped by
+``procurement.permissions``); the workflow steps of projects and tenders (POST …/{id}/<step>/, derived from
+``procurement.workflow``); bids, contracts, scores; red-flag disposition and re-run; the OCDS 1.1 release package
+(public: published records only).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -22,7 +25,10 @@ from rest_framework.views import APIView
 
 from portal.api.permissions import ScopedViewSetMixin
 from portal.api.routers import PortalRouter
+from portal.api.workflow import WorkflowViewMixin, workflow_endpoints
+from portal.permissions import require
 from procurement import ocds
+from procurement.filters import AwardFilter, BidFilter, ContractFilter, ProjectFilter, RedFlagFilter, TenderFilter
 from procurement.models import Bid, Contract, ItProject, Lot, RedFlag, Tender
 from procurement.ocds.encoding import dumps_exact
 from procurement.permissions import (
@@ -32,12 +38,22 @@ from procurement.permissions import (
     RedFlagPolicy,
     TenderChildPolicy,
     TenderPolicy,
+    can_score,
 )
-from procurement.selectors import committee_member_get
+from procurement.selectors import (
+    award_list,
+    bid_list,
+    committee_member_get,
+    contract_list,
+    project_list,
+    red_flag_list,
+    tender_list,
+)
 from procurement.services import award as aw
 from procurement.services import evaluation as ev
 from procurement.services import tenders as ts
-from procurement.services.remedies import red_flag_dispose
+from procurement.services.remedies import red_flag_dispose, red_flags_rerun
+from procurement.workflow import PROJECT, TENDER
 
 
 class ProcurementProjectSerializer(serializers.ModelSerializer):
@@ -146,20 +162,10 @@ class ProcurementBidInputSerializer(serializers.Serializer):
     bond = ProcurementBondInputSerializer(required=False, allow_null=True)
 
 
-class ProcurementOpenInputSerializer(serializers.Serializer):
-    opened_at = serializers.DateTimeField()
-
-
 class ProcurementScoreInputSerializer(serializers.Serializer):
     bid = serializers.IntegerField()
     part = serializers.ChoiceField(choices=["tech", "commercial"])
     points = serializers.DecimalField(max_digits=7, decimal_places=2)
-
-
-class ProcurementAwardInputSerializer(serializers.Serializer):
-    on = serializers.DateField()
-    notice_issued_on = serializers.DateField(required=False, allow_null=True)
-    fallback_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ProcurementContractInputSerializer(serializers.Serializer):
@@ -184,43 +190,42 @@ def _visible_lot(view: Any, lot: Lot) -> Lot:
     return lot
 
 
-class ProjectViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """政务信息化项目 visible to the caller."""
+@workflow_endpoints
+class ProjectViewSet(WorkflowViewMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """政务信息化项目 visible to the caller; POST …/{id}/<step>/ for the steps of ``procurement.workflow.PROJECT``."""
 
     policy = ProjectPolicy()
-    base_queryset = ItProject.objects.select_related("construction_unit").prefetch_related("data_resources")
+    workflow = PROJECT
     serializer_class = ProcurementProjectSerializer
-    filterset_fields = ["status", "construction_unit", "annual_plan"]
+    filterset_class = ProjectFilter
     search_fields = ["code", "name"]
 
+    def get_queryset(self) -> Any:
+        return project_list(user=self.request.user)
 
-class TenderViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """招标项目: procuring unit (own), supervisors (all), evaluators (assigned, after opening)."""
+
+@workflow_endpoints
+class TenderViewSet(WorkflowViewMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """招标项目: procuring unit (own), supervisors (all), evaluators (assigned, after opening). POST …/{id}/<step>/
+    for the steps of ``procurement.workflow.TENDER`` (``open``, ``evaluate``, ``award`` as before)."""
 
     policy = TenderPolicy()
-    base_queryset = Tender.objects.select_related("tenderer").prefetch_related("lots")
+    workflow = TENDER
     serializer_class = ProcurementTenderSerializer
-    filterset_fields = ["status", "evaluation_method", "tenderer", "project"]
+    filterset_class = TenderFilter
     search_fields = ["tender_no", "title"]
 
-
-    @extend_schema(request=ProcurementOpenInputSerializer, responses=ProcurementTenderSerializer)
-    @action(detail=True, methods=["post"])
-    def open(self, request: Request, pk: Any = None) -> Response:
-        """开标 (``tender_open``): a lot with fewer than 3 bids is not opened (re-tender)."""
-        data = _input(ProcurementOpenInputSerializer, request)
-        tender = ts.tender_open(tender=self.get_object(), opened_at=data["opened_at"], acting_user=request.user)
-        return Response(ProcurementTenderSerializer(self.base_queryset.get(pk=tender.pk)).data)
+    def get_queryset(self) -> Any:
+        return tender_list(user=self.request.user)
 
     @extend_schema(request=ProcurementScoreInputSerializer, responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def scores(self, request: Request, pk: Any = None) -> Response:
         """An evaluator's own technical/commercial points for one bid (``score_record``; after opening only)."""
         tender = self.get_object()
+        require(can_score(request.user, tender))
         data = _input(ProcurementScoreInputSerializer, request)
         member = committee_member_get(user=request.user, tender_id=tender.pk)
-        if member is None:
-            raise PermissionDenied("您不是该项目的评标委员会成员（或已回避），不能评分。")
         bid = Bid.objects.filter(pk=data["bid"], lot__tender=tender).select_related("lot__tender").first()
         if bid is None:
             raise ValidationError({"bid": "该投标不属于本招标项目。"})
@@ -229,33 +234,16 @@ class TenderViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response({"id": score.pk, "bid": bid.pk, "part": score.part, "points": str(score.points)},
                         status=201)
 
-    @extend_schema(request=None, responses=ProcurementTenderSerializer)
-    @action(detail=True, methods=["post"])
-    def evaluate(self, request: Request, pk: Any = None) -> Response:
-        """Price checks, averages, price scores and ranking of every lot still open (``lot_evaluate``)."""
-        tender = self.get_object()
-        for lot in tender.lots.filter(status__in=("open", "evaluated")).order_by("lot_no"):
-            ev.lot_evaluate(lot=lot, acting_user=request.user)
-        return Response(ProcurementTenderSerializer(self.base_queryset.get(pk=tender.pk)).data)
-
-    @extend_schema(request=ProcurementAwardInputSerializer, responses=ProcurementTenderSerializer)
-    @action(detail=True, methods=["post"])
-    def award(self, request: Request, pk: Any = None) -> Response:
-        """定标 (``award_determine``): rank 1 of each evaluated lot unless a documented fallback."""
-        data = _input(ProcurementAwardInputSerializer, request)
-        tender = aw.award_determine(tender=self.get_object(), on=data["on"],
-                                    notice_issued_on=data.get("notice_issued_on"),
-                                    fallback_reason=data["fallback_reason"], acting_user=request.user)
-        return Response(ProcurementTenderSerializer(self.base_queryset.get(pk=tender.pk)).data)
-
 
 class BidViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """投标; POST records a bid received before the deadline (``bid_record``, the tenderer's officer)."""
 
     policy = BidPolicy()
-    base_queryset = Bid.objects.select_related("bidder", "lot")
     serializer_class = ProcurementBidSerializer
-    filterset_fields = ["lot", "lot__tender", "status", "bidder"]
+    filterset_class = BidFilter
+
+    def get_queryset(self) -> Any:
+        return bid_list(user=self.request.user)
 
     @extend_schema(request=ProcurementBidInputSerializer, responses={201: ProcurementBidSerializer})
     def create(self, request: Request) -> Response:
@@ -263,41 +251,47 @@ class BidViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         lot = _visible_lot(self, data.pop("lot"))
         bond = data.pop("bond", None)
         bid = ts.bid_record(lot=lot, bond=dict(bond) if bond else None, acting_user=request.user, **data)
-        return Response(ProcurementBidSerializer(self.base_queryset.get(pk=bid.pk)).data, status=201)
+        return Response(ProcurementBidSerializer(self.get_queryset().get(pk=bid.pk)).data, status=201)
 
 
 class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Awarded lots (中标结果)."""
 
     policy = TenderChildPolicy()
-    base_queryset = Lot.objects.filter(awarded_bid__isnull=False).select_related("tender", "awarded_bid__bidder")
     serializer_class = ProcurementAwardSerializer
-    filterset_fields = ["tender"]
+    filterset_class = AwardFilter
+
+    def get_queryset(self) -> Any:
+        return award_list(user=self.request.user)
 
 
 class ContractViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """合同; POST signs the contract of an awarded lot (``contract_sign``)."""
 
     policy = LotChildPolicy()
-    base_queryset = Contract.objects.select_related("lot", "supplier")
     serializer_class = ProcurementContractSerializer
-    filterset_fields = ["supplier"]
+    filterset_class = ContractFilter
+
+    def get_queryset(self) -> Any:
+        return contract_list(user=self.request.user)
 
     @extend_schema(request=ProcurementContractInputSerializer, responses={201: ProcurementContractSerializer})
     def create(self, request: Request) -> Response:
         data = _input(ProcurementContractInputSerializer, request)
         lot = _visible_lot(self, data.pop("lot"))
         contract = aw.contract_sign(lot=lot, acting_user=request.user, **data)
-        return Response(ProcurementContractSerializer(self.base_queryset.get(pk=contract.pk)).data, status=201)
+        return Response(ProcurementContractSerializer(self.get_queryset().get(pk=contract.pk)).data, status=201)
 
 
 class RedFlagViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """风险预警; POST …/dispose/ {disposition, reason} (procurement supervisors)."""
 
     policy = RedFlagPolicy()
-    base_queryset = RedFlag.objects.select_related("tender", "bidder")
     serializer_class = ProcurementRedFlagSerializer
-    filterset_fields = ["rule_code", "tender", "disposition", "is_current", "bidder"]
+    filterset_class = RedFlagFilter
+
+    def get_queryset(self) -> Any:
+        return red_flag_list(user=self.request.user)
 
     @extend_schema(request=ProcurementDispositionSerializer, responses=ProcurementRedFlagSerializer)
     @action(detail=True, methods=["post"], serializer_class=ProcurementDispositionSerializer)
@@ -308,6 +302,26 @@ class RedFlagViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         flag = red_flag_dispose(flag=flag, disposition=data.validated_data["disposition"],
                                 reason=data.validated_data["reason"], acting_user=request.user)
         return Response(ProcurementRedFlagSerializer(flag).data)
+
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @action(detail=False, methods=["post"], url_path="rerun", permission_classes=[IsAuthenticated])
+    def rerun(self, request: Request) -> Response:
+        """Re-run the red-flag rules of one tender ``{"tender": id}`` or of every tender of a project
+        ``{"project": id}`` (``red_flags_rerun``: supervisors and the procuring unit; audited)."""
+        tender_id, project_id = request.data.get("tender"), request.data.get("project")
+        if bool(tender_id) == bool(project_id):
+            raise ValidationError("请指定一个招标项目（tender）或一个政务信息化项目（project）。")
+        if tender_id:
+            tender = tender_list(user=request.user).filter(pk=tender_id).first()
+            if tender is None:
+                raise NotFound("招标项目不存在或无权访问。")
+            flags = red_flags_rerun(tender=tender, acting_user=request.user)
+        else:
+            project = project_list(user=request.user).filter(pk=project_id).first()
+            if project is None:
+                raise NotFound("项目不存在或无权访问。")
+            flags = red_flags_rerun(project=project, acting_user=request.user)
+        return Response({"current": len(flags)})
 
 
 class OcdsJSONRenderer(JSONRenderer):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -85,3 +86,14 @@ def demand_window(plan_year: int) -> tuple[date, date]:
 
 def plan_draft_due(plan_year: int) -> date:
     return date(plan_year - 1, *PLAN_DRAFT_MONTH_DAY)
+
+
+def limit_due(limit: Any, start: date, unit: Any = None) -> date:
+    """Due date of a declared workflow ``Limit`` (``procurement.workflow``) started on ``start``: its rule parameter
+    as in force for ``unit``'s jurisdiction when it names one, natural days moved off holidays, else working days."""
+    from procurement import parameters
+
+    days = limit.days
+    if limit.parameter:
+        days = parameters.int_value(limit.parameter.split(".", 1)[1], on=start, unit=unit)
+    return calendar_due(start, days) if limit.calendar else workday_due(start, days)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from portal.permissions import ALLOW, AnyUser, Decision, Policy, deny, user_scope
+from portal.permissions import ALLOW, AnyUser, Decision, Policy, deny, units_for, user_scope
 from portal.roles import Role
 
 UNIT_ROLES = (Role.PROCUREMENT_OFFICER, Role.UNIT_LEADER, Role.UNIT_DATA_ADMIN)
@@ -52,9 +52,13 @@ def _scoped(qs: QuerySet[Any], q: Q | None) -> QuerySet[Any]:
 
 
 # --------------------------------------------------------------------------------------------- can_*
+# The actors of the workflows (``procurement.workflow``): ``unit`` = procurement officer of the owning/procuring unit
+# (``units_for``), ``authority`` = city data authority (approving department), ``supervisor`` = procurement supervisor
+# (oversight), ``evaluator`` = a committee member of the tender (not recused).
 def is_unit_officer(user: AnyUser, unit_id: int | None) -> bool:
-    scope = user_scope(user)
-    return scope.is_superuser or unit_id in scope.units_with(Role.PROCUREMENT_OFFICER)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser) or unit_id in units_for(user, Role.PROCUREMENT_OFFICER)
 
 
 def can_manage_project(user: AnyUser, project: Any) -> Decision:
@@ -81,21 +85,74 @@ def can_manage_tender(user: AnyUser, tender: Any) -> Decision:
     return deny("只有招标人（本单位采购经办人）可以办理该招标项目。")
 
 
+def can_terminate_tender(user: AnyUser, tender: Any) -> Decision:
+    """The tenderer ends its own tender; the supervisor may stop it (SM 17)."""
+    if is_unit_officer(user, tender.tenderer_id) or user_scope(user).has_role(Role.PROCUREMENT_SUPERVISOR):
+        return ALLOW
+    return deny("只有招标人（本单位采购经办人）或采购监管人员可以终止招标。")
+
+
+def _is_evaluator(user: AnyUser, tender: Any) -> bool:
+    from procurement.models import CommitteeMember
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    user_pk: Any = user.pk
+    return CommitteeMember.objects.filter(tender=tender, user_id=user_pk, is_recused=False,
+                                          retired_at__isnull=True).exists()
+
+
 def can_score(user: AnyUser, tender: Any) -> Decision:
-    from procurement.models import CommitteeMember, TenderStatus
+    from procurement.models import TenderStatus
 
     if tender.status not in (TenderStatus.OPENED, TenderStatus.EVALUATING):
         return deny("只有开标后、评标期间可以评分。")
-    members = CommitteeMember.objects.filter(tender=tender, user=user, is_recused=False)  # type: ignore[misc]
-    if not members.exists():
+    if not _is_evaluator(user, tender):
         return deny("您不是该项目的评标委员会成员（或已回避），不能评分。")
     return ALLOW
+
+
+def can_record_score(user: AnyUser, member: Any) -> Decision:
+    """An evaluator enters only their own points, while not recused, during evaluation."""
+    if member.user_id is None or member.user_id != getattr(user, "pk", None):
+        return deny("只能录入本人的评分。")
+    if member.is_recused:
+        return deny("已回避的评委不能评分。")
+    return can_score(user, member.tender)
+
+
+def can_evaluate(user: AnyUser, tender: Any) -> Decision:
+    """Qualification, responsiveness, price correction, low-price explanations: the tenderer or an evaluator."""
+    if is_unit_officer(user, tender.tenderer_id):
+        return ALLOW
+    return can_score(user, tender)
+
+
+def can_handle_objection(user: AnyUser, objection: Any) -> Decision:
+    if is_unit_officer(user, objection.tender.tenderer_id):
+        return ALLOW
+    return deny("异议由招标人处理：只有招标人（本单位采购经办人）可以受理、答复异议。")
+
+
+def can_deem_objection_accepted(user: AnyUser, objection: Any) -> Decision:
+    """The daily schedule (no user) or the tenderer records that the decision period lapsed (R 31)."""
+    if user is None:
+        return ALLOW
+    return can_handle_objection(user, objection)
 
 
 def can_supervise(user: AnyUser, obj: Any = None) -> Decision:
     if user_scope(user).has_role(Role.PROCUREMENT_SUPERVISOR):
         return ALLOW
     return deny("只有采购监管人员可以办理投诉、处罚、不良行为记录和风险预警复核。")
+
+
+def can_rerun_red_flags(user: AnyUser, obj: Any) -> Decision:
+    """Re-running the red-flag rules of a tender or project: supervisors and the procuring unit's officer."""
+    unit_id = getattr(obj, "tenderer_id", None) or getattr(obj, "construction_unit_id", None)
+    if user_scope(user).has_role(Role.PROCUREMENT_SUPERVISOR) or is_unit_officer(user, unit_id):
+        return ALLOW
+    return deny("只有采购监管人员或招标人（本单位采购经办人）可以重新运行风险预警规则。")
 
 
 def can_record_sharing_failure(user: AnyUser, unit: Any = None) -> Decision:

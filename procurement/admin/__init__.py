@@ -1,5 +1,6 @@
-"""Admin for 政务信息化项目与采购: scoped by the app's policies, history on, no delete; workflow steps are admin
-actions that call the services (refusals become error messages); bidding records export to Excel."""
+"""Admin for 政务信息化项目与采购: scoped by the app's policies, history on, no delete; the workflow steps are
+buttons and step pages derived from ``procurement.workflow`` (``WorkflowAdminMixin``); bidding records export to
+Excel."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils import timezone
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 
 from portal.admin_base import GovernedAdmin
+from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
 from portal.models import Organization
-from portal.permissions import user_scope
+from portal.permissions import units_for
 from portal.roles import Role
 from portal.xlsx import Sheet, xlsx_response
 from procurement import models as m
@@ -21,12 +24,11 @@ from procurement import permissions as perms
 from procurement.admin import forms
 from procurement.admin.entry import ServiceEntryAdmin, changed_values
 from procurement.redflags.base import DETAIL_BID_KEYS, DETAIL_LABELS, EVENT_LABELS
-from procurement.redflags.engine import run_red_flags
-from procurement.selectors import bidding_records
-from procurement.services import evaluation as ev
+from procurement.selectors import bid_list, bidding_records, project_list, tender_list
 from procurement.services import projects as ps
 from procurement.services import remedies as rm
 from procurement.services import tenders as ts
+from procurement.workflow import PROJECT, TENDER
 
 
 class ServiceOnlyAdmin(GovernedAdmin):
@@ -58,10 +60,12 @@ class AnnualPlanAdmin(ServiceOnlyAdmin):
 
 
 @admin.register(m.ItProject)
-class ItProjectAdmin(ServiceEntryAdmin):
-    """项目申报 (add → ``project_declare``); declaration details editable until the FSR is approved."""
+class ItProjectAdmin(WorkflowAdminMixin, ServiceEntryAdmin):
+    """项目申报 (add → ``project_declare``); declaration details editable until the FSR is approved; the steps of
+    ``procurement.workflow.PROJECT`` are buttons on the record (derived step pages)."""
 
     policy = perms.ProjectPolicy()
+    workflow = PROJECT
     form = forms.ProjectForm
     add_fields = ["code", "name", "construction_unit", "annual_plan", "declared_on", "total_investment",
                   "data_resources_text", "has_sharing_analysis", "content_and_scale", "is_emergency_inclusion",
@@ -72,7 +76,10 @@ class ItProjectAdmin(ServiceEntryAdmin):
     search_fields = ["code", "name"]
     list_select_related = ["construction_unit"]
     inlines = [DataResourceInline]
-    actions = ["start_joint_review", "accept_today", "show_acceptance_blockers"]
+    actions = ["show_acceptance_blockers", "rerun_red_flags"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return project_list(user=request.user)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.status not in ps.PROJECT_EDITABLE_STATUSES:
@@ -82,7 +89,7 @@ class ItProjectAdmin(ServiceEntryAdmin):
     def limit_choices(self, request: HttpRequest, fields: dict[str, Any]) -> None:
         if "construction_unit" in fields and not request.user.is_superuser:
             fields["construction_unit"].queryset = Organization.objects.filter(
-                pk__in=user_scope(request.user).units_with(Role.PROCUREMENT_OFFICER))
+                pk__in=units_for(request.user, Role.PROCUREMENT_OFFICER))
 
     def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
         return ps.project_declare(
@@ -99,24 +106,18 @@ class ItProjectAdmin(ServiceEntryAdmin):
         changes = changed_values(obj, data, self.change_fields)
         return ps.project_update(project=obj, acting_user=request.user, **changes) if changes else obj
 
-    @admin.action(description="启动联合审核（今天起算5个工作日）")
-    def start_joint_review(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for project in queryset:
-            self.run_service(request, ps.project_joint_review_start, project=project, on=timezone.localdate(),
-                             acting_user=request.user, success=f"{project.code} 已启动联合审核。")
-
-    @admin.action(description="验收通过（今天；检查数据资源登记、安全、密码、档案）")
-    def accept_today(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for project in queryset:
-            self.run_service(request, ps.project_accept, project=project, on=timezone.localdate(),
-                             acting_user=request.user, success=f"{project.code} 已通过验收。")
-
     @admin.action(description="查看验收前仍缺的条件")
     def show_acceptance_blockers(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for project in queryset:
             blockers = ps.acceptance_blockers(project)
             level = messages.WARNING if blockers else messages.SUCCESS
             self.message_user(request, f"{project.code}：" + ("；".join(blockers) or "验收条件已齐备。"), level)
+
+    @admin.action(description="重新运行风险预警规则（项目下各招标项目）")
+    def rerun_red_flags(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for project in queryset:
+            self.run_service(request, rm.red_flags_rerun, project=project, acting_user=request.user,
+                             success=f"{project.code} 的风险预警已更新。")
 
 
 @admin.register(m.SharingFailureFinding)
@@ -148,10 +149,12 @@ class LotInline(admin.TabularInline):
 
 
 @admin.register(m.Tender)
-class TenderAdmin(ServiceEntryAdmin):
-    """招标项目 (add → ``tender_create`` with its first lot; draft editable → ``tender_update``)."""
+class TenderAdmin(WorkflowAdminMixin, ServiceEntryAdmin):
+    """招标项目 (add → ``tender_create`` with its first lot; draft editable → ``tender_update``); the steps of
+    ``procurement.workflow.TENDER`` are buttons on the record; bids and contracts have their own entry pages."""
 
     policy = perms.TenderPolicy()
+    workflow = TENDER
     form = forms.TenderForm
     add_fields = ["project", "tender_no", "title", "bid_deadline", "evaluation_method", "price_option",
                   "tech_weight", "commercial_weight", "price_weight", "candidate_count", "agent_name",
@@ -162,7 +165,32 @@ class TenderAdmin(ServiceEntryAdmin):
     search_fields = ["tender_no", "title"]
     list_select_related = ["tenderer"]
     inlines = [LotInline]
-    actions = ["issue_now", "open_now", "evaluate_lots", "rerun_red_flags", "export_bidding_records"]
+    actions = ["rerun_red_flags", "export_bidding_records"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return tender_list(user=request.user)
+
+    def get_urls(self) -> list[Any]:
+        return [path("<int:pk>/record-bid/", self.custom_view(self.record_bid_view),
+                     name="procurement_tender_record_bid"),
+                path("<int:pk>/sign-contract/", self.custom_view(self.sign_contract_view),
+                     name="procurement_tender_sign_contract"),
+                *super().get_urls()]
+
+    def _entry_page(self, request: HttpRequest, pk: int, page: str, lots: Any) -> HttpResponse:
+        """The step's own entry page (bid or contract), with the tender's first eligible lot chosen."""
+        tender = self.get_queryset(request).filter(pk=pk).first()
+        if tender is None:
+            raise Http404("招标项目不存在或无权查看。")
+        lot = lots.filter(tender=tender).order_by("lot_no").first()
+        return redirect(reverse(f"admin:{page}") + (f"?lot={lot.pk}" if lot else ""))
+
+    def record_bid_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._entry_page(request, pk, "procurement_bid_add", m.Lot.objects.all())
+
+    def sign_contract_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self._entry_page(request, pk, "procurement_contract_add",
+                                m.Lot.objects.filter(status=m.LotStatus.AWARDED))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.status != m.TenderStatus.DRAFT:
@@ -189,31 +217,11 @@ class TenderAdmin(ServiceEntryAdmin):
         changes = changed_values(obj, data, self.change_fields)
         return ts.tender_update(tender=obj, acting_user=request.user, **changes) if changes else obj
 
-    @admin.action(description="发布招标文件并备案（现在）")
-    def issue_now(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for tender in queryset:
-            self.run_service(request, ts.tender_issue, tender=tender,
-                             issued_at=timezone.now(), acting_user=request.user, success=f"{tender.tender_no} 已发布。")
-
-    @admin.action(description="开标（现在；不足3家则流标）")
-    def open_now(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for tender in queryset:
-            self.run_service(request, ts.tender_open, tender=tender, opened_at=timezone.now(),
-                             acting_user=request.user, success=f"{tender.tender_no} 开标完成。")
-
-    @admin.action(description="计算评审结果并排名（各合同包）")
-    def evaluate_lots(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for tender in queryset:
-            for lot in tender.lots.all():
-                self.run_service(request, ev.lot_evaluate, lot=lot, acting_user=request.user,
-                                 success=f"{lot} 评审完成。")
-
     @admin.action(description="重新运行风险预警规则")
     def rerun_red_flags(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for tender in queryset:
-            for event in ("bid", "award", "contract"):
-                run_red_flags(tender, event, acting_user=request.user)
-        self.message_user(request, "风险预警已更新。", messages.SUCCESS)
+            self.run_service(request, rm.red_flags_rerun, tender=tender, acting_user=request.user,
+                             success=f"{tender.tender_no} 的风险预警已更新。")
 
     @admin.action(description="导出投标记录（Excel）")
     def export_bidding_records(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
@@ -233,9 +241,13 @@ def bidding_sheet(user: Any, tender_ids: list[int] | None = None) -> Sheet:
 
 @admin.register(m.Bid)
 class BidAdmin(ServiceEntryAdmin):
-    """投标 (add → ``bid_record`` with its bond; bidder identified by 统一社会信用代码). Bids are not edited."""
+    """投标 (add → ``bid_record`` with its bond; bidder identified by 统一社会信用代码). Bids are not edited.
+    The entry page of the tender step ``record_bid``."""
 
     policy = perms.BidPolicy()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return bid_list(user=request.user)
     form = forms.BidForm
     add_fields = ["lot", "bidder_uscc", "bidder_name", "submitted_at", "price_figures", "price_words",
                   "summary_total", "tech_file_text", "bond_amount", "bond_received_at", "bond_is_from_basic_account",

@@ -68,30 +68,6 @@ def _today():  # type: ignore[no-untyped-def]
     return timezone.localdate()
 
 
-class ObjectionForm(forms.ModelForm):
-    """Change page of an objection: one workflow step per save (``objection_decide`` / ``objection_answer``)."""
-
-    step = forms.ChoiceField(label="办理事项", choices=[("accept", "受理"), ("reject", "不予受理"), ("answer", "答复")])
-    step_on = forms.DateField(label="办理日期", initial=_today, widget=widgets.AdminDateWidget)
-    reply_text = forms.CharField(label="答复内容", required=False, widget=forms.Textarea)
-    late_reason = forms.CharField(label="逾期说明", required=False, help_text="超过法定期限办理时必填。")
-
-    class Meta:
-        model = m.Objection
-        fields = ["non_acceptance_reason"]
-
-
-class ComplaintReviewForm(PartyForm):
-    """Change page of a complaint: review (``complaint_review``) or final decision (``complaint_decide``)."""
-
-    step = forms.ChoiceField(label="办理事项",
-                             choices=[("accept", "受理"), ("reject", "不予受理"), ("decide", "作出处理决定")])
-    step_on = forms.DateField(label="办理日期", initial=_today, widget=widgets.AdminDateWidget)
-    order_suspension = forms.BooleanField(label="受理时责令暂停发出中标通知书/签订合同", required=False)
-    step_text = forms.CharField(label="不予受理理由／处理决定", required=False, widget=forms.Textarea)
-    late_reason = forms.CharField(label="逾期说明", required=False, help_text="超过3个工作日审查时必填。")
-
-
 class PenaltyForm(forms.ModelForm):
     """Penalty decisions: the party by 统一社会信用代码 (add → ``penalty_decide``); later service and credit
     registration (change → ``penalty_served`` / ``penalty_credit_register``)."""

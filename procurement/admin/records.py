@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
+from portal.admin_workflow import WorkflowAdminMixin
 from procurement import models as m
 from procurement import permissions as perms
 from procurement.admin import forms
@@ -22,6 +23,7 @@ from procurement.services import evaluation as ev
 from procurement.services import parameters as pm
 from procurement.services import remedies as rm
 from procurement.services import tenders as ts
+from procurement.workflow import COMPLAINT, OBJECTION
 
 
 def _scoped_tenders(request: HttpRequest, **filters: Any) -> Any:
@@ -127,16 +129,23 @@ class ScoreAdmin(ServiceEntryAdmin):
                                acting_user=request.user)
 
 
+class WorkflowRecordAdmin(WorkflowAdminMixin, ServiceEntryAdmin):
+    """Records registered through a service and then moved only by their workflow steps (buttons on the record)."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)  # steps, not edits
+
+
 @admin.register(m.Objection)
-class ObjectionAdmin(ServiceEntryAdmin):
-    """异议 received by the tenderer (``objection_receive``: decision ≤2 days, reply ≤3 days, tender paused)."""
+class ObjectionAdmin(WorkflowRecordAdmin):
+    """异议 received by the tenderer (``objection_receive``: decision ≤2 days, reply ≤3 days, tender paused); the
+    steps 受理 / 不予受理 / 答复 of ``procurement.workflow.OBJECTION``."""
 
     policy = perms.TenderChildPolicy()
-    form = forms.ObjectionForm
+    workflow = OBJECTION
     list_display = ["tender", "objector_name", "stage", "status", "received_on", "reply_due_on", "replied_on"]
     list_select_related = ["tender"]
     add_fields = ["tender", "stage", "objector_name", "facts", "received_on"]
-    change_fields = ["step", "step_on", "non_acceptance_reason", "reply_text", "late_reason"]
 
     def limit_choices(self, request: HttpRequest, fields: dict[str, Any]) -> None:
         if "tender" in fields:
@@ -146,35 +155,19 @@ class ObjectionAdmin(ServiceEntryAdmin):
         return rm.objection_receive(tender=data["tender"], stage=data["stage"], objector_name=data["objector_name"],
                                     facts=data["facts"], received_on=data["received_on"], acting_user=request.user)
 
-    def perform_change(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
-        """受理/不予受理 → ``objection_decide``; 答复 → ``objection_answer`` (lifts the pause)."""
-        if data["step"] == "answer":
-            return rm.objection_answer(objection=obj, reply=data.get("reply_text") or "", on=data["step_on"],
-                                       late_reason=data.get("late_reason") or "", acting_user=request.user)
-        return rm.objection_decide(objection=obj, accept=data["step"] == "accept", on=data["step_on"],
-                                   reason=data.get("non_acceptance_reason") or "", acting_user=request.user)
-
 
 @admin.register(m.Complaint)
-class ComplaintAdmin(ServiceEntryAdmin):
-    """投诉 registered by the supervisor (``complaint_file``: ≤10 days of knowing, review due in 3 working days)."""
+class ComplaintAdmin(WorkflowRecordAdmin):
+    """投诉 registered by the supervisor (``complaint_file``: ≤10 days of knowing, review due in 3 working days); the
+    steps 受理 / 不予受理 / 作出处理决定 of ``procurement.workflow.COMPLAINT``."""
 
     policy = perms.SupervisionPolicy()
-    form = forms.ComplaintReviewForm
+    workflow = COMPLAINT
+    form = forms.PartyForm
     list_display = ["tender", "complainant", "status", "filed_on", "review_due_on"]
     list_select_related = ["tender", "complainant"]
     add_fields = ["tender", "complainant_uscc", "complainant_name", "matter", "content", "knew_on", "filed_on",
                   "prior_objection"]
-    change_fields = ["step", "step_on", "order_suspension", "step_text", "late_reason"]
-
-    def perform_change(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> Any:
-        """受理/不予受理 → ``complaint_review`` (3 working days); 处理决定 → ``complaint_decide``."""
-        text = data.get("step_text") or ""
-        if data["step"] == "decide":
-            return rm.complaint_decide(complaint=obj, decision=text, on=data["step_on"], acting_user=request.user)
-        return rm.complaint_review(complaint=obj, accept=data["step"] == "accept", on=data["step_on"],
-                                   suspends_award=data.get("order_suspension", False), reason=text,
-                                   late_reason=data.get("late_reason") or "", acting_user=request.user)
 
     def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
         with transaction.atomic():  # the enterprise is created only if the complaint is accepted for filing
@@ -186,7 +179,8 @@ class ComplaintAdmin(ServiceEntryAdmin):
 
 @admin.register(m.Contract)
 class ContractAdmin(ServiceEntryAdmin):
-    """合同 of an awarded lot (``contract_sign``: winning price, IP clause, BDS days; bonds fall due)."""
+    """合同 of an awarded lot (``contract_sign``: winning price, IP clause, BDS days; bonds fall due); the entry page
+    of the tender step ``sign_contract``."""
 
     policy = perms.LotChildPolicy()
     list_display = ["contract_no", "lot", "supplier", "amount", "signed_on"]

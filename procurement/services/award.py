@@ -12,6 +12,7 @@ from django.db import transaction
 from portal.audit import snapshot
 from portal.locks import lock_rows, relock
 from portal.permissions import require
+from portal.workflow import Step
 from procurement import deadlines
 from procurement import parameters as params
 from procurement.models import (
@@ -34,11 +35,7 @@ from procurement.redflags.base import EVENT_AWARD, EVENT_CONTRACT
 from procurement.redflags.engine import run_red_flags
 from procurement.services.common import check_deadline, save_audited
 from procurement.services.tenders import require_not_paused
-from procurement.workflows import TENDER_FLOW, require_transition
-
-
-def _step(tender: Tender, name: str) -> str:
-    return require_transition(TENDER_FLOW, name, tender.status, TenderStatus).target
+from procurement.workflow import TENDER
 
 
 def _publicity(tender: Tender, kind: str, contract: Contract | None = None) -> Publicity | None:
@@ -61,32 +58,37 @@ def _check_window(starts_on: date, ends_on: date, trigger: date, start_days: int
         raise ValidationError(f"{what}期不得少于{min_days}日。")
 
 
-@transaction.atomic
 def candidates_publicize(*, tender: Tender, starts_on: date, ends_on: date, content: str = "",
                          acting_user: Any) -> Publicity:
     """Publish the candidates within 3 days of receiving the report, for at least 3 days (MT 30, R 27)."""
-    require(can_manage_tender(acting_user, tender))
-    tender = relock(tender)
-    target = _step(tender, "publicize_candidates")
+    TENDER.apply("publicize_candidates", tender, user=acting_user, on=starts_on, starts_on=starts_on, ends_on=ends_on,
+                 content=content)
+    return _publicity(tender, PublicityKind.CANDIDATES)  # type: ignore[return-value]
+
+
+@TENDER.effect("publicize_candidates")
+def _publicize_candidates(step: Step) -> None:
+    tender, inputs = step.obj, step.inputs
     require_not_paused(tender)
-    _check_window(starts_on, ends_on, tender.report_received_on, *_window(tender, "CANDIDATE"), "中标候选人公示")
-    publicity = Publicity(tender=tender, kind=PublicityKind.CANDIDATES, starts_on=starts_on, ends_on=ends_on,
-                          content=content)
-    save_audited(publicity, acting_user=acting_user, action="candidates_publicize")
-    before = snapshot(tender)
-    tender.status = target
-    save_audited(tender, acting_user=acting_user, action="tender_candidates_publicized", before=before)
-    return publicity
+    _check_window(inputs["starts_on"], inputs["ends_on"], tender.report_received_on, *_window(tender, "CANDIDATE"),
+                  "中标候选人公示")
+    publicity = Publicity(tender=tender, kind=PublicityKind.CANDIDATES, starts_on=inputs["starts_on"],
+                          ends_on=inputs["ends_on"], content=inputs.get("content") or "")
+    step.then(lambda: save_audited(publicity, acting_user=step.user, action="procurement.publicity.candidates"))
 
 
-@transaction.atomic
 def award_determine(*, tender: Tender, on: date, notice_issued_on: date | None = None,
                     winners: dict[int, Bid] | None = None, fallback_reason: str = "", acting_user: Any) -> Tender:
     """Choose the winner of each evaluated lot (rank 1 unless a documented fallback) within 15 days of the report,
     after the candidate publicity ended, with no unanswered objection and no suspending complaint."""
-    require(can_manage_tender(acting_user, tender))
-    tender = relock(tender)
-    target = _step(tender, "determine_award")
+    return TENDER.apply("award", tender, user=acting_user, on=on, notice_issued_on=notice_issued_on,
+                        fallback_reason=fallback_reason, winners=winners)
+
+
+@TENDER.effect("award")
+def _award(step: Step) -> None:
+    tender, on, acting_user = step.obj, step.on, step.user
+    fallback_reason = step.inputs.get("fallback_reason") or ""
     require_not_paused(tender)
     if Complaint.objects.filter(tender=tender, suspends_award=True, status=ComplaintStatus.ACCEPTED).exists():
         raise ValidationError("监督部门已责令暂停发出中标通知书（投诉处理中）。")
@@ -97,7 +99,7 @@ def award_determine(*, tender: Tender, on: date, notice_issued_on: date | None =
     due = deadlines.calendar_due(tender.report_received_on, days)
     if on > due:
         raise ValidationError(f"应在收到评标报告之日起{days}日内（{due:%Y-%m-%d}前）确定中标人。")
-    winners = winners or {}
+    winners = step.inputs.get("winners") or {}
     lots = lock_rows(Lot.objects.filter(tender=tender, status=LotStatus.EVALUATED))
     bids = lock_rows(Bid.objects.filter(lot__in=[lot.pk for lot in lots]))  # all row locks before the first audit row
     for lot in lots:
@@ -108,61 +110,75 @@ def award_determine(*, tender: Tender, on: date, notice_issued_on: date | None =
             raise ValidationError("未确定排名第一的中标候选人为中标人的，须说明依法顺延的理由（放弃中标、不可抗力、"
                                   "未提交履约保证金或被查实违法）。")
         lot.awarded_bid, lot.status = bid, LotStatus.AWARDED
-        save_audited(lot, acting_user=acting_user, action="lot_award", reason=fallback_reason)
+        save_audited(lot, acting_user=acting_user, action="procurement.lot.award", reason=fallback_reason)
         for other in (b for b in bids if b.lot_id == lot.pk and b.pk != bid.pk):
             if other.status == BidStatus.VALID:  # candidates keep their status until the contract is signed
                 other.status = BidStatus.NOT_AWARDED
-                save_audited(other, acting_user=acting_user, action="bid_not_awarded")
+                save_audited(other, acting_user=acting_user, action="procurement.bid.not_award")
         bid = next(b for b in bids if b.pk == bid.pk)
         bid.status = BidStatus.AWARDED
-        save_audited(bid, acting_user=acting_user, action="bid_awarded")
-    before = snapshot(tender)
-    tender.status, tender.award_determined_on = target, on
-    tender.award_notice_issued_on = notice_issued_on or on
-    save_audited(tender, acting_user=acting_user, action="award_determine", before=before, reason=fallback_reason)
-    run_red_flags(tender, EVENT_AWARD, on=on, acting_user=acting_user)
-    return tender
+        save_audited(bid, acting_user=acting_user, action="procurement.bid.award")
+    tender.award_determined_on = on
+    tender.award_notice_issued_on = step.inputs.get("notice_issued_on") or on
+    step.audit_reason = fallback_reason
+    step.then(lambda: run_red_flags(tender, EVENT_AWARD, on=on, acting_user=acting_user))
 
 
-@transaction.atomic
 def award_publicize(*, tender: Tender, starts_on: date, ends_on: date, content: str = "",
                     acting_user: Any) -> Publicity:
     """Publish the result within 3 days of the award for at least 10 days (MT 31); non-candidates' bonds are due
     back within 5 days after it ends (MT 19.5)."""
-    require(can_manage_tender(acting_user, tender))
-    tender = relock(tender)
-    target = _step(tender, "publicize_award")
+    TENDER.apply("publicize_award", tender, user=acting_user, on=starts_on, starts_on=starts_on, ends_on=ends_on,
+                 content=content)
+    return _publicity(tender, PublicityKind.AWARD)  # type: ignore[return-value]
+
+
+@TENDER.effect("publicize_award")
+def _publicize_award(step: Step) -> None:
+    tender, inputs, user = step.obj, step.inputs, step.user
+    starts_on, ends_on = inputs["starts_on"], inputs["ends_on"]
     _check_window(starts_on, ends_on, tender.award_determined_on, *_window(tender, "AWARD"), "中标结果公示")
     bonds = lock_rows(BidBond.objects.filter(bid__lot__tender=tender, status=BondStatus.HELD).exclude(
         bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)))  # row locks before the first audit row
     publicity = Publicity(tender=tender, kind=PublicityKind.AWARD, starts_on=starts_on, ends_on=ends_on,
-                          content=content)
-    save_audited(publicity, acting_user=acting_user, action="award_publicize")
+                          content=inputs.get("content") or "")
     refund_due = deadlines.calendar_due(ends_on, params.int_value("BOND_REFUND_DAYS", on=ends_on,
                                                                   unit=tender.tenderer))
-    for bond in bonds:
-        bond.refund_due_on = refund_due
-        save_audited(bond, acting_user=acting_user, action="bond_refund_due")
-    before = snapshot(tender)
-    tender.status = target
-    save_audited(tender, acting_user=acting_user, action="tender_award_publicized", before=before)
-    return publicity
+
+    def write() -> None:
+        save_audited(publicity, acting_user=user, action="procurement.publicity.award")
+        for bond in bonds:
+            bond.refund_due_on = refund_due
+            save_audited(bond, acting_user=user, action="procurement.bond.set_refund_due")
+
+    step.then(write)
 
 
-@transaction.atomic
 def contract_sign(*, lot: Lot, contract_no: str, amount: Any, signed_on: date,
                   performance_security_posted_on: date | None = None, has_ip_clause: bool = True,
                   acting_user: Any) -> Contract:
     """Sign within the BDS days of the notice; the amount equals the winning bid; the IP clause is required
     (HLJ 30). Bonds of the awardee and other candidates fall due 5 days after signing (and the security)."""
-    tender = relock(lot.tender)
-    require(can_manage_tender(acting_user, tender))
-    target = _step(tender, "sign_contract")
+    TENDER.apply("sign_contract", lot.tender, user=acting_user, on=signed_on, lot=lot.pk, contract_no=contract_no,
+                 amount=amount, signed_on=signed_on, performance_security_posted_on=performance_security_posted_on,
+                 has_ip_clause=has_ip_clause)
+    return Contract.objects.get(lot=lot)
+
+
+@TENDER.effect("sign_contract")
+def _sign_contract(step: Step) -> None:
+    tender, inputs, user = step.obj, step.inputs, step.user
     require_not_paused(tender)
+    lot = Lot.objects.filter(tender=tender, pk=getattr(inputs["lot"], "pk", inputs["lot"])).first()
+    if lot is None:
+        raise ValidationError({"lot": ["合同包不属于本招标项目。"]})
     lot = relock(lot)
     if lot.status != LotStatus.AWARDED or lot.awarded_bid is None:
         raise ValidationError("该合同包尚未确定中标人或已签订合同。")
     bid = lot.awarded_bid
+    amount, signed_on = inputs["amount"], inputs["signed_on"]
+    posted_on = inputs.get("performance_security_posted_on")
+    has_ip_clause = True if inputs.get("has_ip_clause") is None else bool(inputs["has_ip_clause"])
     if amount != bid.evaluated_price:
         raise ValidationError(f"合同金额应与中标价一致（{bid.evaluated_price}元），不得实质性变更。")
     if not has_ip_clause:
@@ -174,24 +190,24 @@ def contract_sign(*, lot: Lot, contract_no: str, amount: Any, signed_on: date,
         raise ValidationError("合同签订日期不得早于中标通知书发出日期。")
     bonds = lock_rows(BidBond.objects.filter(bid__lot=lot, status=BondStatus.HELD,
                                              bid__status__in=(BidStatus.CANDIDATE, BidStatus.AWARDED)))
-    contract = Contract(lot=lot, bid=bid, supplier=bid.bidder, contract_no=contract_no, amount=amount,
-                        signed_on=signed_on, performance_security_posted_on=performance_security_posted_on,
-                        has_ip_clause=has_ip_clause)
-    save_audited(contract, acting_user=acting_user, action="contract_sign")
-    lot.status = LotStatus.CONTRACTED
-    save_audited(lot, acting_user=acting_user, action="lot_contracted")
-    trigger = max(d for d in (signed_on, performance_security_posted_on) if d is not None)
+    contract = Contract(lot=lot, bid=bid, supplier=bid.bidder, contract_no=inputs["contract_no"], amount=amount,
+                        signed_on=signed_on, performance_security_posted_on=posted_on, has_ip_clause=has_ip_clause)
+    trigger = max(d for d in (signed_on, posted_on) if d is not None)
     refund_due = deadlines.calendar_due(trigger, params.int_value("BOND_REFUND_DAYS", on=trigger,
                                                                   unit=tender.tenderer))
-    for bond in bonds:
-        bond.refund_due_on = refund_due
-        save_audited(bond, acting_user=acting_user, action="bond_refund_due")
-    if not tender.lots.exclude(status__in=(LotStatus.CONTRACTED, LotStatus.FAILED)).exists():
-        before = snapshot(tender)
-        tender.status = target
-        save_audited(tender, acting_user=acting_user, action="tender_contracted", before=before)
-    run_red_flags(tender, EVENT_CONTRACT, on=signed_on, acting_user=acting_user)
-    return contract
+    if tender.lots.exclude(pk=lot.pk).exclude(status__in=(LotStatus.CONTRACTED, LotStatus.FAILED)).exists():
+        step.go(TenderStatus.AWARD_PUBLICIZED)  # other lots still to be signed
+
+    def write() -> None:
+        save_audited(contract, acting_user=user, action="procurement.contract.sign")
+        lot.status = LotStatus.CONTRACTED
+        save_audited(lot, acting_user=user, action="procurement.lot.contract")
+        for bond in bonds:
+            bond.refund_due_on = refund_due
+            save_audited(bond, acting_user=user, action="procurement.bond.set_refund_due")
+        run_red_flags(tender, EVENT_CONTRACT, on=signed_on, acting_user=user)
+
+    step.then(write)
 
 
 @transaction.atomic
@@ -203,22 +219,25 @@ def contract_publicize(*, contract: Contract, starts_on: date, ends_on: date, co
     _check_window(starts_on, ends_on, contract.signed_on, *_window(tender, "CONTRACT"), "合同公示")
     publicity = Publicity(tender=tender, kind=PublicityKind.CONTRACT, contract=contract, starts_on=starts_on,
                           ends_on=ends_on, content=content)
-    save_audited(publicity, acting_user=acting_user, action="contract_publicize")
+    save_audited(publicity, acting_user=acting_user, action="procurement.publicity.contract")
     return publicity
 
 
 @transaction.atomic
 def written_report_file(*, tender: Tender, on: date, acting_user: Any, late_reason: str = "") -> Tender:
-    """Written report to the oversight authority within 15 days of the award (R 35)."""
+    """Written report to the oversight authority within 15 days of the award (R 35). Not a step of the tender's
+    state machine: it runs beside the award publicity and the contract."""
     require(can_manage_tender(acting_user, tender))
     tender = relock(tender)
-    _step(tender, "file_written_report")
+    if tender.status not in (TenderStatus.AWARD_DETERMINED, TenderStatus.AWARD_PUBLICIZED, TenderStatus.CONTRACTED):
+        raise ValidationError("确定中标人后、招标项目结束前提交招标投标情况书面报告。")
     days = params.int_value("WRITTEN_REPORT_DAYS", on=tender.award_determined_on, unit=tender.tenderer)
     due = deadlines.calendar_due(tender.award_determined_on, days)
     check_deadline(on, due, f"招标投标情况书面报告（确定中标人之日起{days}日内）", late_reason)
     before = snapshot(tender)
     tender.written_report_filed_on = on
-    save_audited(tender, acting_user=acting_user, action="written_report_file", before=before, reason=late_reason)
+    save_audited(tender, acting_user=acting_user, action="procurement.tender.file_written_report", before=before,
+                 reason=late_reason)
     return tender
 
 
@@ -234,7 +253,7 @@ def bond_refund(*, bond: BidBond, on: date, acting_user: Any, late_reason: str =
     check_deadline(on, bond.refund_due_on, "投标保证金退还（5日内）", late_reason)
     before = snapshot(bond)
     bond.status, bond.refunded_on = BondStatus.REFUNDED, on
-    save_audited(bond, acting_user=acting_user, action="bond_refund", before=before, reason=late_reason)
+    save_audited(bond, acting_user=acting_user, action="procurement.bond.refund", before=before, reason=late_reason)
     return bond
 
 
@@ -249,19 +268,16 @@ def bond_forfeit(*, bond: BidBond, reason: str, acting_user: Any) -> BidBond:
         raise ValidationError("须写明不予退还的依据。")
     before = snapshot(bond)
     bond.status, bond.forfeited_reason = BondStatus.FORFEITED, reason
-    save_audited(bond, acting_user=acting_user, action="bond_forfeit", before=before, reason=reason)
+    save_audited(bond, acting_user=acting_user, action="procurement.bond.forfeit", before=before, reason=reason)
     return bond
 
 
-@transaction.atomic
 def tender_close(*, tender: Tender, acting_user: Any) -> Tender:
     """Close once every bond is refunded or forfeited."""
-    require(can_manage_tender(acting_user, tender))
-    tender = relock(tender)
-    target = _step(tender, "close")
-    if BidBond.objects.filter(bid__lot__tender=tender, status__in=(BondStatus.HELD, BondStatus.INVALID)).exists():
+    return TENDER.apply("close", tender, user=acting_user)
+
+
+@TENDER.effect("close")
+def _close(step: Step) -> None:
+    if BidBond.objects.filter(bid__lot__tender=step.obj, status__in=(BondStatus.HELD, BondStatus.INVALID)).exists():
         raise ValidationError("仍有投标保证金未退还或未处理。")
-    before = snapshot(tender)
-    tender.status = target
-    save_audited(tender, acting_user=acting_user, action="tender_close", before=before)
-    return tender

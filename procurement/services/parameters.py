@@ -41,7 +41,7 @@ def rule_parameter_set(*, code: str, value: Decimal, valid_from: date, source_cl
     row = RuleParameter(code=code, value=value, valid_from=valid_from, valid_to=valid_to, jurisdiction=jurisdiction,
                         source_clause=source_clause or REGISTRY[code].source,
                         needs_legal_confirmation=needs_legal_confirmation, note=note)
-    save_audited(row, acting_user=acting_user, action="rule_parameter_set")
+    save_audited(row, acting_user=acting_user, action="procurement.rule_parameter.set")
     return row
 
 
@@ -57,7 +57,7 @@ def rule_parameter_update(*, parameter: RuleParameter, acting_user: Any, **chang
     for field, new in changes.items():
         setattr(parameter, field, new)
     _check(parameter.code, parameter.value, parameter.valid_from, parameter.valid_to)
-    save_audited(parameter, acting_user=acting_user, action="rule_parameter_update", before=before)
+    save_audited(parameter, acting_user=acting_user, action="procurement.rule_parameter.update", before=before)
     return parameter
 
 

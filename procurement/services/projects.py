@@ -13,6 +13,7 @@ from django.db import transaction
 from portal.audit import snapshot
 from portal.locks import relock
 from portal.permissions import require
+from portal.workflow import Step
 from procurement import deadlines
 from procurement import parameters as params
 from procurement.models import (
@@ -34,11 +35,7 @@ from procurement.permissions import (
     can_record_sharing_failure,
 )
 from procurement.services.common import check_deadline, save_audited
-from procurement.workflows import PROJECT_FLOW, require_transition
-
-
-def _step(project: ItProject, name: str) -> str:
-    return require_transition(PROJECT_FLOW, name, project.status, ProjectStatus).target
+from procurement.workflow import PROJECT
 
 
 def open_sharing_failures(unit_id: int) -> list[SharingFailureFinding]:
@@ -64,7 +61,7 @@ def annual_plan_open(*, year: int, acting_user: Any) -> AnnualPlan:
     opens, closes = deadlines.demand_window(year)
     plan = AnnualPlan(year=year, demand_opens_on=opens, demand_closes_on=closes,
                       draft_due_on=deadlines.plan_draft_due(year))
-    save_audited(plan, acting_user=acting_user, action="annual_plan_open")
+    save_audited(plan, acting_user=acting_user, action="procurement.annual_plan.open")
     return plan
 
 
@@ -78,7 +75,7 @@ def annual_plan_draft(*, plan: AnnualPlan, on: date, acting_user: Any, late_reas
     before = snapshot(plan)
     plan.is_drafted_late = check_deadline(on, plan.draft_due_on, "年度计划编制", late_reason)
     plan.status, plan.drafted_on = PlanStatus.DRAFTED, on
-    save_audited(plan, acting_user=acting_user, action="annual_plan_draft", before=before, reason=late_reason)
+    save_audited(plan, acting_user=acting_user, action="procurement.annual_plan.draft", before=before, reason=late_reason)
     return plan
 
 
@@ -90,7 +87,7 @@ def annual_plan_approve(*, plan: AnnualPlan, on: date, acting_user: Any) -> Annu
         raise ValidationError("年度计划编制完成后才能批准。")
     before = snapshot(plan)
     plan.status, plan.approved_on = PlanStatus.APPROVED, on
-    save_audited(plan, acting_user=acting_user, action="annual_plan_approve", before=before)
+    save_audited(plan, acting_user=acting_user, action="procurement.annual_plan.approve", before=before)
     return plan
 
 
@@ -117,11 +114,11 @@ def project_declare(*, code: str, name: str, construction_unit: Any, declared_on
                         total_investment=total_investment, annual_plan=plan, has_sharing_analysis=has_sharing_analysis,
                         content_and_scale=content_and_scale, is_emergency_inclusion=is_emergency_inclusion,
                         is_classified=is_classified, responsible_person=responsible_person)
-    save_audited(project, acting_user=acting_user, action="project_declare")
+    save_audited(project, acting_user=acting_user, action="procurement.project.declare")
     for resource_name in data_resources:
         if resource_name.strip():
             save_audited(ProjectDataResource(project=project, name=resource_name.strip()),
-                         acting_user=acting_user, action="project_data_resource_add")
+                         acting_user=acting_user, action="procurement.data_resource.add")
     return project
 
 
@@ -133,7 +130,7 @@ def project_data_resource_add(*, project: ItProject, name: str, description: str
     if project.status in (ProjectStatus.ACCEPTED, ProjectStatus.IN_OPERATION, ProjectStatus.SELF_EVALUATED):
         raise ValidationError("项目已验收，不能再增加数据资源。")
     resource = ProjectDataResource(project=project, name=name, description=description)
-    save_audited(resource, acting_user=acting_user, action="project_data_resource_add")
+    save_audited(resource, acting_user=acting_user, action="procurement.data_resource.add")
     return resource
 
 
@@ -147,43 +144,45 @@ def project_data_resource_link(*, resource: ProjectDataResource, catalog_entry: 
         raise ValidationError("只能关联本建设单位作为数源单位的目录。")
     before = snapshot(resource)
     resource.catalog_entry = catalog_entry
-    save_audited(resource, acting_user=acting_user, action="project_data_resource_link", before=before)
+    save_audited(resource, acting_user=acting_user, action="procurement.data_resource.link", before=before)
     return resource
 
 
 # ------------------------------------------------------------------------------------ review and approval
-@transaction.atomic
 def project_joint_review_start(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Start the joint review (≤5 working days, HLJ 10)."""
-    require(can_approve_project(acting_user, project))
-    project = relock(project)
-    before = snapshot(project)
-    project.status = _step(project, "start_joint_review")
-    project.joint_review_started_on = on
-    project.joint_review_due_on = deadlines.workday_due(on, params.int_value(
-        "JOINT_REVIEW_WORKDAYS", on=on, unit=project.construction_unit))
-    save_audited(project, acting_user=acting_user, action="project_joint_review_start", before=before)
-    return project
+    return PROJECT.apply("start_joint_review", project, user=acting_user, on=on)
 
 
-@transaction.atomic
+@PROJECT.effect("start_joint_review")
+def _start_joint_review(step: Step) -> None:
+    project = step.obj
+    project.joint_review_started_on = step.on
+    project.joint_review_due_on = step.due_on = _due(step, project)
+
+
+def _due(step: Step, project: ItProject) -> date | None:
+    """The due date of the declared limit of ``step`` for the project's jurisdiction."""
+    limit = step.workflow.limit_of(step.transition, step.target)
+    return deadlines.limit_due(limit, step.on, project.construction_unit) if limit else None
+
+
 def project_include_in_plan(*, project: ItProject, on: date, opinions: str, acting_user: Any,
                             late_reason: str = "") -> ItProject:
     """Finish the joint review with the three opinions and put the project in the annual plan."""
-    require(can_approve_project(acting_user, project))
-    project = relock(project)
-    if not opinions.strip():
-        raise ValidationError("请填写集约化建设和数据共享、网络安全、密码应用审核意见。")
-    check_deadline(on, project.joint_review_due_on, "联合审核（5个工作日）", late_reason)
+    return PROJECT.apply("include_in_plan", project, user=acting_user, on=on, opinions=opinions,
+                         late_reason=late_reason)
+
+
+@PROJECT.effect("include_in_plan")
+def _include_in_plan(step: Step) -> None:
+    project, late_reason = step.obj, step.inputs.get("late_reason") or ""
+    check_deadline(step.on, project.joint_review_due_on, "联合审核（5个工作日）", late_reason)
     if project.annual_plan_id and project.annual_plan.status in (PlanStatus.DRAFTED, PlanStatus.APPROVED) \
             and not project.is_emergency_inclusion:
         raise ValidationError("年度计划已编制完成，不能再纳入项目（应急项目除外）。")
-    before = snapshot(project)
-    project.status = _step(project, "include_in_plan")
-    project.joint_review_done_on, project.review_opinions = on, opinions
-    save_audited(project, acting_user=acting_user, action="project_include_in_plan", before=before,
-                 reason=late_reason)
-    return project
+    project.joint_review_done_on, project.review_opinions = step.on, step.inputs["opinions"]
+    step.audit_reason = late_reason
 
 
 def _approval_gates(project: ItProject) -> None:
@@ -201,76 +200,81 @@ def _approval_gates(project: ItProject) -> None:
     _sharing_gate(project, "审批")
 
 
-@transaction.atomic
 def project_approve_fsr(*, project: ItProject, approval_no: str, on: date, acting_user: Any) -> ItProject:
     """Approve the feasibility study (gates G1, G2)."""
-    require(can_approve_project(acting_user, project))
-    project = relock(project)
-    target = _step(project, "approve_fsr")
-    _approval_gates(project)
-    before = snapshot(project)
-    project.status, project.fsr_approval_no, project.fsr_approved_on = target, approval_no, on
-    save_audited(project, acting_user=acting_user, action="project_approve_fsr", before=before)
-    return project
+    return PROJECT.apply("approve_fsr", project, user=acting_user, on=on, approval_no=approval_no)
 
 
-@transaction.atomic
+@PROJECT.effect("approve_fsr")
+def _approve_fsr(step: Step) -> None:
+    _approval_gates(step.obj)
+    step.obj.fsr_approval_no, step.obj.fsr_approved_on = step.inputs["approval_no"], step.on
+
+
 def project_submit_pd(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Submit the preliminary design; the authority has 20 working days (HLJ 18)."""
-    require(can_manage_project(acting_user, project))
-    project = relock(project)
-    if project.status != ProjectStatus.FSR_APPROVED:
-        raise ValidationError("可研批复后才能报审初步设计。")
-    before = snapshot(project)
-    project.pd_submitted_on = on
-    project.pd_review_due_on = deadlines.workday_due(on, params.int_value(
-        "PD_REVIEW_WORKDAYS", on=on, unit=project.construction_unit))
-    save_audited(project, acting_user=acting_user, action="project_submit_pd", before=before)
-    return project
+    return PROJECT.apply("submit_pd", project, user=acting_user, on=on)
 
 
-@transaction.atomic
+@PROJECT.effect("submit_pd")
+def _submit_pd(step: Step) -> None:
+    step.obj.pd_submitted_on = step.on
+    step.obj.pd_review_due_on = step.due_on = _due(step, step.obj)
+
+
 def project_approve_pd(*, project: ItProject, approval_no: str, on: date, budget_estimate: Decimal,
                        merged: bool = False, merge_reason: str = "", acting_user: Any,
                        late_reason: str = "") -> ItProject:
     """Approve the preliminary design and estimate (≤20 working days), or the merged FSR+PD for the 3 listed cases."""
-    require(can_approve_project(acting_user, project))
-    project = relock(project)
-    target = _step(project, "approve_pd")
+    return PROJECT.apply("approve_pd", project, user=acting_user, on=on, approval_no=approval_no,
+                         budget_estimate=budget_estimate, merged=merged, merge_reason=merge_reason,
+                         late_reason=late_reason)
+
+
+@PROJECT.effect("approve_pd")
+def _approve_pd(step: Step) -> None:
+    project, inputs = step.obj, step.inputs
+    merged, merge_reason = bool(inputs.get("merged")), inputs.get("merge_reason") or ""
+    late_reason = inputs.get("late_reason") or ""
     if merged:
         if project.status != ProjectStatus.IN_PLAN:
             raise ValidationError("可研暨初步设计合并审批只适用于尚未批复可研的项目。")
         if not merge_reason:
-            raise ValidationError("合并审批须说明属于哪种情形（局部升级改造、应急项目、内容简单投资小或仅购置设备）。")
+            raise ValidationError({"merge_reason": [
+                "合并审批须说明属于哪种情形（局部升级改造、应急项目、内容简单投资小或仅购置设备）。"]})
     else:
         if project.status != ProjectStatus.FSR_APPROVED:
             raise ValidationError("须先批复可行性研究报告（或按规定情形合并审批）。")
         if project.pd_submitted_on is None:
             raise ValidationError("初步设计尚未报审。")
-        check_deadline(on, project.pd_review_due_on, "初步设计审批（20个工作日）", late_reason)
-    if budget_estimate <= 0:
-        raise ValidationError("投资概算必须大于0。")
+        check_deadline(step.on, project.pd_review_due_on, "初步设计审批（20个工作日）", late_reason)
+    if inputs["budget_estimate"] <= 0:
+        raise ValidationError({"budget_estimate": ["投资概算必须大于0。"]})
     _approval_gates(project)
-    before = snapshot(project)
-    project.status, project.pd_approval_no, project.pd_approved_on = target, approval_no, on
-    project.budget_estimate = budget_estimate
+    project.pd_approval_no, project.pd_approved_on = inputs["approval_no"], step.on
+    project.budget_estimate = inputs["budget_estimate"]
     project.is_merged_fsr_pd, project.merge_reason = merged, merge_reason if merged else ""
     if merged:
-        project.fsr_approval_no, project.fsr_approved_on = approval_no, on
-    save_audited(project, acting_user=acting_user, action="project_approve_pd", before=before, reason=late_reason)
-    return project
+        project.fsr_approval_no, project.fsr_approved_on = inputs["approval_no"], step.on
+    step.audit_reason = late_reason
 
 
 # ----------------------------------------------------------------------------------- construction phase
-@transaction.atomic
 def project_start_construction(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
-    require(can_manage_project(acting_user, project))
-    project = relock(project)
-    before = snapshot(project)
-    project.status = _step(project, "start_construction")
-    project.construction_started_on = on
-    save_audited(project, acting_user=acting_user, action="project_start_construction", before=before)
-    return project
+    return PROJECT.apply("start_construction", project, user=acting_user, on=on)
+
+
+@PROJECT.effect("start_construction")
+def _start_construction(step: Step) -> None:
+    step.obj.construction_started_on = step.on
+
+
+@PROJECT.effect("require_reapproval")
+def _require_reapproval(step: Step) -> None:
+    """Beyond 15 %, beyond the estimate or a changed goal: the design and estimate must be approved again."""
+    project = step.obj
+    project.pd_submitted_on = project.pd_review_due_on = project.pd_approved_on = None
+    project.pd_approval_no = ""
 
 
 @transaction.atomic
@@ -293,15 +297,14 @@ def budget_adjustment_file(*, project: ItProject, change_amount: Decimal, new_to
                                   new_total_investment=new_total_investment, pct_of_estimate=pct, reason=reason,
                                   goal_unchanged=goal_unchanged, filed_on=on, note=note,
                                   outcome=AdjustmentOutcome.FILED if within else AdjustmentOutcome.REAPPROVAL)
-    save_audited(adjustment, acting_user=acting_user, action="budget_adjustment_file")
-    before = snapshot(project)
+    save_audited(adjustment, acting_user=acting_user, action="procurement.budget_adjustment.file")
     if within:
+        before = snapshot(project)
         project.total_investment = new_total_investment
+        save_audited(project, acting_user=acting_user, action="procurement.project.adjust_budget", before=before)
     else:  # beyond 15 %, beyond the estimate or a changed goal: the design and estimate must be approved again
-        project.status = ProjectStatus.FSR_APPROVED
-        project.pd_submitted_on = project.pd_review_due_on = project.pd_approved_on = None
-        project.pd_approval_no = ""
-    save_audited(project, acting_user=acting_user, action="project_budget_adjusted", before=before)
+        PROJECT.apply("require_reapproval", project, user=acting_user, on=on,
+                      reason=f"概算调整{pct}%（超出备案范围或目标改变），须重新审批初步设计和概算：{reason}")
     return adjustment
 
 
@@ -319,22 +322,21 @@ def performance_report_submit(*, project: ItProject, year: int, submitted_on: da
     is_late = check_deadline(submitted_on, date(year, 12, 31), f"{year}年度绩效评价报告", late_reason)
     report = PerformanceReport(project=project, year=year, submitted_on=submitted_on, is_late=is_late,
                                progress=progress, investment_execution=investment_execution)
-    save_audited(report, acting_user=acting_user, action="performance_report_submit", reason=late_reason)
+    save_audited(report, acting_user=acting_user, action="procurement.performance_report.submit", reason=late_reason)
     return report
 
 
-@transaction.atomic
 def project_complete(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Construction completed: acceptance must be applied for within 6 months (HLJ 29)."""
-    require(can_manage_project(acting_user, project))
-    project = relock(project)
-    before = snapshot(project)
-    project.status = _step(project, "complete")
-    project.completed_on = on
-    project.acceptance_due_on = deadlines.add_months(on, params.int_value(
-        "ACCEPTANCE_MONTHS", on=on, unit=project.construction_unit))
-    save_audited(project, acting_user=acting_user, action="project_complete", before=before)
-    return project
+    return PROJECT.apply("complete", project, user=acting_user, on=on)
+
+
+@PROJECT.effect("complete")
+def _complete(step: Step) -> None:
+    project = step.obj
+    project.completed_on = step.on
+    project.acceptance_due_on = deadlines.add_months(step.on, params.int_value(
+        "ACCEPTANCE_MONTHS", on=step.on, unit=project.construction_unit))
 
 
 @transaction.atomic
@@ -349,7 +351,7 @@ def acceptance_extension_request(*, project: ItProject, requested_on: date, reas
     if new_due_on <= project.acceptance_due_on or not reason.strip():
         raise ValidationError("请填写延期理由和晚于原期限的新验收期限。")
     ext = AcceptanceExtension(project=project, requested_on=requested_on, reason=reason, new_due_on=new_due_on)
-    save_audited(ext, acting_user=acting_user, action="acceptance_extension_request")
+    save_audited(ext, acting_user=acting_user, action="procurement.acceptance_extension.request")
     return ext
 
 
@@ -363,11 +365,11 @@ def acceptance_extension_decide(*, extension: AcceptanceExtension, approve: bool
     project = relock(extension.project) if approve else None  # row locks before the first audit row
     before = snapshot(extension)
     extension.is_approved, extension.decided_by = approve, acting_user
-    save_audited(extension, acting_user=acting_user, action="acceptance_extension_decide", before=before)
+    save_audited(extension, acting_user=acting_user, action="procurement.acceptance_extension.decide", before=before)
     if project is not None:
         pbefore = snapshot(project)
         project.acceptance_due_on = extension.new_due_on
-        save_audited(project, acting_user=acting_user, action="project_acceptance_extended", before=pbefore)
+        save_audited(project, acting_user=acting_user, action="procurement.project.extend_acceptance", before=pbefore)
     return extension
 
 
@@ -383,23 +385,22 @@ def project_record_acceptance_checks(*, project: ItProject, archive_acceptance_p
     project.crypto_assessment_report = crypto_assessment_report
     project.security_check_passed = security_check_passed
     project.classified_review_passed = classified_review_passed
-    save_audited(project, acting_user=acting_user, action="project_record_acceptance_checks", before=before)
+    save_audited(project, acting_user=acting_user, action="procurement.project.record_acceptance_checks", before=before)
     return project
 
 
-@transaction.atomic
 def project_apply_acceptance(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Apply for completion acceptance, within 6 months of completion or the approved extension."""
-    require(can_manage_project(acting_user, project))
-    project = relock(project)
-    target = _step(project, "apply_acceptance")
-    if on > project.acceptance_due_on:
+    return PROJECT.apply("apply_acceptance", project, user=acting_user, on=on)
+
+
+@PROJECT.effect("apply_acceptance")
+def _apply_acceptance(step: Step) -> None:
+    project = step.obj
+    if project.acceptance_due_on and step.on > project.acceptance_due_on:
         raise ValidationError(f"已超过验收申请期限（{project.acceptance_due_on:%Y-%m-%d}，建设完成后6个月），"
                               "请先提出延期验收申请并经同意。")
-    before = snapshot(project)
-    project.status, project.acceptance_applied_on = target, on
-    save_audited(project, acting_user=acting_user, action="project_apply_acceptance", before=before)
-    return project
+    project.acceptance_applied_on = step.on
 
 
 def acceptance_blockers(project: ItProject) -> list[str]:
@@ -422,30 +423,26 @@ def acceptance_blockers(project: ItProject) -> list[str]:
     return blockers
 
 
-@transaction.atomic
 def project_accept(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
     """Completion acceptance; refused while any G3 item is missing (data resources registered, checks recorded)."""
-    require(can_approve_project(acting_user, project))
-    project = relock(project)
-    target = _step(project, "accept")
-    blockers = acceptance_blockers(project)
+    return PROJECT.apply("accept", project, user=acting_user, on=on)
+
+
+@PROJECT.effect("accept")
+def _accept(step: Step) -> None:
+    blockers = acceptance_blockers(step.obj)
     if blockers:
-        raise ValidationError(["验收不予通过："] + blockers)
-    before = snapshot(project)
-    project.status, project.accepted_on = target, on
-    save_audited(project, acting_user=acting_user, action="project_accept", before=before)
-    return project
+        raise ValidationError(["验收不予通过：", *blockers])
+    step.obj.accepted_on = step.on
 
 
-@transaction.atomic
 def project_start_operation(*, project: ItProject, on: date, acting_user: Any) -> ItProject:
-    require(can_manage_project(acting_user, project))
-    project = relock(project)
-    before = snapshot(project)
-    project.status = _step(project, "start_operation")
-    project.in_operation_on = on
-    save_audited(project, acting_user=acting_user, action="project_start_operation", before=before)
-    return project
+    return PROJECT.apply("start_operation", project, user=acting_user, on=on)
+
+
+@PROJECT.effect("start_operation")
+def _start_operation(step: Step) -> None:
+    step.obj.in_operation_on = step.on
 
 
 def self_evaluation_window(project: ItProject) -> tuple[date, date]:
@@ -454,20 +451,20 @@ def self_evaluation_window(project: ItProject) -> tuple[date, date]:
             deadlines.add_months(base, deadlines.SELF_EVAL_MAX_MONTHS))
 
 
-@transaction.atomic
 def project_self_evaluate(*, project: ItProject, on: date, acting_user: Any, late_reason: str = "") -> ItProject:
     """Self-evaluation 6–12 months after acceptance and start of operation (HLJ 33)."""
-    require(can_manage_project(acting_user, project))
-    project = relock(project)
-    target = _step(project, "self_evaluate")
-    earliest, latest = self_evaluation_window(project)
-    if on < earliest:
+    return PROJECT.apply("self_evaluate", project, user=acting_user, on=on, late_reason=late_reason)
+
+
+@PROJECT.effect("self_evaluate")
+def _self_evaluate(step: Step) -> None:
+    late_reason = step.inputs.get("late_reason") or ""
+    earliest, latest = self_evaluation_window(step.obj)
+    if step.on < earliest:
         raise ValidationError(f"自评价应在验收并投入运行6个月后进行（最早{earliest:%Y-%m-%d}）。")
-    check_deadline(on, latest, "项目自评价（12个月内）", late_reason)
-    before = snapshot(project)
-    project.status, project.self_evaluated_on = target, on
-    save_audited(project, acting_user=acting_user, action="project_self_evaluate", before=before, reason=late_reason)
-    return project
+    check_deadline(step.on, latest, "项目自评价（12个月内）", late_reason)
+    step.obj.self_evaluated_on = step.on
+    step.audit_reason = late_reason
 
 
 @transaction.atomic
@@ -482,23 +479,24 @@ def project_om_funding_approve(*, project: ItProject, amount: Decimal, on: date,
     _sharing_gate(project, "安排运行维护经费")
     before = snapshot(project)
     project.om_funding_approved, project.om_funding_approved_on = amount, on
-    save_audited(project, acting_user=acting_user, action="project_om_funding_approve", before=before)
+    save_audited(project, acting_user=acting_user, action="procurement.project.approve_om_funding", before=before)
     return project
 
 
-@transaction.atomic
 def project_suspend(*, project: ItProject, reason: str, acting_user: Any, terminate: bool = False) -> ItProject:
     """Suspend (serious delay or loss) or terminate a project."""
-    require(can_approve_project(acting_user, project))
-    project = relock(project)
-    if not reason.strip():
-        raise ValidationError("请填写暂停或终止原因。")
-    before = snapshot(project)
-    project.status = _step(project, "terminate" if terminate else "suspend")
-    project.suspended_reason = reason
-    save_audited(project, acting_user=acting_user, action="project_terminate" if terminate else "project_suspend",
-                 before=before, reason=reason)
-    return project
+    return PROJECT.apply("terminate" if terminate else "suspend", project, user=acting_user, reason=reason)
+
+
+def project_resume(*, project: ItProject, reason: str, acting_user: Any) -> ItProject:
+    """Resume construction after the rectification of a suspended project."""
+    return PROJECT.apply("resume", project, user=acting_user, reason=reason)
+
+
+@PROJECT.effect("suspend")
+@PROJECT.effect("terminate")
+def _suspend(step: Step) -> None:
+    step.obj.suspended_reason = step.inputs["reason"]
 
 
 @transaction.atomic
@@ -508,7 +506,7 @@ def sharing_failure_record(*, unit: Any, source: str, found_on: date, descriptio
     require(can_record_sharing_failure(acting_user, unit))
     finding = SharingFailureFinding(unit=unit, source=source, found_on=found_on, description=description,
                                     reference=reference)
-    save_audited(finding, acting_user=acting_user, action="sharing_failure_record")
+    save_audited(finding, acting_user=acting_user, action="procurement.sharing_failure.record")
     return finding
 
 
@@ -520,7 +518,7 @@ def sharing_failure_resolve(*, finding: SharingFailureFinding, on: date, acting_
         raise ValidationError("该记录已整改完成。")
     before = snapshot(finding)
     finding.resolved_on = on
-    save_audited(finding, acting_user=acting_user, action="sharing_failure_resolve", before=before)
+    save_audited(finding, acting_user=acting_user, action="procurement.sharing_failure.resolve", before=before)
     return finding
 
 
@@ -544,5 +542,5 @@ def project_update(*, project: ItProject, acting_user: Any, **changes: Any) -> I
     before = snapshot(project)
     for field, value in changes.items():
         setattr(project, field, value)
-    save_audited(project, acting_user=acting_user, action="project_update", before=before)
+    save_audited(project, acting_user=acting_user, action="procurement.project.update", before=before)
     return project

@@ -12,16 +12,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from portal.audit import snapshot
-from portal.locks import relock
+from portal.audit import audit_record, snapshot
+from portal.locks import lock_rows, relock
 from portal.models import Enterprise
 from portal.permissions import require
+from portal.workflow import Step
 from procurement import deadlines
 from procurement import parameters as params
 from procurement.models import (
     BadConductRecord,
     Complaint,
-    ComplaintStatus,
     Disposition,
     Objection,
     ObjectionStage,
@@ -32,7 +32,13 @@ from procurement.models import (
 )
 from procurement.permissions import can_manage_tender, can_supervise
 from procurement.services.common import check_deadline, save_audited
-from procurement.workflows import COMPLAINT_FLOW, OBJECTION_FLOW, require_transition
+from procurement.workflow import (
+    COMPLAINT,
+    COMPLAINT_REVIEW_LIMIT,
+    OBJECTION,
+    OBJECTION_DECISION_LIMIT,
+    OBJECTION_REPLY_LIMIT,
+)
 
 # Matters where a complaint must be preceded by an objection (MT 37, R 33).
 OBJECTION_FIRST = (ObjectionStage.TENDER_DOC, ObjectionStage.OPENING, ObjectionStage.EVALUATION_RESULT)
@@ -48,65 +54,64 @@ def objection_receive(*, tender: Tender, stage: str, objector_name: str, facts: 
     objection = Objection(
         tender=tender, stage=stage, objector=objector, objector_name=objector_name, facts=facts,
         received_on=received_on,
-        decision_due_on=deadlines.calendar_due(received_on, params.int_value(
-            "OBJECTION_DECISION_DAYS", on=received_on, unit=tender.tenderer)),
-        reply_due_on=deadlines.calendar_due(received_on, params.int_value(
-            "OBJECTION_REPLY_DAYS", on=received_on, unit=tender.tenderer)))
-    save_audited(objection, acting_user=acting_user, action="objection_receive")
+        decision_due_on=deadlines.limit_due(OBJECTION_DECISION_LIMIT, received_on, tender.tenderer),
+        reply_due_on=deadlines.limit_due(OBJECTION_REPLY_LIMIT, received_on, tender.tenderer))
+    save_audited(objection, acting_user=acting_user, action="procurement.objection.receive")
     return objection
 
 
-@transaction.atomic
 def objection_decide(*, objection: Objection, accept: bool, on: date, reason: str = "",
                      acting_user: Any) -> Objection:
     """Accept or refuse (4 grounds) within 2 days; after that the objection counts as accepted (R 31)."""
-    require(can_manage_tender(acting_user, objection.tender))
-    objection = relock(objection)
-    require_transition(OBJECTION_FLOW, "accept" if accept else "reject", objection.status, ObjectionStatus)
-    before = snapshot(objection)
-    if on > objection.decision_due_on:
-        if not accept:
-            raise ValidationError(f"受理决定期限（{objection.decision_due_on:%Y-%m-%d}）已过，异议视为受理，"
-                                  "不能再作出不予受理决定。")
-        objection.status = ObjectionStatus.DEEMED_ACCEPTED
-    elif accept:
-        objection.status = ObjectionStatus.ACCEPTED
-    else:
-        if not reason:
-            raise ValidationError("不予受理须选择理由。")
-        objection.status, objection.non_acceptance_reason = ObjectionStatus.NOT_ACCEPTED, reason
-    save_audited(objection, acting_user=acting_user, action="objection_decide", before=before)
-    return objection
+    if accept:
+        return OBJECTION.apply("accept", objection, user=acting_user, on=on)
+    return OBJECTION.apply("reject", objection, user=acting_user, on=on, reason=reason)
 
 
-@transaction.atomic
+@OBJECTION.effect("accept")
+def _objection_accept(step: Step) -> None:
+    if step.on > step.obj.decision_due_on:
+        step.go(ObjectionStatus.DEEMED_ACCEPTED)
+
+
+@OBJECTION.effect("reject")
+def _objection_reject(step: Step) -> None:
+    objection = step.obj
+    if step.on > objection.decision_due_on:
+        raise ValidationError(f"受理决定期限（{objection.decision_due_on:%Y-%m-%d}）已过，异议视为受理，"
+                              "不能再作出不予受理决定。")
+    objection.non_acceptance_reason = step.inputs["reason"]
+
+
 def objection_answer(*, objection: Objection, reply: str, on: date, acting_user: Any,
                      late_reason: str = "") -> Objection:
     """Answer within 3 days of receipt (published and filed); this lifts the pause."""
-    require(can_manage_tender(acting_user, objection.tender))
-    objection = relock(objection)
-    require_transition(OBJECTION_FLOW, "answer", objection.status, ObjectionStatus)
-    if not reply.strip():
-        raise ValidationError("请填写答复内容。")
-    late = check_deadline(on, objection.reply_due_on, "异议答复（收到之日起3日内）", late_reason)
-    before = snapshot(objection)
-    objection.status, objection.reply, objection.replied_on, objection.is_reply_late = (
-        ObjectionStatus.ANSWERED, reply, on, late)
-    save_audited(objection, acting_user=acting_user, action="objection_answer", before=before, reason=late_reason)
-    return objection
+    return OBJECTION.apply("answer", objection, user=acting_user, on=on, reply=reply, late_reason=late_reason)
+
+
+@OBJECTION.effect("answer")
+def _objection_answer(step: Step) -> None:
+    objection, late_reason = step.obj, step.inputs.get("late_reason") or ""
+    late = check_deadline(step.on, objection.reply_due_on, "异议答复（收到之日起3日内）", late_reason)
+    objection.reply, objection.replied_on, objection.is_reply_late = step.inputs["reply"], step.on, late
+    step.audit_reason = late_reason
+
+
+@OBJECTION.effect("deem_accepted")
+def _objection_deem_accepted(step: Step) -> None:
+    if step.on <= step.obj.decision_due_on:
+        raise ValidationError(f"受理决定期限（{step.obj.decision_due_on:%Y-%m-%d}）尚未届满。")
 
 
 def objections_deem_accepted(*, on: date) -> int:
     """Scheduled: objections without a decision after 2 days become deemed accepted (returns how many)."""
     count = 0
     for objection in Objection.objects.filter(status=ObjectionStatus.RECEIVED, decision_due_on__lt=on):
-        with transaction.atomic():
-            locked = relock(objection)
-            if locked.status == ObjectionStatus.RECEIVED:
-                before = snapshot(locked)
-                locked.status = ObjectionStatus.DEEMED_ACCEPTED
-                save_audited(locked, acting_user=None, action="objection_deemed_accepted", before=before)
-                count += 1
+        try:
+            OBJECTION.apply("deem_accepted", objection, user=None, on=on)
+        except ValidationError:  # decided meanwhile
+            continue
+        count += 1
     return count
 
 
@@ -129,44 +134,48 @@ def complaint_file(*, tender: Tender, complainant: Enterprise, matter: str, cont
             raise ValidationError("异议答复期限内不得投诉（招标人未答复的，答复期满后方可投诉）。")
     complaint = Complaint(tender=tender, complainant=complainant, matter=matter, content=content, knew_on=knew_on,
                           filed_on=filed_on, prior_objection=prior_objection,
-                          review_due_on=deadlines.workday_due(filed_on, params.int_value(
-                              "COMPLAINT_REVIEW_WORKDAYS", on=filed_on, unit=tender.tenderer)))
-    save_audited(complaint, acting_user=acting_user, action="complaint_file")
+                          review_due_on=deadlines.limit_due(COMPLAINT_REVIEW_LIMIT, filed_on, tender.tenderer))
+    save_audited(complaint, acting_user=acting_user, action="procurement.complaint.file")
     return complaint
 
 
-@transaction.atomic
 def complaint_review(*, complaint: Complaint, accept: bool, on: date, suspends_award: bool = False,
                      reason: str = "", acting_user: Any, late_reason: str = "") -> Complaint:
     """Accept or refuse within 3 working days (SM 10); may order the award notice or contract suspended."""
-    require(can_supervise(acting_user, complaint))
-    complaint = relock(complaint)
-    target = require_transition(COMPLAINT_FLOW, "accept" if accept else "reject", complaint.status,
-                                ComplaintStatus).target
-    if not accept and not reason.strip():
-        raise ValidationError("不予受理须书面说明理由。")
-    late = check_deadline(on, complaint.review_due_on, "投诉审查（3个工作日）", late_reason)
-    before = snapshot(complaint)
-    complaint.status, complaint.reviewed_on, complaint.is_review_late = target, on, late
-    complaint.suspends_award = accept and suspends_award
-    if not accept:
-        complaint.decision = reason
-    save_audited(complaint, acting_user=acting_user, action="complaint_review", before=before,
-                 reason=reason or late_reason)
-    return complaint
+    if accept:
+        return COMPLAINT.apply("accept", complaint, user=acting_user, on=on, suspends_award=suspends_award,
+                               late_reason=late_reason)
+    return COMPLAINT.apply("reject", complaint, user=acting_user, on=on, reason=reason, late_reason=late_reason)
 
 
-@transaction.atomic
+def _review(step: Step) -> None:
+    complaint, late_reason = step.obj, step.inputs.get("late_reason") or ""
+    complaint.is_review_late = check_deadline(step.on, complaint.review_due_on, "投诉审查（3个工作日）", late_reason)
+    complaint.reviewed_on = step.on
+    step.audit_reason = step.audit_reason or late_reason
+
+
+@COMPLAINT.effect("accept")
+def _complaint_accept(step: Step) -> None:
+    _review(step)
+    step.obj.suspends_award = bool(step.inputs.get("suspends_award"))
+
+
+@COMPLAINT.effect("reject")
+def _complaint_reject(step: Step) -> None:
+    _review(step)
+    step.obj.suspends_award = False
+    step.obj.decision = step.inputs["reason"]
+
+
 def complaint_decide(*, complaint: Complaint, decision: str, on: date, acting_user: Any) -> Complaint:
-    require(can_supervise(acting_user, complaint))
-    complaint = relock(complaint)
-    target = require_transition(COMPLAINT_FLOW, "decide", complaint.status, ComplaintStatus).target
-    if not decision.strip():
-        raise ValidationError("请填写处理决定。")
-    before = snapshot(complaint)
-    complaint.status, complaint.decision, complaint.decided_on, complaint.suspends_award = target, decision, on, False
-    save_audited(complaint, acting_user=acting_user, action="complaint_decide", before=before)
-    return complaint
+    return COMPLAINT.apply("decide", complaint, user=acting_user, on=on, decision=decision)
+
+
+@COMPLAINT.effect("decide")
+def _complaint_decide(step: Step) -> None:
+    complaint = step.obj
+    complaint.decision, complaint.decided_on, complaint.suspends_award = step.inputs["decision"], step.on, False
 
 
 @transaction.atomic
@@ -184,7 +193,7 @@ def penalty_decide(*, decision_no: str, party: Enterprise, issuing_authority: st
         act_description=act_description, legal_basis=legal_basis, fine_amount=fine_amount, decided_on=decided_on,
         document_text=document_text,
         credit_register_due_on=deadlines.workday_due(decided_on, params.int_value("CREDIT_REGISTER_WORKDAYS", on=decided_on)))
-    save_audited(penalty, acting_user=acting_user, action="penalty_decide")
+    save_audited(penalty, acting_user=acting_user, action="procurement.penalty.decide")
     return penalty
 
 
@@ -198,7 +207,7 @@ def penalty_served(*, penalty: PenaltyDecision, received_on: date, acting_user: 
     before = snapshot(penalty)
     penalty.received_on = received_on
     penalty.pay_by_on = deadlines.calendar_due(received_on, params.int_value("PENALTY_PAY_DAYS", on=received_on))
-    save_audited(penalty, acting_user=acting_user, action="penalty_served", before=before)
+    save_audited(penalty, acting_user=acting_user, action="procurement.penalty.serve", before=before)
     return penalty
 
 
@@ -218,7 +227,7 @@ def penalty_credit_register(*, penalty: PenaltyDecision, on: date, acting_user: 
     check_deadline(on, penalty.credit_register_due_on, "处罚信息信用登记（7个工作日）", late_reason)
     before = snapshot(penalty)
     penalty.credit_registered_on = on
-    save_audited(penalty, acting_user=acting_user, action="penalty_credit_register", before=before,
+    save_audited(penalty, acting_user=acting_user, action="procurement.penalty.register_credit", before=before,
                  reason=late_reason)
     return penalty
 
@@ -235,7 +244,7 @@ def bad_conduct_register(*, subject: Enterprise, ground: str, decision_document_
                               description=description, registered_on=registered_on, tender=tender, penalty=penalty,
                               expires_on=deadlines.add_years(registered_on, params.int_value(
                                   "BAD_CONDUCT_YEARS", on=registered_on)))
-    save_audited(record, acting_user=acting_user, action="bad_conduct_register")
+    save_audited(record, acting_user=acting_user, action="procurement.bad_conduct.register")
     return record
 
 
@@ -257,5 +266,29 @@ def red_flag_dispose(*, flag: RedFlag, disposition: str, reason: str, acting_use
     before = snapshot(flag)
     flag.disposition, flag.disposition_reason = disposition, reason
     flag.disposed_by, flag.disposed_at = acting_user, timezone.now()
-    save_audited(flag, acting_user=acting_user, action="red_flag_dispose", before=before, reason=reason)
+    save_audited(flag, acting_user=acting_user, action="procurement.red_flag.dispose", before=before, reason=reason)
     return flag
+
+
+@transaction.atomic
+def red_flags_rerun(*, tender: Tender | None = None, project: Any = None, acting_user: Any) -> list[RedFlag]:
+    """Re-run every red-flag rule (bid, award and contract events) for a tender, or for each tender of a project;
+    supervisors and the procuring unit only, with one audit row per tender."""
+    from procurement.permissions import can_rerun_red_flags
+    from procurement.redflags.base import EVENT_AWARD, EVENT_BID, EVENT_CONTRACT
+    from procurement.redflags.engine import run_red_flags
+
+    if (tender is None) == (project is None):
+        raise ValueError("red_flags_rerun: give a tender or a project")
+    require(can_rerun_red_flags(acting_user, tender if tender is not None else project))
+    tenders = [tender] if tender is not None else list(project.tenders.order_by("pk"))
+    raised: list[RedFlag] = []
+    for item in lock_rows(Tender.objects.filter(pk__in=[t.pk for t in tenders])):  # locks before the audit rows
+        before = {"current_flags": item.red_flags.filter(is_current=True).count()}
+        found: list[RedFlag] = []
+        for event in (EVENT_BID, EVENT_AWARD, EVENT_CONTRACT):
+            found += run_red_flags(item, event, acting_user=acting_user)
+        raised += found
+        audit_record(actor=acting_user, action="procurement.red_flag.rerun", obj=item, before=before,
+                     after={"current_flags": item.red_flags.filter(is_current=True).count()})
+    return raised

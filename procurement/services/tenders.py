@@ -15,6 +15,7 @@ from portal.locks import lock_rows, relock
 from portal.models import Enterprise
 from portal.permissions import require
 from portal.uscc import uscc_errors
+from portal.workflow import Step
 from procurement import deadlines
 from procurement import parameters as params
 from procurement.models import (
@@ -39,16 +40,12 @@ from procurement.models import (
     TenderAmendment,
     TenderStatus,
 )
-from procurement.permissions import can_manage_tender, can_supervise
+from procurement.permissions import can_manage_tender
 from procurement.redflags.base import EVENT_BID
 from procurement.redflags.engine import run_red_flags
 from procurement.scoring import c_errors, committee_errors, k_errors, weights_errors
 from procurement.services.common import save_audited
-from procurement.workflows import TENDER_FLOW, require_transition
-
-
-def _step(tender: Tender, name: str) -> str:
-    return require_transition(TENDER_FLOW, name, tender.status, TenderStatus).target
+from procurement.workflow import PROJECT, TENDER
 
 
 def require_not_paused(tender: Tender) -> None:
@@ -83,35 +80,33 @@ def tender_create(*, project: ItProject, tender_no: str, title: str, bid_deadlin
         errors.append("至少需要一个合同包。")
     if errors:
         raise ValidationError(errors)
-    save_audited(tender, acting_user=acting_user, action="tender_create")
+    save_audited(tender, acting_user=acting_user, action="procurement.tender.create")
     for i, spec in enumerate(lots, start=1):
         lot = Lot(tender=tender, lot_no=spec.get("lot_no", i), subject=spec["subject"],
                   control_price=Decimal(spec["control_price"]),
                   bid_bond_amount=Decimal(spec.get("bid_bond_amount", "0")))
         if lot.control_price <= 0:
             raise ValidationError("最高投标限价必须大于0。")
-        save_audited(lot, acting_user=acting_user, action="lot_create")
+        save_audited(lot, acting_user=acting_user, action="procurement.lot.create")
     return tender
 
 
-@transaction.atomic
 def tender_issue(*, tender: Tender, issued_at: datetime, acting_user: Any) -> Tender:
     """Publish the notice and documents (filed with the oversight authority at the same time, R 8)."""
-    require(can_manage_tender(acting_user, tender))
-    tender = relock(tender)
-    target = _step(tender, "issue")
+    return TENDER.apply("issue", tender, user=acting_user, on=deadlines.local_date(issued_at), issued_at=issued_at)
+
+
+@TENDER.effect("issue")
+def _issue(step: Step) -> None:
+    tender = step.obj
+    issued_at = step.inputs.get("issued_at") or step.now
     if issued_at >= tender.bid_deadline:
         raise ValidationError("投标截止时间必须晚于招标文件发布时间。")
     project = relock(tender.project)  # row locks before the first audit row
-    before = snapshot(tender)
-    tender.status, tender.issued_at = target, issued_at
-    save_audited(tender, acting_user=acting_user, action="tender_issue", before=before)
-    if project.status == ProjectStatus.PD_APPROVED:
-        pbefore = snapshot(project)
-        project.status = ProjectStatus.PROCURING
-        save_audited(project, acting_user=acting_user, action="project_start_procurement", before=pbefore)
-    run_red_flags(tender, EVENT_BID, acting_user=acting_user)
-    return tender
+    tender.issued_at = issued_at
+    if project.status == ProjectStatus.PD_APPROVED:  # the first tender issued: the project is procuring
+        step.then(lambda: PROJECT.apply("start_procurement", project, user=step.user, on=step.on))
+    step.then(lambda: run_red_flags(tender, EVENT_BID, acting_user=step.user))
 
 
 def amended_deadline(deadline: datetime, published_at: datetime, min_days: int = deadlines.AMENDMENT_MIN_DAYS
@@ -123,28 +118,30 @@ def amended_deadline(deadline: datetime, published_at: datetime, min_days: int =
     return deadline + timedelta(days=min_days - gap_days)
 
 
-@transaction.atomic
 def tender_amend(*, tender: Tender, published_at: datetime, summary: str, affects_bid_prep: bool = True,
                  acting_user: Any) -> TenderAmendment:
     """Record a clarification/modification; the bid deadline moves when fewer than 15 days remain."""
-    require(can_manage_tender(acting_user, tender))
-    tender = relock(tender)
-    _step(tender, "amend")
+    TENDER.apply("amend", tender, user=acting_user, on=deadlines.local_date(published_at), published_at=published_at,
+                 summary=summary, affects_bid_prep=affects_bid_prep)
+    return TenderAmendment.objects.filter(tender=tender).latest("pk")
+
+
+@TENDER.effect("amend")
+def _amend(step: Step) -> None:
+    tender, inputs = step.obj, step.inputs
+    published_at = inputs.get("published_at") or step.now
+    affects = True if inputs.get("affects_bid_prep") is None else bool(inputs["affects_bid_prep"])
     if published_at >= tender.bid_deadline:
         raise ValidationError("投标截止后不能再澄清或修改招标文件。")
     min_days = params.int_value("AMENDMENT_MIN_DAYS", on=deadlines.local_date(published_at), unit=tender.tenderer)
-    new_deadline = (amended_deadline(tender.bid_deadline, published_at, min_days) if affects_bid_prep
-                    else tender.bid_deadline)
-    amendment = TenderAmendment(tender=tender, published_at=published_at, summary=summary,
-                                affects_bid_prep=affects_bid_prep, deadline_before=tender.bid_deadline,
+    new_deadline = amended_deadline(tender.bid_deadline, published_at, min_days) if affects else tender.bid_deadline
+    amendment = TenderAmendment(tender=tender, published_at=published_at, summary=inputs["summary"],
+                                affects_bid_prep=affects, deadline_before=tender.bid_deadline,
                                 deadline_after=new_deadline)
-    save_audited(amendment, acting_user=acting_user, action="tender_amend")
+    step.then(lambda: save_audited(amendment, acting_user=step.user, action="procurement.amendment.create"))
     if new_deadline != tender.bid_deadline:
-        before = snapshot(tender)
         tender.bid_deadline = new_deadline
-        save_audited(tender, acting_user=acting_user, action="tender_deadline_extended", before=before,
-                     reason=f"澄清修改距投标截止不足{min_days}日，截止时间相应顺延。")
-    return amendment
+        step.audit_reason = f"澄清修改距投标截止不足{min_days}日，截止时间相应顺延。"
 
 
 def bidder_get_or_create(*, uscc: str, name: str) -> Enterprise:
@@ -157,37 +154,52 @@ def bidder_get_or_create(*, uscc: str, name: str) -> Enterprise:
     return enterprise
 
 
-@transaction.atomic
 def bid_record(*, lot: Lot, bidder_uscc: str, bidder_name: str, submitted_at: datetime, price_figures: Decimal,
                price_words: Decimal | None = None, summary_total: Decimal | None = None,
                line_items: list[dict[str, Any]] = (), fingerprints: list[dict[str, Any]] = (),
                bond: dict[str, Any] | None = None, tech_file_text: str = "", acting_user: Any) -> Bid:
     """Record a bid received by the platform before the deadline, with its quote lines, fingerprints and bond."""
-    tender = relock(lot.tender)
-    require(can_manage_tender(acting_user, tender))
-    _step(tender, "record_bid")
+    TENDER.apply("record_bid", lot.tender, user=acting_user, on=deadlines.local_date(submitted_at), lot=lot.pk,
+                 bidder_uscc=bidder_uscc, bidder_name=bidder_name, submitted_at=submitted_at,
+                 price_figures=price_figures, price_words=price_words, summary_total=summary_total,
+                 line_items=list(line_items), fingerprints=list(fingerprints), bond=bond, tech_file_text=tech_file_text)
+    return Bid.objects.exclude(status=BidStatus.WITHDRAWN).get(lot=lot, bidder__uscc=bidder_uscc.strip().upper())
+
+
+@TENDER.effect("record_bid")
+def _record_bid(step: Step) -> None:
+    tender, inputs = step.obj, step.inputs
+    lot = Lot.objects.filter(tender=tender, pk=getattr(inputs["lot"], "pk", inputs["lot"])).first()
+    if lot is None:
+        raise ValidationError({"lot": ["合同包不属于本招标项目。"]})
     require_not_paused(tender)
+    submitted_at = inputs["submitted_at"]
     if submitted_at > tender.bid_deadline:
         raise ValidationError("投标文件在投标截止时间后送达，不予受理。")
-    bidder = bidder_get_or_create(uscc=bidder_uscc, name=bidder_name)
+    bidder = bidder_get_or_create(uscc=inputs["bidder_uscc"], name=inputs["bidder_name"])
     if Bid.objects.filter(lot=lot, bidder=bidder).exclude(status=BidStatus.WITHDRAWN).exists():
         raise ValidationError("同一投标人对同一合同包只能递交一份投标文件（P4）。")
-    bid = Bid.objects.filter(lot=lot, bidder=bidder).first() or Bid(lot=lot, bidder=bidder)
-    bid.submitted_at, bid.price_figures, bid.price_words, bid.summary_total = (
-        submitted_at, price_figures, price_words, summary_total)
-    bid.status, bid.tech_file_text = BidStatus.SUBMITTED, tech_file_text
-    save_audited(bid, acting_user=acting_user, action="bid_record")
-    for line in line_items:
-        save_audited(BidLineItem(bid=bid, **line), acting_user=acting_user, action="bid_line_record")
-    for fp in fingerprints:
-        save_audited(HardwareFingerprint(bid=bid, **fp), acting_user=acting_user, action="bid_fingerprint_record")
-    if bond is not None:
-        record = BidBond(bid=bid, **bond)
-        if record.received_at > tender.bid_deadline or not record.is_from_basic_account:
-            record.status = BondStatus.INVALID
-        save_audited(record, acting_user=acting_user, action="bid_bond_record")
-    run_red_flags(tender, EVENT_BID, acting_user=acting_user)
-    return bid
+    user = step.user
+
+    def write() -> None:
+        bid = Bid.objects.filter(lot=lot, bidder=bidder).first() or Bid(lot=lot, bidder=bidder)
+        bid.submitted_at, bid.price_figures = submitted_at, inputs["price_figures"]
+        bid.price_words, bid.summary_total = inputs.get("price_words"), inputs.get("summary_total")
+        bid.status, bid.tech_file_text = BidStatus.SUBMITTED, inputs.get("tech_file_text") or ""
+        save_audited(bid, acting_user=user, action="procurement.bid.record")
+        for line in inputs.get("line_items") or ():
+            save_audited(BidLineItem(bid=bid, **line), acting_user=user, action="procurement.bid_line.record")
+        for fp in inputs.get("fingerprints") or ():
+            save_audited(HardwareFingerprint(bid=bid, **fp), acting_user=user, action="procurement.fingerprint.record")
+        bond = inputs.get("bond")
+        if bond is not None:
+            record = BidBond(bid=bid, **bond)
+            if record.received_at > tender.bid_deadline or not record.is_from_basic_account:
+                record.status = BondStatus.INVALID
+            save_audited(record, acting_user=user, action="procurement.bond.record")
+        run_red_flags(tender, EVENT_BID, acting_user=user)
+
+    step.then(write)
 
 
 @transaction.atomic
@@ -199,52 +211,49 @@ def bid_withdraw(*, bid: Bid, at: datetime, acting_user: Any) -> Bid:
         raise ValidationError("投标截止后不得撤回投标文件（撤销的，保证金不予退还）。")
     before = snapshot(bid)
     bid.status = BidStatus.WITHDRAWN
-    save_audited(bid, acting_user=acting_user, action="bid_withdraw", before=before)
+    save_audited(bid, acting_user=acting_user, action="procurement.bid.withdraw", before=before)
     return bid
 
 
-@transaction.atomic
 def tender_open(*, tender: Tender, opened_at: datetime, acting_user: Any) -> Tender:
     """Opening at the deadline: a lot with fewer than 3 bids is not opened and must be re-tendered (MT 35.1)."""
-    require(can_manage_tender(acting_user, tender))
-    tender = relock(tender)
-    target = _step(tender, "close_and_open")
+    return TENDER.apply("open", tender, user=acting_user, on=deadlines.local_date(opened_at), opened_at=opened_at)
+
+
+@TENDER.effect("open")
+def _open(step: Step) -> None:
+    tender = step.obj
+    opened_at = step.inputs.get("opened_at") or step.now
     require_not_paused(tender)
     if opened_at < tender.bid_deadline:
         raise ValidationError("开标时间不得早于投标截止时间。")
-    before = snapshot(tender)
-    open_lots = 0
+    lots = lock_rows(Lot.objects.filter(tender=tender))  # row locks before the first audit row
     min_bids = params.int_value("MIN_BIDS", on=deadlines.local_date(opened_at), unit=tender.tenderer)
-    for lot in lock_rows(Lot.objects.filter(tender=tender)):
+    open_lots = 0
+    for lot in lots:
         count = lot.bids.filter(status=BidStatus.SUBMITTED).count()
         if count < min_bids:
             lot.status = LotStatus.FAILED
-            save_audited(lot, acting_user=acting_user, action="lot_failed",
+            save_audited(lot, acting_user=step.user, action="procurement.lot.fail",
                          reason=f"投标人少于{min_bids}家（{count}家），不得开标，应重新招标。")
         else:
             open_lots += 1
     if open_lots:
-        tender.status, tender.opened_at = target, opened_at
+        step.go(TenderStatus.OPENED)
+        tender.opened_at = opened_at
     else:
-        tender.status = TenderStatus.FAILED
+        step.go(TenderStatus.FAILED)
         tender.terminated_reason = "投标截止时投标人少于3家，不得开标，须重新招标。"
-    save_audited(tender, acting_user=acting_user, action="tender_open", before=before)
-    run_red_flags(tender, EVENT_BID, acting_user=acting_user)
-    return tender
+    step.then(lambda: run_red_flags(tender, EVENT_BID, acting_user=step.user))
 
 
-@transaction.atomic
 def tender_terminate(*, tender: Tender, reason: str, acting_user: Any) -> Tender:
-    if not (can_manage_tender(acting_user, tender) or can_supervise(acting_user)):
-        require(can_manage_tender(acting_user, tender))
-    tender = relock(tender)
-    target = _step(tender, "terminate")
-    if not reason.strip():
-        raise ValidationError("请填写终止原因。")
-    before = snapshot(tender)
-    tender.status, tender.terminated_reason = target, reason
-    save_audited(tender, acting_user=acting_user, action="tender_terminate", before=before, reason=reason)
-    return tender
+    return TENDER.apply("terminate", tender, user=acting_user, reason=reason)
+
+
+@TENDER.effect("terminate")
+def _terminate(step: Step) -> None:
+    step.obj.terminated_reason = step.inputs["reason"]
 
 
 @transaction.atomic
@@ -275,11 +284,11 @@ def random_draw_record(*, tender: Tender, param: str, value: Decimal, drawn_by: 
         bid = relock(bid)  # row locks before the first audit row
     draw = RandomDraw(tender=tender, param=param, value=value, balls=balls, drawn_by=drawn_by, drawn_at=drawn_at,
                       video_ref=video_ref, bid=bid)
-    save_audited(draw, acting_user=acting_user, action="random_draw_record")
+    save_audited(draw, acting_user=acting_user, action="procurement.random_draw.record")
     if bid is not None:
         before = snapshot(bid)
         bid.draw_order = int(value)
-        save_audited(bid, acting_user=acting_user, action="bid_tie_draw", before=before)
+        save_audited(bid, acting_user=acting_user, action="procurement.bid.tie_draw", before=before)
     return draw
 
 
@@ -292,7 +301,7 @@ def random_draw_void(*, draw: RandomDraw, reason: str, acting_user: Any) -> Rand
         raise ValidationError("请填写作废原因（招标人失误、设备故障或不可抗力）。")
     before = snapshot(draw)
     draw.is_void, draw.void_reason = True, reason
-    save_audited(draw, acting_user=acting_user, action="random_draw_void", before=before, reason=reason)
+    save_audited(draw, acting_user=acting_user, action="procurement.random_draw.void", before=before, reason=reason)
     return draw
 
 
@@ -315,7 +324,7 @@ def committee_member_add(*, tender: Tender, name: str, kind: str = MemberKind.EX
     if is_chair and kind != MemberKind.EXPERT:
         raise ValidationError("评标委员会负责人应从专家中推选或随机确定。")
     member = CommitteeMember(tender=tender, name=name, kind=kind, user=user, is_chair=is_chair, drawn_at=drawn_at)
-    save_audited(member, acting_user=acting_user, action="committee_member_add")
+    save_audited(member, acting_user=acting_user, action="procurement.committee_member.add")
     return member
 
 
@@ -328,7 +337,7 @@ def committee_member_recuse(*, member: CommitteeMember, reason: str, acting_user
         raise ValidationError("请填写回避理由。")
     before = snapshot(member)
     member.is_recused, member.recusal_reason = True, reason
-    save_audited(member, acting_user=acting_user, action="committee_member_recuse", before=before, reason=reason)
+    save_audited(member, acting_user=acting_user, action="procurement.committee_member.recuse", before=before, reason=reason)
     return member
 
 
@@ -367,7 +376,7 @@ def tender_update(*, tender: Tender, acting_user: Any, **changes: Any) -> Tender
         errors += weights_errors(tender.tech_weight, tender.commercial_weight, tender.price_weight)
     if errors:
         raise ValidationError(errors)
-    save_audited(tender, acting_user=acting_user, action="tender_update", before=before)
+    save_audited(tender, acting_user=acting_user, action="procurement.tender.update", before=before)
     return tender
 
 
@@ -384,5 +393,5 @@ def lot_add(*, tender: Tender, subject: str, control_price: Decimal, bid_bond_am
     number = (tender.lots.order_by("-lot_no").values_list("lot_no", flat=True).first() or 0) + 1
     lot = Lot(tender=tender, lot_no=number, subject=subject, control_price=control_price,
               bid_bond_amount=bid_bond_amount)
-    save_audited(lot, acting_user=acting_user, action="lot_create")
+    save_audited(lot, acting_user=acting_user, action="procurement.lot.create")
     return lot

@@ -28,7 +28,7 @@ def test_project_declared_through_admin(client, people, units, plan):
     project = ItProject.objects.get(code="XM-ADM-1")
     assert project.construction_unit == units["gxj"] and project.total_investment == Decimal("1200000.00")
     assert sorted(project.data_resources.values_list("name", flat=True)) == ["企业名录", "用能数据"]
-    assert AuditLog.objects.filter(action="project_declare").count() == 1
+    assert AuditLog.objects.filter(action="procurement.project.declare").count() == 1
     # edit while still a declaration → project_update (audited)
     response = client.post(f"/admin/procurement/itproject/{project.pk}/change/", {
         "name": "后台申报项目（修订）", "content_and_scale": "", "responsible_person": "张三",
@@ -36,7 +36,7 @@ def test_project_declared_through_admin(client, people, units, plan):
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.name == "后台申报项目（修订）" and project.total_investment == Decimal("1300000.00")
-    assert AuditLog.objects.filter(action="project_update").count() == 1
+    assert AuditLog.objects.filter(action="procurement.project.update").count() == 1
 
 
 def test_project_declaration_refused_outside_demand_call(client, people, units, plan):
@@ -47,7 +47,7 @@ def test_project_declaration_refused_outside_demand_call(client, people, units, 
     assert response.status_code == 200
     assert "不在征集期内申报" in response.content.decode()
     assert not ItProject.objects.filter(code="XM-ADM-2").exists()
-    assert not AuditLog.objects.filter(action="project_declare").exists()
+    assert not AuditLog.objects.filter(action="procurement.project.declare").exists()
 
 
 def test_other_unit_cannot_declare_for_gxj(client, people, units, plan):

@@ -35,15 +35,40 @@ def test_export_bidding_records_xlsx(client, make_tender, add_bid, people):
     assert all(isinstance(r[4], str) for r in rows[1:])  # stored as text, never a formula
 
 
-def test_admin_action_refusal_becomes_message(client, make_tender, add_bid, people):
+def test_open_step_page_in_admin(client, make_tender, add_bid, people):
     tender = make_tender()
     add_bid(tender, 1, "甲", "900000")
     client.force_login(people["officer"])
-    response = client.post("/admin/procurement/tender/", {"action": "open_now", "_selected_action": [tender.pk]},
-                           follow=True)
+    page = client.get(f"/admin/procurement/tender/{tender.pk}/change/").content.decode()
+    assert f"/admin/procurement/tender/{tender.pk}/step/open/" in page
+    assert f"/admin/procurement/tender/{tender.pk}/record-bid/" in page  # the bid entry page (page=)
+    response = client.post(f"/admin/procurement/tender/{tender.pk}/step/open/", {"opened_at": ""}, follow=True)
     tender.refresh_from_db()
     assert tender.status == "failed"  # fewer than 3 bids: opened "now" (after the 2025 deadline) → re-tender
     assert response.status_code == 200
+
+
+def test_record_bid_step_leads_to_the_bid_entry_page(client, make_tender, people):
+    tender = make_tender()
+    client.force_login(people["officer"])
+    response = client.get(f"/admin/procurement/tender/{tender.pk}/record-bid/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/procurement/bid/add/?lot={tender.lots.get().pk}"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_red_flags_rerun_in_admin_is_checked_and_audited(client, make_tender, add_bid, people):
+    from portal.models import AuditLog
+
+    tender = make_tender()
+    add_bid(tender, 1, "甲", "900000")
+    add_bid(tender, 2, "乙", "900000")
+    client.force_login(people["leader"])  # sees the tender, may not re-run
+    client.post("/admin/procurement/tender/", {"action": "rerun_red_flags", "_selected_action": [tender.pk]})
+    assert not AuditLog.objects.filter(action="procurement.red_flag.rerun").exists()
+    client.force_login(people["supervisor"])
+    client.post("/admin/procurement/tender/", {"action": "rerun_red_flags", "_selected_action": [tender.pk]})
+    assert AuditLog.objects.filter(action="procurement.red_flag.rerun", object_id=str(tender.pk)).count() == 1
 
 
 def test_red_flag_disposition_in_admin(client, make_tender, add_bid, people):

@@ -38,7 +38,7 @@ def test_record_bids_and_open_through_api(make_tender, people, auth):
         response = client.post(f"{API}/bids/", _bid_payload(lot, n, name, price), format="json")
         assert response.status_code == 201, response.content
     assert response.json()["bidder_uscc"] == uscc(5) and response.json()["price_figures"] == "1050000.00"
-    assert Bid.objects.filter(lot=lot).count() == 5 and AuditLog.objects.filter(action="bid_record").count() == 5
+    assert Bid.objects.filter(lot=lot).count() == 5 and AuditLog.objects.filter(action="procurement.bid.record").count() == 5
     late = client.post(f"{API}/bids/", _bid_payload(lot, 9, "迟到", "800000", day=11), format="json")
     assert late.status_code == 400 and "投标截止时间后送达" in late.content.decode()
     assert not Enterprise.objects.filter(uscc=uscc(9)).exists()  # nothing half-written

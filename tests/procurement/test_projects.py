@@ -226,7 +226,7 @@ def test_acceptance_refused_while_resource_unregistered(completed, people, units
     CatalogEntry.objects.filter(pk=draft.pk).update(status=EntryStatus.PUBLISHED)
     project = ps.project_accept(project=project, on=date(2025, 12, 15), acting_user=people["authority"])
     assert project.status == ProjectStatus.ACCEPTED
-    assert AuditLog.objects.filter(action="project_accept", object_id=str(project.pk)).exists()
+    assert AuditLog.objects.filter(action="procurement.project.accept", object_id=str(project.pk)).exists()
 
 
 def test_acceptance_refused_without_security_crypto_archive(completed, people, units):
@@ -288,5 +288,5 @@ def test_self_evaluation_window_6_to_12_months(accepted, people):
 
 def test_state_machine_refuses_skipping(plan, people, units):
     project = _declared(plan, people, units)
-    with pytest.raises(ValidationError, match="不能执行此操作"):
+    with pytest.raises(ValidationError, match="不能执行“建设完成”"):
         ps.project_complete(project=project, on=date(2025, 1, 1), acting_user=people["officer"])

@@ -165,7 +165,7 @@ def test_scoring_denials(opened_tender, evaluators, people, make_user):
     outsider = make_user("outsider")
     with pytest.raises(PermissionDenied):
         ev.score_record(member=evaluators[0], bid=bid, part="tech", points=D("40"), acting_user=outsider)
-    with pytest.raises(ValidationError, match="本人"):
+    with pytest.raises(PermissionDenied, match="本人"):
         ev.score_record(member=evaluators[0], bid=bid, part="tech", points=D("40"), acting_user=evaluators[1].user)
     with pytest.raises(ValidationError, match="0至55"):
         ev.score_record(member=evaluators[0], bid=bid, part="tech", points=D("56"), acting_user=evaluators[0].user)
