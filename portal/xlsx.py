@@ -46,7 +46,8 @@ UNREADABLE = "无法读取文件：文件已损坏或不是有效的 .xlsx 工�
 
 
 # --------------------------------------------------------------------------------------------- export
-def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
+def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False, wrap: bool = False,
+          top: bool = False) -> WriteOnlyCell:
     if isinstance(value, Decimal | int | float | dt.date | dt.datetime) and not isinstance(value, bool):
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
             value = value.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
@@ -65,8 +66,8 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False, wrap: bool 
             cell.quotePrefix = True  # Excel's own "this is text" marker, so editing the cell keeps it inert
     if bold:
         cell.font = Font(bold=True)
-    if wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if wrap or top:
+        cell.alignment = Alignment(wrap_text=wrap or None, vertical="top")
     return cell
 
 
@@ -89,6 +90,19 @@ class Sheet:
 
 
 PAGE_FOOTER = "第 &P 页，共 &N 页"
+LINE_HEIGHT = 15  # points: one line of the default 11-point font
+
+
+def display_width(text: str) -> float:
+    """Excel column units a text needs in the default font: about 2.2 for a CJK character, 1.1 for others."""
+    return sum(2.2 if ord(ch) >= 0x2E80 else 1.1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes in a wrapped cell ``width`` units wide (neither Excel nor LibreOffice sizes rows of a
+    written file by itself, so the writer sets the height)."""
+    usable = max(width - 1, 1)
+    return max(1, -int(-display_width(text) // usable))
 
 
 def print_setup(ws: WriteOnlyWorksheet, sheet: Sheet) -> None:
@@ -120,10 +134,16 @@ def write_workbook(sheets: Iterable[Sheet], out: IO[bytes]) -> None:
         ws.freeze_panes = "A2"
         print_setup(ws, sheet)
         ws.append([_cell(ws, h, bold=True) for h in sheet.headers])
-        wrap = set(sheet.wrap)
+        wrap = {i: sheet.widths[i] for i in sheet.wrap if i < len(sheet.widths)}
         sums: dict[int, Any] = dict.fromkeys(sheet.totals, 0)
-        for row in sheet.rows:
-            ws.append([_cell(ws, v, wrap=i in wrap) for i, v in enumerate(row)])
+        for number, row in enumerate(sheet.rows, start=2):
+            lines = max((wrapped_lines(str(row[i]), w) for i, w in wrap.items()
+                         if i < len(row) and isinstance(row[i], str)), default=1)
+            if lines > 1:
+                ws.row_dimensions[number].height = LINE_HEIGHT * lines
+            ws.append([_cell(ws, v, wrap=i in wrap, top=bool(wrap)) for i, v in enumerate(row)])
+            if lines > 1:
+                del ws.row_dimensions[number]  # written: keep memory flat
             for i in sums:
                 value = row[i] if i < len(row) else None
                 if isinstance(value, Decimal | int) and not isinstance(value, bool):

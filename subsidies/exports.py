@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 
-from portal.xlsx import Sheet, write_workbook, xlsx_response
+from portal.xlsx import Sheet, display_width, write_workbook, xlsx_response
 from subsidies.models import Award, AwardStatus, BudgetPool
 from subsidies.selectors import award_list_for_user, award_summary, pool_list_for_user, pool_utilisation
 
@@ -50,11 +50,6 @@ def _summary_rows(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
     """One line per key; the 合计 line is added by ``write_workbook`` (``Sheet.totals``)."""
     for r in rows:
         yield [r["key"], r["n"], r["total"], r["city"], r["county_total"], r["paid"]]
-
-
-def display_width(text: str) -> float:
-    """Excel column units a text needs in the default font: about 2.2 for a CJK character, 1.1 for others."""
-    return sum(2.2 if ord(ch) >= 0x2E80 else 1.1 for ch in text)
 
 
 def unit_names(awards: QuerySet[Award]) -> set[str]:

@@ -20,12 +20,12 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Max, Sum
 
+from portal.xlsx import display_width, wrapped_lines
 from subsidies.exports import (
     DISBURSEMENT_HEADERS,
     POOL_HEADERS,
     SUMMARY_HEADERS,
     awards_of_year,
-    display_width,
     workbook_sheets,
 )
 from subsidies.models import Award, AwardStatus, BudgetPool
@@ -127,6 +127,12 @@ def test_detail_total_widths_and_money(workbook_path):
     width = ws.column_dimensions[openpyxl.utils.get_column_letter(unit + 1)].width
     assert width >= max(display_width(n) for n in names), (width, names)
     assert ws.cell(2, unit + 1).alignment.wrap_text is not True
+    # wrapped texts: the row is tall enough for every line (no application sizes rows of a written file itself)
+    for row in ws.iter_rows(min_row=2):
+        needed = max((wrapped_lines(str(c.value), ws.column_dimensions[c.column_letter].width)
+                      for c in row if c.alignment.wrap_text and isinstance(c.value, str)), default=1)
+        height = ws.row_dimensions[row[0].row].height
+        assert needed == 1 or (height or 0) >= 15 * needed, (row[0].row, needed, height)
     assert names <= {p.budget_unit.name for p in BudgetPool.objects.exclude(budget_unit=None)} | {
         a.rule.responsible_department for a in awards_of_year(year, Award.objects.all())}
 
