@@ -110,6 +110,8 @@ class Chart:
     total_label: str = "合计"
     summary: str = ""
     category_header: str = "项目"
+    bar_labels: Sequence[str] = ()  # stacked: the text after each bar (default: the total, ``short``)
+    percent: bool = False  # stacked, horizontal: every bar full length, segments as shares of its own total
     ident: str = field(default_factory=lambda: f"chart-{next(_ids)}")
 
 
@@ -147,8 +149,8 @@ def _d(value: Decimal) -> str:
     return f"{value.quantize(ONE, rounding=ROUND_HALF_UP):f}".removesuffix(".0")
 
 
-def _axis(chart: Chart) -> tuple[Decimal, Decimal]:
-    """(axis end, tick step) covering the largest bar."""
+def _axis(chart: Chart, length: Decimal = Decimal(400)) -> tuple[Decimal, Decimal]:
+    """(axis end, tick step) covering the largest bar, with fewer ticks on a short axis (``length`` units)."""
     if chart.stacked:
         largest = max((sum((Decimal(s.values[i]) for s in chart.series), Decimal(0))
                        for i in range(len(chart.categories))), default=Decimal(0))
@@ -156,8 +158,8 @@ def _axis(chart: Chart) -> tuple[Decimal, Decimal]:
         largest = max((Decimal(v) for s in chart.series for v in s.values), default=Decimal(0))
     if chart.scale_max is not None:
         top = Decimal(chart.scale_max)
-        return top, nice_step(top)
-    step = nice_step(largest)
+        return top, nice_step(top, max(2, min(5, int(length) // 90)))
+    step = nice_step(largest, max(2, min(5, int(length) // 90)))
     top = step * max(Decimal(1), (largest / step).to_integral_value(rounding=ROUND_CEILING))
     return top, step
 
@@ -195,8 +197,9 @@ def _horizontal(chart: Chart) -> tuple[int, list[str]]:
     bar = BAR if per_row == 1 else BAR - 6
     label_w = min(max((text_width(c) for c in chart.categories), default=0), MAX_LABEL)
     left = Decimal(label_w + 10)
-    plot = Decimal(WIDTH) - left - VALUE_SPACE
-    top, step = _axis(chart)
+    after = max([VALUE_SPACE] + [text_width(t, SMALL) + 12 for t in chart.bar_labels])
+    plot = Decimal(WIDTH) - left - after
+    top, step = (Decimal(100), Decimal(25 if plot >= 300 else 50)) if chart.percent else _axis(chart, plot)
     y0 = LEGEND
     height = y0 + n * row + AXIS
     parts = _legend(chart)
@@ -205,7 +208,8 @@ def _horizontal(chart: Chart) -> tuple[int, list[str]]:
         x = left + plot * tick / top
         parts.append(f'<line x1="{_d(x)}" y1="{y0}" x2="{_d(x)}" y2="{y0 + n * row}" class="chart-grid" '
                      f'stroke="#d0d5db"/>')
-        parts.append(_text(x, y0 + n * row + 15, chart.tick(tick), anchor="middle", size=SMALL))
+        label = f"{axis_number(tick)}%" if chart.percent else chart.tick(tick)
+        parts.append(_text(x, y0 + n * row + 15, label, anchor="middle", size=SMALL))
         tick += step
     for i, category in enumerate(chart.categories):
         y = y0 + i * row
@@ -213,11 +217,13 @@ def _horizontal(chart: Chart) -> tuple[int, list[str]]:
         if chart.stacked:
             x = left
             by = y + (row - bar) // 2
+            whole = Decimal(_totals(chart)[i]) if chart.percent else top
             for s in chart.series:
-                w = plot * Decimal(s.values[i]) / top
+                w = plot * Decimal(s.values[i]) / whole if whole else Decimal(0)
                 parts.append(_rect(x, by, w, bar, s.colour, f"{category} {s.label}：{chart.exact(s.values[i])}"))
                 x += w
-            parts.append(_text(x + 6, by + bar - 5, chart.short(_totals(chart)[i]), size=SMALL))
+            end = chart.bar_labels[i] if chart.bar_labels else chart.short(_totals(chart)[i])
+            parts.append(_text(x + 6, by + bar - 5, end, size=SMALL))
         else:
             for k, s in enumerate(chart.series):
                 by = y + 6 + k * (bar + 2)

@@ -33,6 +33,11 @@ def _shown(total: int, shown: int, what: str) -> str:
     return f"共 {total} 个{what}，显示前 {shown} 个。" if total > shown else ""
 
 
+def _use_labels(rows: list[Any]) -> list[str]:
+    """After each budget bar: the budget and the share of it spoken for (已核定 + 已拨付)."""
+    return [f"已用 {r.use_rate}%，预算 {charts.yuan(r.amount)}" for r in rows]
+
+
 def budget_by_pool(user: Any) -> Chart:
     from subsidies.figures import budget_use_by_pool
 
@@ -46,11 +51,13 @@ def budget_by_pool(user: Any) -> Chart:
                 Series("已核定未拨付", charts.ORANGE, [r.reserved for r in rows]),
                 Series("可用余额", charts.GREY, [r.available for r in rows])],
         stacked=True, short=charts.yuan, exact=charts.yuan_exact, tick=charts.yuan_axis, total_label="预算总额",
-        note=_shown(fig.total, len(rows), "资金池") or "条形全长为预算总额。", ident="figure-budget-pool")
+        bar_labels=_use_labels(rows), percent=True,
+        note=_shown(fig.total, len(rows), "资金池") + "每条为该资金池预算总额（100%），按已用比例从高到低排列。",
+        ident="figure-budget-pool")
 
 
 def budget_by_county(user: Any) -> Chart:
-    from subsidies.figures import budget_use_by_county
+    from subsidies.figures import CITY_LEVEL, budget_use_by_county
 
     fig = budget_use_by_county(user)
     rows = fig.rows
@@ -62,7 +69,9 @@ def budget_by_county(user: Any) -> Chart:
                 Series("已核定未拨付", charts.ORANGE, [r.reserved for r in rows]),
                 Series("可用余额", charts.GREY, [r.available for r in rows])],
         stacked=True, short=charts.yuan, exact=charts.yuan_exact, tick=charts.yuan_axis, total_label="预算总额",
-        note="市级为市本级资金池；条形全长为预算总额。", ident="figure-budget-county")
+        bar_labels=_use_labels(rows), percent=True, ident="figure-budget-county",
+        note=("市级为市本级资金池；" if any(r.label == CITY_LEVEL for r in rows) else "")
+        + "每条为该县（市、区）资金池预算总额（100%）。")
 
 
 def overdue_tasks(user: Any) -> Chart:

@@ -57,13 +57,25 @@ def test_chart_is_an_accessible_svg_stating_every_number():
 def test_bars_are_proportional_and_the_axis_covers_the_longest():
     chart = Chart(title="逾期", categories=["甲", "乙"], series=[Series("逾期", charts.VERMILLION, [9, 3])],
                   ident="t-axis")
-    top, step = charts._axis(chart)  # noqa: SLF001
+    top, step = charts._axis(chart, Decimal(450))  # noqa: SLF001
     assert (top, step) == (Decimal(10), Decimal(2))  # 9 rounded up to the next tick, never cut
     html = str(charts.render(chart))
     widths = [Decimal(w) for w in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"[^>]*><title>', html)]
     assert len(widths) == 2 and abs(widths[0] / widths[1] - 3) < Decimal("0.01")
     assert not re.search(r"\d\.\d{3,}|e-\d", html)  # coordinates with one decimal, no float noise
     assert ">10<" in html and ">9<" in html  # the last tick and the bar's value
+
+
+def test_percent_bars_show_each_total_as_its_whole():
+    chart = Chart(title="资金池使用", categories=["大池", "小池"], stacked=True, percent=True,
+                  series=[Series("已用", charts.ORANGE, [Decimal("10"), Decimal("1")]),
+                          Series("余额", charts.GREY, [Decimal("990"), Decimal("3")])],
+                  bar_labels=["已用 1.0%", "已用 25.0%"], exact=charts.yuan_exact, ident="t-percent")
+    html = str(charts.render(chart))
+    widths = [Decimal(w) for w in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"[^>]*><title>', html)]
+    assert abs((widths[0] + widths[1]) - (widths[2] + widths[3])) <= Decimal("0.2")  # both bars full length
+    assert abs(widths[3] / widths[2] - 3) < Decimal("0.05")  # 1 : 3 within the small pool
+    assert ">100%<" in html and ">已用 25.0%<" in html and "小池：已用 1.00 元，余额 3.00 元，合计 4.00 元" in html
 
 
 def test_vertical_months_and_empty_chart():
@@ -105,11 +117,14 @@ def test_budget_figures_add_up_the_pools_in_scope(demo, username):
         expected = sum((getattr(p, field) for p in pools), Decimal("0"))
         assert sum((getattr(r, field) for r in by_pool.rows), Decimal("0")) == expected
         assert sum((getattr(r, field) for r in by_county.rows), Decimal("0")) == expected
-    assert {r.label for r in by_county.rows} == {p.county.name if p.county_id else "市级" for p in pools}
+    assert {r.label for r in by_county.rows} == {
+        (p.county.short_name or p.county.name.removesuffix("人民政府")) if p.county_id else "市级" for p in pools}
     if username == "county_authority":
-        assert {r.label for r in by_county.rows} == {"晋江市人民政府"}  # 晋江 only: the other counties stay out
-    used = [r.reserved + r.committed for r in by_pool.rows]
-    assert used == sorted(used, reverse=True)  # pools with most money spoken for first
+        assert len(by_county.rows) == 1 and by_county.rows[0].label.startswith("晋江")  # the other counties stay out
+    for r in by_county.rows:
+        assert r.use_rate == ((r.reserved + r.committed) * 100 / r.amount).quantize(Decimal("0.1"))
+    rates = [r.use_rate for r in by_pool.rows]
+    assert rates == sorted(rates, reverse=True)  # the pools nearest to running out first
 
 
 @pytest.mark.django_db
