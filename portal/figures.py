@@ -141,14 +141,36 @@ SPECS: tuple[Spec, ...] = (
 )
 
 
-def workbench_figures(request: HttpRequest, site: AdminSite) -> list[Figure]:
-    """The figures ``request.user`` may see, drawn; a figure with nothing in the user's scope is left out."""
+KEYS = {"overdue-tasks": 0, "catalog-coverage": 1, "catalog-quality": 1, "sharing-decisions": 2, "budget-pool": 3,
+        "budget-county": 4}
+
+
+def _may_see(request: HttpRequest, site: AdminSite, spec: Spec) -> bool:
     from django.apps import apps
 
+    model_admin = site._registry.get(apps.get_model(spec.model))  # noqa: SLF001 - the admin site's registry
+    return model_admin is not None and model_admin.has_view_permission(request)
+
+
+def figure_html(request: HttpRequest, site: AdminSite, key: str) -> SafeString:
+    """One figure by its key (``KEYS``) for a board page: drawn when the person may see it, else empty."""
+    if key not in KEYS:
+        raise ValueError(f"unknown figure {key!r}; one of {sorted(KEYS)}")
+    spec = SPECS[KEYS[key]]
+    if not _may_see(request, site, spec):
+        return SafeString("")
+    built = spec.build(request.user)
+    for chart in built if isinstance(built, tuple) else (built,):
+        if chart.ident == f"figure-{key}":
+            return charts.render(chart)
+    return SafeString("")  # pragma: no cover - every key names one of its spec's charts
+
+
+def workbench_figures(request: HttpRequest, site: AdminSite) -> list[Figure]:
+    """The figures ``request.user`` may see, drawn; a figure with nothing in the user's scope is left out."""
     out: list[Figure] = []
     for spec in SPECS:
-        model_admin = site._registry.get(apps.get_model(spec.model))  # noqa: SLF001 - the admin site's registry
-        if model_admin is None or not model_admin.has_view_permission(request):
+        if not _may_see(request, site, spec):
             continue
         built = spec.build(request.user)
         try:

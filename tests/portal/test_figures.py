@@ -287,3 +287,20 @@ def test_workbench_figures_cost_a_fixed_number_of_queries(client, demo):
 def test_applicant_sees_no_figures(client, demo):
     login(client, "applicant")
     assert client.get("/admin/").status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_board_tag_draws_one_figure_for_who_may_see_it(demo):
+    """``{% portal_figure key %}`` for board templates: the figure for the page's user, nothing for others."""
+    from django.template import engines
+    from django.test import RequestFactory
+
+    tpl = engines["django"].from_string('{% load portal_figures %}{% portal_figure "overdue-tasks" %}')
+    request = RequestFactory().get("/admin/catalogs/collectiontask/board/")
+    request.user = _user("city_authority")
+    html = tpl.render({}, request)
+    assert html.startswith('<figure class="chart" id="figure-overdue-tasks">') and 'role="img"' in html
+    request.user = _user("finance_officer")  # may not view collection tasks
+    assert tpl.render({}, request) == ""
+    with pytest.raises(ValueError, match="unknown figure"):
+        engines["django"].from_string('{% load portal_figures %}{% portal_figure "nope" %}').render({}, request)
