@@ -25,13 +25,16 @@ class PortalAdminSite(admin.AdminSite):
         return context
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        """工作台: what awaits this person now, with due dates and badges, and the boards and exports of the role."""
+        """工作台: what awaits this person now, with due dates and badges, the boards and exports of the role, and
+        the figures (inline SVG) the role may see."""
+        from portal.figures import workbench_figures
         from portal.workbench import awaiting, links
 
         todo = awaiting(request, self)
         extra = {"todo": todo, "todo_total": sum(len(k.tasks) for k in todo),
                  "todo_overdue": sum(k.overdue for k in todo), "todo_soon": sum(k.soon for k in todo),
-                 "workbench_links": links(request, self), **(extra_context or {})}
+                 "workbench_links": links(request, self), "figures": workbench_figures(request, self),
+                 **(extra_context or {})}
         return super().index(request, extra)
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:

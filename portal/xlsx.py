@@ -1,7 +1,8 @@
 """Excel in and out, safely.
 
 Export: openpyxl write-only (flat memory), every text cell typed as text with Excel's quote prefix when it starts with
-a formula trigger, streamed from a temporary file. Import: ``upload_rows`` is the one reader of uploaded spreadsheets
+a formula trigger, streamed from a temporary file; every sheet print-ready (``print_setup``: landscape, one page wide,
+header row repeated, page header and "第 n 页，共 N 页") with optional wrapped columns and a 合计 line. Import: ``upload_rows`` is the one reader of uploaded spreadsheets
 (.xlsx, and .csv where a caller accepts it): size and zip-bomb checks before parsing, defusedxml (openpyxl uses it when
 installed), read-only mode, and every parser failure, while opening or while reading rows, turned into an
 ``XlsxImportError`` with a Chinese message. ``read_rows`` adds typed columns (numbers as ``Decimal``, every bad cell
@@ -26,9 +27,11 @@ from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.http import FileResponse
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 
 assert openpyxl.DEFUSEDXML, "defusedxml must be installed so openpyxl parses XML safely"
 
@@ -43,7 +46,8 @@ UNREADABLE = "无法读取文件：文件已损坏或不是有效的 .xlsx 工�
 
 
 # --------------------------------------------------------------------------------------------- export
-def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> WriteOnlyCell:
+def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False, wrap: bool = False,
+          top: bool = False) -> WriteOnlyCell:
     if isinstance(value, Decimal | int | float | dt.date | dt.datetime) and not isinstance(value, bool):
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
             value = value.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
@@ -62,28 +66,96 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> WriteOnl
             cell.quotePrefix = True  # Excel's own "this is text" marker, so editing the cell keeps it inert
     if bold:
         cell.font = Font(bold=True)
+    if wrap or top:
+        cell.alignment = Alignment(wrap_text=wrap or None, vertical="top")
     return cell
 
 
 @dataclass
 class Sheet:
+    """One worksheet. ``widths`` are column widths (Excel units); ``wrap`` the 0-based columns whose text wraps in
+    its cell instead of widening the column; ``totals`` the 0-based columns summed into a bold ``total_label`` row
+    after the last row (``finish_total`` may fill the other cells of that row, e.g. a ratio of two sums);
+    ``print_title`` the page header (the sheet title when empty)."""
+
     title: str
     headers: Sequence[str]
     rows: Iterable[Sequence[Any]]
-    widths: Sequence[int] = ()
+    widths: Sequence[float] = ()
+    wrap: Sequence[int] = ()
+    totals: Sequence[int] = ()
+    total_label: str = "合计"
+    finish_total: Callable[[list[Any]], list[Any]] | None = None
+    print_title: str = ""
+
+
+PAGE_FOOTER = "第 &P 页，共 &N 页"
+LINE_HEIGHT = 15  # points: one line of the default 11-point font
+
+
+def display_width(text: str) -> float:
+    """Excel column units a text needs in the default font: about 2.2 for a CJK character, 1.1 for others."""
+    return sum(2.2 if ord(ch) >= 0x2E80 else 1.1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes in a wrapped cell ``width`` units wide (neither Excel nor LibreOffice sizes rows of a
+    written file by itself, so the writer sets the height)."""
+    usable = max(width - 1, 1)
+    return max(1, -int(-display_width(text) // usable))
+
+
+def print_setup(ws: WriteOnlyWorksheet, sheet: Sheet) -> None:
+    """Print-ready: A4 landscape, fitted to one page wide (as many pages down as needed), the header row repeated on
+    every page, narrow margins, grid lines, the title as page header and "第 n 页，共 N 页" as footer. Call before the
+    first row is written (the fit-to-page flag is written with the sheet's head)."""
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # automatic: as many pages down as the rows need
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.6, header=0.3, footer=0.3)
+    ws.HeaderFooter.oddHeader.center.text = (sheet.print_title or sheet.title).replace("&", "&&")
+    ws.HeaderFooter.oddHeader.center.size = 12
+    ws.HeaderFooter.oddFooter.center.text = PAGE_FOOTER
 
 
 def write_workbook(sheets: Iterable[Sheet], out: IO[bytes]) -> None:
-    """Write ``sheets`` to ``out`` with constant memory; rows may be a lazy generator (e.g. ``qs.iterator()``)."""
+    """Write ``sheets`` to ``out`` with constant memory; rows may be a lazy generator (e.g. ``qs.iterator()``).
+    Totals are added up while the rows stream past (``Decimal``/``int``, never float)."""
     wb = openpyxl.Workbook(write_only=True)
     for sheet in sheets:
         ws = wb.create_sheet(title=sheet.title[:31])
         for idx, width in enumerate(sheet.widths, start=1):
             ws.column_dimensions[openpyxl.utils.get_column_letter(idx)].width = width
         ws.freeze_panes = "A2"
+        print_setup(ws, sheet)
         ws.append([_cell(ws, h, bold=True) for h in sheet.headers])
-        for row in sheet.rows:
-            ws.append([_cell(ws, v) for v in row])
+        wrap = {i: sheet.widths[i] for i in sheet.wrap if i < len(sheet.widths)}
+        sums: dict[int, Any] = dict.fromkeys(sheet.totals, 0)
+        for number, row in enumerate(sheet.rows, start=2):
+            lines = max((wrapped_lines(str(row[i]), w) for i, w in wrap.items()
+                         if i < len(row) and isinstance(row[i], str)), default=1)
+            if lines > 1:
+                ws.row_dimensions[number].height = LINE_HEIGHT * lines
+            ws.append([_cell(ws, v, wrap=i in wrap, top=bool(wrap)) for i, v in enumerate(row)])
+            if lines > 1:
+                del ws.row_dimensions[number]  # written: keep memory flat
+            for i in sums:
+                value = row[i] if i < len(row) else None
+                if isinstance(value, Decimal | int) and not isinstance(value, bool):
+                    sums[i] += value
+        if sheet.totals:
+            total: list[Any] = [None] * len(sheet.headers)
+            total[0] = sheet.total_label
+            for i, value in sums.items():
+                total[i] = value
+            if sheet.finish_total is not None:
+                total = sheet.finish_total(total)
+            ws.append([_cell(ws, v, bold=True) for v in total])
     wb.save(out)
 
 

@@ -1,6 +1,7 @@
 """Finance workbooks: the disbursement list with the Jinjiang finance columns (one line per paying level), and
 summaries by family, rule and county plus budget utilisation per pool. Written with portal.xlsx (streaming,
-formula-injection safe)."""
+formula-injection safe), print-ready: landscape, one page wide, header row repeated, a 合计 line on every sheet,
+the 单位名称 column as wide as its longest name, money as numbers with two decimals."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 
-from portal.xlsx import Sheet, write_workbook, xlsx_response
+from portal.xlsx import Sheet, display_width, write_workbook, xlsx_response
 from subsidies.models import Award, AwardStatus, BudgetPool
 from subsidies.selectors import award_list_for_user, award_summary, pool_list_for_user, pool_utilisation
 
@@ -46,30 +47,64 @@ def disbursement_rows(awards: QuerySet[Award]) -> Iterator[list[Any]]:
 
 
 def _summary_rows(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
-    total = [Decimal("0")] * 4
-    count = 0
+    """One line per key; the 合计 line is added by ``write_workbook`` (``Sheet.totals``)."""
     for r in rows:
-        values = [r["total"], r["city"], r["county_total"], r["paid"]]
-        total = [a + b for a, b in zip(total, values, strict=True)]
-        count += r["n"]
-        yield [r["key"], r["n"], *values]
-    yield ["合计", count, *total]
+        yield [r["key"], r["n"], r["total"], r["city"], r["county_total"], r["paid"]]
+
+
+def unit_names(awards: QuerySet[Award]) -> set[str]:
+    """Every 单位名称 the detail sheet can show (the pools' budget units, else the rules' departments); one query."""
+    names: set[str] = set()
+    for city, county_pool, county, department in (
+            awards.values_list("city_pool__budget_unit__name", "county_pool_id", "county_pool__budget_unit__name",
+                               "rule__responsible_department").distinct()):
+        names.add(city or department)
+        if county_pool is not None:
+            names.add(county or department)
+    return names
+
+
+# Detail columns whose text wraps inside the cell (rows grow taller, the page stays one page wide).
+DETAIL_WRAP = (0, 1, 6, 7, 10, 13)
+DETAIL_WIDTHS = [20, 20, 20, 0, 15, 25, 20, 26, 25, 9, 15, 9, 19, 18, 11.5, 11.5, 23]  # 单位名称 (0): from the data
+UNIT_COLUMN = 3
+
+
+def detail_widths(awards: QuerySet[Award]) -> list[float]:
+    """Column widths of the detail sheet: 单位名称 as wide as the longest name (never cut), the others fixed."""
+    widths = list(DETAIL_WIDTHS)
+    widths[UNIT_COLUMN] = max([display_width(n) + 2 for n in unit_names(awards)] + [12.0])
+    return widths
+
+
+def _pool_total(row: list[Any]) -> list[Any]:
+    """The 合计 line of the pool sheet: the use rate of all pools together (the column's sum means nothing)."""
+    amount, reserved, committed = row[4], row[5], row[6]
+    row[8] = ((reserved + committed) * 100 / amount).quantize(Decimal("0.1")) if amount else Decimal("0.0")
+    return row
 
 
 def workbook_sheets(year: int, awards: QuerySet[Award], pools: QuerySet[BudgetPool]) -> list[Sheet]:
     """Every sheet from the caller's scope: ``awards`` and ``pools`` are what the caller may see (all of them for the
-    command line), so the summaries never add up rows the caller's lists do not show."""
+    command line), so the summaries never add up rows the caller's lists do not show. Every sheet prints landscape,
+    one page wide, with its header row repeated and a 合计 line (``portal.xlsx.print_setup``)."""
     summary = award_summary(awards, year=year)
+    detail = awards_of_year(year, awards)
+    money_totals = (2, 3, 4, 5)
     return [
-        Sheet(f"{year}年拨付明细", DISBURSEMENT_HEADERS, disbursement_rows(awards_of_year(year, awards)),
-              widths=[30, 30, 24, 28, 14, 20, 20, 36, 20, 8, 14, 9, 18, 22, 12, 12, 16]),
-        Sheet("按政策类别汇总", SUMMARY_HEADERS, _summary_rows(summary["family"]), widths=[24, 8, 16, 16, 16, 16]),
-        Sheet("按规则汇总", SUMMARY_HEADERS, _summary_rows(summary["rule"]), widths=[40, 8, 16, 16, 16, 16]),
-        Sheet("按县区汇总", SUMMARY_HEADERS, _summary_rows(summary["county"]), widths=[24, 8, 16, 16, 16, 16]),
+        Sheet(f"{year}年拨付明细", DISBURSEMENT_HEADERS, disbursement_rows(detail), widths=detail_widths(detail),
+              wrap=DETAIL_WRAP, totals=(4,), print_title=f"{year}年度惠企政策奖补拨付明细表"),
+        Sheet("按政策类别汇总", SUMMARY_HEADERS, _summary_rows(summary["family"]), widths=[24, 8, 16, 16, 16, 16],
+              wrap=(0,), totals=(1, *money_totals), print_title=f"{year}年度奖补按政策类别汇总"),
+        Sheet("按规则汇总", SUMMARY_HEADERS, _summary_rows(summary["rule"]), widths=[40, 8, 16, 16, 16, 16],
+              wrap=(0,), totals=(1, *money_totals), print_title=f"{year}年度奖补按规则汇总"),
+        Sheet("按县区汇总", SUMMARY_HEADERS, _summary_rows(summary["county"]), widths=[24, 8, 16, 16, 16, 16],
+              wrap=(0,), totals=(1, *money_totals), print_title=f"{year}年度奖补按县（市、区）汇总"),
         Sheet("资金池使用", POOL_HEADERS, ([r["call"], r["year"], r["level"], r["county"], r["amount"], r["reserved"],
                                        r["committed"], r["available"], r["utilisation"]]
                                       for r in pool_utilisation(pools, year=year)),
-              widths=[30, 8, 8, 16, 16, 16, 16, 16, 10]),
+              widths=[30, 8, 9, 16, 16, 16, 16, 16, 10], wrap=(0, 3), totals=(4, 5, 6, 7), finish_total=_pool_total,
+              print_title=f"{year}年度奖补资金池使用情况"),
     ]
 
 

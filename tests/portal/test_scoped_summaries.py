@@ -97,7 +97,8 @@ def test_year_export_summaries_and_pools_are_scoped(demo, client, username):
     pools = listed(client, f"{API}/pools/?call__year=2026")
     client.logout()
     sheets = workbook(client, username)
-    detail = sheets["2026年拨付明细"]
+    *detail, detail_total = sheets["2026年拨付明细"]
+    assert detail_total[0] == "合计"
     assert {r[12] for r in detail} == {a["application_number"] for a in mine}
     total = sum(money(a["amount"]) for a in mine)
     assert sum(money(r[4]) for r in detail) == total
@@ -106,7 +107,8 @@ def test_year_export_summaries_and_pools_are_scoped(demo, client, username):
         assert label == "合计" and count == len(mine) and money(amount) == total, name
     assert {r[0] for r in sheets["按县区汇总"][:-1]} == {a["county"] or "（市级全额承担）" for a in mine}
     call_names = dict(Call.objects.values_list("code", "name"))
-    assert sorted((r[0], r[3] or "", money(r[4])) for r in sheets["资金池使用"]) == sorted(
+    assert sheets["资金池使用"][-1][0] == "合计"
+    assert sorted((r[0], r[3] or "", money(r[4])) for r in sheets["资金池使用"][:-1]) == sorted(
         (call_names[p["call"]], p["county_name"], money(p["amount"])) for p in pools)
     everything = Award.objects.filter(year=2026, status__in=LIVE).count()
     assert len(mine) < everything  # the unscoped sheets used to add up every award of the year

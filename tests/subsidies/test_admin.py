@@ -126,5 +126,6 @@ def test_award_export_action_streams_a_workbook(client, submitted, reviewer, fin
     import io
 
     wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
-    rows = list(wb.worksheets[0].iter_rows(values_only=True))[1:]
+    *rows, total = list(wb.worksheets[0].iter_rows(values_only=True))[1:]
     assert sum(Decimal(str(r[4])) for r in rows) == Decimal("200000.00")
+    assert total[0] == "合计" and Decimal(str(total[4])) == Decimal("200000.00")

@@ -114,8 +114,9 @@ def test_disbursement_workbook_totals_equal_approved_awards(make_call, make_appl
     assert list(rows[0]) == DISBURSEMENT_HEADERS
     assert list(rows[0][:9]) == ["企业名称", "收款人", "收款人账号", "单位名称", "金额", "指标文号", "指标摘要", "项目名称",
                                  "上级指标文号"]
-    body = rows[1:]
+    body = rows[1:-1]
     assert len(body) == 4  # two awards × (city line + county line)
+    assert rows[-1][0] == "合计" and Decimal(str(rows[-1][4])) == Decimal("340000.01")
     total = sum(Decimal(str(r[4])) for r in body)
     approved = sum(a.amount for a in Award.objects.filter(year=year, status__in=["reserved", "committed"]))
     assert total == approved == Decimal("340000.01")
@@ -126,7 +127,7 @@ def test_disbursement_workbook_totals_equal_approved_awards(make_call, make_appl
     family = list(wb["按政策类别汇总"].iter_rows(values_only=True))
     assert family[-1][0] == "合计" and Decimal(str(family[-1][2])) == approved
     assert Decimal(str(family[-1][5])) == Decimal("240000.00")  # disbursed
-    pools = list(wb["资金池使用"].iter_rows(values_only=True))[1:]
+    pools = list(wb["资金池使用"].iter_rows(values_only=True))[1:-1]
     assert sum(Decimal(str(r[5])) + Decimal(str(r[6])) for r in pools) == approved
 
 
