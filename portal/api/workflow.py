@@ -22,9 +22,9 @@ from portal.workflow import Input, Transition, Workflow
 V = TypeVar("V")
 
 _FIELDS: dict[str, Any] = {
-    "text": lambda: serializers.CharField(max_length=4000, allow_blank=True),
-    "line": lambda: serializers.CharField(max_length=200, allow_blank=True),
-    "decimal": lambda: serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0),
+    "text": lambda **kw: serializers.CharField(max_length=4000, allow_blank=True, **kw),
+    "line": lambda **kw: serializers.CharField(max_length=200, allow_blank=True, **kw),
+    "decimal": lambda **kw: serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0, **kw),
     "date": serializers.DateField,
     "datetime": serializers.DateTimeField,
     "bool": serializers.BooleanField,
@@ -33,19 +33,16 @@ _FIELDS: dict[str, Any] = {
 
 
 def _field(spec: Input) -> serializers.Field:
-    if spec.kind == "choice":
-        field: serializers.Field = serializers.CharField(max_length=200, help_text=spec.help or spec.label)
-    elif spec.kind == "multi":
-        field = serializers.ListField(child=serializers.CharField(max_length=200), max_length=1000)
-    else:
-        field = _FIELDS[spec.kind]()
-    field.label = spec.label
-    field.help_text = spec.help or spec.label
-    # the kernel refuses a missing required input in Chinese at its field; the serializer only types the value
-    field.required = False
+    # the kernel refuses a missing required input in Chinese at its field; the serializer only types the value.
+    # Options go to the constructor: DRF re-creates declared fields from their arguments (deepcopy per serializer).
+    options: dict[str, Any] = {"required": False, "label": spec.label, "help_text": spec.help or spec.label}
     if spec.kind not in ("multi", "bool", "file"):
-        field.allow_null = True
-    return field
+        options["allow_null"] = True
+    if spec.kind == "choice":
+        return serializers.CharField(max_length=200, **options)
+    if spec.kind == "multi":
+        return serializers.ListField(child=serializers.CharField(max_length=200), max_length=1000, **options)
+    return _FIELDS[spec.kind](**options)
 
 
 def input_serializer(workflow: Workflow, transition: Transition) -> type[serializers.Serializer]:
@@ -87,7 +84,7 @@ class WorkflowViewMixin:
                 raise exceptions.PermissionDenied(decision.reason or f"您无权执行“{transition.label}”。")
 
 
-def _endpoint(workflow: Workflow, transition: Transition, response: Any) -> Any:
+def _endpoint(workflow: Workflow, transition: Transition, response: Any, url_path: str = "") -> Any:
     serializer = input_serializer(workflow, transition)
 
     def run(self: WorkflowViewMixin, request: Request, pk: Any = None) -> Response:
@@ -100,17 +97,21 @@ def _endpoint(workflow: Workflow, transition: Transition, response: Any) -> Any:
     run.__name__ = f"step_{transition.name}"
     run.__doc__ = f"{transition.label}（{workflow.label}）：请求体为该环节的输入项。"
     schema = extend_schema(request=serializer, responses=response, summary=transition.label)
-    return schema(action(detail=True, methods=["post"], url_path=transition.name,
+    return schema(action(detail=True, methods=["post"], url_path=url_path or transition.name,
                          url_name=transition.name.replace("_", "-"))(run))
 
 
 def workflow_endpoints(viewset: type[V]) -> type[V]:
-    """Class decorator: one POST endpoint per visible transition of ``viewset.workflow`` and ``GET …/steps/``."""
+    """Class decorator: one POST endpoint per visible transition of ``viewset.workflow`` and ``GET …/steps/``.
+    ``viewset.workflow_paths`` (transition → URL segment) keeps the paths integrators already use where they differ
+    from the transition's name."""
     workflow: Workflow = viewset.workflow  # type: ignore[attr-defined]
+    paths: dict[str, str] = getattr(viewset, "workflow_paths", {})
     response = getattr(viewset, "read_serializer_class", None) or getattr(viewset, "serializer_class", None)
     for transition in workflow.transitions.values():
         if not transition.hidden:
-            setattr(viewset, f"step_{transition.name}", _endpoint(workflow, transition, response))
+            setattr(viewset, f"step_{transition.name}",
+                    _endpoint(workflow, transition, response, paths.get(transition.name, "")))
 
     def steps(self: WorkflowViewMixin, request: Request, pk: Any = None) -> Response:
         obj = self.workflow_object()
