@@ -161,9 +161,7 @@ def can_disburse_award(user: AnyUser, app: Any) -> Decision:
 def can_record_objection(user: AnyUser, app: Any) -> Decision:
     if not is_reviewer(user, app.rule):
         return deny("只有责任单位经办人可以登记公示异议。")
-    if app.status != S.PUBLICITY:
-        return deny("只有公示中的申报可以登记异议。")
-    return ALLOW
+    return ALLOW  # the state (公示中) is checked by the service, at the application field
 
 
 def can_resolve_objection(user: AnyUser, objection: Any) -> Decision:

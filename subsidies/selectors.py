@@ -66,6 +66,24 @@ def rule_list(*, user: Any = None, filters: dict[str, Any] | None = None,
     return _filtered(f.RuleFilter, qs, filters).order_by("sort_order", "code")
 
 
+def rule_get(code: str) -> Rule | None:
+    """One rule in use by its code (public), or None."""
+    return Rule.objects.active().select_related("document").filter(code=str(code).upper()).first()
+
+
+def rule_codes_by_family() -> dict[str, list[str]]:
+    """Codes of the rules in use, by family (a family-wide call covers each of them)."""
+    out: dict[str, list[str]] = {}
+    for code, family in Rule.objects.active().values_list("code", "family"):
+        out.setdefault(family, []).append(code)
+    return out
+
+
+def call_rules(call: Call) -> QuerySet[Rule]:
+    """The rules a call accepts applications for (its own, or its family's)."""
+    return Rule.objects.filter(code__in=call.rule_codes()).select_related("document").order_by("sort_order", "code")
+
+
 def rules_by_family(on: dt.date | None = None) -> list[dict[str, Any]]:
     """Rules in force on ``on`` (default today) grouped by family, for policy lists and the 试算 form."""
     day = on or timezone.localdate()

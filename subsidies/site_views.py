@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from portal.files import download_url
 from portal.views import add_service_errors, current_enterprise, no_enterprise
 from subsidies import permissions, selectors, services
-from subsidies.models import Rule
 from subsidies.rules import FAMILY_LABELS
 from subsidies.site_forms import EvidenceForm, FactsForm, ReasonForm, ResubmitForm, facts_data, facts_initial
 from subsidies.trace import trace_rows
@@ -54,9 +53,7 @@ def status_tone(status: str) -> str:
 def _open_calls_by_rule(on: Any) -> dict[str, list[Any]]:
     """Open calls keyed by rule code (a family-wide call counts for each rule of its family)."""
     calls = list(selectors.call_list_open(on=on))
-    family_codes: dict[str, list[str]] = {}
-    for code, family in Rule.objects.active().values_list("code", "family"):
-        family_codes.setdefault(family, []).append(code)
+    family_codes = selectors.rule_codes_by_family()
     out: dict[str, list[Any]] = {}
     for call in calls:
         codes = [r.code for r in call.rules.all()] or family_codes.get(call.family, [])
@@ -78,7 +75,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 def rule_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One clause with the 试算 form generated from its facts; POST runs the same calculator as the API."""
-    rule = Rule.objects.active().select_related("document").filter(code=code.upper()).first()
+    rule = selectors.rule_get(code)
     if rule is None:
         raise Http404("没有这项政策条款。")
     today = timezone.localdate()
@@ -185,8 +182,7 @@ def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
     call = selectors.call_list_open(on=timezone.localdate()).filter(pk=call_id).first()
     if call is None:
         raise Http404("该申报批次不存在或不在申报期内。")
-    rules = list(Rule.objects.filter(code__in=call.rule_codes()).select_related("document")
-                 .order_by("sort_order", "code"))
+    rules = list(selectors.call_rules(call))
     code = (request.POST.get("rule") or request.GET.get("rule") or (rules[0].code if len(rules) == 1 else "")).upper()
     rule = next((r for r in rules if r.code == code), None)
     if rule is None:

@@ -24,17 +24,25 @@ from subsidies.permissions import can_edit_rules, can_manage_call, can_save_pool
 M = TypeVar("M", bound=models.Model)
 
 
+def _snapshot(obj: models.Model) -> dict[str, Any]:
+    """The audit snapshot: the record's own fields, and its many-to-many links as lists of ids."""
+    data = snapshot(obj, fields=[f.name for f in obj._meta.concrete_fields])
+    if obj.pk is not None:
+        data |= {f.name: sorted(getattr(obj, f.name).values_list("pk", flat=True)) for f in obj._meta.many_to_many}
+    return data
+
+
 def _save(obj: M, *, entity: str, decision: Decision, acting_user: Any, m2m: dict[str, Iterable[Any]] | None = None,
           locked: M | None = None) -> M:
     require(decision)
     creating = obj.pk is None
-    before = None if creating else snapshot(locked if locked is not None else type(obj)._default_manager.get(pk=obj.pk))
+    before = None if creating else _snapshot(locked if locked is not None else type(obj)._default_manager.get(pk=obj.pk))
     with acting_as(acting_user):
         obj.save()
         for name, values in (m2m or {}).items():
             getattr(obj, name).set(list(values))
         audit_record(actor=acting_user, action=f"subsidies.{entity}.{'create' if creating else 'change'}", obj=obj,
-                     before=before, after=snapshot(obj))
+                     before=before, after=_snapshot(obj))
     return obj
 
 
