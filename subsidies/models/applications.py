@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from portal.display import local_datetime
 from portal.files import PrivatePath
-from portal.models import AppendOnlyModel, GovernedModel
+from portal.models import AppendOnlyModel, FrozenFieldsModel, FrozenFieldsQuerySet, GovernedModel, GovernedQuerySet
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -196,8 +196,17 @@ class ObjectionStatus(models.TextChoices):
     DISMISSED = "dismissed", "异议不成立"
 
 
-class Objection(GovernedModel):
-    """An objection received during publicity (公示异议) and how it was resolved."""
+class ObjectionQuerySet(FrozenFieldsQuerySet, GovernedQuerySet):
+    pass
+
+
+class Objection(FrozenFieldsModel, GovernedModel):
+    """An objection received during publicity (公示异议) and how it was resolved. What was received (from whom,
+    when, what it says, on which application) never changes once recorded (``FrozenFieldsModel``); the decision
+    is added by ``objection_resolve``."""
+
+    FROZEN_FIELDS = frozenset({"application", "received_on", "objector", "content"})
+    FROZEN_REFUSED = "公示异议一经登记，以下内容不可修改："
 
     application = models.ForeignKey(Application, verbose_name="申报", on_delete=models.PROTECT,
                                     related_name="objections")
@@ -208,6 +217,8 @@ class Objection(GovernedModel):
                               default=ObjectionStatus.OPEN)
     resolution = models.TextField("处理意见", blank=True)
     resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "公示异议"

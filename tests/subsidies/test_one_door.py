@@ -163,3 +163,23 @@ def test_api_lists_query_count_is_constant(api_client, token_for, city_admin, ma
 
     few = count_for(5)
     assert count_for(50, limit=few) == few
+
+
+@pytest.mark.django_db
+def test_award_and_objection_keep_what_was_decided(submitted, reviewer):
+    from subsidies.models import Award, Objection
+    from subsidies.services import application_publicity_start, objection_record
+
+    app = advance_to_review(submitted, reviewer)
+    award = application_approve(application=app, amount="100000", note="按实际核定", acting_user=reviewer)
+    award.amount = Decimal("1")
+    with pytest.raises(PermissionDenied, match="核定金额"):
+        award.save()
+    with pytest.raises(PermissionDenied):
+        Award.objects.filter(pk=award.pk).update(county_amount=0)
+    application_publicity_start(application=app, acting_user=reviewer)
+    objection = objection_record(application=app, objector="某企业", content="数据不实", acting_user=reviewer)
+    objection.content = "改过的内容"
+    with pytest.raises(PermissionDenied, match="异议内容"):
+        objection.save()
+    assert Objection.objects.get(pk=objection.pk).content == "数据不实"
