@@ -24,6 +24,9 @@ from subsidies.permissions import (
     can_review_application,
 )
 
+__all__ = ["ALIVE", "APPLICATION", "CLOCK_RUNNING", "FINANCE_VISIBLE", "RESERVING", "TIMELINE", "WITHDRAWABLE",
+           "step_label"]  # the state sets live beside ApplicationStatus (permissions need them before this module)
+
 NOTE = Input("note", "说明", required=False)
 APPROVE_NOTE = Input("note", "核定说明", required=False,
                      help="核定金额低于测算上限时必填：写明核减理由（载入决定书）。")
@@ -43,9 +46,9 @@ APPLICATION = Workflow(
     due_field="due_on",
     transitions=[
         Transition("submit", "提交申报", (S.DRAFT,), S.SUBMITTED, can_act_for_applicant,
-                   limit=Limit(5, basis="受理时限（服务承诺）")),
+                   limit=Limit(5, basis="受理时限")),
         Transition("accept", "受理", (S.SUBMITTED,), S.ACCEPTED, can_review_application, inputs=(NOTE,),
-                   limit=Limit(20, basis="审核时限（服务承诺）")),
+                   limit=Limit(20, basis="审核时限，补正期间暂停")),
         Transition("return_for_correction", "退回补正", REVIEW_SOURCES, S.RETURNED, can_review_application,
                    inputs=(CORRECTION,), limit=Limit(10, basis="补正期限")),
         # back to the state it was returned from; the paused review clock resumes (effect)
@@ -59,7 +62,7 @@ APPLICATION = Workflow(
         Transition("reject", "不予支持", REVIEW_SOURCES, S.REJECTED, can_review_application,
                    inputs=(REJECT_REASON,)),
         Transition("publicity_start", "开始公示", (S.APPROVED,), S.PUBLICITY, can_review_application,
-                   limit=Limit(5, basis="公示期（以申报批次设定的工作日数为准）")),
+                   limit=Limit(5, basis="公示期，以申报批次设定的工作日数为准")),
         Transition("publicity_close", "公示期满", (S.PUBLICITY,), S.PUBLICIZED, can_close_publicity,
                    limit=Limit(15, basis="公示期满后拨付")),
         Transition("disburse", "财政拨付", (S.PUBLICIZED,), S.DISBURSED, can_disburse_award, inputs=(NOTE,)),
@@ -71,9 +74,6 @@ APPLICATION = Workflow(
     ],
     effects_module="subsidies.services.applications",
 )
-
-__all__ = ["ALIVE", "APPLICATION", "CLOCK_RUNNING", "FINANCE_VISIBLE", "RESERVING", "TIMELINE", "WITHDRAWABLE",
-           "step_label"]
 
 WITHDRAWABLE = frozenset(APPLICATION.transitions["withdraw"].sources)
 
