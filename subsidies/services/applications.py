@@ -1,4 +1,9 @@
-"""Applicant and reviewer steps of an application (everything except the money bookings, see money.py)."""
+"""Applications: drafts, facts, evidence, expert scores, objections, and the workflow steps.
+
+A step's public service (``application_<step>``, the names admin, API, site, demo and tasks call) is one call of
+``APPLICATION.apply``; what the step does besides changing the state is its effect below (``step_effect``), the money
+bookings of approval and payment in ``money.py``.
+"""
 
 from __future__ import annotations
 
