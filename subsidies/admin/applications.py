@@ -24,7 +24,7 @@ from subsidies import permissions as perms
 from subsidies import services
 from subsidies.exports import disbursement_response
 from subsidies.models import Application, ApplicationEvent, Award, Evidence, ExpertScore, Objection
-from subsidies.selectors import application_get_for_user, application_list, application_timeline
+from subsidies.selectors import application_get_for_user, application_list, application_timeline, award_list
 from subsidies.trace import trace_rows
 from subsidies.workflow import APPLICATION, step_label
 
@@ -222,6 +222,9 @@ class AwardAdmin(GovernedAdmin):
     list_select_related = ["application", "enterprise", "rule", "county"]
     search_fields = ["enterprise__name", "enterprise__uscc", "application__number"]
     actions = ["export_selected_year"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Award]:
+        return award_list(user=request.user)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

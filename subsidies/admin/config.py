@@ -30,6 +30,7 @@ from subsidies.rules.labels import (
     parse_evidence_lines,
     parse_param_lines,
 )
+from subsidies.selectors import pool_list
 
 
 class LinesField(forms.CharField):
@@ -212,7 +213,7 @@ class BudgetPoolInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         """Only the pools the user may see (a county authority reading a call sees its own county's pool)."""
-        return perms.BudgetPoolPolicy().scope(request.user, super().get_queryset(request))
+        return pool_list(user=request.user)
 
 
 @admin.register(Call)
@@ -257,6 +258,9 @@ class BudgetPoolAdmin(ServiceSaveMixin, GovernedAdmin):
     @admin.display(description="使用率")
     def utilisation_display(self, obj: BudgetPool) -> str:
         return f"{obj.utilisation}%"
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return pool_list(user=request.user)
 
     def save_service(self, request: HttpRequest, obj: BudgetPool, form: Any) -> Any:
         return services.budget_pool_save(pool=obj, acting_user=request.user)
