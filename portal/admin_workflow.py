@@ -89,6 +89,14 @@ class WorkflowAdminMixin:
             extra["workflow_buttons"] = self.workflow_buttons(request, obj)
         return super().change_view(request, object_id, form_url, extra)  # type: ignore[misc]
 
+    def workflow_step_context(self, request: HttpRequest, obj: Any, transition: Transition) -> dict[str, Any]:
+        """Extra context of a step page (e.g. ``step_info_template``, included above the form, and what it shows)."""
+        return {}
+
+    def workflow_initial(self, request: HttpRequest, obj: Any, transition: Transition) -> dict[str, Any]:
+        """Initial values of a step form (e.g. the amount proposed)."""
+        return {}
+
     def workflow_apply(self, request: HttpRequest, obj: Any, transition: Transition, data: dict[str, Any]) -> Any:
         """Run the step (an admin may override to pass what its service needs besides the declared inputs)."""
         return self.workflow.apply(transition.name, obj, user=request.user, **data)
@@ -103,7 +111,8 @@ class WorkflowAdminMixin:
             return redirect(self.step_url(obj, transition))
         decision = self.workflow.allows(name, request.user, obj)
         form_class = step_form_class(transition, obj)
-        form = form_class(request.POST or None, request.FILES or None) if request.method == "POST" else form_class()
+        form = (form_class(request.POST or None, request.FILES or None) if request.method == "POST"
+                else form_class(initial=self.workflow_initial(request, obj, transition)))
         if request.method == "POST" and decision and form.is_valid():
             result = self.run_service(request, self.workflow_apply, request, obj, transition,  # type: ignore[attr-defined]
                                       form.cleaned_data, form=form, success=f"已{transition.label}。")
@@ -117,5 +126,6 @@ class WorkflowAdminMixin:
             "refusal": "" if decision else decision.reason, "back_url": back,
             "state_label": self.workflow.state_label(getattr(obj, self.workflow.state_field)),
             "limit": limits[0] if limits else None,
+            **self.workflow_step_context(request, obj, transition),
         }
         return TemplateResponse(request, "admin/workflow/step_form.html", context)

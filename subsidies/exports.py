@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from portal.xlsx import Sheet, display_width, write_workbook, xlsx_response
 from subsidies.models import Award, AwardStatus, BudgetPool
-from subsidies.selectors import award_list_for_user, award_summary, pool_list_for_user, pool_utilisation
+from subsidies.selectors import award_list, award_summary, pool_list, pool_utilisation
 
 DISBURSEMENT_HEADERS = ["企业名称", "收款人", "收款人账号", "单位名称", "金额", "指标文号", "指标摘要", "项目名称",
                         "上级指标文号", "资金级次", "承担县（市、区）", "规则编号", "申报编号", "开户行", "核定日期",
@@ -119,4 +119,4 @@ def export_disbursements(*, year: int, out: IO[bytes]) -> dict[str, Any]:
 def disbursement_response(year: int, user: Any) -> Any:
     """The workbook of ``year`` as the admin action streams it: awards and pools within ``user``'s scope."""
     return xlsx_response(f"奖补拨付表-{year}.xlsx",
-                         workbook_sheets(year, award_list_for_user(user), pool_list_for_user(user)))
+                         workbook_sheets(year, award_list(user=user), pool_list(user=user)))

@@ -14,10 +14,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from portal.files import PrivateFile
-from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, user_scope
+from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, units_for, user_scope
 from portal.roles import Role
-from subsidies.models import ApplicationStatus as S
-from subsidies.workflow import FINANCE_VISIBLE, REVIEWER, TRANSITIONS
+from subsidies.models.applications import FINANCE_VISIBLE
+from subsidies.models.applications import ApplicationStatus as S
 
 REVIEW_ROLES = (Role.PROGRAM_OFFICER, Role.UNIT_LEADER, Role.CITY_AUTHORITY)
 CONFIG_ROLES = (Role.CITY_AUTHORITY,)
@@ -57,9 +57,9 @@ def application_q(user: AnyUser) -> Q | None:
     own = Q(enterprise_id__in=scope.enterprise_ids)
     if scope.is_city_wide:
         return own | ~Q(status=S.DRAFT)
-    staff = Q(rule__responsible_unit_id__in=scope.units_with(*REVIEW_ROLES)) | scope.county_q(
+    staff = Q(rule__responsible_unit_id__in=units_for(user, *REVIEW_ROLES)) | scope.county_q(
         "enterprise__region__path")
-    if scope.units_with(Role.FINANCE_OFFICER):
+    if units_for(user, Role.FINANCE_OFFICER):
         staff |= Q(status__in=FINANCE_VISIBLE)
     return own | (staff & ~Q(status=S.DRAFT))
 
@@ -84,7 +84,7 @@ def is_member(user: AnyUser, enterprise_id: int) -> bool:
 def is_reviewer(user: AnyUser, rule: Any) -> bool:
     scope = user_scope(user)
     return scope.is_superuser or (rule.responsible_unit_id is not None
-                                  and rule.responsible_unit_id in scope.units_with(*REVIEW_ROLES))
+                                  and rule.responsible_unit_id in units_for(user, *REVIEW_ROLES))
 
 
 def can_view_application(user: AnyUser, app: Any) -> Decision:
@@ -97,7 +97,7 @@ def can_view_application(user: AnyUser, app: Any) -> Decision:
         return deny("草稿尚未提交，仅申报主体可见。")
     if scope.is_city_wide or is_reviewer(user, app.rule):
         return ALLOW
-    if scope.units_with(Role.FINANCE_OFFICER) and app.status in FINANCE_VISIBLE:
+    if units_for(user, Role.FINANCE_OFFICER) and app.status in FINANCE_VISIBLE:
         return ALLOW
     region = app.enterprise.region
     if region is not None and any(region.path.startswith(p) for p in scope.county_paths):
@@ -124,25 +124,70 @@ def can_edit_application(user: AnyUser, app: Any) -> Decision:
     return ALLOW
 
 
-def can_act(user: AnyUser, app: Any, action: str) -> Decision:
-    """Whether ``user`` may perform the workflow ``action`` on ``app`` now (role and state)."""
-    if not user.is_authenticated:
+def can_act_for_applicant(user: AnyUser, app: Any) -> Decision:
+    """Applicant steps (submit, 补正后重新提交, withdraw): only the applicant organisation itself."""
+    if user is None or not user.is_authenticated:
         return NOT_LOGGED_IN
-    t = TRANSITIONS[action]
-    scope = user_scope(user)
-    if t.actor == "applicant":
-        if not (scope.is_superuser or is_member(user, app.enterprise_id)):
-            return deny("只有申报主体本身可以执行此操作。")
-    elif t.actor == REVIEWER:
-        if not is_reviewer(user, app.rule):
-            unit = app.rule.responsible_department
-            return deny(f"只有责任单位（{unit}）的经办人、分管领导可以办理该规则的申报。")
-    elif t.actor == "finance":
-        if not (scope.is_superuser or scope.units_with(Role.FINANCE_OFFICER)):
-            return deny("只有财政人员可以办理拨付。")
-    if app.status not in t.sources:
-        return deny(f"申报当前状态为“{app.get_status_display()}”，不能执行“{t.label}”。")
+    if user_scope(user).is_superuser or is_member(user, app.enterprise_id):
+        return ALLOW
+    return deny("只有申报主体本身可以执行此操作。")
+
+
+def can_review_application(user: AnyUser, app: Any) -> Decision:
+    """Reviewer steps (受理, 补正, 审核, 核定, 公示, 不予支持, 撤销): the responsible unit of the application's rule."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if is_reviewer(user, app.rule):
+        return ALLOW
+    return deny(f"只有责任单位（{app.rule.responsible_department}）的经办人、分管领导可以办理该规则的申报。")
+
+
+def can_close_publicity(user: AnyUser, app: Any) -> Decision:
+    """公示期满: the reviewers, or the daily schedule acting as the system (no user)."""
+    if user is None:
+        return ALLOW  # subsidies.tasks.close_due_publicities
+    return can_review_application(user, app)
+
+
+def can_disburse_award(user: AnyUser, app: Any) -> Decision:
+    """财政拨付: finance officers."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if user_scope(user).is_superuser or units_for(user, Role.FINANCE_OFFICER):
+        return ALLOW
+    return deny("只有财政人员可以办理拨付。")
+
+
+def can_record_objection(user: AnyUser, app: Any) -> Decision:
+    if not is_reviewer(user, app.rule):
+        return deny("只有责任单位经办人可以登记公示异议。")
+    return ALLOW  # the state (公示中) is checked by the service, at the application field
+
+
+def can_resolve_objection(user: AnyUser, objection: Any) -> Decision:
+    if not is_reviewer(user, objection.application.rule):
+        return deny("只有责任单位经办人可以处理公示异议。")
     return ALLOW
+
+
+def can_view_summaries(user: AnyUser) -> Decision:
+    """Award summaries and pool utilisation: staff only."""
+    scope = user_scope(user)
+    return ALLOW if scope.has_role(*STAFF_READ_ROLES) else deny("只有工作人员可以查看汇总。")
+
+
+def can_view_pools(user: AnyUser) -> Decision:
+    return ALLOW if user_scope(user).is_staff_member else deny("只有工作人员可以查看资金池。")
+
+
+def is_staff_member(user: AnyUser) -> bool:
+    """Budgets are shown to staff only (the calls API)."""
+    return bool(user is not None and user.is_authenticated and user_scope(user).is_staff_member)
+
+
+def enterprises_of(user: AnyUser) -> frozenset[int]:
+    """Ids of the enterprises ``user`` may apply for (its memberships)."""
+    return frozenset(user_scope(user).enterprise_ids)
 
 
 def can_score(user: AnyUser, app: Any) -> Decision:
@@ -168,21 +213,24 @@ def can_manage_call(user: AnyUser, call: Any = None) -> Decision:
     scope = user_scope(user)
     if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
         return ALLOW
-    if scope.units_with(Role.PROGRAM_OFFICER) and (
+    if units_for(user, Role.PROGRAM_OFFICER) and (
             call is None or call.responsible_unit_id is None
-            or call.responsible_unit_id in scope.units_with(Role.PROGRAM_OFFICER)):
+            or call.responsible_unit_id in units_for(user, Role.PROGRAM_OFFICER)):
         return ALLOW
     return deny("只有市数据管理机构或本批次组织单位的经办人可以维护申报批次。")
+
+
+def can_save_pool(user: AnyUser, pool: Any) -> Decision:
+    """A new pool: whoever manages its call; a change: finance officers too (budget documents)."""
+    if pool.pk is not None and units_for(user, Role.FINANCE_OFFICER):
+        return ALLOW
+    return can_manage_call(user, pool.call if pool.call_id else None)
 
 
 def can_edit_rules(user: AnyUser) -> Decision:
     scope = user_scope(user)
     return ALLOW if scope.is_superuser or scope.has_role(*CONFIG_ROLES) else deny(
         "只有市数据管理机构可以维护政策文件、规则和参数。")
-
-
-# API action names (subsidies.api.views.ApplicationViewSet) → workflow transitions
-API_TRANSITIONS = {**{name: name for name in TRANSITIONS}, "publicity": "publicity_start"}
 
 
 # --------------------------------------------------------------------------------------------- policies
@@ -220,10 +268,10 @@ def pool_q(user: AnyUser) -> Q | None:
     from subsidies.models import Call
 
     scope = user_scope(user)
-    if scope.is_city_wide or scope.units_with(Role.FINANCE_OFFICER):
+    if scope.is_city_wide or units_for(user, Role.FINANCE_OFFICER):
         return None
     q = scope.county_q("county__path")
-    units = scope.units_with(Role.PROGRAM_OFFICER, Role.UNIT_LEADER)
+    units = units_for(user, Role.PROGRAM_OFFICER, Role.UNIT_LEADER)
     if units:
         calls = Call.objects.filter(Q(responsible_unit_id__in=units) | Q(responsible_unit__isnull=True)
                                     | Q(rules__responsible_unit_id__in=units))
@@ -242,7 +290,7 @@ class BudgetPoolPolicy(Policy):
         return can_manage_call(user)
 
     def can_change(self, user: AnyUser, obj: Any) -> Decision:
-        if user_scope(user).units_with(Role.FINANCE_OFFICER):
+        if units_for(user, Role.FINANCE_OFFICER):
             return ALLOW
         return can_manage_call(user, obj.call)
 
@@ -264,8 +312,6 @@ class ApplicationPolicy(Policy):
         return can_edit_application(user, obj)
 
     def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
-        if action in API_TRANSITIONS:
-            return can_act(user, obj, API_TRANSITIONS[action])
         if action == "score":
             return can_score(user, obj)
         if action in ("update", "partial_update", "evidence_upload"):

@@ -7,13 +7,29 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from subsidies.models import Application, ApplicationStatus, Award, AwardStatus, BudgetPool, Call, Rule
+from subsidies import filters as f
+from subsidies.models import (
+    Application,
+    ApplicationStatus,
+    Award,
+    AwardStatus,
+    BudgetPool,
+    Call,
+    Evidence,
+    PolicyDocument,
+    Rule,
+)
 from subsidies.permissions import BudgetPoolPolicy, scope_applications
+from subsidies.rules import HistoryItem
+from subsidies.rules.catalog import FAMILY_CHOICES
 from subsidies.rules.facts import money
-from subsidies.workflow import CLOCK_RUNNING, TIMELINE, TRANSITIONS
+from subsidies.workflow import APPLICATION, CLOCK_RUNNING, TIMELINE
+
+LIVE_AWARDS = (AwardStatus.RESERVED, AwardStatus.COMMITTED)
 
 WAITING: dict[str, tuple[str, str]] = {  # status -> (label of the step being waited for, its action on the main path)
     ApplicationStatus.DRAFT: ("待提交", "submit"),
@@ -27,13 +43,62 @@ WAITING: dict[str, tuple[str, str]] = {  # status -> (label of the step being wa
 }
 
 
-def rule_list(*, on: dt.date | None = None, family: str | None = None) -> QuerySet[Rule]:
-    qs = Rule.objects.select_related("document", "superseded_by", "responsible_unit")
-    if on is not None:
-        qs = qs.in_force(on)
-    if family:
-        qs = qs.filter(family=family)
-    return qs.order_by("sort_order", "code")
+def _filtered(filterset: Any, qs: QuerySet[Any], filters: dict[str, Any] | None) -> QuerySet[Any]:
+    """``qs`` through ``filterset`` with ``filters`` (query-string shaped); invalid values are refused in Chinese."""
+    if not filters:
+        return qs
+    fs = filterset(filters, queryset=qs)
+    if not fs.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in fs.errors.items()})
+    return fs.qs
+
+
+def policy_document_list(*, user: Any = None, filters: dict[str, Any] | None = None) -> QuerySet[PolicyDocument]:
+    """Policy documents in force (public)."""
+    return PolicyDocument.objects.active().prefetch_related("supersedes", "repeals").order_by("-issued_on", "pk")
+
+
+def rule_list(*, user: Any = None, filters: dict[str, Any] | None = None,
+              on: dt.date | None = None) -> QuerySet[Rule]:
+    """The rules (public), with document, supersession, unit and parameters; ``on``: only those in force then."""
+    base = Rule.objects.in_force(on) if on is not None else Rule.objects.active()
+    qs = base.select_related("document", "superseded_by", "responsible_unit").prefetch_related("parameters")
+    return _filtered(f.RuleFilter, qs, filters).order_by("sort_order", "code")
+
+
+def rule_get(code: str) -> Rule | None:
+    """One rule in use by its code (public), or None."""
+    return Rule.objects.active().select_related("document").filter(code=str(code).upper()).first()
+
+
+def rule_codes_by_family() -> dict[str, list[str]]:
+    """Codes of the rules in use, by family (a family-wide call covers each of them)."""
+    out: dict[str, list[str]] = {}
+    for code, family in Rule.objects.active().values_list("code", "family"):
+        out.setdefault(family, []).append(code)
+    return out
+
+
+def call_rules(call: Call) -> QuerySet[Rule]:
+    """The rules a call accepts applications for (its own, or its family's)."""
+    return Rule.objects.filter(code__in=call.rule_codes()).select_related("document").order_by("sort_order", "code")
+
+
+def rules_by_family(on: dt.date | None = None) -> list[dict[str, Any]]:
+    """Rules in force on ``on`` (default today) grouped by family, for policy lists and the 试算 form."""
+    day = on or timezone.localdate()
+    groups: dict[str, list[Rule]] = {code: [] for code, _ in FAMILY_CHOICES}
+    for rule in Rule.objects.in_force(day).select_related("document").order_by("sort_order", "code"):
+        groups[rule.family].append(rule)
+    families = dict(FAMILY_CHOICES)
+    return [{"family": fam, "family_label": families[fam], "rules": groups[fam]} for fam, _ in FAMILY_CHOICES]
+
+
+def call_list(*, user: Any = None, filters: dict[str, Any] | None = None) -> QuerySet[Call]:
+    """Calls (public) with their rules and the budget pools ``user`` may see."""
+    pools = pool_list(user=user).select_related("county", "call")
+    qs = Call.objects.active().prefetch_related("rules", Prefetch("pools", queryset=pools))
+    return _filtered(f.CallFilter, qs, filters).order_by("-year", "code")
 
 
 def call_list_open(on: dt.date | None = None) -> QuerySet[Call]:
@@ -43,25 +108,51 @@ def call_list_open(on: dt.date | None = None) -> QuerySet[Call]:
             .prefetch_related("rules").order_by("closes_on", "pk"))
 
 
-def application_list_for_user(user: Any, *, filters: dict[str, Any] | None = None) -> QuerySet[Application]:
+def application_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Application]:
     """Applications the user may see (applicants: their organisation's), ready for list pages (constant queries)."""
     qs = scope_applications(user, Application.objects.all()).select_related(
-        "call", "rule", "rule__document", "enterprise", "enterprise__region")
-    filters = filters or {}
-    for field in ("status", "call", "rule__code", "period", "enterprise__uscc"):
-        if filters.get(field):
-            qs = qs.filter(**{field: filters[field]})
-    return qs.order_by("-created_at", "-pk")
+        "call", "rule", "rule__document", "enterprise", "enterprise__region").prefetch_related("evidence")
+    return _filtered(f.ApplicationFilter, qs, filters).order_by("-created_at", "-pk")
+
+
+def application_list_for_user(user: Any, *, filters: dict[str, Any] | None = None) -> QuerySet[Application]:
+    """``application_list`` with the user positional (the crawl tests' spelling)."""
+    return application_list(user=user, filters=filters)
 
 
 def application_get_for_user(user: Any, pk: Any) -> Application:
     """One application the user may see; raises ``Application.DoesNotExist`` otherwise (also when it exists)."""
-    return application_list_for_user(user).get(pk=pk)
+    return application_list(user=user).get(pk=pk)
 
 
-def award_list_for_user(user: Any) -> QuerySet[Award]:
-    return scope_applications(user, Award.objects.all(), prefix="application").select_related(
+def evidence_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Evidence]:
+    """Evidence in use of the applications the user may see."""
+    qs = scope_applications(user, Evidence.objects.filter(retired_at__isnull=True), prefix="application")
+    return _filtered(f.EvidenceFilter, qs.select_related("application"), filters).order_by("application", "created_at",
+                                                                                           "pk")
+
+
+def award_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Award]:
+    """Awards of the applications the user may see."""
+    qs = scope_applications(user, Award.objects.all(), prefix="application").select_related(
         "rule", "enterprise", "county", "call", "application")
+    return _filtered(f.AwardFilter, qs, filters).order_by("-approved_on", "-pk")
+
+
+def pool_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[BudgetPool]:
+    """Budget pools the user may see (``BudgetPoolPolicy``)."""
+    qs = BudgetPoolPolicy().scope(user, BudgetPool.objects.select_related("call", "county"))
+    return _filtered(f.PoolFilter, qs, filters).order_by("call__year", "call__code", "pk")
+
+
+def award_history(*, enterprise_id: int, rule_id: int, exclude_application_id: int | None = None) -> list[HistoryItem]:
+    """Approved and disbursed awards of the enterprise under the rule, as calculator history (date = event date)."""
+    qs = Award.objects.filter(enterprise_id=enterprise_id, rule_id=rule_id, status__in=LIVE_AWARDS)
+    if exclude_application_id:
+        qs = qs.exclude(application_id=exclude_application_id)
+    return [HistoryItem(rule=code, amount=amount, date=event_on or approved_on, key=key)
+            for code, amount, event_on, approved_on, key in qs.values_list(
+                "rule__code", "amount", "application__event_on", "approved_on", "key")]
 
 
 def application_timeline(application: Application) -> list[dict[str, Any]]:
@@ -70,10 +161,10 @@ def application_timeline(application: Application) -> list[dict[str, Any]]:
     due_before = None
     done_actions: set[str] = set()
     for event in application.events.select_related("actor").order_by("at", "pk"):
-        if event.action not in TRANSITIONS:
+        if event.action not in APPLICATION.transitions:
             continue
         done_on = timezone.localdate(event.at)
-        steps.append({"action": event.action, "label": TRANSITIONS[event.action].label, "status": "done",
+        steps.append({"action": event.action, "label": APPLICATION.transitions[event.action].label, "status": "done",
                       "done_at": event.at, "due_on": due_before,
                       "is_overdue": bool(due_before and done_on > due_before), "note": event.note,
                       "actor": event.actor.get_username() if event.actor else ""})
@@ -93,10 +184,6 @@ def application_timeline(application: Application) -> list[dict[str, Any]]:
     return steps
 
 
-def pool_list_for_user(user: Any) -> QuerySet[BudgetPool]:
-    return BudgetPoolPolicy().scope(user, BudgetPool.objects.all())
-
-
 def pool_utilisation(pools: QuerySet[BudgetPool], *, year: int | None = None) -> list[dict[str, Any]]:
     """Budget per pool of ``pools`` (the caller's scope): amount, reserved, committed, available, utilisation %."""
     qs = pools.filter(retired_at__isnull=True).select_related("call", "county")
@@ -111,8 +198,6 @@ def pool_utilisation(pools: QuerySet[BudgetPool], *, year: int | None = None) ->
 def award_summary(awards: QuerySet[Award], *, year: int) -> dict[str, list[dict[str, Any]]]:
     """Approved (reserved + committed) awards of ``awards`` (the caller's scope) of a year, summed by family, rule and
     county."""
-    from subsidies.rules.catalog import FAMILY_CHOICES
-
     qs = awards.filter(year=year, status__in=(AwardStatus.RESERVED, AwardStatus.COMMITTED))
     families = dict(FAMILY_CHOICES)
     agg = {"n": Count("pk"), "total": Sum("amount"), "city": Sum("city_amount"), "county_total": Sum("county_amount"),

@@ -15,7 +15,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from subsidies.rules import CalculationError, calculate, get_rule_def, rule_facts_schema
+from subsidies.calculator import calculate
+from subsidies.rules import CalculationError, get_rule_def, rule_facts_schema
 from subsidies.rules.facts import parse_facts
 
 YES_NO = [("true", "是"), ("false", "否")]

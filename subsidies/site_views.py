@@ -21,11 +21,10 @@ from django.views.decorators.http import require_POST
 from portal.files import download_url
 from portal.views import add_service_errors, current_enterprise, no_enterprise
 from subsidies import permissions, selectors, services
-from subsidies.models import Rule
-from subsidies.rules import FAMILY_LABELS, rules_by_family
+from subsidies.rules import FAMILY_LABELS
 from subsidies.site_forms import EvidenceForm, FactsForm, ReasonForm, ResubmitForm, facts_data, facts_initial
 from subsidies.trace import trace_rows
-from subsidies.workflow import TRANSITIONS
+from subsidies.workflow import WITHDRAWABLE
 
 NOT_FOUND = "申报不存在或您无权查看。"
 
@@ -45,7 +44,6 @@ STATUS_HELP = {
 }
 OK_STATES = frozenset({"approved", "publicity", "publicized", "disbursed"})
 BAD_STATES = frozenset({"rejected", "withdrawn", "cancelled"})
-WITHDRAWABLE = frozenset(TRANSITIONS["withdraw"].sources)
 
 
 def status_tone(status: str) -> str:
@@ -55,9 +53,7 @@ def status_tone(status: str) -> str:
 def _open_calls_by_rule(on: Any) -> dict[str, list[Any]]:
     """Open calls keyed by rule code (a family-wide call counts for each rule of its family)."""
     calls = list(selectors.call_list_open(on=on))
-    family_codes: dict[str, list[str]] = {}
-    for code, family in Rule.objects.active().values_list("code", "family"):
-        family_codes.setdefault(family, []).append(code)
+    family_codes = selectors.rule_codes_by_family()
     out: dict[str, list[Any]] = {}
     for call in calls:
         codes = [r.code for r in call.rules.all()] or family_codes.get(call.family, [])
@@ -70,7 +66,7 @@ def _open_calls_by_rule(on: Any) -> dict[str, list[Any]]:
 def policy_list(request: HttpRequest) -> HttpResponse:
     """Policies in force today, grouped by family, with clause, department, window and open calls."""
     today = timezone.localdate()
-    families = rules_by_family(today)
+    families = selectors.rules_by_family(today)
     calls = _open_calls_by_rule(today)
     for family in families:
         family["items"] = [{"rule": r, "calls": calls.get(r.code, [])} for r in family["rules"]]
@@ -79,7 +75,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 def rule_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One clause with the 试算 form generated from its facts; POST runs the same calculator as the API."""
-    rule = Rule.objects.active().select_related("document").filter(code=code.upper()).first()
+    rule = selectors.rule_get(code)
     if rule is None:
         raise Http404("没有这项政策条款。")
     today = timezone.localdate()
@@ -171,7 +167,7 @@ def my_applications(request: HttpRequest) -> HttpResponse:
     """The applications of the user's organisation(s), newest first, with what each is waiting for."""
     if current_enterprise(request) is None:
         return no_enterprise(request)
-    items = list(selectors.application_list_for_user(request.user))
+    items = list(selectors.application_list(user=request.user))
     for item in items:
         item.tone = status_tone(item.status)
     return render(request, "site/application_list.html", {"items": items})
@@ -186,13 +182,12 @@ def application_start(request: HttpRequest, call_id: int) -> HttpResponse:
     call = selectors.call_list_open(on=timezone.localdate()).filter(pk=call_id).first()
     if call is None:
         raise Http404("该申报批次不存在或不在申报期内。")
-    rules = list(Rule.objects.filter(code__in=call.rule_codes()).select_related("document")
-                 .order_by("sort_order", "code"))
+    rules = list(selectors.call_rules(call))
     code = (request.POST.get("rule") or request.GET.get("rule") or (rules[0].code if len(rules) == 1 else "")).upper()
     rule = next((r for r in rules if r.code == code), None)
     if rule is None:
         return render(request, "site/application_pick_rule.html", {"call": call, "rules": rules})
-    history = services.award_history(enterprise_id=enterprise.pk, rule_id=rule.pk)
+    history = selectors.award_history(enterprise_id=enterprise.pk, rule_id=rule.pk)
     form = FactsForm(request.POST or None, rule_code=rule.code, history=history, partial=True)
     if request.method == "POST" and form.is_valid():
         try:
@@ -225,7 +220,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, decision.reason or "当前状态不能修改申报内容。")
         return redirect("subsidies_site:application_detail", pk=pk)
     rule_code = application.rule.code
-    history = services.award_history(enterprise_id=application.enterprise_id, rule_id=application.rule_id,
+    history = selectors.award_history(enterprise_id=application.enterprise_id, rule_id=application.rule_id,
                                      exclude_application_id=application.pk)
     form = FactsForm(request.POST or None, rule_code=rule_code, history=history, partial=True,
                      initial=facts_initial(application.rule.facts_schema(), application.facts))
@@ -279,7 +274,7 @@ def _incomplete_facts_page(request: HttpRequest, application: Any) -> HttpRespon
     the edit page) and nothing is submitted; ``None`` when the facts are complete.
     """
     schema = application.rule.facts_schema()
-    history = services.award_history(enterprise_id=application.enterprise_id, rule_id=application.rule_id,
+    history = selectors.award_history(enterprise_id=application.enterprise_id, rule_id=application.rule_id,
                                      exclude_application_id=application.pk)
     form = FactsForm(facts_data(schema, application.facts), rule_code=application.rule.code, history=history)
     if form.is_valid():

@@ -1,59 +1,88 @@
-"""The application workflow, declared once: transitions with source states, target, who acts, and the working-day
-limit of the step that the target state opens (the due date is set with portal.workdays when the state is entered).
+"""The subsidy application workflow, declared once with the kernel (``portal.workflow``).
+
+Each transition names its source states, its target (``resubmit`` chooses among the states an application can be
+returned from), who acts (``subsidies.permissions``), the working-day limit of the step its target opens and the
+inputs it needs. What a step does besides changing the state (checks, the calculator, the money bookings of
+``subsidies.services.money``, the event row, notifications) is its effect in ``subsidies.services.applications``.
+
+Clocks that do not start anew: ``review_start`` keeps the running review clock; ``resubmit`` resumes the clock paused
+by ``return_for_correction``; ``publicity_start`` runs for the call's own number of publicity days
+(``Call.publicity_workdays``, 5 by default) — those effects set the due date themselves.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
+from portal.workflow import AMOUNT, Input, Limit, Transition, Workflow
+from subsidies.models.applications import ALIVE, CLOCK_RUNNING, FINANCE_VISIBLE, RESERVING
 from subsidies.models.applications import ApplicationStatus as S
+from subsidies.permissions import (
+    can_act_for_applicant,
+    can_close_publicity,
+    can_disburse_award,
+    can_review_application,
+)
 
-APPLICANT, REVIEWER, FINANCE, SYSTEM = "applicant", "reviewer", "finance", "system"
+__all__ = ["ALIVE", "APPLICATION", "CLOCK_RUNNING", "FINANCE_VISIBLE", "RESERVING", "TIMELINE", "WITHDRAWABLE",
+           "step_label"]  # the state sets live beside ApplicationStatus (permissions need them before this module)
 
+NOTE = Input("note", "说明", required=False)
+APPROVE_NOTE = Input("note", "核定说明", required=False,
+                     help="核定金额低于测算上限时必填：写明核减理由（载入决定书）。")
+CORRECTION = Input("reason", "补正要求", help="写明需补正的内容和材料，将通知申报主体。")
+REJECT_REASON = Input("reason", "不予支持的理由", help="理由将告知申报主体。")
+WITHDRAW_REASON = Input("reason", "撤回理由", required=False)
+CANCEL_REASON = Input("reason", "撤销理由", help="如公示异议成立，写明核实情况。")
+APPROVE_AMOUNT = replace(AMOUNT, label="核定金额（元）", help="不得超过测算上限（按申报事实和已获奖补重新测算）。")
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: tuple[str, ...]
-    target: str
-    actor: str
-    workdays: int | None  # limit (working days) of the step opened by ``target``; None: no new limit
+REVIEW_SOURCES = (S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW)  # the states 补正 and 不予支持 may come from
 
+APPLICATION = Workflow(
+    "subsidies.application",
+    label="奖补申报",
+    model="subsidies.Application",
+    states=S,
+    due_field="due_on",
+    transitions=[
+        Transition("submit", "提交申报", (S.DRAFT,), S.SUBMITTED, can_act_for_applicant,
+                   limit=Limit(5, basis="受理时限")),
+        Transition("accept", "受理", (S.SUBMITTED,), S.ACCEPTED, can_review_application, inputs=(NOTE,),
+                   limit=Limit(20, basis="审核时限，补正期间暂停")),
+        Transition("return_for_correction", "退回补正", REVIEW_SOURCES, S.RETURNED, can_review_application,
+                   inputs=(CORRECTION,), limit=Limit(10, basis="补正期限")),
+        # back to the state it was returned from; the paused review clock resumes (effect)
+        Transition("resubmit", "补正后重新提交", (S.RETURNED,), REVIEW_SOURCES, can_act_for_applicant,
+                   inputs=(NOTE,)),
+        Transition("review_start", "开始审核（含专家评审）", (S.ACCEPTED,), S.UNDER_REVIEW, can_review_application,
+                   inputs=(NOTE,)),  # the review clock started at 受理 keeps running (effect)
+        Transition("approve", "核定奖补金额", (S.UNDER_REVIEW,), S.APPROVED, can_review_application,
+                   inputs=(APPROVE_AMOUNT, APPROVE_NOTE),
+                   limit=Limit(3, basis="核定后启动公示")),
+        Transition("reject", "不予支持", REVIEW_SOURCES, S.REJECTED, can_review_application,
+                   inputs=(REJECT_REASON,)),
+        Transition("publicity_start", "开始公示", (S.APPROVED,), S.PUBLICITY, can_review_application,
+                   limit=Limit(5, basis="公示期，以申报批次设定的工作日数为准")),
+        Transition("publicity_close", "公示期满", (S.PUBLICITY,), S.PUBLICIZED, can_close_publicity,
+                   limit=Limit(15, basis="公示期满后拨付")),
+        Transition("disburse", "财政拨付", (S.PUBLICIZED,), S.DISBURSED, can_disburse_award, inputs=(NOTE,)),
+        Transition("withdraw", "申报主体撤回",
+                   (S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.UNDER_REVIEW, S.APPROVED, S.PUBLICITY,
+                    S.PUBLICIZED), S.WITHDRAWN, can_act_for_applicant, inputs=(WITHDRAW_REASON,)),
+        Transition("cancel", "撤销核定（如异议成立）", (S.APPROVED, S.PUBLICITY, S.PUBLICIZED), S.CANCELLED,
+                   can_review_application, inputs=(CANCEL_REASON,)),
+    ],
+    effects_module="subsidies.services.applications",
+)
 
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    Transition("submit", "提交申报", (S.DRAFT,), S.SUBMITTED, APPLICANT, 5),
-    Transition("accept", "受理", (S.SUBMITTED,), S.ACCEPTED, REVIEWER, 20),
-    Transition("return_for_correction", "退回补正", (S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW), S.RETURNED,
-               REVIEWER, 10),
-    # resubmit returns to the state the application was returned from; the paused review clock resumes
-    Transition("resubmit", "补正后重新提交", (S.RETURNED,), S.SUBMITTED, APPLICANT, None),
-    Transition("review_start", "开始审核（含专家评审）", (S.ACCEPTED,), S.UNDER_REVIEW, REVIEWER, None),
-    Transition("approve", "核定奖补金额", (S.UNDER_REVIEW,), S.APPROVED, REVIEWER, 3),
-    Transition("reject", "不予支持", (S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW), S.REJECTED, REVIEWER, None),
-    Transition("publicity_start", "开始公示", (S.APPROVED,), S.PUBLICITY, REVIEWER, None),  # limit = call's days
-    Transition("publicity_close", "公示期满", (S.PUBLICITY,), S.PUBLICIZED, REVIEWER, 15),
-    Transition("disburse", "财政拨付", (S.PUBLICIZED,), S.DISBURSED, FINANCE, None),
-    Transition("withdraw", "申报主体撤回",
-               (S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.UNDER_REVIEW, S.APPROVED, S.PUBLICITY, S.PUBLICIZED),
-               S.WITHDRAWN, APPLICANT, None),
-    Transition("cancel", "撤销核定（如异议成立）", (S.APPROVED, S.PUBLICITY, S.PUBLICIZED), S.CANCELLED, REVIEWER, None),
-]}
+WITHDRAWABLE = frozenset(APPLICATION.transitions["withdraw"].sources)
 
-# States in which someone owes a next step by a due date (overdue flags apply).
-CLOCK_RUNNING = frozenset({S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.UNDER_REVIEW, S.APPROVED, S.PUBLICITY,
-                           S.PUBLICIZED})
-# States whose award reserves pool money.
-RESERVING = frozenset({S.APPROVED, S.PUBLICITY, S.PUBLICIZED})
-# Applications that count for duplicates (everything alive).
-ALIVE = frozenset({S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.UNDER_REVIEW, S.APPROVED, S.PUBLICITY, S.PUBLICIZED,
-                   S.DISBURSED})
-FINANCE_VISIBLE = frozenset({S.APPROVED, S.PUBLICITY, S.PUBLICIZED, S.DISBURSED, S.CANCELLED})
-
-# The main path shown in the timeline: (action that completes the step, Chinese label)
+# The main path shown in the timeline: (transition that completes the step, Chinese label)
 TIMELINE = [("submit", "提交申报"), ("accept", "受理"), ("review_start", "审核"), ("approve", "核定"),
             ("publicity_start", "公示"), ("publicity_close", "公示期满"), ("disburse", "拨付")]
 
 
-def transition(action: str) -> Transition:
-    return TRANSITIONS[action]
+def step_label(name: str) -> str:
+    """The Chinese name of a transition (as recorded in ``ApplicationEvent.action``); unknown names as they are."""
+    t = APPLICATION.transitions.get(name)
+    return t.label if t is not None else name

@@ -85,7 +85,7 @@ class WorkflowViewMixin:
                 raise exceptions.PermissionDenied(decision.reason or f"您无权执行“{transition.label}”。")
 
 
-def _endpoint(workflow: Workflow, transition: Transition, response: Any) -> Any:
+def _endpoint(workflow: Workflow, transition: Transition, response: Any, url_path: str = "") -> Any:
     serializer = input_serializer(workflow, transition)
 
     def run(self: WorkflowViewMixin, request: Request, pk: Any = None) -> Response:
@@ -98,17 +98,21 @@ def _endpoint(workflow: Workflow, transition: Transition, response: Any) -> Any:
     run.__name__ = f"step_{transition.name}"
     run.__doc__ = f"{transition.label}（{workflow.label}）：请求体为该环节的输入项。"
     schema = extend_schema(request=serializer, responses=response, summary=transition.label)
-    return schema(action(detail=True, methods=["post"], url_path=transition.name,
+    return schema(action(detail=True, methods=["post"], url_path=url_path or transition.name,
                          url_name=transition.name.replace("_", "-"))(run))
 
 
 def workflow_endpoints(viewset: type[V]) -> type[V]:
-    """Class decorator: one POST endpoint per visible transition of ``viewset.workflow`` and ``GET …/steps/``."""
+    """Class decorator: one POST endpoint per visible transition of ``viewset.workflow`` and ``GET …/steps/``.
+    ``viewset.workflow_paths`` (transition → URL segment) keeps the paths integrators already use where they differ
+    from the transition's name."""
     workflow: Workflow = viewset.workflow  # type: ignore[attr-defined]
+    paths: dict[str, str] = getattr(viewset, "workflow_paths", {})
     response = getattr(viewset, "read_serializer_class", None) or getattr(viewset, "serializer_class", None)
     for transition in workflow.transitions.values():
         if not transition.hidden:
-            setattr(viewset, f"step_{transition.name}", _endpoint(workflow, transition, response))
+            setattr(viewset, f"step_{transition.name}",
+                    _endpoint(workflow, transition, response, paths.get(transition.name, "")))
 
     def steps(self: WorkflowViewMixin, request: Request, pk: Any = None) -> Response:
         obj = self.workflow_object()

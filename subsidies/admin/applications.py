@@ -1,5 +1,6 @@
-"""Admin of applications and what hangs on them. Every workflow step is a service call (run_service), never a form
-save; evidence is downloaded through the kernel's permission-checked download; awards export the finance workbook."""
+"""Admin of applications and what hangs on them. The step buttons and step pages come from the workflow declaration
+(``subsidies.workflow.APPLICATION`` through ``portal.admin_workflow``); every step is ``APPLICATION.apply``, never a
+form save; evidence is downloaded through the kernel's audited download; awards export the finance workbook."""
 
 from __future__ import annotations
 
@@ -16,46 +17,16 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
+from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import plain
 from portal.files import download_link
 from subsidies import permissions as perms
 from subsidies import services
 from subsidies.exports import disbursement_response
 from subsidies.models import Application, ApplicationEvent, Award, Evidence, ExpertScore, Objection
-from subsidies.models.applications import event_action_label
-from subsidies.selectors import application_get_for_user, application_timeline
+from subsidies.selectors import application_get_for_user, application_list, application_timeline, award_list
 from subsidies.trace import trace_rows
-from subsidies.workflow import REVIEWER, TRANSITIONS
-
-STAFF_ACTIONS = {  # action -> (service, extra form fields)
-    "accept": (services.application_accept, ["note"]),
-    "review_start": (services.application_review_start, ["note"]),
-    "return_for_correction": (services.application_return_for_correction, ["reason"]),
-    "approve": (services.application_approve, ["amount", "note"]),
-    "reject": (services.application_reject, ["reason"]),
-    "publicity_start": (services.application_publicity_start, []),
-    "publicity_close": (services.application_publicity_close, []),
-    "disburse": (services.application_disburse, ["note"]),
-    "cancel": (services.application_cancel, ["reason"]),
-}
-
-
-class StepForm(forms.Form):
-    amount = forms.DecimalField(label="核定金额（元）", max_digits=18, decimal_places=2, required=False)
-    reason = forms.CharField(label="理由/补正要求", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    note = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-    def __init__(self, *args: Any, fields: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in list(self.fields):
-            if name not in fields:
-                del self.fields[name]
-        if "amount" in self.fields:
-            self.fields["amount"].required = True
-            if "note" in self.fields:
-                self.fields["note"].help_text = "核定金额低于测算上限时必填：写明核减理由（载入决定书）。"
-        if "reason" in self.fields:
-            self.fields["reason"].required = True
+from subsidies.workflow import APPLICATION, step_label
 
 
 class ScoreForm(forms.Form):
@@ -111,8 +82,10 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(GovernedAdmin):
+class ApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     policy = perms.ApplicationPolicy()
+    workflow = APPLICATION
+    change_form_template = "admin/subsidies/application/change_form.html"
     list_display = ["number", "enterprise", "rule", "period", "status", "ceiling", "approved_amount", "due_on",
                     "overdue_display", "is_duplicate"]
     list_filter = ["status", "period", "rule__family", "rule", "is_duplicate", "call"]
@@ -167,11 +140,12 @@ class ApplicationAdmin(GovernedAdmin):
         return format_html("<table><tr><th>环节</th><th>状态</th><th>办理时间</th><th>期限</th><th></th></tr>{}</table>",
                            rows)
 
-    # ------------------------------------------------------------------ workflow buttons and forms
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
+        return application_list(user=request.user)
+
+    # ------------------------------------------------------------------ steps (declared), score, bulk actions
     def get_urls(self) -> list[Any]:
-        view = self.custom_view
-        return [path("<int:pk>/step/<str:action>/", view(self.step_view), name="subsidies_application_step"),
-                path("<int:pk>/score/", view(self.score_view), name="subsidies_application_score"),
+        return [path("<int:pk>/score/", self.custom_view(self.score_view), name="subsidies_application_score"),
                 *super().get_urls()]
 
     def _visible(self, request: HttpRequest, pk: int) -> Application:
@@ -184,33 +158,18 @@ class ApplicationAdmin(GovernedAdmin):
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra = dict(extra_context or {})
         if object_id.isdigit():
-            try:
-                app = application_get_for_user(request.user, object_id)
-            except Application.DoesNotExist:
-                app = None
+            app = application_list(user=request.user).filter(pk=object_id).first()
             if app is not None:
-                extra["workflow_actions"] = [(a, TRANSITIONS[a].label) for a in STAFF_ACTIONS
-                                             if perms.can_act(request.user, app, a)]
                 extra["can_score"] = app.rule.is_competitive and bool(perms.can_score(request.user, app))
         return super().change_view(request, object_id, form_url, extra)
 
-    def step_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        app = self._visible(request, pk)
-        if action not in STAFF_ACTIONS:
-            raise Http404("未知操作。")
-        func, fields = STAFF_ACTIONS[action]
-        form = StepForm(request.POST if request.method == "POST" else None, fields=fields,
-                        initial={"amount": app.ceiling} if action == "approve" else None)
-        if request.method == "POST" and form.is_valid():
-            kwargs = {k: v for k, v in form.cleaned_data.items() if k in fields}
-            result = self.run_service(request, func, application=app, acting_user=request.user, form=form,
-                                      success=f"已{TRANSITIONS[action].label}。", **kwargs)
-            if result is not None:
-                return redirect(reverse("admin:subsidies_application_change", args=[app.pk]))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "object": app,
-                   "title": TRANSITIONS[action].label, "form": form, "transition": TRANSITIONS[action],
-                   "is_reviewer_step": TRANSITIONS[action].actor == REVIEWER}
-        return TemplateResponse(request, "admin/subsidies/step_form.html", context)
+    def workflow_step_context(self, request: HttpRequest, obj: Application, transition: Any) -> dict[str, Any]:
+        """Every step page shows the running due date and the ceiling; the approval also the calculation behind it."""
+        trace = trace_rows(obj.calculation) if transition.name == "approve" else []
+        return {"step_info_template": "admin/subsidies/application/step_info.html", "trace": trace}
+
+    def workflow_initial(self, request: HttpRequest, obj: Application, transition: Any) -> dict[str, Any]:
+        return {"amount": obj.ceiling} if transition.name == "approve" else {}
 
     def score_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         app = self._visible(request, pk)
@@ -222,7 +181,7 @@ class ApplicationAdmin(GovernedAdmin):
                 return redirect(reverse("admin:subsidies_application_change", args=[app.pk]))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "object": app,
                    "title": "专家评分", "form": form}
-        return TemplateResponse(request, "admin/subsidies/step_form.html", context)
+        return TemplateResponse(request, "admin/subsidies/application/score_form.html", context)
 
     # ------------------------------------------------------------------ bulk actions (no extra input needed)
     def _bulk(self, request: HttpRequest, queryset: QuerySet[Application], func: Any, label: str) -> None:
@@ -263,6 +222,9 @@ class AwardAdmin(GovernedAdmin):
     list_select_related = ["application", "enterprise", "rule", "county"]
     search_fields = ["enterprise__name", "enterprise__uscc", "application__number"]
     actions = ["export_selected_year"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Award]:
+        return award_list(user=request.user)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
@@ -314,7 +276,7 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
     policy = perms.ApplicationChildPolicy()
     list_display = ["at", "application", "action_display", "from_status_display", "to_status_display", "actor",
                     "due_on"]
-    list_filter = [labelled_filter("action", "操作", event_action_label)]
+    list_filter = [labelled_filter("action", "操作", step_label)]
     list_select_related = ["application", "actor"]
     fields = ("at", "application", "action_display", "from_status_display", "to_status_display", "actor", "note",
               "due_on")

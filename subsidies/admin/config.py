@@ -1,4 +1,8 @@
-"""Admin of policy documents, rules with dated parameters, calls and budget pools (history on all of them)."""
+"""Admin of policy documents, rules with dated parameters, calls and budget pools (history on all of them).
+
+Every save goes through ``subsidies.services.config`` (permission, history, audit; budget pools under their row
+lock), from the pages and from the inlines alike.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from portal.admin_base import GovernedAdmin, ViewOnlyDisplayMixin
-from portal.audit import audit_record, snapshot
-from portal.locks import relock
 from subsidies import permissions as perms
+from subsidies import services
 from subsidies.models import BudgetPool, Call, PolicyDocument, Rule, RuleParameter
 from subsidies.rules import rule_facts_schema
 from subsidies.rules.labels import (
@@ -28,6 +30,7 @@ from subsidies.rules.labels import (
     parse_evidence_lines,
     parse_param_lines,
 )
+from subsidies.selectors import pool_list
 
 
 class LinesField(forms.CharField):
@@ -98,24 +101,32 @@ class ParameterNameFilter(admin.SimpleListFilter):
         return queryset.filter(name=self.value()) if self.value() else queryset
 
 
-class AuditedSaveMixin:
-    """Configuration edits are written with an audit row in the same transaction."""
+class ServiceSaveMixin:
+    """The page's save calls the entity's service (``save_service(request, obj, form)``); many-to-many fields are
+    saved by the service too, so Django's own ``save_m2m`` is skipped."""
+
+    def save_service(self, request: HttpRequest, obj: Any, form: Any) -> Any:
+        raise NotImplementedError
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
-            obj._history_user = request.user
-            super().save_model(request, obj, form, change)  # type: ignore[misc]
-            audit_record(actor=request.user, action=f"subsidy_{obj._meta.model_name}_{'change' if change else 'add'}",
-                         obj=obj, before=before, after=snapshot(obj))
+        self.save_service(request, obj, form)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        form.save_m2m = lambda: None  # done by the service in save_model
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
 
 
 @admin.register(PolicyDocument)
-class PolicyDocumentAdmin(AuditedSaveMixin, GovernedAdmin):
+class PolicyDocumentAdmin(ServiceSaveMixin, GovernedAdmin):
     policy = perms.PublicReadPolicy()
     list_display = ["doc_number", "title", "issuer", "issued_on", "effective_from", "effective_to", "jurisdiction"]
     search_fields = ["doc_number", "title"]
     filter_horizontal = ["supersedes", "repeals"]
+
+    def save_service(self, request: HttpRequest, obj: PolicyDocument, form: Any) -> Any:
+        data = form.cleaned_data
+        return services.policy_document_save(document=obj, acting_user=request.user,
+                                             supersedes=data.get("supersedes"), repeals=data.get("repeals"))
 
 
 class RuleParameterInline(ParameterDisplayMixin, admin.TabularInline):
@@ -134,7 +145,7 @@ class RuleParameterInline(ParameterDisplayMixin, admin.TabularInline):
 
 
 @admin.register(Rule)
-class RuleAdmin(AuditedSaveMixin, GovernedAdmin):
+class RuleAdmin(ServiceSaveMixin, GovernedAdmin):
     policy = perms.PublicReadPolicy()
     list_display = ["code", "title", "family", "citation_display", "responsible_department", "funding",
                     "competitive_limit", "valid_from", "valid_to", "superseded_by"]
@@ -161,17 +172,16 @@ class RuleAdmin(AuditedSaveMixin, GovernedAdmin):
             ((f["label"], f["type_label"], "" if f["required"] else "，选填")
              for f in rule_facts_schema(obj.code))))
 
+    def save_service(self, request: HttpRequest, obj: Rule, form: Any) -> Any:
+        return services.rule_save(rule=obj, acting_user=request.user)
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        with transaction.atomic():
-            for obj in formset.save(commit=False):
-                obj._history_user = request.user
-                obj.full_clean()
-                obj.save()
-                audit_record(actor=request.user, action="subsidy_ruleparameter_save", obj=obj, after=snapshot(obj))
+        for obj in formset.save(commit=False):
+            services.rule_parameter_save(parameter=obj, acting_user=request.user)
 
 
 @admin.register(RuleParameter)
-class RuleParameterAdmin(ParameterDisplayMixin, AuditedSaveMixin, GovernedAdmin):
+class RuleParameterAdmin(ParameterDisplayMixin, ServiceSaveMixin, GovernedAdmin):
     policy = perms.PublicReadPolicy()
     form = RuleParameterForm
     list_display = ["rule", "name_label", "value_text", "valid_from", "valid_to", "note"]
@@ -185,8 +195,14 @@ class RuleParameterAdmin(ParameterDisplayMixin, AuditedSaveMixin, GovernedAdmin)
         names = [code for code, label in PARAM_LABELS.items() if search_term and search_term in label]
         return (found | queryset.filter(name__in=names)) if names else found, duplicates
 
+    def save_service(self, request: HttpRequest, obj: RuleParameter, form: Any) -> Any:
+        return services.rule_parameter_save(parameter=obj, acting_user=request.user)
+
 
 class BudgetPoolInline(admin.TabularInline):
+    """The call's pools; saved by ``CallAdmin.save_formset`` through ``budget_pool_save`` (row lock: the reserved and
+    committed totals are read-only here and always the database's)."""
+
     model = BudgetPool
     extra = 0
     can_delete = False
@@ -197,11 +213,11 @@ class BudgetPoolInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         """Only the pools the user may see (a county authority reading a call sees its own county's pool)."""
-        return perms.BudgetPoolPolicy().scope(request.user, super().get_queryset(request))
+        return pool_list(user=request.user)
 
 
 @admin.register(Call)
-class CallAdmin(AuditedSaveMixin, GovernedAdmin):
+class CallAdmin(ServiceSaveMixin, GovernedAdmin):
     policy = perms.CallPolicy()
     form = CallForm
     list_display = ["code", "name", "year", "family", "opens_on", "closes_on", "publicity_workdays"]
@@ -217,23 +233,16 @@ class CallAdmin(AuditedSaveMixin, GovernedAdmin):
         lines = evidence_lines(obj.evidence_requirements).splitlines()
         return format_html_join("", "<div>{}</div>", ((line,) for line in lines)) or "无"
 
+    def save_service(self, request: HttpRequest, obj: Call, form: Any) -> Any:
+        return services.call_save(call=obj, acting_user=request.user, rules=form.cleaned_data.get("rules"))
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        with transaction.atomic():
-            for obj in formset.save(commit=False):
-                _check_pool(obj)
-                obj._history_user = request.user
-                obj.save()
-                audit_record(actor=request.user, action="subsidy_budgetpool_save", obj=obj, after=snapshot(obj))
-
-
-def _check_pool(pool: BudgetPool) -> None:
-    if pool.pk and pool.amount < pool.reserved + pool.committed:
-        booked = pool.reserved + pool.committed
-        raise ValidationError({"amount": [f"预算总额不能低于已核定和已拨付金额之和（{booked} 元）。"]})
+        for obj in formset.save(commit=False):
+            services.budget_pool_save(pool=obj, acting_user=request.user)
 
 
 @admin.register(BudgetPool)
-class BudgetPoolAdmin(AuditedSaveMixin, GovernedAdmin):
+class BudgetPoolAdmin(ServiceSaveMixin, GovernedAdmin):
     policy = perms.BudgetPoolPolicy()
     list_display = ["call", "level", "county", "amount", "reserved", "committed", "available_display",
                     "utilisation_display"]
@@ -250,10 +259,8 @@ class BudgetPoolAdmin(AuditedSaveMixin, GovernedAdmin):
     def utilisation_display(self, obj: BudgetPool) -> str:
         return f"{obj.utilisation}%"
 
-    def save_model(self, request: HttpRequest, obj: BudgetPool, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            if obj.pk:  # re-read under lock so a concurrent approval cannot slip under the new total
-                locked = relock(obj)
-                obj.reserved, obj.committed = locked.reserved, locked.committed
-            _check_pool(obj)
-            super().save_model(request, obj, form, change)
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return pool_list(user=request.user)
+
+    def save_service(self, request: HttpRequest, obj: BudgetPool, form: Any) -> Any:
+        return services.budget_pool_save(pool=obj, acting_user=request.user)

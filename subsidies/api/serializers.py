@@ -9,8 +9,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from portal.api.fields import DownloadLinkField
-from portal.permissions import user_scope
 from subsidies.models import Application, Award, BudgetPool, Call, Evidence, PolicyDocument, Rule
+from subsidies.permissions import is_staff_member
 from subsidies.rules import rule_facts_schema
 
 
@@ -117,14 +117,6 @@ class SubsidyFactsSerializer(serializers.Serializer):
     facts = serializers.JSONField(help_text="事实名 → 值，见规则的 facts")
 
 
-class SubsidyNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class SubsidyReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-
-
 class SubsidyEvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     kind = serializers.CharField(required=False, allow_blank=True, default="", help_text="材料类别，见批次的材料要求")
@@ -149,8 +141,7 @@ class SubsidyCallSerializer(serializers.ModelSerializer):
 
     def get_pools(self, obj: Call) -> list[dict[str, Any]] | None:
         request = self.context.get("request")
-        scope = user_scope(request.user) if request else None
-        if scope is None or not scope.is_staff_member:
+        if request is None or not is_staff_member(request.user):
             return None  # budgets are for staff
         return SubsidyPoolSerializer(obj.pools.all(), many=True).data
 
@@ -192,12 +183,6 @@ class SubsidyApplicationCreateSerializer(serializers.Serializer):
     rule_code = serializers.CharField()
     facts = serializers.JSONField(required=False, default=dict)
     uscc = serializers.CharField(required=False, help_text="申报主体统一社会信用代码；仅属于一个主体时可省略")
-
-
-class SubsidyApproveSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"),
-                                      help_text="核定金额（元），不超过测算上限")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class SubsidyScoreSerializer(serializers.Serializer):

@@ -1,11 +1,11 @@
-"""REST views of the subsidies API. Writes call the same services as the admin and the applicant site."""
+"""REST views of the subsidies API. Reads go through ``subsidies.selectors``; writes call the same services as the
+admin and the applicant site; the workflow step endpoints are derived from ``subsidies.workflow.APPLICATION``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,14 +16,16 @@ from rest_framework.serializers import Serializer
 
 from portal.api.pagination import PortalPagination
 from portal.api.permissions import ScopedViewSetMixin
+from portal.api.workflow import WorkflowViewMixin, workflow_endpoints
 from portal.models import Enterprise
-from portal.permissions import user_scope
+from portal.permissions import require
+from subsidies import filters, selectors, services
 from subsidies import permissions as perms
-from subsidies import services
 from subsidies.api import serializers as s
-from subsidies.models import Application, Award, BudgetPool, Call, Evidence, PolicyDocument, Rule
-from subsidies.rules import CalculationError, calculate
+from subsidies.calculator import CalculationError, calculate
+from subsidies.models import Application
 from subsidies.selectors import application_timeline, award_summary, pool_utilisation
+from subsidies.workflow import APPLICATION
 
 
 class WidePagination(PortalPagination):
@@ -34,8 +36,10 @@ class PolicyDocumentViewSet(viewsets.ReadOnlyModelViewSet):
     """Policy documents (public)."""
 
     permission_classes = [AllowAny]
-    queryset = PolicyDocument.objects.active().prefetch_related("supersedes", "repeals")
     serializer_class = s.SubsidyPolicyDocumentSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.policy_document_list(user=self.request.user)
 
 
 class RuleViewSet(viewsets.ReadOnlyModelViewSet):
@@ -46,12 +50,11 @@ class RuleViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.SubsidyRuleSerializer
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z]+-[0-9]+"
-    filterset_fields = ["family", "funding", "recipient_type"]
+    filterset_class = filters.RuleFilter
     search_fields = ["code", "title"]
 
     def get_queryset(self) -> Any:
-        return Rule.objects.active().select_related("document", "superseded_by", "responsible_unit").prefetch_related(
-            "parameters").order_by("sort_order", "code")
+        return selectors.rule_list(user=self.request.user)
 
     @extend_schema(request=s.SubsidyCalculateRequestSerializer, responses={200: dict, 400: dict})
     @action(detail=True, methods=["post"])
@@ -77,30 +80,30 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [AllowAny]
     serializer_class = s.SubsidyCallSerializer
-    filterset_fields = ["year", "family"]
+    filterset_class = filters.CallFilter
 
     def get_queryset(self) -> Any:
-        pools = perms.BudgetPoolPolicy().scope(self.request.user, BudgetPool.objects.select_related("county", "call"))
-        return Call.objects.active().prefetch_related("rules", Prefetch("pools", queryset=pools)).order_by(
-            "-year", "code")
+        return selectors.call_list(user=self.request.user)
 
 
-class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+@workflow_endpoints
+class ApplicationViewSet(WorkflowViewMixin, ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                          viewsets.ReadOnlyModelViewSet):
-    """Applications the caller may see (applicants: their own); workflow steps as POST actions."""
+    """Applications the caller may see (applicants: their own); each workflow step is ``POST …/{id}/<step>/`` with
+    that step's inputs (derived from the declaration), ``GET …/{id}/steps/`` lists what the caller may do now."""
 
     policy = perms.ApplicationPolicy()
+    workflow = APPLICATION
+    workflow_paths = {"return_for_correction": "return", "review_start": "review", "publicity_start": "publicity",
+                      "publicity_close": "publicity-close"}  # the paths integrators use
     serializer_class = s.SubsidyApplicationSerializer
-    filterset_fields = ["status", "period", "call", "rule__code", "enterprise__uscc", "is_duplicate"]
+    filterset_class = filters.ApplicationFilter
     search_fields = ["number", "enterprise__name", "enterprise__uscc"]
     ordering_fields = ["created_at", "due_on", "submitted_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    @property
-    def base_queryset(self) -> Any:  # type: ignore[override]
-        return Application.objects.select_related(
-            "call", "rule", "rule__document", "enterprise", "enterprise__region").prefetch_related(
-            "evidence").order_by("-created_at", "-pk")
+    def get_queryset(self) -> Any:
+        return selectors.application_list(user=self.request.user)
 
     def _app(self, pk: Any) -> Application:
         try:
@@ -112,9 +115,8 @@ class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upd
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
         data = s.SubsidyApplicationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        scope = user_scope(request.user)
         uscc = (data.validated_data.get("uscc") or "").strip().upper()
-        mine = Enterprise.objects.filter(pk__in=scope.enterprise_ids)
+        mine = Enterprise.objects.filter(pk__in=perms.enterprises_of(request.user))
         if uscc:
             enterprise = Enterprise.objects.filter(uscc=uscc).first()
             if enterprise is None:
@@ -152,70 +154,10 @@ class ApplicationViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upd
     def _text(self, request: Any, name: str) -> str:
         return str(request.data.get(name, "") or "")
 
-    @extend_schema(request=None)
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_submit)
-
-    @extend_schema(request=s.SubsidyNoteSerializer)
-    @action(detail=True, methods=["post"])
-    def resubmit(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_resubmit, s.SubsidyNoteSerializer)
-
-    @extend_schema(request=s.SubsidyReasonSerializer)
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_withdraw, s.SubsidyReasonSerializer)
-
-    @extend_schema(request=s.SubsidyNoteSerializer)
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_accept, s.SubsidyNoteSerializer)
-
-    @extend_schema(request=s.SubsidyReasonSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
-    def return_for_correction(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_return_for_correction, s.SubsidyReasonSerializer)
-
-    @extend_schema(request=s.SubsidyNoteSerializer)
-    @action(detail=True, methods=["post"], url_path="review")
-    def review_start(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_review_start, s.SubsidyNoteSerializer)
-
     @extend_schema(request=s.SubsidyScoreSerializer)
     @action(detail=True, methods=["post"])
     def score(self, request: Any, pk: Any = None) -> Response:
         return self._step(request, pk, services.application_score, s.SubsidyScoreSerializer)
-
-    @extend_schema(request=s.SubsidyApproveSerializer)
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_approve, s.SubsidyApproveSerializer)
-
-    @extend_schema(request=s.SubsidyReasonSerializer)
-    @action(detail=True, methods=["post"])
-    def reject(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_reject, s.SubsidyReasonSerializer)
-
-    @extend_schema(request=None)
-    @action(detail=True, methods=["post"])
-    def publicity(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_publicity_start)
-
-    @extend_schema(request=None)
-    @action(detail=True, methods=["post"], url_path="publicity-close")
-    def publicity_close(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_publicity_close)
-
-    @extend_schema(request=s.SubsidyNoteSerializer)
-    @action(detail=True, methods=["post"])
-    def disburse(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_disburse, s.SubsidyNoteSerializer)
-
-    @extend_schema(request=s.SubsidyReasonSerializer)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request: Any, pk: Any = None) -> Response:
-        return self._step(request, pk, services.application_cancel, s.SubsidyReasonSerializer)
 
     @extend_schema(responses=s.SubsidyTimelineStepSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -240,27 +182,28 @@ class EvidenceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Evidence files of the applications the caller may see; ``download_url`` is the kernel file download."""
 
     policy = perms.ApplicationChildPolicy()
-    base_queryset = Evidence.objects.filter(retired_at__isnull=True).select_related("application")
     serializer_class = s.SubsidyEvidenceSerializer
-    filterset_fields = ["application", "kind"]
+    filterset_class = filters.EvidenceFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.evidence_list(user=self.request.user)
 
 
 class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Awards of the applications the caller may see; summary by family, rule and county."""
 
     policy = perms.AwardPolicy()
-    base_queryset = Award.objects.select_related("rule", "enterprise", "county", "call", "application").order_by(
-        "-approved_on", "-pk")
     serializer_class = s.SubsidyAwardSerializer
-    filterset_fields = ["year", "status", "rule__code", "county", "enterprise__uscc"]
+    filterset_class = filters.AwardFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.award_list(user=self.request.user)
 
     @extend_schema(responses=s.SubsidyAwardSummarySerializer,
                    parameters=[OpenApiParameter("year", int, required=True, description="年度")])
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def summary(self, request: Any) -> Response:
-        scope = user_scope(request.user)
-        if not scope.has_role(*perms.STAFF_READ_ROLES):
-            raise PermissionDenied("只有工作人员可以查看汇总。")
+        require(perms.can_view_summaries(request.user))
         try:
             year = int(request.query_params.get("year", ""))
         except ValueError:
@@ -273,16 +216,17 @@ class PoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
     policy = perms.BudgetPoolPolicy()
     permission_classes = [IsAuthenticated, *ScopedViewSetMixin.permission_classes]
-    base_queryset = BudgetPool.objects.select_related("call", "county").order_by("call__year", "call__code", "pk")
     serializer_class = s.SubsidyPoolSerializer
-    filterset_fields = ["call", "level", "county", "call__year"]
+    filterset_class = filters.PoolFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.pool_list(user=self.request.user)
 
     @extend_schema(responses=s.SubsidyPoolUtilisationSerializer(many=True),
                    parameters=[OpenApiParameter("year", int, description="年度（默认全部）")])
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def utilisation(self, request: Any) -> Response:
-        if not user_scope(request.user).is_staff_member:
-            raise PermissionDenied("只有工作人员可以查看资金池。")
+        require(perms.can_view_pools(request.user))
         year = request.query_params.get("year")
         rows = pool_utilisation(self.get_queryset(), year=int(year) if year and year.isdigit() else None)
         return Response(s.SubsidyPoolUtilisationSerializer([r | {"id": r["pool"].pk} for r in rows], many=True).data)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
 from portal.display import local_datetime
 from portal.files import PrivatePath
-from portal.models import GovernedModel
+from portal.models import AppendOnlyModel, FrozenFieldsModel, FrozenFieldsQuerySet, GovernedModel, GovernedQuerySet
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -29,6 +26,18 @@ class ApplicationStatus(models.TextChoices):
     DISBURSED = "disbursed", "已拨付"
     WITHDRAWN = "withdrawn", "已撤回"
     CANCELLED = "cancelled", "已撤销"
+
+
+_S = ApplicationStatus
+# States in which someone owes a next step by a due date (overdue flags apply).
+CLOCK_RUNNING = frozenset({_S.SUBMITTED, _S.RETURNED, _S.ACCEPTED, _S.UNDER_REVIEW, _S.APPROVED, _S.PUBLICITY,
+                           _S.PUBLICIZED})
+# States whose award reserves pool money.
+RESERVING = frozenset({_S.APPROVED, _S.PUBLICITY, _S.PUBLICIZED})
+# Applications that count for duplicates (everything alive).
+ALIVE = frozenset({*CLOCK_RUNNING, _S.DISBURSED})
+# What finance officers see (to pay it).
+FINANCE_VISIBLE = frozenset({_S.APPROVED, _S.PUBLICITY, _S.PUBLICIZED, _S.DISBURSED, _S.CANCELLED})
 
 
 class Application(GovernedModel):
@@ -78,8 +87,6 @@ class Application(GovernedModel):
 
     @property
     def is_overdue(self) -> bool:
-        from subsidies.workflow import CLOCK_RUNNING
-
         return bool(self.due_on and self.status in CLOCK_RUNNING and timezone.localdate() > self.due_on)
 
     @property
@@ -87,16 +94,12 @@ class Application(GovernedModel):
         return self.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
 
 
-class ApplicationEventQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionDenied("办理记录只可追加，不可修改。")
+class ApplicationEvent(AppendOnlyModel):
+    """Append-only log of every workflow step (who, when, from → to, note, the due date it set): the kernel's
+    ``AppendOnlyModel`` refuses changing or deleting a row, one by one or in bulk."""
 
-    def delete(self) -> Any:
-        raise PermissionDenied("办理记录只可追加，不可删除。")
-
-
-class ApplicationEvent(models.Model):
-    """Append-only log of every workflow step (who, when, from → to, note, the due date it set)."""
+    UPDATE_REFUSED = "办理记录只可追加，不可修改。"
+    DELETE_REFUSED = "办理记录只可追加，不可删除。"
 
     application = models.ForeignKey(Application, verbose_name="申报", on_delete=models.PROTECT,
                                     related_name="events")
@@ -109,8 +112,6 @@ class ApplicationEvent(models.Model):
     note = models.TextField("说明", blank=True)
     due_on = models.DateField("下一环节期限", null=True, blank=True)
 
-    objects = ApplicationEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = "办理记录"
         verbose_name_plural = "办理记录"
@@ -118,14 +119,6 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{local_datetime(self.at)} {self.action_label}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionDenied("办理记录只可追加，不可修改。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionDenied("办理记录只可追加，不可删除。")
 
     @property
     def action_label(self) -> str:
@@ -142,9 +135,9 @@ class ApplicationEvent(models.Model):
 
 def event_action_label(action: str) -> str:
     """The Chinese name of a workflow step recorded in ``ApplicationEvent.action``."""
-    from subsidies.workflow import TRANSITIONS
+    from subsidies.workflow import step_label
 
-    return TRANSITIONS[action].label if action in TRANSITIONS else action
+    return step_label(action)
 
 
 evidence_path = PrivatePath("subsidies/evidence")  # the name migration 0001 refers to
@@ -203,8 +196,17 @@ class ObjectionStatus(models.TextChoices):
     DISMISSED = "dismissed", "异议不成立"
 
 
-class Objection(GovernedModel):
-    """An objection received during publicity (公示异议) and how it was resolved."""
+class ObjectionQuerySet(FrozenFieldsQuerySet, GovernedQuerySet):
+    pass
+
+
+class Objection(FrozenFieldsModel, GovernedModel):
+    """An objection received during publicity (公示异议) and how it was resolved. What was received (from whom,
+    when, what it says, on which application) never changes once recorded (``FrozenFieldsModel``); the decision
+    is added by ``objection_resolve``."""
+
+    FROZEN_FIELDS = frozenset({"application", "received_on", "objector", "content"})
+    FROZEN_REFUSED = "公示异议一经登记，以下内容不可修改："
 
     application = models.ForeignKey(Application, verbose_name="申报", on_delete=models.PROTECT,
                                     related_name="objections")
@@ -215,6 +217,8 @@ class Objection(GovernedModel):
                               default=ObjectionStatus.OPEN)
     resolution = models.TextField("处理意见", blank=True)
     resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "公示异议"

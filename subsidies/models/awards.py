@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from portal.models import GovernedModel
+from portal.models import FrozenFieldsModel, FrozenFieldsQuerySet, GovernedModel, GovernedQuerySet
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -15,8 +15,19 @@ class AwardStatus(models.TextChoices):
     RELEASED = "released", "已释放（撤回/撤销）"
 
 
-class Award(GovernedModel):
-    """One approved award; its history (reserved and committed) feeds difference rules and caps."""
+class AwardQuerySet(FrozenFieldsQuerySet, GovernedQuerySet):
+    pass
+
+
+class Award(FrozenFieldsModel, GovernedModel):
+    """One approved award; its history (reserved and committed) feeds difference rules and caps.
+
+    What was decided (amount, its city/county split, the pools it was booked in, to whom, when) never changes once
+    written; only its status and payment dates move (``FrozenFieldsModel``)."""
+
+    FROZEN_FIELDS = frozenset({"application", "enterprise", "rule", "call", "key", "year", "amount", "city_amount",
+                               "county_amount", "county", "city_pool", "county_pool", "approved_on"})
+    FROZEN_REFUSED = "奖补核定一经作出，以下内容不可修改："
 
     application = models.OneToOneField("subsidies.Application", verbose_name="申报", on_delete=models.PROTECT,
                                        related_name="award")
@@ -43,6 +54,8 @@ class Award(GovernedModel):
     payee_name = models.CharField("收款人", max_length=200, blank=True)
     payee_bank = models.CharField("开户行", max_length=120, blank=True)
     payee_account = models.CharField("收款人账号", max_length=40, blank=True)
+
+    objects = AwardQuerySet.as_manager()
 
     class Meta:
         verbose_name = "奖补核定"

@@ -1,13 +1,16 @@
-"""The subsidy calculator: ``calculate(code, facts, history=None, on=None)`` returns the JSON of subsidy_rules.md.
+"""The subsidy calculator: ``calculate(code, facts, history=None, on=None, state_of=None)`` returns the JSON of
+subsidy_rules.md.
 
-Rules are declared in ``catalog`` as steps built from ``primitives``; windows, supersession and parameter values come
-from the database (``Rule``, ``RuleParameter``) as in force on the calculation date, falling back to the catalog
-defaults only where the database holds nothing (e.g. before the first migrate).
+Pure: this package imports no ORM and reads no database. Rules are declared in ``catalog`` as steps built from
+``primitives``; windows, supersession and parameter values are the catalog defaults unless the caller passes
+``state_of(rdef, on)`` returning the state in force on the calculation date — ``subsidies.calculator`` does, reading
+the dated ``Rule`` and ``RuleParameter`` rows (the calculator the API, the site, the services and the command use).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -23,8 +26,8 @@ from subsidies.rules.catalog import (
 from subsidies.rules.facts import CENT, CalculationError, HistoryItem, fmt, money, parse_facts, parse_history, parse_on
 from subsidies.rules.primitives import Context
 
-__all__ = ["CalculationError", "HistoryItem", "RULES", "calculate", "funding_split", "get_rule_def",
-           "rule_facts_schema", "rules_by_family", "money"]
+__all__ = ["CalculationError", "HistoryItem", "RULES", "RuleDef", "StateOf", "calculate", "default_state",
+           "funding_split", "get_rule_def", "rule_facts_schema", "money"]
 
 FAMILY_LABELS = dict(FAMILY_CHOICES)
 
@@ -50,28 +53,13 @@ def funding_split(amount: Decimal, funding: str) -> dict[str, str]:
     return {"city": fmt(amount), "county": "0.00"}
 
 
-def _db_state(rdef: RuleDef, on: dt.date) -> dict[str, Any]:
-    """Window, supersession, retirement and parameters in force on ``on`` from the database (defaults otherwise)."""
-    state: dict[str, Any] = {"valid_from": rdef.valid_from, "valid_to": rdef.valid_to,
-                             "superseded_by": rdef.superseded_by, "retired": False, "params": dict(rdef.params),
-                             "funding": rdef.funding}
-    from subsidies.models import Rule, RuleParameter
+def default_state(rdef: RuleDef) -> dict[str, Any]:
+    """Window, supersession, retirement, funding and parameters as the catalog declares them."""
+    return {"valid_from": rdef.valid_from, "valid_to": rdef.valid_to, "superseded_by": rdef.superseded_by,
+            "retired": False, "params": dict(rdef.params), "funding": rdef.funding}
 
-    row = Rule.objects.filter(code=rdef.code).select_related("superseded_by").first()
-    if row is None:
-        return state
-    state.update(valid_from=row.valid_from, valid_to=row.valid_to, retired=row.retired_at is not None,
-                 superseded_by=row.superseded_by.code if row.superseded_by else "", funding=row.funding)
-    chosen: dict[str, tuple[dt.date, Any]] = {}
-    for name, value, start, end in RuleParameter.objects.filter(
-        rule=row, retired_at__isnull=True, valid_from__lte=on
-    ).values_list("name", "value", "valid_from", "valid_to"):
-        if end is not None and end < on:
-            continue
-        if name not in chosen or start > chosen[name][0]:
-            chosen[name] = (start, value)
-    state["params"].update({name: value for name, (_, value) in chosen.items()})
-    return state
+
+StateOf = Callable[[RuleDef, dt.date], dict[str, Any]]  # (rule, day) -> the state of default_state's shape
 
 
 def _window_reason(rdef: RuleDef, state: dict[str, Any], on: dt.date) -> str:
@@ -89,13 +77,15 @@ def _window_reason(rdef: RuleDef, state: dict[str, Any], on: dt.date) -> str:
     return ""
 
 
-def calculate(code: str, facts: Any, history: Any = None, on: Any = None) -> dict[str, Any]:
-    """Evaluate one rule: the maximum eligible amount, its city/county split, reasons and a cited trace."""
+def calculate(code: str, facts: Any, history: Any = None, on: Any = None, *,
+              state_of: StateOf | None = None) -> dict[str, Any]:
+    """Evaluate one rule: the maximum eligible amount, its city/county split, reasons and a cited trace. The rule's
+    state in force on ``on`` comes from ``state_of`` (read after the input is checked), else the catalog."""
     rdef = get_rule_def(code)
     on_date = parse_on(on)
     parsed = parse_facts(rdef.facts, facts)
     items = parse_history(history)
-    state = _db_state(rdef, on_date)
+    state = state_of(rdef, on_date) if state_of is not None else default_state(rdef)
     relevant = [h for h in items if h.rule == rdef.code]
     key = parsed.get("key", "") if rdef.keyed else ""
     if key:
@@ -132,16 +122,3 @@ def calculate(code: str, facts: Any, history: Any = None, on: Any = None) -> dic
                    else rdef.citation)
     return {"rule": rdef.code, "eligible": eligible, "amount": fmt(amount), "funding": split,
             "reasons": list(ctx.reasons), "citation": rdef.citation, "trace": ctx.trace}
-
-
-def rules_by_family(on: dt.date | None = None) -> list[dict[str, Any]]:
-    """Rules in force on ``on`` (default today) grouped by family, for policy lists and the 试算 form."""
-    from django.utils import timezone
-
-    from subsidies.models import Rule
-
-    day = on or timezone.localdate()
-    groups: dict[str, list[Rule]] = {code: [] for code, _ in FAMILY_CHOICES}
-    for rule in Rule.objects.in_force(day).select_related("document").order_by("sort_order", "code"):
-        groups[rule.family].append(rule)
-    return [{"family": fam, "family_label": FAMILY_LABELS[fam], "rules": groups[fam]} for fam, _ in FAMILY_CHOICES]

@@ -20,12 +20,20 @@ from subsidies.services.applications import (
     objection_resolve,
 )
 from subsidies.services.catalog import rules_sync
-from subsidies.services.money import application_approve, application_disburse, award_history
+from subsidies.services.config import (
+    budget_pool_save,
+    call_save,
+    policy_document_save,
+    rule_parameter_save,
+    rule_save,
+)
+from subsidies.services.money import application_approve, application_disburse
 
 __all__ = [
     "application_accept", "application_approve", "application_cancel", "application_create",
     "application_disburse", "application_publicity_close", "application_publicity_start", "application_reject",
     "application_resubmit", "application_return_for_correction", "application_review_start", "application_score",
-    "application_submit", "application_update", "application_withdraw", "award_history", "evidence_add",
-    "evidence_retire", "objection_record", "objection_resolve", "rules_sync",
+    "application_submit", "application_update", "application_withdraw", "budget_pool_save", "call_save",
+    "evidence_add", "evidence_retire", "objection_record", "objection_resolve", "policy_document_save",
+    "rule_parameter_save", "rule_save", "rules_sync",
 ]

@@ -1,4 +1,9 @@
-"""Applicant and reviewer steps of an application (everything except the money bookings, see money.py)."""
+"""Applications: drafts, facts, evidence, expert scores, objections, and the workflow steps.
+
+A step's public service (``application_<step>``, the names admin, API, site, demo and tasks call) is one call of
+``APPLICATION.apply``; what the step does besides changing the state is its effect below (``step_effect``), the money
+bookings of approval and payment in ``money.py``.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,8 @@ from portal.audit import audit_record, snapshot
 from portal.history import acting_as
 from portal.locks import relock
 from portal.permissions import require
-from portal.services import notify_enterprise
 from portal.workdays import add_workdays, workdays_between
+from portal.workflow import Step
 from subsidies.models import (
     Application,
     ApplicationStatus,
@@ -28,9 +33,16 @@ from subsidies.models import (
     ObjectionStatus,
     Rule,
 )
-from subsidies.permissions import can_create_application, can_edit_application, can_score, is_reviewer
-from subsidies.services.common import check_action, compute, facts_errors, move, today
-from subsidies.workflow import ALIVE, RESERVING, TRANSITIONS
+from subsidies.permissions import (
+    can_create_application,
+    can_edit_application,
+    can_record_objection,
+    can_resolve_objection,
+    can_score,
+)
+from subsidies.services.common import compute, facts_errors, notify_applicant, step_effect, today
+from subsidies.services.money import release_award
+from subsidies.workflow import ALIVE, APPLICATION, RESERVING
 
 S = ApplicationStatus
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -77,7 +89,7 @@ def application_create(*, call: Call, enterprise: Any, rule_code: str, facts: di
                                          period=call.year, created_by=acting_user)
         app.number = f"{call.year}-{code}-{app.pk:05d}"
         app.save(update_fields=["number", "updated_at"])
-        audit_record(actor=acting_user, action="subsidy_application_create", obj=app, after=snapshot(app))
+        audit_record(actor=acting_user, action="subsidies.application.create", obj=app, after=snapshot(app))
     return app
 
 
@@ -92,7 +104,7 @@ def application_update(*, application: Application, facts: dict[str, Any], actin
     with acting_as(acting_user):
         app.facts, app.key = facts, _key(facts)
         app.save()
-        audit_record(actor=acting_user, action="subsidy_application_update", obj=app, before=before,
+        audit_record(actor=acting_user, action="subsidies.application.update", obj=app, before=before,
                      after={"facts": facts})
     return app
 
@@ -129,7 +141,7 @@ def evidence_add(*, application: Application, uploaded_file: Any, kind: str, act
                             content_type=content_type, sha256=digest.hexdigest(), uploaded_by=acting_user)
         files.store(evidence.file, uploaded_file, name=name)
         evidence.save()
-        audit_record(actor=acting_user, action="subsidy_evidence_add", obj=evidence,
+        audit_record(actor=acting_user, action="subsidies.evidence.add", obj=evidence,
                      after={"application": app.pk, "kind": kind, "size": size, "sha256": evidence.sha256})
     return evidence
 
@@ -142,7 +154,7 @@ def evidence_retire(*, evidence: Evidence, acting_user: Any) -> Evidence:
     with acting_as(acting_user):
         evidence.retired_at = timezone.now()
         evidence.save()
-        audit_record(actor=acting_user, action="subsidy_evidence_retire", obj=evidence)
+        audit_record(actor=acting_user, action="subsidies.evidence.retire", obj=evidence)
     return evidence
 
 
@@ -156,80 +168,157 @@ def _check_complete(app: Application) -> dict[str, Any]:
     return compute(app)
 
 
-@transaction.atomic
+# ------------------------------------------------------------------------------------ workflow steps (thin doors)
 def application_submit(*, application: Application, acting_user: Any) -> Application:
     """Submit a complete draft: facts and required evidence checked, ceiling computed, duplicates flagged."""
-    app = relock(application)
-    check_action(acting_user, app, "submit")
-    if not app.call.is_open(today()):
+    return APPLICATION.apply("submit", application, user=acting_user)
+
+
+def application_return_for_correction(*, application: Application, acting_user: Any, reason: str) -> Application:
+    """Return for correction (补正): the review clock pauses; the applicant has 10 working days to answer."""
+    return APPLICATION.apply("return_for_correction", application, user=acting_user, reason=reason)
+
+
+def application_resubmit(*, application: Application, acting_user: Any, note: str = "") -> Application:
+    """The applicant answers 补正: back to the step it was returned from; the paused clock resumes."""
+    return APPLICATION.apply("resubmit", application, user=acting_user, note=note)
+
+
+def application_accept(*, application: Application, acting_user: Any, note: str = "") -> Application:
+    """受理: the responsible department accepts a submitted application; the 20-working-day review clock starts."""
+    return APPLICATION.apply("accept", application, user=acting_user, note=note)
+
+
+def application_review_start(*, application: Application, acting_user: Any, note: str = "") -> Application:
+    """Start the substantive review (and the expert scoring of competitive rules); the clock keeps running."""
+    return APPLICATION.apply("review_start", application, user=acting_user, note=note)
+
+
+def application_reject(*, application: Application, acting_user: Any, reason: str) -> Application:
+    """不予支持, with the reason shown to the applicant."""
+    return APPLICATION.apply("reject", application, user=acting_user, reason=reason)
+
+
+def application_publicity_start(*, application: Application, acting_user: Any) -> Application:
+    """公示 for the call's number of working days."""
+    return APPLICATION.apply("publicity_start", application, user=acting_user)
+
+
+def application_publicity_close(*, application: Application, acting_user: Any) -> Application:
+    """End publicity once its last working day has passed and no objection is open (``acting_user=None``: the
+    daily schedule, acting as the system)."""
+    return APPLICATION.apply("publicity_close", application, user=acting_user)
+
+
+def application_withdraw(*, application: Application, acting_user: Any, reason: str = "") -> Application:
+    """The applicant withdraws (any time before disbursement); reserved money is released."""
+    return APPLICATION.apply("withdraw", application, user=acting_user, reason=reason)
+
+
+def application_cancel(*, application: Application, acting_user: Any, reason: str) -> Application:
+    """Staff cancel an approved award before payment (e.g. upheld objection); reserved money is released."""
+    return APPLICATION.apply("cancel", application, user=acting_user, reason=reason)
+
+
+# ------------------------------------------------------------------------------------ what the steps do
+@step_effect("submit")
+def _submit(step: Step) -> str:
+    app = step.obj
+    if not app.call.is_open(step.on):
         raise ValidationError(f"申报批次已于 {app.call.closes_on} 截止，不能再提交。")
-    app.event_on = today()
+    app.event_on = step.on
     result = _check_complete(app)
     duplicate = (Application.objects.filter(enterprise_id=app.enterprise_id, rule_id=app.rule_id, key=app.key,
                                             period=app.period, status__in=ALIVE)
                  .exclude(pk=app.pk).order_by("pk").first())
-    with acting_as(acting_user):
-        app.calculation, app.ceiling = result, Decimal(result["amount"])
-        app.submitted_at = timezone.now()
-        app.is_duplicate, app.duplicate_of = duplicate is not None, duplicate
-        note = f"疑似重复申报（与 {duplicate.number} 相同主体、规则、标识和年度）" if duplicate else ""
-        move(app, "submit", actor=acting_user, note=note)
-    return app
+    app.calculation, app.ceiling = result, Decimal(result["amount"])
+    app.submitted_at = step.now
+    app.is_duplicate, app.duplicate_of = duplicate is not None, duplicate
+    return f"疑似重复申报（与 {duplicate.number} 相同主体、规则、标识和年度）" if duplicate else ""
 
 
-@transaction.atomic
-def application_return_for_correction(*, application: Application, acting_user: Any, reason: str) -> Application:
-    """Return for correction (补正): the review clock pauses; the applicant has 10 working days to answer."""
-    app = relock(application)
-    check_action(acting_user, app, "return_for_correction")
-    if not (reason or "").strip():
-        raise ValidationError({"reason": ["退回补正须写明需补正的内容。"]})
-    remaining = max(0, workdays_between(today(), app.due_on)) if app.due_on else None
-    with acting_as(acting_user):
-        app.paused_remaining_workdays = remaining
-        app.returned_from = app.status
-        app.correction_request = reason.strip()
-        move(app, "return_for_correction", actor=acting_user, note=reason.strip())
-    notify_enterprise(enterprise=app.enterprise, title=f"申报 {app.number} 需补正",
-                      body=f"补正要求：{reason.strip()}；请于 {app.due_on} 前补正后重新提交。")
-    return app
+@step_effect("return_for_correction")
+def _return_for_correction(step: Step) -> str:
+    app = step.obj
+    reason = step.inputs["reason"]
+    app.paused_remaining_workdays = max(0, workdays_between(step.on, app.due_on)) if app.due_on else None
+    app.returned_from = app.status
+    app.correction_request = reason
+    notify_applicant(step, f"申报 {app.number} 需补正",
+                     lambda: f"补正要求：{reason}；请于 {step.due_on} 前补正后重新提交。")
+    return reason
 
 
-@transaction.atomic
-def application_resubmit(*, application: Application, acting_user: Any, note: str = "") -> Application:
-    """The applicant answers 补正: back to the step it was returned from; the paused clock resumes."""
-    app = relock(application)
-    check_action(acting_user, app, "resubmit")
+@step_effect("resubmit")
+def _resubmit(step: Step) -> str:
+    app = step.obj
     result = _check_complete(app)
     target = app.returned_from or S.SUBMITTED
-    default_days = TRANSITIONS["submit"].workdays if target == S.SUBMITTED else TRANSITIONS["accept"].workdays
+    step.go(target)
+    opened_by = "submit" if target == S.SUBMITTED else "accept"
+    limit = APPLICATION.transitions[opened_by].limit
+    default_days = limit.days_on(step.on) if limit else 0
     days = app.paused_remaining_workdays if app.paused_remaining_workdays is not None else default_days
-    with acting_as(acting_user):
-        app.calculation, app.ceiling = result, Decimal(result["amount"])
-        app.paused_remaining_workdays, app.returned_from = None, ""
-        move(app, "resubmit", actor=acting_user, note=note, target=target, due_on=add_workdays(today(), days or 0))
-    return app
+    step.due_on = add_workdays(step.on, days)  # the paused clock resumes with the days it had left
+    app.calculation, app.ceiling = result, Decimal(result["amount"])
+    app.paused_remaining_workdays, app.returned_from = None, ""
+    return str(step.inputs.get("note") or "")
 
 
-@transaction.atomic
-def application_accept(*, application: Application, acting_user: Any, note: str = "") -> Application:
-    """受理: the responsible department accepts a submitted application; the 20-working-day review clock starts."""
-    app = relock(application)
-    check_action(acting_user, app, "accept")
-    with acting_as(acting_user):
-        app.reviewer = acting_user
-        move(app, "accept", actor=acting_user, note=note)
-    return app
+@step_effect("accept")
+def _accept(step: Step) -> str:
+    step.obj.reviewer = step.user
+    return str(step.inputs.get("note") or "")
 
 
-@transaction.atomic
-def application_review_start(*, application: Application, acting_user: Any, note: str = "") -> Application:
-    """Start the substantive review (and the expert scoring of competitive rules); the clock keeps running."""
-    app = relock(application)
-    check_action(acting_user, app, "review_start")
-    with acting_as(acting_user):
-        move(app, "review_start", actor=acting_user, note=note)
-    return app
+@step_effect("review_start")
+def _review_start(step: Step) -> str:
+    step.due_on = step.obj.due_on  # the review clock started at 受理 keeps running
+    return str(step.inputs.get("note") or "")
+
+
+@step_effect("reject")
+def _reject(step: Step) -> str:
+    app = step.obj
+    reason = step.inputs["reason"]
+    app.decision_reason = reason
+    notify_applicant(step, f"申报 {app.number} 未获支持", lambda: reason)
+    return reason
+
+
+@step_effect("publicity_start")
+def _publicity_start(step: Step) -> str:
+    app = step.obj
+    ends = add_workdays(step.on, app.call.publicity_workdays)  # the call's own publicity days
+    app.publicity_ends_on = step.due_on = ends
+    return f"公示至 {ends}"
+
+
+@step_effect("publicity_close")
+def _publicity_close(step: Step) -> str:
+    app = step.obj
+    if app.publicity_ends_on and step.on <= app.publicity_ends_on:
+        raise ValidationError(f"公示期至 {app.publicity_ends_on}，尚未期满。")
+    if app.objections.filter(status=ObjectionStatus.OPEN).exists():
+        raise ValidationError("仍有未处理的公示异议，处理后方可结束公示。")
+    return ""
+
+
+@step_effect("withdraw")
+def _withdraw(step: Step) -> str:
+    if step.obj.status in RESERVING:
+        release_award(step.obj, acting_user=step.user, on=step.on)
+    return str(step.inputs.get("reason") or "")
+
+
+@step_effect("cancel")
+def _cancel(step: Step) -> str:
+    app = step.obj
+    reason = step.inputs["reason"]
+    release_award(app, acting_user=step.user, on=step.on)
+    app.decision_reason = reason
+    notify_applicant(step, f"申报 {app.number} 的核定已撤销", lambda: reason)
+    return reason
 
 
 @transaction.atomic
@@ -247,34 +336,8 @@ def application_score(*, application: Application, score: Any, acting_user: Any,
     with acting_as(acting_user):
         row, _ = ExpertScore.objects.update_or_create(application=app, expert=acting_user,
                                                       defaults={"score": value, "comment": comment})
-        audit_record(actor=acting_user, action="subsidy_score", obj=app, after={"score": str(value)})
+        audit_record(actor=acting_user, action="subsidies.application.score", obj=app, after={"score": str(value)})
     return row
-
-
-@transaction.atomic
-def application_reject(*, application: Application, acting_user: Any, reason: str) -> Application:
-    """不予支持, with the reason shown to the applicant."""
-    app = relock(application)
-    check_action(acting_user, app, "reject")
-    if not (reason or "").strip():
-        raise ValidationError({"reason": ["不予支持须写明理由。"]})
-    with acting_as(acting_user):
-        app.decision_reason = reason.strip()
-        move(app, "reject", actor=acting_user, note=reason.strip(), due_on=None)
-    notify_enterprise(enterprise=app.enterprise, title=f"申报 {app.number} 未获支持", body=reason.strip())
-    return app
-
-
-@transaction.atomic
-def application_publicity_start(*, application: Application, acting_user: Any) -> Application:
-    """公示 for the call's number of working days."""
-    app = relock(application)
-    check_action(acting_user, app, "publicity_start")
-    ends = add_workdays(today(), app.call.publicity_workdays)
-    with acting_as(acting_user):
-        app.publicity_ends_on = ends
-        move(app, "publicity_start", actor=acting_user, due_on=ends, note=f"公示至 {ends}")
-    return app
 
 
 @transaction.atomic
@@ -282,10 +345,7 @@ def objection_record(*, application: Application, objector: str, content: str, a
                      received_on: Any = None) -> Objection:
     """Register an objection received during publicity; publicity cannot close while it is open."""
     app = relock(application)
-    if not is_reviewer(acting_user, app.rule):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("只有责任单位经办人可以登记公示异议。")
+    require(can_record_objection(acting_user, app))
     if app.status != S.PUBLICITY:
         raise ValidationError({"application": ["只有公示中的申报可以登记异议。"]})
     if not (objector or "").strip() or not (content or "").strip():
@@ -293,7 +353,7 @@ def objection_record(*, application: Application, objector: str, content: str, a
     with acting_as(acting_user):
         row = Objection.objects.create(application=app, objector=objector.strip(), content=content.strip(),
                                        received_on=received_on or today())
-        audit_record(actor=acting_user, action="subsidy_objection_record", obj=app, after={"objection": row.pk})
+        audit_record(actor=acting_user, action="subsidies.objection.record", obj=app, after={"objection": row.pk})
     return row
 
 
@@ -302,10 +362,7 @@ def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, ac
     """Decide an objection; an upheld objection cancels the award and releases its money."""
     obj = relock(objection)
     app = obj.application
-    if not is_reviewer(acting_user, app.rule):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("只有责任单位经办人可以处理公示异议。")
+    require(can_resolve_objection(acting_user, obj))
     if obj.status != ObjectionStatus.OPEN:
         raise ValidationError("该异议已处理。")
     if not (resolution or "").strip():
@@ -316,54 +373,9 @@ def objection_resolve(*, objection: Objection, upheld: bool, resolution: str, ac
         obj.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
         obj.resolution, obj.resolved_at = resolution.strip(), timezone.now()
         obj.save()
-        audit_record(actor=acting_user, action="subsidy_objection_resolve", obj=app, reason=resolution,
+        audit_record(actor=acting_user, action="subsidies.objection.resolve", obj=app, reason=resolution,
                      after={"objection": obj.pk, "upheld": upheld})
     return obj
 
 
-@transaction.atomic
-def application_publicity_close(*, application: Application, acting_user: Any) -> Application:
-    """End publicity once its last working day has passed and no objection is open."""
-    app = relock(application)
-    if acting_user is not None:
-        check_action(acting_user, app, "publicity_close")
-    elif app.status != S.PUBLICITY:
-        raise ValidationError("申报不在公示中。")
-    if app.publicity_ends_on and today() <= app.publicity_ends_on:
-        raise ValidationError(f"公示期至 {app.publicity_ends_on}，尚未期满。")
-    if app.objections.filter(status=ObjectionStatus.OPEN).exists():
-        raise ValidationError("仍有未处理的公示异议，处理后方可结束公示。")
-    with acting_as(acting_user):
-        move(app, "publicity_close", actor=acting_user)
-    return app
-
-
-@transaction.atomic
-def application_withdraw(*, application: Application, acting_user: Any, reason: str) -> Application:
-    """The applicant withdraws (any time before disbursement); reserved money is released."""
-    app = relock(application)
-    check_action(acting_user, app, "withdraw")
-    from subsidies.services.money import release_award
-
-    with acting_as(acting_user):
-        if app.status in RESERVING:
-            release_award(app, acting_user=acting_user)
-        move(app, "withdraw", actor=acting_user, note=(reason or "").strip(), due_on=None)
-    return app
-
-
-@transaction.atomic
-def application_cancel(*, application: Application, acting_user: Any, reason: str) -> Application:
-    """Staff cancel an approved award before payment (e.g. upheld objection); reserved money is released."""
-    app = relock(application)
-    check_action(acting_user, app, "cancel")
-    if not (reason or "").strip():
-        raise ValidationError({"reason": ["撤销须写明理由。"]})
-    from subsidies.services.money import release_award
-
-    with acting_as(acting_user):
-        release_award(app, acting_user=acting_user)
-        app.decision_reason = reason.strip()
-        move(app, "cancel", actor=acting_user, note=reason.strip(), due_on=None)
-    notify_enterprise(enterprise=app.enterprise, title=f"申报 {app.number} 的核定已撤销", body=reason.strip())
-    return app
+assert set(APPLICATION._effects) == set(APPLICATION.transitions), "every subsidy step has its effect"

@@ -1,50 +1,29 @@
-"""Shared pieces of the workflow services: locking, transitions with due dates, fact checks."""
+"""Shared pieces of the subsidies services: today, fact checks and the calculator on an application.
+
+Nothing here imports another service module (``money`` and ``applications`` import this one, never the reverse).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from portal.audit import audit_record
-from portal.permissions import require
-from portal.workdays import add_workdays
+from portal.services import notify_enterprise
+from portal.workflow import Step
+from subsidies.calculator import calculate
 from subsidies.models import Application, ApplicationEvent
-from subsidies.permissions import can_act
-from subsidies.rules import CalculationError, calculate, get_rule_def
+from subsidies.rules import CalculationError, get_rule_def
 from subsidies.rules.facts import parse_facts
-from subsidies.workflow import TRANSITIONS
+from subsidies.selectors import award_history
+from subsidies.workflow import APPLICATION
 
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def check_action(user: Any, app: Application, action: str) -> None:
-    require(can_act(user, app, action))
-
-
-def move(app: Application, action: str, *, actor: Any, note: str = "", target: str | None = None,
-         due_on: dt.date | None | bool = True, fields: list[str] | None = None) -> Application:
-    """Apply a transition of the workflow table: state, step start, due date, event row and audit row."""
-    t = TRANSITIONS[action]
-    source = app.status
-    app.status = target or t.target
-    if due_on is True:
-        due_on = add_workdays(today(), t.workdays) if t.workdays is not None else app.due_on
-    if due_on is not False:
-        app.due_on = due_on or None
-    app.step_started_on = today()
-    app.save()
-    ApplicationEvent.objects.create(application=app, actor=actor if getattr(actor, "is_authenticated", False) else None,
-                                    action=action, from_status=source, to_status=app.status, note=note,
-                                    due_on=app.due_on)
-    audit_record(actor=actor, action=f"subsidy_{action}", obj=app, reason=note,
-                 before={"status": source}, after={"status": app.status, **({f: str(getattr(app, f))
-                                                                             for f in fields or []})})
-    return app
 
 
 def facts_errors(rule_code: str, facts: Any, *, partial: bool) -> None:
@@ -58,9 +37,37 @@ def facts_errors(rule_code: str, facts: Any, *, partial: bool) -> None:
 
 def compute(app: Application, *, facts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The calculator on the application's facts, its event date and the award history from the database."""
-    from subsidies.services.money import award_history
-
     return calculate(app.rule.code, facts if facts is not None else app.facts,
                      history=award_history(enterprise_id=app.enterprise_id, rule_id=app.rule_id,
                                            exclude_application_id=app.pk),
                      on=app.event_on or today())
+
+
+def step_effect(name: str) -> Callable[[Callable[[Step], str | None]], Callable[[Step], str | None]]:
+    """Register what transition ``name`` of ``APPLICATION`` does; the effect returns the note of the step (or None).
+
+    Every step also starts the new step's day and appends its ``ApplicationEvent`` (who, from → to, note, the due
+    date it set) after the application is saved; the note is the audit row's reason as well.
+    """
+    def register(fn: Callable[[Step], str | None]) -> Callable[[Step], str | None]:
+        def run(step: Step) -> None:
+            source = step.obj.status
+            note = (fn(step) or "").strip()
+            step.obj.step_started_on = step.on
+            step.audit_reason = note
+            actor = step.user if getattr(step.user, "is_authenticated", False) else None
+            step.then(lambda: ApplicationEvent.objects.create(
+                application=step.obj, actor=actor, action=step.transition.name, from_status=source,
+                to_status=step.target, note=note, due_on=step.due_on))
+
+        APPLICATION.effect(name)(run)
+        return fn
+
+    return register
+
+
+def notify_applicant(step: Step, title: str, body: Callable[[], str]) -> None:
+    """Tell the applicant organisation, in the same transaction as the step (``body`` is read after the save, so it
+    may name the new due date)."""
+    app = step.obj
+    step.then(lambda: notify_enterprise(enterprise=app.enterprise, title=title, body=body()))

@@ -2,38 +2,28 @@
 cancellation releases. Caps and competitive limits are re-checked under the same locks, so concurrent approvals
 cannot over-commit a pool, an enterprise's annual/cumulative cap or a rule's yearly award count.
 
+The bookings run inside the effects of the workflow steps (``APPLICATION.apply`` holds the application's lock).
 Lock order (always the same, so no deadlocks): application → rule (competitive rules) → enterprise → pools by pk.
+Budget-pool edits by staff (``subsidies.services.config.budget_pool_save``) take the pool lock too.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from portal.audit import audit_record
-from portal.history import acting_as
 from portal.locks import lock, lock_all, lock_first, relock
 from portal.models import Enterprise
-from portal.services import notify_enterprise
+from portal.workflow import Step
 from subsidies.models import Application, Award, AwardStatus, BudgetPool, PoolLevel
-from subsidies.rules import HistoryItem, funding_split, get_rule_def
+from subsidies.rules import funding_split, get_rule_def
 from subsidies.rules.facts import money
-from subsidies.services.common import check_action, compute, move, today
-
-LIVE_AWARDS = (AwardStatus.RESERVED, AwardStatus.COMMITTED)
-
-
-def award_history(*, enterprise_id: int, rule_id: int, exclude_application_id: int | None = None) -> list[HistoryItem]:
-    """Approved and disbursed awards of the enterprise under the rule, as calculator history (date = event date)."""
-    qs = Award.objects.filter(enterprise_id=enterprise_id, rule_id=rule_id, status__in=LIVE_AWARDS)
-    if exclude_application_id:
-        qs = qs.exclude(application_id=exclude_application_id)
-    return [HistoryItem(rule=code, amount=amount, date=event_on or approved_on, key=key)
-            for code, amount, event_on, approved_on, key in qs.values_list(
-                "rule__code", "amount", "application__event_on", "approved_on", "key")]
+from subsidies.selectors import LIVE_AWARDS
+from subsidies.services.common import compute, notify_applicant, step_effect
+from subsidies.workflow import APPLICATION
 
 
 def _county_of(enterprise: Enterprise) -> Any:
@@ -51,21 +41,21 @@ def _book(pool: BudgetPool, *, reserved: Decimal = Decimal("0"), committed: Deci
     pool.save(update_fields=["reserved", "committed", "updated_at"])
 
 
-@transaction.atomic
 def application_approve(*, application: Application, amount: Any, acting_user: Any, note: str = "") -> Award:
     """核定: fix the amount (≤ the ceiling computed now from facts and award history) and reserve it in the pools.
-    An amount below the ceiling needs its reason in ``note`` (it is the decision's 审核意见).
+    An amount below the ceiling needs its reason in ``note`` (it is the decision's 审核意见)."""
+    app = APPLICATION.apply("approve", application, user=acting_user, amount=amount, note=note)
+    return Award.objects.get(application=app)
 
-    Refused when the amount exceeds the ceiling (which includes per-enterprise annual / cumulative caps), when a
-    competitive rule already has its yearly number of awards, or when a pool share does not fit.
-    """
-    app = relock(application)
-    check_action(acting_user, app, "approve")
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, TypeError):
-        raise ValidationError({"amount": ["核定金额应为数字（元）。"]}) from None
-    if not value.is_finite() or not 0 < value < Decimal("1e16") or value != value.quantize(Decimal("0.01")):
+
+@step_effect("approve")
+def _approve(step: Step) -> str:
+    """Refused when the amount exceeds the ceiling (which includes per-enterprise annual / cumulative caps), when a
+    competitive rule already has its yearly number of awards, or when a pool share does not fit."""
+    app = step.obj
+    value: Decimal = step.inputs["amount"]
+    note = str(step.inputs.get("note") or "").strip()
+    if not 0 < value < Decimal("1e16") or value != value.quantize(Decimal("0.01")):
         raise ValidationError({"amount": ["核定金额应为大于0的金额，最多两位小数。"]})
     rule = app.rule
     limit = rule.competitive_limit
@@ -86,7 +76,7 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
     ceiling = Decimal(result["amount"])
     if value > ceiling:
         raise ValidationError({"amount": [f"核定金额 {value} 元超过测算上限 {ceiling} 元（已计入本主体已获奖补与年度/累计上限）。"]})
-    if value < ceiling and not note.strip():
+    if value < ceiling and not note:
         raise ValidationError({"note": [f"核定金额 {value} 元低于测算上限 {ceiling} 元，须在说明中写明核减理由（载入决定书）。"]})
     shares = funding_split(value, rule.funding)
     city_share, county_share = Decimal(shares["city"]), Decimal(shares["county"])
@@ -109,27 +99,24 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
         locked = pools[pool.pk]
         if locked.available < share:
             raise ValidationError(f"资金池“{locked}”余额不足：可用 {money(locked.available)} 元，本次需 {share} 元。")
-    with acting_as(acting_user):
-        _book(pools[city_pool.pk], reserved=city_share)
-        if county_pool is not None and county_share > 0:
-            _book(pools[county_pool.pk], reserved=county_share)
-        award = Award.objects.create(
-            application=app, enterprise=enterprise, rule=rule, call_id=app.call_id, key=app.key, year=app.period,
-            amount=value, city_amount=city_share, county_amount=county_share, county=county,
-            city_pool=city_pool, county_pool=county_pool if county_share > 0 else None, approved_on=today(),
-            payee_name=enterprise.name, payee_bank=enterprise.bank_name, payee_account=enterprise.bank_account)
-        app.approved_amount, app.ceiling, app.calculation = value, ceiling, result
-        app.facts = facts
-        app.decision_reason = note
-        move(app, "approve", actor=acting_user, note=note or f"核定 {value} 元（上限 {ceiling} 元）",
-             fields=["approved_amount"])
-    notify_enterprise(enterprise=enterprise, title=f"申报 {app.number} 已核定",
-                      body=f"核定奖补金额 {value} 元，将进入公示。")
-    return award
+    _book(pools[city_pool.pk], reserved=city_share)
+    if county_pool is not None and county_share > 0:
+        _book(pools[county_pool.pk], reserved=county_share)
+    Award.objects.create(
+        application=app, enterprise=enterprise, rule=rule, call_id=app.call_id, key=app.key, year=app.period,
+        amount=value, city_amount=city_share, county_amount=county_share, county=county,
+        city_pool=city_pool, county_pool=county_pool if county_share > 0 else None, approved_on=step.on,
+        payee_name=enterprise.name, payee_bank=enterprise.bank_name, payee_account=enterprise.bank_account)
+    app.approved_amount, app.ceiling, app.calculation = value, ceiling, result
+    app.facts = facts
+    app.decision_reason = note
+    notify_applicant(step, f"申报 {app.number} 已核定", lambda: f"核定奖补金额 {value} 元，将进入公示。")
+    return note or f"核定 {value} 元（上限 {ceiling} 元）"
 
 
-def release_award(app: Application, *, acting_user: Any) -> Award | None:
-    """Give the reserved money of an approved application back to its pools (caller holds the application lock)."""
+def release_award(app: Application, *, acting_user: Any, on: Any) -> Award | None:
+    """Give the reserved money of an approved application back to its pools (caller holds the application lock:
+    the effects of ``withdraw`` and ``cancel``)."""
     award = lock_first(Award.objects.filter(application=app))
     if award is None or award.status != AwardStatus.RESERVED:
         return award
@@ -137,28 +124,29 @@ def release_award(app: Application, *, acting_user: Any) -> Award | None:
     _book(pools[award.city_pool_id], reserved=-award.city_amount)
     if award.county_pool_id:
         _book(pools[award.county_pool_id], reserved=-award.county_amount)
-    award.status, award.released_on = AwardStatus.RELEASED, today()
+    award.status, award.released_on = AwardStatus.RELEASED, on
     award.save()
-    audit_record(actor=acting_user, action="subsidy_award_release", obj=award, after={"amount": str(award.amount)})
+    audit_record(actor=acting_user, action="subsidies.award.release", obj=award, after={"amount": str(award.amount)})
     return award
 
 
-@transaction.atomic
 def application_disburse(*, application: Application, acting_user: Any, note: str = "") -> Award:
     """财政拨付 after publicity: the reserved shares become committed."""
-    app = relock(application)
-    check_action(acting_user, app, "disburse")
+    app = APPLICATION.apply("disburse", application, user=acting_user, note=note)
+    return Award.objects.get(application=app)
+
+
+@step_effect("disburse")
+def _disburse(step: Step) -> str:
+    app = step.obj
     award = lock_first(Award.objects.filter(application=app))
     if award is None or award.status != AwardStatus.RESERVED:
         raise ValidationError("该奖补不处于待拨付状态。")
     pools = _lock_pools([p for p in (award.city_pool_id, award.county_pool_id) if p])
-    with acting_as(acting_user):
-        _book(pools[award.city_pool_id], reserved=-award.city_amount, committed=award.city_amount)
-        if award.county_pool_id:
-            _book(pools[award.county_pool_id], reserved=-award.county_amount, committed=award.county_amount)
-        award.status, award.disbursed_on = AwardStatus.COMMITTED, today()
-        award.save()
-        move(app, "disburse", actor=acting_user, note=note, due_on=None)
-    notify_enterprise(enterprise=app.enterprise, title=f"申报 {app.number} 奖补资金已拨付",
-                      body=f"拨付金额 {award.amount} 元。")
-    return award
+    _book(pools[award.city_pool_id], reserved=-award.city_amount, committed=award.city_amount)
+    if award.county_pool_id:
+        _book(pools[award.county_pool_id], reserved=-award.county_amount, committed=award.county_amount)
+    award.status, award.disbursed_on = AwardStatus.COMMITTED, step.on
+    award.save()
+    notify_applicant(step, f"申报 {app.number} 奖补资金已拨付", lambda: f"拨付金额 {award.amount} 元。")
+    return str(step.inputs.get("note") or "")

@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from subsidies.calculator import calculate
 from subsidies.models import Application, ApplicationStatus
-from subsidies.rules import calculate
 from subsidies.trace import trace_caption, trace_rows
 
 from .conftest import PDF_BYTES

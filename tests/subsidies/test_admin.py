@@ -82,7 +82,7 @@ def test_changelist_query_count_is_constant(client, make_call, make_applicant, r
 
 
 def test_parameter_edit_is_dated_data_with_history(client, city_admin, units, reviewer):
-    from subsidies.rules import calculate
+    from subsidies.calculator import calculate
 
     client.force_login(city_admin)
     rule_param = RuleParameter.objects.get(rule__code="DE-09", name="annual_cap")

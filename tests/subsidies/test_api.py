@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from subsidies.calculator import calculate
 from subsidies.models import Application
 from subsidies.models import ApplicationStatus as S
-from subsidies.rules import calculate
 from subsidies.services import application_approve, application_create
 
 from .conftest import PDF, advance_to_review

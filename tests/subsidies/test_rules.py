@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 
+from subsidies.calculator import calculate
 from subsidies.models import Rule, RuleParameter
-from subsidies.rules import CalculationError, calculate, rule_facts_schema, rules_by_family
+from subsidies.rules import CalculationError, rule_facts_schema
 from subsidies.rules.catalog import RULES
+from subsidies.selectors import rules_by_family
 
 pytestmark = pytest.mark.django_db
 ON = "2026-06-01"

@@ -8,8 +8,8 @@ from subsidies.models import Application
 from subsidies.permissions import can_download_evidence, can_edit_application, can_view_application
 from subsidies.selectors import (
     application_get_for_user,
-    application_list_for_user,
-    award_list_for_user,
+    application_list,
+    award_list,
     call_list_open,
 )
 from subsidies.services import application_approve
@@ -27,11 +27,11 @@ def test_applicant_selectors_deny_other_applicants(submitted, other_applicant, a
     evidence = app.evidence.first()
     assert application_get_for_user(owner, app.pk) == app
     assert can_download_evidence(owner, evidence)
-    assert award_list_for_user(owner).count() == 1
+    assert award_list(user=owner).count() == 1
     with pytest.raises(Application.DoesNotExist):
         application_get_for_user(stranger, app.pk)
-    assert application_list_for_user(stranger).count() == 0
-    assert award_list_for_user(stranger).count() == 0
+    assert application_list(user=stranger).count() == 0
+    assert award_list(user=stranger).count() == 0
     assert not can_view_application(stranger, app) and can_view_application(stranger, app).reason
     assert not can_download_evidence(stranger, evidence)
     assert not can_edit_application(stranger, app)

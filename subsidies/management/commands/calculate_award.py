@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from subsidies.rules import CalculationError, calculate
+from subsidies.calculator import CalculationError, calculate
 
 
 class Command(BaseCommand):

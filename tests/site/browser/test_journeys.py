@@ -108,7 +108,7 @@ def test_subsidy_journey(page, shot, live_server, de09_call, program_officer, me
     change_url = f"/admin/subsidies/application/{app.pk}/change/"
     _admin_step(admin, live_server, change_url, "受理")
     _admin_step(admin, live_server, change_url, "退回补正",
-                {"理由/补正要求": "发票金额应与合同一致，请按合同金额 700000 元填报。"})
+                {"补正要求": "发票金额应与合同一致，请按合同金额 700000 元填报。"})
     app.refresh_from_db()
     assert app.status == ApplicationStatus.RETURNED
 

@@ -1,0 +1,66 @@
+"""Cases of the generated workflow tests (``tests/portal/test_workflows.py``) for ``subsidies.application``, over the
+seeded demo (``subsidies.demo``): one application per source state, its reviewer (the responsible unit's program
+officer or the city authority), the applicant organisation's user, the finance officer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from subsidies.models import Application
+from subsidies.models import ApplicationStatus as S
+from tests.workflow_cases import Case, provides
+
+REVIEWERS = {"QZ-DATA": "city_authority", "QZ-GXJ": "program_officer"}  # the demo's reviewer per responsible unit
+
+
+def _user(username: str) -> Any:
+    return get_user_model().objects.get(username=username)
+
+
+def _app(status: str) -> Application:
+    """An application in ``status`` whose rule a demo reviewer handles (oldest first: the same one every time)."""
+    return (Application.objects.filter(status=status, rule__responsible_unit__code__in=REVIEWERS)
+            .select_related("rule__responsible_unit", "created_by").order_by("pk").first())
+
+
+def _reviewer(app: Application) -> Any:
+    return _user(REVIEWERS[app.rule.responsible_unit.code])
+
+
+def _other_applicant(app: Application) -> Any:
+    name = "applicant_foreign" if app.created_by.username != "applicant_foreign" else "applicant"
+    return _user(name)
+
+
+@provides("subsidies.application")
+def application_case(transition: str, demo: Any) -> Case:
+    if transition in ("submit", "resubmit", "withdraw"):  # the applicant organisation's own steps
+        app = _app({"submit": S.DRAFT, "resubmit": S.RETURNED, "withdraw": S.SUBMITTED}[transition])
+        inputs = {"note": "已按要求补正"} if transition == "resubmit" else {}
+        if transition == "withdraw":
+            inputs = {"reason": "项目调整，暂不申报。"}
+        return Case(app, allowed=app.created_by, denied=_other_applicant(app), inputs=inputs)
+    if transition == "disburse":
+        app = _app(S.PUBLICIZED)
+        return Case(app, allowed=_user("finance_officer"), denied=_user("program_officer"),
+                    inputs={"note": "已拨付"})
+    if transition == "publicity_close":
+        app = _app(S.PUBLICITY)
+        Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate() - dt.timedelta(days=1))
+        app.refresh_from_db()
+        return Case(app, allowed=_reviewer(app), denied=app.created_by)
+    source, inputs = {
+        "accept": (S.SUBMITTED, {"note": "材料齐全，予以受理"}),
+        "return_for_correction": (S.SUBMITTED, {"reason": "请补充发票原件扫描件。"}),
+        "review_start": (S.ACCEPTED, {"note": ""}),
+        "approve": (S.UNDER_REVIEW, {"amount": "1000.00", "note": "部分费用不在支持范围，按核实金额核定。"}),
+        "reject": (S.SUBMITTED, {"reason": "不符合申报条件。"}),
+        "publicity_start": (S.APPROVED, {}),
+        "cancel": (S.APPROVED, {"reason": "公示期间核实不符合条件，撤销核定。"}),
+    }[transition]
+    app = _app(source)
+    return Case(app, allowed=_reviewer(app), denied=app.created_by, inputs=inputs)
