@@ -199,11 +199,19 @@ def can_mark_interface_overdue(user: AnyUser, interface_request: Any) -> Decisio
 
 
 def can_submit_collection(user: AnyUser, task: Any) -> Decision:
+    """报送数据: the data administrator of the task's unit."""
     if not user.is_authenticated:
         return NOT_LOGGED_IN
     if _is_unit_admin(user, task.unit_id):
         return ALLOW
     return deny(f"只有“{task.unit}”的数据管理员可以报送该采集任务。")
+
+
+def can_mark_collection_overdue(user: AnyUser, task: Any) -> Decision:
+    """逾期标记: the daily job (no user) or the superuser running it by hand."""
+    if user is None or (user.is_authenticated and user.is_superuser):
+        return ALLOW
+    return deny("逾期标记由系统每日任务执行。")
 
 
 def can_download_submission(user: AnyUser, submission: Any) -> Decision:

@@ -1,15 +1,17 @@
 """The catalogs workflows, declared once with the kernel (``portal.workflow``): catalog entries (编目、审核发布、修订、
-停用), data corrections (数据纠错, QZ §七) and additional-interface requests (接口提供要求, QZ §二(三)).
+停用), data corrections (数据纠错, QZ §七), additional-interface requests (接口提供要求, QZ §二(三)) and periodic
+collection tasks (数据采集任务, 晋江 附件1/2).
 
 Who acts is a ``can_*`` predicate of ``catalogs.permissions``; what a step does besides changing the state is its
 effect in ``catalogs.services`` (``@ENTRY.effect("publish")`` …); the working-day limits are declared here and only
 here (spec: catalog_sharing.md §3.7–§3.8). Records are created by their services (``entry_create``,
-``correction_report``, ``interface_request_create``); every later change of state goes through ``WORKFLOW.apply``.
+``correction_report``, ``interface_request_create``, collection tasks by the scheduled ``collection_tasks_generate``);
+every later change of state goes through ``WORKFLOW.apply``.
 """
 
 from __future__ import annotations
 
-from catalogs.models import CorrectionStatus, EntryStatus, InterfaceKind, InterfaceRequestStatus
+from catalogs.models import CorrectionStatus, EntryStatus, InterfaceKind, InterfaceRequestStatus, TaskStatus
 from catalogs.permissions import (
     EDITABLE_STATES,
     can_complete_correction,
@@ -17,11 +19,13 @@ from catalogs.permissions import (
     can_decide_extension,
     can_deliver_interface,
     can_dispatch_correction,
+    can_mark_collection_overdue,
     can_mark_interface_overdue,
     can_request_extension,
     can_request_retire,
     can_review_entry,
     can_revise_entry,
+    can_submit_collection,
     can_submit_entry,
 )
 from portal.workflow import Input, Limit, Transition, Workflow
@@ -106,5 +110,29 @@ INTERFACE_REQUEST = Workflow(
         # the daily job flags requests still undelivered after their due date (state unchanged, flag + notice)
         Transition("overdue", "标记逾期未提供", OUTSTANDING_STATES, OUTSTANDING_STATES,
                    actor=can_mark_interface_overdue, hidden=True),
+    ],
+)
+
+# --------------------------------------------------------------------------------------------- collection tasks
+# A task's due date is the calendar date of the JJ annex-1 rule of its item (monthly by the 15th, quarterly 30 days
+# after the quarter, yearly by 31 Jan / 31 Mar; the first collection 20 working days after generation, docs/adr/0104),
+# computed once by ``collection_tasks_generate``: no transition opens a new limit, so the kernel keeps its hands off
+# ``due_on`` (due_field="").
+OPEN_TASK_STATES = (TaskStatus.PENDING, TaskStatus.OVERDUE)
+DONE_TASK_STATES = (TaskStatus.SUBMITTED, TaskStatus.LATE_SUBMITTED)
+
+COLLECTION_TASK = Workflow(
+    "catalogs.collection_task", label="数据采集任务", model="catalogs.CollectionTask", states=TaskStatus,
+    state_field="status", due_field="", lock_related=("item", "unit"),
+    transitions=[
+        # Every file (upload, or columns+rows pushed through the API) is recorded as a submission with the result of
+        # the column check. An accepted file of an open task submits it: on or before the due date → 按时报送, after
+        # it → 逾期报送 (the effect chooses). A refused file, or a further file for a task already submitted, is
+        # recorded too and leaves the state as it was: hence every state is a source and a possible target.
+        Transition("submit", "报送数据", (*OPEN_TASK_STATES, *DONE_TASK_STATES),
+                   (*DONE_TASK_STATES, *OPEN_TASK_STATES), actor=can_submit_collection, page="catalogs_collectiontask_submit"),
+        # the daily job: a pending task past its due date becomes overdue (the unit's data administrators are told)
+        Transition("overdue", "标记逾期未报送", (TaskStatus.PENDING,), TaskStatus.OVERDUE,
+                   actor=can_mark_collection_overdue, hidden=True),
     ],
 )

@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
 from catalogs import services
 from catalogs.admin.common import XlsxExportMixin, step_page
@@ -24,7 +23,9 @@ from catalogs.permissions import (
     InterfaceRequestPolicy,
 )
 from catalogs.selectors import on_time_rate, task_overdue_board
+from catalogs.workflow import COLLECTION_TASK
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import plain
 from portal.files import download_link
 from portal.models import Organization
@@ -122,25 +123,23 @@ class SubmitForm(forms.Form):
 
 
 @admin.register(CollectionTask)
-class CollectionTaskAdmin(XlsxExportMixin, GovernedAdmin):
+class CollectionTaskAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
+    """The 报送数据 button comes from ``catalogs.workflow.COLLECTION_TASK``; the step keeps its own upload page."""
+
     policy = CollectionTaskPolicy()
+    workflow = COLLECTION_TASK
     list_display = ("item", "unit", "period", "due_on", "status", "is_initial_load", "submitted_at")
     list_filter = ("status", "is_initial_load", "period", ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("item__name", "unit__name", "period")
     list_select_related = ("item", "unit")
     readonly_fields = ("item", "unit", "period", "period_start_on", "period_end_on", "due_on", "status",
-                       "submitted_at", "reminded_at", "is_initial_load", "submit_button")
+                       "submitted_at", "reminded_at", "is_initial_load")
     inlines = [SubmissionInline]
     export_columns = [("采集事项", lambda t: t.item.name), ("报送单位", lambda t: t.unit.name), ("数据期", lambda t: t.period),
                       ("截止日", lambda t: t.due_on), ("状态", lambda t: t.get_status_display())]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
-
-    @admin.display(description="报送")
-    def submit_button(self, obj: CollectionTask) -> str:
-        return format_html('<a class="button" href="{}">上传报送文件</a>',
-                           reverse("admin:catalogs_collectiontask_submit", args=[obj.pk]))
 
     def get_urls(self) -> list[Any]:
         view = self.custom_view

@@ -43,7 +43,8 @@ class XlsxExportMixin:
 
 def step_page(admin: Any, request: HttpRequest, *, obj: Any, form: forms.Form, label: str, hint: str = "",
               multipart: bool = False) -> TemplateResponse:
-    """The one-form page of an action that is not a workflow step (reporting, requesting, collection submission)."""
+    """The one-form page of an action that is not a generic workflow step (reporting, requesting, the upload page of
+    the collection task's 报送数据 step)."""
     return TemplateResponse(request, "admin/catalogs/transition.html", {
         **admin.admin_site.each_context(request), "opts": admin.model._meta, "entry": obj, "form": form,
         "label": label, "title": label, "hint": hint, "multipart": multipart})

@@ -15,7 +15,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from catalogs import permissions as perms
 from catalogs.models import (
     CollectionFrequency,
     CollectionItem,
@@ -27,13 +26,13 @@ from catalogs.models import (
 )
 from catalogs.selectors import unit_members
 from catalogs.services.quality import entry_quality_refresh
+from catalogs.workflow import COLLECTION_TASK, OPEN_TASK_STATES
 from portal import files
-from portal.audit import audit_record
 from portal.history import acting_as
-from portal.locks import lock_rows, relock
-from portal.permissions import require
+from portal.locks import lock_rows
 from portal.services import notify
 from portal.workdays import add_workdays
+from portal.workflow import Step
 from portal.xlsx import XlsxImportError, upload_rows
 
 REMIND_DAYS_BEFORE = 3
@@ -156,30 +155,32 @@ def collection_tasks_generate(*, on: date | None = None, acting_user: Any = None
     return created
 
 
+@COLLECTION_TASK.effect("overdue")
+def _overdue(step: Step) -> None:
+    task = step.obj
+    if task.due_on >= step.on:
+        raise ValidationError(f"截止日 {task.due_on:%Y-%m-%d} 未过，不能标记逾期。")
+    step.audit_reason = f"截止日 {task.due_on:%Y-%m-%d} 前未报送"
+    recipients = unit_members(task.unit_id)
+    if recipients:
+        step.then(lambda: notify(
+            recipients=recipients, title=f"采集任务已逾期：{task.item.name}（{task.period}）",
+            body=f"截止日 {task.due_on:%Y年%m月%d日} 已过，请尽快报送；逾期报送将计入按时报送率。",
+            url=f"/admin/catalogs/collectiontask/{task.pk}/change/"))
+    if task.item.entry_id:
+        step.then(lambda: entry_quality_refresh(task.item.entry))
+
+
 @transaction.atomic
 def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
-    """Pending tasks past their due date become overdue: history and an audit row per task, and the unit's data
-    administrators are notified once."""
+    """Daily job: pending tasks past their due date become overdue (transition ``overdue``: history, an audit row per
+    task, and the unit's data administrators are notified once)."""
     today = on or timezone.localdate()
     count = 0
-    entries = set()
     for task in lock_rows(CollectionTask.objects.filter(
-            status=TaskStatus.PENDING, due_on__lt=today).select_related("item")):
-        task.status = TaskStatus.OVERDUE
-        task.save(update_fields=["status", "updated_at"])
-        audit_record(actor=None, action="catalogs.collection_task.overdue", obj=task,
-                     reason=f"截止日 {task.due_on:%Y-%m-%d} 前未报送", before={"status": TaskStatus.PENDING},
-                     after={"status": TaskStatus.OVERDUE})
-        recipients = unit_members(task.unit_id)
-        if recipients:
-            notify(recipients=recipients, title=f"采集任务已逾期：{task.item.name}（{task.period}）",
-                   body=f"截止日 {task.due_on:%Y年%m月%d日} 已过，请尽快报送；逾期报送将计入按时报送率。",
-                   url=f"/admin/catalogs/collectiontask/{task.pk}/change/")
+            status=TaskStatus.PENDING, due_on__lt=today).select_related("item", "unit")):
+        COLLECTION_TASK.apply("overdue", task, user=None, on=today)
         count += 1
-        if task.item.entry_id:
-            entries.add(task.item.entry)
-    for entry in entries:
-        entry_quality_refresh(entry)
     return count
 
 
@@ -245,16 +246,18 @@ def _rows_to_csv(columns: list[str], rows: list[list[Any]]) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-@files.atomic()
-def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes] | None = None,
-                      file_name: str = "", columns: list[str] | None = None, rows: list[list[Any]] | None = None,
-                      on: date | None = None) -> CollectionSubmission:
-    """Record a submission (file upload, or columns+rows pushed through the API) and check it against the item's
-    declared fields. Missing columns → not accepted (task unchanged); extra columns are reported (accepted only when
-    the item's field list is open-ended, "等"). Accepted: pending/overdue → submitted or late_submitted."""
-    task = relock(task, related=["item", "unit"])
-    require(perms.can_submit_collection(acting_user, task))
-    today = on or timezone.localdate()
+@COLLECTION_TASK.effect("submit")
+def _submit(step: Step) -> None:
+    """Record the file (``file`` + ``file_name``, or ``columns`` + ``rows`` pushed through the API) as a submission and
+    check it against the item's declared fields. Missing columns → not accepted (state unchanged); extra columns are
+    reported (accepted only when the item's field list is open-ended, "等"). Accepted for an open task: 按时报送 on or
+    before the due date, 逾期报送 after it; a task already submitted keeps its state and first submission time."""
+    task = step.obj
+    user = step.user
+    file: IO[bytes] | None = step.inputs.get("file")
+    file_name: str = step.inputs.get("file_name") or ""
+    columns: list[str] | None = step.inputs.get("columns")
+    rows: list[list[Any]] | None = step.inputs.get("rows")
     if file is not None:
         channel = SubmissionChannel.UPLOAD
         file_name = files.upload_name(file_name or file)
@@ -279,20 +282,29 @@ def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes]
     if count == 0:
         problems.append("文件没有数据行")
     message = "校验通过" + (f"；附加列：{'、'.join(extra)}" if extra else "") if accepted else "；".join(problems)
-    with acting_as(acting_user):
-        submission = CollectionSubmission(
-            task=task, channel=channel, file_name=file_name, row_count=count, columns=found,
-            missing_columns=missing, extra_columns=extra, is_accepted=accepted, message=message,
-            submitted_at=timezone.now(), submitted_by=acting_user)
+    submission = CollectionSubmission(
+        task=task, channel=channel, file_name=file_name, row_count=count, columns=found, missing_columns=missing,
+        extra_columns=extra, is_accepted=accepted, message=message, submitted_at=step.now, submitted_by=user)
+    with files.atomic():  # inside collection_submit's files.atomic(), which deletes the file if the step rolls back
         files.store(submission.file, content, name=file_name)
         submission.save()
-        if accepted and task.status in (TaskStatus.PENDING, TaskStatus.OVERDUE):
-            task.status = TaskStatus.SUBMITTED if today <= task.due_on else TaskStatus.LATE_SUBMITTED
-            task.submitted_at = submission.submitted_at
-            task.save(update_fields=["status", "submitted_at", "updated_at"])
-        audit_record(actor=acting_user, action="catalogs.collection_task.submit", obj=task, reason=message,
-                     after={"submission": submission.pk, "accepted": accepted, "rows": count})
+    if accepted and task.status in OPEN_TASK_STATES:
+        step.go(TaskStatus.SUBMITTED if step.on <= task.due_on else TaskStatus.LATE_SUBMITTED)
+        task.submitted_at = submission.submitted_at
+    else:
+        step.go(task.status)  # refused file, or a further file for a submitted task: recorded, state unchanged
+    step.audit_reason = message
     if task.item.entry_id:
-        entry_quality_refresh(task.item.entry)
-    return submission
+        step.then(lambda: entry_quality_refresh(task.item.entry))
 
+
+@files.atomic()
+def collection_submit(*, task: CollectionTask, acting_user: Any, file: IO[bytes] | None = None,
+                      file_name: str = "", columns: list[str] | None = None, rows: list[list[Any]] | None = None,
+                      on: date | None = None) -> CollectionSubmission:
+    """Submit a file (upload, or columns+rows pushed through the API) for ``task``: transition ``submit`` (the
+    submission is recorded whether or not its columns pass the check; see ``_submit``). Returns the submission."""
+    task = COLLECTION_TASK.apply("submit", task, user=acting_user, on=on, file=file, file_name=file_name,
+                                 columns=columns, rows=rows)
+    # the row stays locked until this transaction ends: the newest submission is the one just recorded
+    return task.submissions.latest("pk")

@@ -115,6 +115,30 @@ def test_api_submit_collection_and_denial(api_client, unit_a, user_a, user_b, se
     assert task.status in ("submitted", "late_submitted")
 
 
+def test_admin_collection_task_submit_button_and_upload_page(client, unit_a, user_a, settings, tmp_path):
+    """The 报送数据 button comes from the workflow declaration and opens the step's own upload page."""
+    from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalogs.models import CollectionItem, CollectionTask, DeadlineRule
+    from catalogs.services import collection_tasks_generate
+
+    settings.MEDIA_ROOT = tmp_path
+    CollectionItem.objects.create(unit=unit_a, code="X-2", name="收支月报表", fields=["科目名称", "金额"],
+                                  frequency="monthly", deadline_rule=DeadlineRule.MONTHLY_BY_15TH)
+    collection_tasks_generate(on=date(2026, 11, 3))
+    task = CollectionTask.objects.get()
+    client.force_login(user_a)
+    page = client.get(f"/admin/catalogs/collectiontask/{task.pk}/change/").content.decode()
+    upload_url = f"/admin/catalogs/collectiontask/{task.pk}/submit/"
+    assert "报送数据" in page and upload_url in page
+    upload = SimpleUploadedFile("d.csv", "科目名称,金额\n收入,1.00\n".encode("utf-8-sig"))
+    assert client.post(upload_url, {"file": upload}).status_code == 302
+    task.refresh_from_db()
+    assert task.status in ("submitted", "late_submitted") and task.submissions.get().is_accepted
+
+
 def test_api_correction_flow_and_wrong_role(api_client, make_entry, unit_a, user_a, user_b, city_authority,
                                             tech_operator):
     entry = make_entry(unit_a, user_a, status=EntryStatus.PUBLISHED, authority=city_authority)

@@ -91,6 +91,29 @@ def test_submission_on_time_late_and_column_check(item, user_a):
     assert task.status == TaskStatus.SUBMITTED  # the 15th itself is on time
 
 
+def test_every_file_is_one_submit_step_refused_and_repeated_files_keep_the_state(item, user_a):
+    """Through the kernel (transition ``submit``): a refused file and a further file for a submitted task are
+    recorded, each with one audit row ``catalogs.collection_task.submit``, and leave the state (and due date) as
+    they were."""
+    from portal.models import AuditLog
+
+    collection_tasks_generate(on=date(2026, 5, 3))
+    task = CollectionTask.objects.get()
+    bad = collection_submit(task=task, acting_user=user_a, columns=["金额"], rows=[["1"]], on=date(2026, 5, 10))
+    task.refresh_from_db()
+    assert not bad.is_accepted and (task.status, task.submitted_at) == (TaskStatus.PENDING, None)
+    first = collection_submit(task=task, acting_user=user_a, columns=item.fields, rows=[["A", "2026-04-02", "1"]],
+                              on=date(2026, 5, 12))
+    again = collection_submit(task=task, acting_user=user_a, columns=item.fields, rows=[["B", "2026-04-03", "2"]],
+                              on=date(2026, 5, 20))
+    task.refresh_from_db()
+    assert first.is_accepted and again.is_accepted and again.pk != first.pk
+    assert (task.status, task.submitted_at, task.due_on) == (TaskStatus.SUBMITTED, first.submitted_at,
+                                                             date(2026, 5, 15))
+    rows = AuditLog.objects.filter(action="catalogs.collection_task.submit", object_id=str(task.pk))
+    assert [r.reason for r in rows.order_by("pk")] == [bad.message, "校验通过", "校验通过"]
+
+
 def test_overdue_then_late_submission_via_csv(item, user_a):
     collection_tasks_generate(on=date(2026, 5, 3))
     assert collection_tasks_mark_overdue(on=date(2026, 5, 16)) == 1
@@ -173,7 +196,8 @@ def test_overdue_job_notifies_unit_admins_and_writes_audit(item, user_a, user_b)
     assert collection_tasks_mark_overdue(on=date(2026, 5, 16)) == 1
     task = CollectionTask.objects.get()
     row = AuditLog.objects.get(action="catalogs.collection_task.overdue")
-    assert row.object_id == str(task.pk) and row.actor is None and row.after == {"status": "overdue"}
+    assert row.object_id == str(task.pk) and row.actor is None
+    assert (row.before["status"], row.after["status"]) == ("pending", "overdue")
     note = Notification.objects.get(recipient=user_a, title__startswith="采集任务已逾期")
     assert "城市基础设施配套费" in note.title and note.url.endswith(f"/{task.pk}/change/")
     assert not Notification.objects.filter(recipient=user_b).exists()  # another unit's admin is not told

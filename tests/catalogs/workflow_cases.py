@@ -1,16 +1,17 @@
 """Cases for the generated workflow tests (tests/portal/test_workflows.py) of the catalogs machines, over the demo:
-an entry of 市工信局 (unit_admin) reviewed by the city authority; corrections and interface requests on it."""
+an entry of 市工信局 (unit_admin) reviewed by the city authority; corrections and interface requests on it; collection
+tasks of a monthly item of 市工信局."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import count
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from catalogs.models import CatalogEntry, EntryStatus, InterfaceKind
+from catalogs.models import CatalogEntry, CollectionItem, DeadlineRule, EntryStatus, InterfaceKind
 from catalogs.services import (
     correction_decide,
     correction_dispatch,
@@ -20,6 +21,7 @@ from catalogs.services import (
     interface_request_create,
     interface_request_extension_request,
 )
+from catalogs.services.collection import RULE_CADENCE, last_closed_period, period_containing, task_for
 from tests.workflow_cases import Case, provides
 
 _SEQ = count(1)
@@ -96,3 +98,19 @@ def interface_request_case(transition: str, demo: Any) -> Case:
     raise KeyError(transition)
 
 
+
+
+@provides("catalogs.collection_task")
+def collection_task_case(transition: str, demo: Any) -> Case:
+    unit_admin, other_unit, system_admin = _user("unit_admin"), _user("unit_admin_b"), _user("admin")
+    item = CollectionItem.objects.create(
+        unit=unit_admin.memberships.get().organization, code=f"WF-COL-{next(_SEQ):04d}", name="工作流测试采集事项",
+        fields=["统计时间", "金额"], frequency="monthly", deadline_rule=DeadlineRule.MONTHLY_BY_15TH)
+    cadence = RULE_CADENCE[item.deadline_rule]
+    if transition == "submit":  # the last closed month: pending, due the 15th of this month
+        task = task_for(item, last_closed_period(cadence, timezone.localdate()))
+        return Case(task, unit_admin, other_unit, {"columns": ["统计时间", "金额"], "rows": [["2026-11", "100.00"]]})
+    if transition == "overdue":  # a month long past, still pending: the daily job (no user, or the superuser)
+        task = task_for(item, period_containing(cadence, date(2026, 1, 1)))
+        return Case(task, system_admin, unit_admin, on=task.due_on + timedelta(days=1))
+    raise KeyError(transition)
