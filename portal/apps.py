@@ -10,6 +10,9 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from portal import auth, roles, schedules  # noqa: F401  (signal registration)
         from portal.api import schema  # noqa: F401  (OpenAPI auth extensions)
+        from portal.workflow import install_guards
+
+        install_guards()  # a declared record's state changes only through Workflow.apply
 
         # Not limited to this app's signal: the groups must be rebuilt after the *last* app's permissions exist.
         post_migrate.connect(roles.ensure_roles_after_migrate, dispatch_uid="portal_ensure_roles")

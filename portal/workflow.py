@@ -302,7 +302,11 @@ class Workflow:
                 setattr(obj, self.state_field, step.target)
                 if self.due_field:
                     setattr(obj, self.due_field, step.due_on)
-                obj.save()
+                obj.__dict__[_APPLYING] = True
+                try:
+                    obj.save()
+                finally:
+                    obj.__dict__.pop(_APPLYING, None)
                 for fn in step.after_save:
                     fn()
                 audit_record(actor=user, action=f"{self.name}.{t.name}", obj=obj, reason=step.audit_reason,
@@ -310,6 +314,53 @@ class Workflow:
             for fn in step.after_commit:
                 transaction.on_commit(fn)
         return obj
+
+
+# ---------------------------------------------------------------------------------------------------- the guard
+_LOADED, _APPLYING = "_workflow_loaded_state", "_workflow_applying"
+
+
+def _remember_state(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    field = _GUARDED[sender].state_field
+    if field in instance.__dict__:
+        instance.__dict__[_LOADED] = instance.__dict__[field]
+
+
+def _refuse_hand_made_state(sender: type[models.Model], instance: models.Model, raw: bool = False,
+                            **kwargs: Any) -> None:
+    """A declared record's state changes only inside ``Workflow.apply``: a ``save()`` that changes it elsewhere
+    (a service, the admin, a script) is refused. New records start in whatever state their service creates."""
+    if raw or instance._state.adding or instance.__dict__.get(_APPLYING):
+        return
+    workflow = _GUARDED[sender]
+    field = workflow.state_field
+    if field not in instance.__dict__ or instance.__dict__.get(_LOADED, instance.__dict__[field]) == \
+            instance.__dict__[field]:
+        return
+    stored = sender._base_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
+    if stored is not None and stored != instance.__dict__[field]:
+        raise PermissionDenied(f"“{workflow.label}”的状态只能通过办理环节改变"
+                               f"（{workflow.state_label(stored)} → {workflow.state_label(instance.__dict__[field])}）。")
+
+
+def _saved(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    _remember_state(sender, instance)
+
+
+_GUARDED: dict[type[models.Model], Workflow] = {}
+
+
+def install_guards() -> None:
+    """Connect the state guard to every declared model (``PortalConfig.ready``)."""
+    from django.db.models.signals import post_init, post_save, pre_save
+
+    for workflow in all_workflows().values():
+        model = workflow.model
+        _GUARDED[model] = workflow
+        uid = f"workflow-guard-{workflow.name}"
+        post_init.connect(_remember_state, sender=model, dispatch_uid=uid)
+        pre_save.connect(_refuse_hand_made_state, sender=model, dispatch_uid=uid)
+        post_save.connect(_saved, sender=model, dispatch_uid=uid)
 
 
 def all_workflows() -> dict[str, Workflow]:

@@ -1,6 +1,7 @@
 """The architecture, enforced (docs/architecture.md): state machines only in ``<app>/workflow.py``; scope facts
 (``user_scope(``) only in permissions and selectors; no writes in the doors (admin, API, views, serializers, forms,
-tasks): they call services; row locks only in ``portal/locks.py``; every state change through ``Workflow.apply``.
+tasks): they call services; row locks only in ``portal/locks.py``. (That a declared record's state changes only
+through ``Workflow.apply`` is enforced at run time by the kernel's guard: ``tests/portal/test_workflows.py``.)
 """
 
 from __future__ import annotations
@@ -8,8 +9,6 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("portal", "catalogs", "sharing", "subsidies", "procurement")
@@ -84,25 +83,3 @@ def test_row_locks_only_through_portal_locks() -> None:
     found = [f"{name}:{call.lineno}" for name, tree in MODULES if name != "portal/locks.py"
              for call in _calls(tree) if getattr(call.func, "attr", "") == "select_for_update"]
     assert not found, found
-
-
-@pytest.mark.parametrize("app", APPS[1:])
-def test_state_fields_change_only_in_the_kernel(app: str) -> None:
-    """No service assigns a workflow's state field by hand: ``Workflow.apply`` sets it (effects choose targets
-    with ``step.go``). Creation (``status=`` in a constructor) is the initial state, not a transition."""
-    from portal.workflow import all_workflows
-
-    fields = {wf.state_field for wf in all_workflows().values() if wf.name.startswith(f"{app}.")}
-    models = {wf.model_label.split(".")[1] for wf in all_workflows().values() if wf.name.startswith(f"{app}.")}
-    assert fields, f"{app} declares no workflow"
-    found = []
-    for name, tree in MODULES:
-        if not name.startswith(f"{app}/") or name.endswith("/workflow.py") or "/demo" in name:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Assign):
-                for t in node.targets:
-                    if isinstance(t, ast.Attribute) and t.attr in fields and isinstance(t.value, ast.Name) \
-                            and t.value.id not in {"self", "cls"}:
-                        found.append(f"{name}:{node.lineno} {ast.unparse(t)} = …")
-    assert not found, f"{app}: state set outside Workflow.apply ({', '.join(sorted(models))}):\n" + "\n".join(found)

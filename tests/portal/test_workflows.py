@@ -99,3 +99,19 @@ def test_missing_input_is_refused(demo, wf, t, spec) -> None:
     assert spec.name in refused.value.message_dict
     case.obj.refresh_from_db()
     assert getattr(case.obj, wf.state_field) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("wf", WORKFLOWS.values(), ids=_id)
+def test_state_changes_only_through_apply(demo, wf) -> None:
+    """The kernel's guard: a ``save()`` that changes a declared record's state outside ``Workflow.apply`` is
+    refused in Chinese and nothing is written."""
+    case = PROVIDERS[wf.name](next(iter(wf.transitions)), demo)
+    obj = type(case.obj)._default_manager.get(pk=case.obj.pk)
+    before = getattr(obj, wf.state_field)
+    setattr(obj, wf.state_field, next(s for s in wf.states.values if s != before))
+    with pytest.raises(PermissionDenied) as refused:
+        obj.save()
+    assert "只能通过办理环节改变" in str(refused.value)
+    obj.refresh_from_db()
+    assert getattr(obj, wf.state_field) == before
