@@ -103,7 +103,8 @@ class WorkflowAdminMixin:
             return redirect(self.step_url(obj, transition))
         decision = self.workflow.allows(name, request.user, obj)
         form_class = step_form_class(transition, obj)
-        form = form_class(request.POST or None, request.FILES or None) if request.method == "POST" else form_class()
+        # bound even when empty: a step without inputs posts nothing
+        form = form_class(request.POST, request.FILES) if request.method == "POST" else form_class()
         if request.method == "POST" and decision and form.is_valid():
             result = self.run_service(request, self.workflow_apply, request, obj, transition,  # type: ignore[attr-defined]
                                       form.cleaned_data, form=form, success=f"已{transition.label}。")
@@ -117,5 +118,6 @@ class WorkflowAdminMixin:
             "refusal": "" if decision else decision.reason, "back_url": back,
             "state_label": self.workflow.state_label(getattr(obj, self.workflow.state_field)),
             "limit": limits[0] if limits else None,
+            "actor_label": getattr(transition.actor, "actor_label", ""),  # who acts, when the predicate names it
         }
         return TemplateResponse(request, "admin/workflow/step_form.html", context)

@@ -1,7 +1,8 @@
 """API endpoints derived from the workflow declarations.
 
 ``@workflow_endpoints`` on a viewset that sets ``workflow`` adds, for every transition that is not hidden,
-``POST …/{id}/<transition>/`` whose body is exactly that transition's inputs, and ``GET …/{id}/steps/`` listing what
+``POST …/{id}/<transition>/`` (or the viewset's ``workflow_url_path``, e.g. ``"actions/{name}"``) whose body is exactly
+that transition's inputs, and ``GET …/{id}/steps/`` listing what
 the caller may do now. The object must be in the caller's scope (404); the actor is checked before the body is read
 (403 with the reason); state and inputs are refused with 400; the kernel ``Workflow.apply`` does the rest.
 """
@@ -22,9 +23,9 @@ from portal.workflow import Input, Transition, Workflow
 V = TypeVar("V")
 
 _FIELDS: dict[str, Any] = {
-    "text": lambda: serializers.CharField(max_length=4000, allow_blank=True),
-    "line": lambda: serializers.CharField(max_length=200, allow_blank=True),
-    "decimal": lambda: serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0),
+    "text": lambda **kw: serializers.CharField(max_length=4000, allow_blank=True, **kw),
+    "line": lambda **kw: serializers.CharField(max_length=200, allow_blank=True, **kw),
+    "decimal": lambda **kw: serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0, **kw),
     "date": serializers.DateField,
     "datetime": serializers.DateTimeField,
     "bool": serializers.BooleanField,
@@ -33,19 +34,16 @@ _FIELDS: dict[str, Any] = {
 
 
 def _field(spec: Input) -> serializers.Field:
-    if spec.kind == "choice":
-        field: serializers.Field = serializers.CharField(max_length=200, help_text=spec.help or spec.label)
-    elif spec.kind == "multi":
-        field = serializers.ListField(child=serializers.CharField(max_length=200), max_length=1000)
-    else:
-        field = _FIELDS[spec.kind]()
-    field.label = spec.label
-    field.help_text = spec.help or spec.label
-    # the kernel refuses a missing required input in Chinese at its field; the serializer only types the value
-    field.required = False
+    # Passed to the constructor, not set afterwards: DRF deep-copies declared fields by re-running ``__init__``.
+    # The kernel refuses a missing required input in Chinese at its field; the serializer only types the value.
+    kw: dict[str, Any] = {"label": spec.label, "help_text": spec.help or spec.label, "required": False}
     if spec.kind not in ("multi", "bool", "file"):
-        field.allow_null = True
-    return field
+        kw["allow_null"] = True
+    if spec.kind == "choice":
+        return serializers.CharField(max_length=200, **kw)
+    if spec.kind == "multi":
+        return serializers.ListField(child=serializers.CharField(max_length=200), max_length=1000, **kw)
+    return _FIELDS[spec.kind](**kw)
 
 
 def input_serializer(workflow: Workflow, transition: Transition) -> type[serializers.Serializer]:
@@ -87,7 +85,7 @@ class WorkflowViewMixin:
                 raise exceptions.PermissionDenied(decision.reason or f"您无权执行“{transition.label}”。")
 
 
-def _endpoint(workflow: Workflow, transition: Transition, response: Any) -> Any:
+def _endpoint(workflow: Workflow, transition: Transition, response: Any, url_path: str = "{name}") -> Any:
     serializer = input_serializer(workflow, transition)
 
     def run(self: WorkflowViewMixin, request: Request, pk: Any = None) -> Response:
@@ -100,7 +98,7 @@ def _endpoint(workflow: Workflow, transition: Transition, response: Any) -> Any:
     run.__name__ = f"step_{transition.name}"
     run.__doc__ = f"{transition.label}（{workflow.label}）：请求体为该环节的输入项。"
     schema = extend_schema(request=serializer, responses=response, summary=transition.label)
-    return schema(action(detail=True, methods=["post"], url_path=transition.name,
+    return schema(action(detail=True, methods=["post"], url_path=url_path.format(name=transition.name),
                          url_name=transition.name.replace("_", "-"))(run))
 
 
@@ -108,9 +106,10 @@ def workflow_endpoints(viewset: type[V]) -> type[V]:
     """Class decorator: one POST endpoint per visible transition of ``viewset.workflow`` and ``GET …/steps/``."""
     workflow: Workflow = viewset.workflow  # type: ignore[attr-defined]
     response = getattr(viewset, "read_serializer_class", None) or getattr(viewset, "serializer_class", None)
+    url_path = getattr(viewset, "workflow_url_path", "{name}")  # e.g. "actions/{name}" to keep published paths
     for transition in workflow.transitions.values():
         if not transition.hidden:
-            setattr(viewset, f"step_{transition.name}", _endpoint(workflow, transition, response))
+            setattr(viewset, f"step_{transition.name}", _endpoint(workflow, transition, response, url_path))
 
     def steps(self: WorkflowViewMixin, request: Request, pk: Any = None) -> Response:
         obj = self.workflow_object()

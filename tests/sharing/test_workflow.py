@@ -27,7 +27,7 @@ from sharing.services import (
     share_application_submit,
     share_application_withdraw,
 )
-from sharing.workflow import TRANSITIONS, Status, due_on
+from sharing.workflow import SHARE_APPLICATION, Status, due_on
 from tests.sharing.conftest import make_application
 
 D = dt.date
@@ -344,7 +344,7 @@ def test_every_transition_has_a_test_path():
                "coordinate_reject", "assess_reasonable", "assess_unreasonable", "negotiate_close", "joint_approve",
                "joint_reject", "confirm", "adjust", "stop", "grant", "model_complete", "agreement_record",
                "push_configure"}
-    assert covered == set(TRANSITIONS)
+    assert covered == set(SHARE_APPLICATION.transitions)
 
 
 def test_application_str_and_overdue_property(world, clock):
