@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from portal.views import add_service_errors, current_enterprise, no_enterprise
 from sharing import selectors, services
 from sharing.site_forms import NON_COMMERCIAL_ONLY, OpenApplicationForm, WithdrawForm, authorized_entries
-from sharing.workflow import OPEN_ACTIVE_STATES, OPEN_APPLICATION, Actor, OpenStatus, step_actor
+from sharing.workflow import OPEN_APPLICATION, Actor, OpenStatus, step_actor
 
 # What each status means for the applicant and what happens next.
 STATUS_HELP = {
@@ -82,7 +82,8 @@ def open_application_create(request: HttpRequest) -> HttpResponse:
         status=400 if form.errors else 200)
 
 
-def _detail_context(application: Any, withdraw_form: WithdrawForm | None = None) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, application: Any,
+                    withdraw_form: WithdrawForm | None = None) -> dict[str, Any]:
     grant = selectors.open_grant_for_application(application)
     steps = list(application.steps.order_by("started_on", "pk")) if hasattr(application, "steps") else []
     limit = OPEN_APPLICATION.limits.get(application.status)
@@ -92,14 +93,15 @@ def _detail_context(application: Any, withdraw_form: WithdrawForm | None = None)
             if limit else None,
             "step_actor": Actor(step_actor(OPEN_APPLICATION, application.status)).label if limit else "",
             "steps": steps, "today": timezone.localdate(), "grant": grant,
-            "can_withdraw": application.status in OPEN_ACTIVE_STATES,
+            "can_submit": bool(OPEN_APPLICATION.allows("submit", request.user, application)),
+            "can_withdraw": bool(OPEN_APPLICATION.allows("withdraw", request.user, application)),
             "withdraw_form": withdraw_form or WithdrawForm()}
 
 
 @login_required
 def open_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Status explained, the current step's due date (working days), every step so far, and the grant."""
-    return render(request, "site/open_application_detail.html", _detail_context(_get_or_404(request, pk)))
+    return render(request, "site/open_application_detail.html", _detail_context(request, _get_or_404(request, pk)))
 
 
 @login_required
@@ -131,4 +133,4 @@ def open_application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "申请已撤回。")
             return redirect("sharing_site:open_application_detail", pk=pk)
-    return render(request, "site/open_application_detail.html", _detail_context(application, form), status=400)
+    return render(request, "site/open_application_detail.html", _detail_context(request, application, form), status=400)

@@ -132,6 +132,15 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
             return services.authorization_renew(authorization=obj, acting_user=request.user, **data)
         return super().workflow_apply(request, obj, transition, data)
 
+    def step_view(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        """After a renewal, the new authorization's page (as before), not the superseded one's."""
+        response = super().step_view(request, pk, name)
+        if name == "renew" and request.method == "POST" and response.status_code == 302:
+            new = selectors.authorization_list(user=request.user).filter(renewed_from_id=pk).first()
+            if new is not None:
+                return redirect(reverse("admin:sharing_authorization_change", args=[new.pk]))
+        return response
+
     def usage_export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         auth = selectors.authorization_get(request.user, pk)
         if auth is None:

@@ -187,3 +187,32 @@ def test_subscription_rules(world, granted):
         webhook_subscribe(authorization=granted, url="ftp://example.cn/h", acting_user=world.user_a)
     with pytest.raises(ValidationError):
         webhook_subscribe(authorization=granted, url="https://example.cn/h", events=["x"], acting_user=world.user_a)
+
+
+def test_admin_and_api_steps_of_an_authorization(world, granted, clock, client, api_client, token_for):
+    """Step buttons and forms derived from ``sharing.authorization``; a renewal leads to the new authorization; the
+    API keeps its paths (``…/{id}/suspend/``, ``…/{id}/renew/``)."""
+    from django.urls import reverse
+
+    client.force_login(world.authority)
+    change = reverse("admin:sharing_authorization_change", args=[granted.pk])
+    page = client.get(change).content.decode()
+    assert "暂停服务" in page and "续期" in page and "恢复服务" not in page
+    response = client.post(reverse("admin:sharing_authorization_step", args=[granted.pk, "renew"]),
+                           {"valid_until_on": "2028-09-30", "reason": "业务延续"})
+    new = Authorization.objects.get(renewed_from=granted)
+    assert response.status_code == 302
+    assert response.url == reverse("admin:sharing_authorization_change", args=[new.pk])
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world.tech)}")
+    url = f"/api/v1/sharing/authorizations/{new.pk}/"
+    assert api_client.post(url + "suspend/", {"misuse_kind": "over_scope", "reason": "超范围"},
+                           format="json").status_code == 403
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world.authority)}")
+    refused = api_client.post(url + "suspend/", {"reason": "超范围"}, format="json")
+    assert refused.status_code == 400 and "misuse_kind" in refused.json()
+    response = api_client.post(url + "suspend/", {"misuse_kind": "over_scope", "reason": "超范围"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "suspended"
+    assert [s["name"] for s in api_client.get(url + "steps/").json()["steps"]] == ["resume", "revoke"]
+    response = api_client.post(url + "renew/", {"valid_until_on": "2029-09-30", "reason": "再续"}, format="json")
+    assert response.status_code == 400  # a suspended authorization is not renewed
