@@ -59,6 +59,9 @@ def test_authorization_is_frozen(granted):
         fresh.save()
     with pytest.raises(PermissionDenied):
         fresh.delete()
+    with pytest.raises(PermissionDenied, match="有效期止"):  # FrozenFieldsQuerySet: no update() around save()
+        Authorization.objects.filter(pk=granted.pk).update(valid_until_on=D(2030, 1, 1))
+    Authorization.objects.filter(pk=granted.pk).update(expiry_reminded_on=D(2026, 10, 8))  # bookkeeping may change
 
 
 def test_suspend_resume_revoke_need_authority_and_reason(world, granted):
@@ -103,6 +106,7 @@ def test_expiry_and_reminder(world, granted, clock):
     clock.set(D(2027, 9, 17))  # 10 working days before 09-30 (the National Day 2027 data is not yet published)
     assert authorizations_remind_expiring() == [granted.pk]
     assert authorizations_remind_expiring() == []  # once only
+    assert Authorization.history.filter(id=granted.pk, expiry_reminded_on__isnull=False).exists()  # saved, not update()
     assert Notification.objects.filter(recipient=world.user_a, title="数据共享授权即将到期").count() == 1
     assert authorizations_expire() == []
     clock.set(D(2027, 10, 1))
