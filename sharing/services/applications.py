@@ -250,7 +250,10 @@ def _adjust(step: Step) -> None:
 
 
 def _agreement_record(step: Step) -> None:
-    step.obj.agreement_reference = step.inputs["agreement_reference"]
+    reference = str(step.inputs["agreement_reference"])
+    if len(reference) > ShareApplication._meta.get_field("agreement_reference").max_length:  # type: ignore[operator]
+        raise ValidationError({"agreement_reference": ["数据使用协议编号过长（不超过120个字符）。"]})
+    step.obj.agreement_reference = reference
 
 
 def _grant(step: Step) -> None:

@@ -117,10 +117,10 @@ def authorization_revoke(*, authorization: Authorization, misuse_kind: str, reas
     return result
 
 
-def authorization_renew(*, authorization: Authorization, valid_until_on: date, reason: str,
-                        acting_user: Any) -> Authorization:
+def authorization_renew(*, authorization: Authorization, acting_user: Any, valid_until_on: date | None = None,
+                        reason: str = "") -> Authorization:
     """A new authorization with the same scope and a new period; the old one is marked superseded. Returns the new
-    one."""
+    one. A missing end date or reason is refused by the declaration, at its field."""
     with transaction.atomic():
         old = AUTHORIZATION.apply("renew", authorization, user=acting_user, valid_until_on=valid_until_on,
                                   reason=reason)
