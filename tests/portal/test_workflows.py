@@ -37,6 +37,7 @@ def test_every_workflow_has_cases() -> None:
     assert set(WORKFLOWS) <= set(PROVIDERS), sorted(set(WORKFLOWS) - set(PROVIDERS))
 
 
+@pytest.mark.django_db  # working-day limits read the holiday overrides
 @pytest.mark.parametrize("wf", WORKFLOWS.values(), ids=_id)
 def test_declaration_is_sound(wf) -> None:
     states = set(wf.states.values)
