@@ -111,7 +111,8 @@ class WorkflowAdminMixin:
             return redirect(self.step_url(obj, transition))
         decision = self.workflow.allows(name, request.user, obj)
         form_class = step_form_class(transition, obj)
-        form = (form_class(request.POST or None, request.FILES or None) if request.method == "POST"
+        # bound even when empty: a step without inputs posts nothing
+        form = (form_class(request.POST, request.FILES) if request.method == "POST"
                 else form_class(initial=self.workflow_initial(request, obj, transition)))
         if request.method == "POST" and decision and form.is_valid():
             result = self.run_service(request, self.workflow_apply, request, obj, transition,  # type: ignore[attr-defined]
@@ -127,5 +128,6 @@ class WorkflowAdminMixin:
             "state_label": self.workflow.state_label(getattr(obj, self.workflow.state_field)),
             "limit": limits[0] if limits else None,
             **self.workflow_step_context(request, obj, transition),
+            "actor_label": getattr(transition.actor, "actor_label", ""),  # who acts, when the predicate names it
         }
         return TemplateResponse(request, "admin/workflow/step_form.html", context)

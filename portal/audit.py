@@ -23,6 +23,8 @@ from portal.models import AuditLog
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """JSON-ready field values of ``obj`` (foreign keys as ids) for before/after records."""
     data = model_to_dict(obj, fields=fields)
+    data = {k: ([getattr(x, "pk", x) for x in v] if isinstance(v, list) else v)  # many-to-many: the ids
+            for k, v in data.items()}
     return {k: (str(v) if not isinstance(v, (int, float, bool, str, type(None), list, dict)) else v)
             for k, v in data.items()}
 

@@ -13,9 +13,8 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from portal.models import Organization
-from portal.permissions import user_scope
-from portal.roles import Role
 from portal.workdays import workdays_between
+from sharing import permissions
 from sharing.models import ProducerOpinion, WorkflowStep
 
 
@@ -76,21 +75,11 @@ def _month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def _unit_filter(user: Any) -> Q | None:
-    """None = every unit (city-wide); else the county authority's county."""
-    scope = user_scope(user)
-    if scope.is_city_wide:
-        return None
-    if scope.has_role(Role.COUNTY_AUTHORITY):
-        return scope.county_q("path")
-    return Q(pk__in=scope.unit_ids)
-
-
 def unit_month_rows(user: Any, month: date) -> list[UnitMonthRow]:
     """One row per unit that had something due in ``month`` or owns catalog entries, within the user's scope."""
     start, end = month, _month_end(month)
     rows: dict[int, UnitMonthRow] = {}
-    units_q = _unit_filter(user)
+    units_q = permissions.assessment_units_q(user)
     units = Organization.objects.all() if units_q is None else Organization.objects.filter(units_q)
     unit_by_id = {u.pk: u for u in units}
 

@@ -21,7 +21,7 @@ ASSESSMENT_HEADERS = ["单位", "单位编码", "到期环节数", "按期办结
 def usage_sheet(authorization: Authorization, user: Any) -> Sheet:
     """Usage records of one authorization, restricted to what ``user`` may see (streamed with ``iterator``)."""
     def rows() -> Iterator[list[Any]]:
-        qs = usage_record_list(user, authorization=authorization).order_by("acquired_at", "pk")
+        qs = usage_record_list(user=user, authorization=authorization).order_by("acquired_at", "pk")
         for r in qs.iterator(chunk_size=2000):
             yield [authorization.number, r.unit.name, r.acquired_at, r.purpose, r.user_name, r.approver_name,
                    r.data_content, r.get_acquisition_method_display(), r.get_media_type_display(), r.external_id,

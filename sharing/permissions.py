@@ -8,15 +8,16 @@ requests (QZ §五(九)) are visible only to the requesting unit and the city au
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from portal.files import PrivateFile
-from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, user_scope
+from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, units_for, user_scope
 from portal.roles import Role
-from sharing.workflow import Actor, Status, Transition
+from sharing.states import Actor, Status
 
 # ------------------------------------------------------------------------------------------------- model permissions
 _VIEW_ALL = ["sharing.view_shareapplication", "sharing.view_authorization", "sharing.view_datauserecord",
@@ -44,8 +45,7 @@ def _county_governs(user: AnyUser, unit: Any) -> bool:
 
 
 def is_applicant_admin(user: AnyUser, application: Any) -> bool:
-    scope = user_scope(user)
-    return scope.is_superuser or application.applicant_unit_id in scope.units_with(Role.UNIT_DATA_ADMIN)
+    return user_scope(user).is_superuser or application.applicant_unit_id in units_for(user, Role.UNIT_DATA_ADMIN)
 
 
 def producer_unit_ids(application: Any) -> set[int]:
@@ -56,7 +56,7 @@ def can_create_share_application(user: AnyUser, unit: Any) -> Decision:
     if not user.is_authenticated:
         return NOT_LOGGED_IN
     scope = user_scope(user)
-    if scope.is_superuser or unit.pk in scope.units_with(Role.UNIT_DATA_ADMIN):
+    if scope.is_superuser or unit.pk in units_for(user, Role.UNIT_DATA_ADMIN):
         return ALLOW
     return deny("只有申请单位的数据管理员可以提出数据共享申请。")
 
@@ -69,34 +69,102 @@ def can_edit_share_application(user: AnyUser, application: Any) -> Decision:
     return ALLOW
 
 
-ACTOR_DENIAL: dict[str, str] = {
-    Actor.APPLICANT: "只有申请单位的数据管理员可以执行“{label}”。",
-    Actor.TECH: "“{label}”由技术服务单位办理，您无权执行。",
-    Actor.CITY_AUTHORITY: "“{label}”由市数据管理机构办理，您无权执行。",
-    Actor.COUNTY_AUTHORITY: "“{label}”由申请单位所在县（市、区）数据管理机构办理，您无权执行。",
-}
+Predicate = Callable[[AnyUser, Any], Decision]
 
 
-def can_transition(user: AnyUser, application: Any, transition: Transition) -> Decision:
-    """Whether ``user`` may take ``transition`` on ``application`` (state is checked by the service)."""
-    if not user.is_authenticated:
+def _acts_as(actor: str) -> Callable[[Predicate], Predicate]:
+    """Marks a workflow actor predicate with the ``Actor`` it stands for (step rows, the admin's “办理方”)."""
+    def mark(fn: Predicate) -> Predicate:
+        fn.actor = actor  # type: ignore[attr-defined]
+        fn.actor_label = Actor(actor).label  # type: ignore[attr-defined]
+        return fn
+    return mark
+
+
+@_acts_as(Actor.APPLICANT)
+def can_act_for_applicant(user: AnyUser, application: Any) -> Decision:
+    """Submit, withdraw: the applicant unit's data admin."""
+    if not user or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if is_applicant_admin(user, application):
+        return ALLOW
+    return deny("只有申请单位的数据管理员可以办理该环节。")
+
+
+@_acts_as(Actor.TECH)
+def can_act_as_tech_unit(user: AnyUser, application: Any) -> Decision:
+    """Assessment, interface opening, model building, agreements and push tasks: the technical service unit."""
+    if not user or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if user_scope(user).has_role(Role.TECH_OPERATOR):
+        return ALLOW
+    return deny("该环节由技术服务单位办理，您无权执行。")
+
+
+@_acts_as(Actor.CITY_AUTHORITY)
+def can_act_as_city_authority(user: AnyUser, application: Any) -> Decision:
+    """Coordination, joint review, confirmation, negotiation: the city data authority."""
+    if not user or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if user_scope(user).has_role(Role.CITY_AUTHORITY):
+        return ALLOW
+    return deny("该环节由市数据管理机构办理，您无权执行。")
+
+
+@_acts_as(Actor.COUNTY_AUTHORITY)
+def can_act_as_county_authority(user: AnyUser, application: Any) -> Decision:
+    """County review and forwarding (QZ-A2 §4): the data authority of the applicant unit's county."""
+    if not user or not user.is_authenticated:
         return NOT_LOGGED_IN
     scope = user_scope(user)
-    actor = transition.actor
-    if scope.is_superuser:
+    if scope.is_superuser or (scope.has_role(Role.COUNTY_AUTHORITY)
+                              and _county_governs(user, application.applicant_unit)):
         return ALLOW
-    allowed = False
-    if actor == Actor.APPLICANT:
-        allowed = is_applicant_admin(user, application)
-    elif actor == Actor.TECH:
-        allowed = scope.has_role(Role.TECH_OPERATOR)
-    elif actor == Actor.CITY_AUTHORITY:
-        allowed = scope.has_role(Role.CITY_AUTHORITY)
-    elif actor == Actor.COUNTY_AUTHORITY:
-        allowed = scope.has_role(Role.COUNTY_AUTHORITY) and _county_governs(user, application.applicant_unit)
-    if allowed:
+    return deny("该环节由申请单位所在县（市、区）数据管理机构办理，您无权执行。")
+
+
+def can_run_schedule(user: AnyUser, obj: Any) -> Decision:
+    """Expiry at the end of the period: only the daily job (no person) runs it."""
+    if user is None:
         return ALLOW
-    return deny(ACTOR_DENIAL.get(actor, "您无权执行“{label}”。").format(label=transition.label))
+    return deny("到期由系统每日自动处理，不能手工执行。")
+
+
+def assessment_units_q(user: AnyUser) -> Q | None:
+    """Units in the assessment of ``user``: ``None`` = every unit (city-wide); else the county authority's county, or
+    the user's own units."""
+    scope = user_scope(user)
+    if scope.is_city_wide:
+        return None
+    if scope.has_role(Role.COUNTY_AUTHORITY):
+        return scope.county_q("path")
+    return Q(pk__in=scope.unit_ids)
+
+
+def member_unit_ids(user: AnyUser) -> frozenset[int]:
+    """Units ``user`` is a member of (any role)."""
+    return user_scope(user).unit_ids
+
+
+def applicant_unit_ids(user: AnyUser) -> frozenset[int] | None:
+    """Units ``user`` may file share applications for (``None``: every unit, for a superuser)."""
+    return None if user_scope(user).is_superuser else units_for(user, Role.UNIT_DATA_ADMIN)
+
+
+def can_view_assessment(user: AnyUser) -> Decision:
+    """The monthly assessment (admin page and API): data authorities and auditors."""
+    if user_scope(user).has_role(Role.CITY_AUTHORITY, Role.AUDITOR, Role.COUNTY_AUTHORITY):
+        return ALLOW
+    return deny("只有数据管理机构和审计人员可以查看考核评估。")
+
+
+def can_resubmit_share_application(user: AnyUser, application: Any) -> Decision:
+    """A new draft after negotiation: the applicant unit's data admin."""
+    if not user or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if is_applicant_admin(user, application):
+        return ALLOW
+    return deny("只有申请单位的数据管理员可以重新申请。")
 
 
 def can_give_producer_opinion(user: AnyUser, application: Any, producer_unit: Any) -> Decision:
@@ -107,14 +175,14 @@ def can_give_producer_opinion(user: AnyUser, application: Any, producer_unit: An
         return deny("只有处于会商环节的申请才能填写生产单位意见。")
     if producer_unit.pk not in producer_unit_ids(application):
         return deny("该单位不是本申请所涉数据的生产单位。")
-    if scope.is_superuser or producer_unit.pk in scope.units_with(Role.UNIT_DATA_ADMIN):
+    if scope.is_superuser or producer_unit.pk in units_for(user, Role.UNIT_DATA_ADMIN):
         return ALLOW
     return deny("只有数据生产单位的数据管理员可以填写会商意见。")
 
 
 def can_manage_authorization(user: AnyUser, authorization: Any) -> Decision:
     """Suspend / resume / terminate / renew: the city authority; a county authority for county-decided grants."""
-    if not user.is_authenticated:
+    if not user or not user.is_authenticated:
         return NOT_LOGGED_IN
     scope = user_scope(user)
     if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
@@ -131,8 +199,7 @@ def can_record_usage(user: AnyUser, authorization: Any) -> Decision:
     if not user.is_authenticated:
         return NOT_LOGGED_IN
     scope = user_scope(user)
-    if scope.is_superuser or authorization.consumer_unit_id in scope.units_with(Role.UNIT_DATA_ADMIN,
-                                                                                   Role.UNIT_LEADER):
+    if scope.is_superuser or authorization.consumer_unit_id in units_for(user, Role.UNIT_DATA_ADMIN, Role.UNIT_LEADER):
         return ALLOW
     return deny("只有被授权单位可以登记该授权的数据使用记录。")
 
@@ -143,36 +210,30 @@ def can_subscribe_webhook(user: AnyUser, authorization: Any) -> Decision:
     scope = user_scope(user)
     if scope.is_superuser or scope.has_role(Role.TECH_OPERATOR, Role.CITY_AUTHORITY):
         return ALLOW
-    units = scope.units_with(Role.UNIT_DATA_ADMIN)
+    units = units_for(user, Role.UNIT_DATA_ADMIN)
     if authorization.consumer_unit_id in units or any(e.source_unit_id in units for e in authorization.entries.all()):
         return ALLOW
     return deny("只有被授权单位、数据生产单位或技术服务单位可以订阅该授权的状态通知。")
 
 
 # ------------------------------------------------------------------------------------------------- open data
-OPEN_ACTOR_ROLES: dict[str, str] = {Actor.TECH: Role.TECH_OPERATOR, Actor.CITY_AUTHORITY: Role.CITY_AUTHORITY}
-
-
 def is_enterprise_member(user: AnyUser, enterprise: Any) -> bool:
     return enterprise.pk in user_scope(user).enterprise_ids
 
 
-def can_open_transition(user: AnyUser, application: Any, transition: Transition) -> Decision:
-    if not user.is_authenticated:
+@_acts_as(Actor.APPLICANT)
+def can_act_for_open_applicant(user: AnyUser, application: Any) -> Decision:
+    """Submit, withdraw an open-data application: a member of the applicant organisation."""
+    if not user or not user.is_authenticated:
         return NOT_LOGGED_IN
-    scope = user_scope(user)
-    if transition.actor == Actor.APPLICANT:
-        if is_enterprise_member(user, application.enterprise):
-            return ALLOW
-        return deny(f"只有申请主体本身可以执行“{transition.label}”。")
-    if scope.has_role(OPEN_ACTOR_ROLES[transition.actor]):
+    if is_enterprise_member(user, application.enterprise):
         return ALLOW
-    return deny(ACTOR_DENIAL[transition.actor].format(label=transition.label))
+    return deny("只有申请主体本身可以办理该环节。")
 
 
 def can_manage_open_grant(user: AnyUser, grant: Any) -> Decision:
     """Suspend / resume / terminate an open-data grant: the city data authority only."""
-    if not user.is_authenticated:
+    if not user or not user.is_authenticated:
         return NOT_LOGGED_IN
     scope = user_scope(user)
     if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
@@ -253,9 +314,6 @@ class AuthorizationPolicy(Policy):
     def can_change(self, user: AnyUser, obj: Any) -> Decision:
         return deny("授权记录只能通过暂停、恢复、终止、续期操作变更。")
 
-    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
-        return can_manage_authorization(user, obj) if action in ("suspend", "resume", "revoke", "renew") else None
-
 
 class DataUseRecordPolicy(Policy):
     """Usage records follow their authorization's visibility; never changed or deleted."""
@@ -318,9 +376,6 @@ class OpenDataGrantPolicy(Policy):
         if s.is_superuser or s.has_role(*OpenDataApplicationPolicy.STAFF):
             return qs
         return qs.filter(enterprise_id__in=s.enterprise_ids)
-
-    def can_perform(self, user: AnyUser, obj: Any, action: str) -> Decision | None:
-        return can_manage_open_grant(user, obj) if action in ("suspend", "resume", "revoke") else None
 
 
 class WebhookSubscriptionPolicy(Policy):

@@ -1,17 +1,28 @@
-"""Read paths of 数据共享与开放: every list is scoped by the app's policies and uses a constant number of queries."""
+"""Read paths of 数据共享与开放: every list is scoped by the app's policies, runs its FilterSet (``sharing.filters``)
+when given query parameters, and uses a constant number of queries. The admin, the API and the site read here."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 
+from sharing.filters import (
+    AuthorizationFilter,
+    OpenDataApplicationFilter,
+    OpenDataGrantFilter,
+    ShareApplicationFilter,
+    UsageRecordFilter,
+)
 from sharing.models import (
     Authorization,
+    AuthorizationEvent,
     DataUseRecord,
     OpenDataApplication,
     OpenDataGrant,
     ShareApplication,
+    WebhookSubscription,
     WorkflowStep,
 )
 from sharing.permissions import (
@@ -20,19 +31,30 @@ from sharing.permissions import (
     OpenDataApplicationPolicy,
     OpenDataGrantPolicy,
     ShareApplicationPolicy,
+    WebhookSubscriptionPolicy,
     WorkflowStepPolicy,
 )
-from sharing.workflow import today
+from sharing.states import today
 
 
-def share_application_list(user: Any) -> QuerySet[ShareApplication]:
-    """Applications visible to ``user``, with units and entries loaded for list pages."""
-    qs = ShareApplication.objects.select_related("applicant_unit", "applicant_user", "applicant_county")
-    return ShareApplicationPolicy().scope(user, qs).prefetch_related("entries")
+def _filtered(filterset: Any, filters: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if filters is None:
+        return qs
+    fs = filterset(filters, queryset=qs)
+    if not fs.is_valid():
+        raise ValidationError({k: [str(m) for m in v] for k, v in fs.errors.items()})
+    return fs.qs
+
+
+def share_application_list(*, user: Any, filters: Any = None) -> QuerySet[ShareApplication]:
+    """Applications visible to ``user``, with units, entries and items loaded for list pages."""
+    qs: QuerySet[Any] = ShareApplication.objects.select_related("applicant_unit", "applicant_user", "applicant_county")
+    qs = ShareApplicationPolicy().scope(user, qs).prefetch_related("entries", "data_items")
+    return _filtered(ShareApplicationFilter, filters, qs)
 
 
 def share_application_get(user: Any, pk: Any) -> ShareApplication | None:
-    return share_application_list(user).filter(pk=pk).first()
+    return share_application_list(user=user).filter(pk=pk).first()
 
 
 def overdue_step_list(user: Any) -> QuerySet[WorkflowStep]:
@@ -43,34 +65,45 @@ def overdue_step_list(user: Any) -> QuerySet[WorkflowStep]:
     return WorkflowStepPolicy().scope(user, qs)
 
 
-def authorization_list(user: Any) -> QuerySet[Authorization]:
-    qs = Authorization.objects.select_related("consumer_unit", "application", "renewed_from")
-    return AuthorizationPolicy().scope(user, qs).prefetch_related("entries")
+def authorization_list(*, user: Any, filters: Any = None) -> QuerySet[Authorization]:
+    qs: QuerySet[Any] = Authorization.objects.select_related("consumer_unit", "application", "renewed_from")
+    qs = AuthorizationPolicy().scope(user, qs).prefetch_related("entries", "data_items", "events")
+    return _filtered(AuthorizationFilter, filters, qs)
 
 
 def authorization_get(user: Any, pk: Any) -> Authorization | None:
-    return authorization_list(user).filter(pk=pk).first()
+    return authorization_list(user=user).filter(pk=pk).first()
 
 
-def usage_record_list(user: Any, *, authorization: Authorization | None = None) -> QuerySet[DataUseRecord]:
+def usage_record_list(*, user: Any, filters: Any = None,
+                      authorization: Authorization | None = None) -> QuerySet[DataUseRecord]:
     qs = DataUseRecord.objects.select_related("authorization", "unit", "recorded_by")
     if authorization is not None:
         qs = qs.filter(authorization=authorization)
-    return DataUseRecordPolicy().scope(user, qs)
+    return _filtered(UsageRecordFilter, filters, DataUseRecordPolicy().scope(user, qs))
+
+
+def webhook_subscription_list(*, user: Any, filters: Any = None) -> QuerySet[WebhookSubscription]:
+    return WebhookSubscriptionPolicy().scope(user, WebhookSubscription.objects.all())
 
 
 # ------------------------------------------------------------------ open data (contract for the applicant site)
-def open_application_list_for_user(user: Any) -> QuerySet[OpenDataApplication]:
+def open_application_list(*, user: Any, filters: Any = None) -> QuerySet[OpenDataApplication]:
     """The open-data applications ``user`` may see (an applicant: only its own organisation's), newest first."""
     qs = OpenDataApplication.objects.select_related("enterprise", "applicant_user").prefetch_related(
         "entries", Prefetch("grant", queryset=OpenDataGrant.objects.all()))
-    return OpenDataApplicationPolicy().scope(user, qs)
+    return _filtered(OpenDataApplicationFilter, filters, OpenDataApplicationPolicy().scope(user, qs))
+
+
+def open_application_list_for_user(user: Any) -> QuerySet[OpenDataApplication]:
+    """The applicant site's name for ``open_application_list``."""
+    return open_application_list(user=user)
 
 
 def open_application_get_for_user(user: Any, pk: Any) -> OpenDataApplication | None:
     """One application, or ``None`` when it does not exist or belongs to someone else (show a 404)."""
     try:
-        return open_application_list_for_user(user).filter(pk=int(pk)).first()
+        return open_application_list(user=user).filter(pk=int(pk)).first()
     except (TypeError, ValueError):
         return None
 
@@ -80,13 +113,14 @@ def open_grant_for_application(application: OpenDataApplication) -> OpenDataGran
     return OpenDataGrant.objects.filter(application=application).prefetch_related("entries").first()
 
 
-def open_grant_list_for_user(user: Any) -> QuerySet[OpenDataGrant]:
-    qs = OpenDataGrant.objects.select_related("enterprise", "application").prefetch_related("entries")
-    return OpenDataGrantPolicy().scope(user, qs)
+def open_grant_list(*, user: Any, filters: Any = None) -> QuerySet[OpenDataGrant]:
+    qs = OpenDataGrant.objects.select_related("enterprise", "application").prefetch_related(
+        "entries", Prefetch("events", queryset=AuthorizationEvent.objects.order_by("at", "id")))
+    return _filtered(OpenDataGrantFilter, filters, OpenDataGrantPolicy().scope(user, qs))
 
 
 def open_grant_get(user: Any, pk: Any) -> OpenDataGrant | None:
     try:
-        return open_grant_list_for_user(user).filter(pk=int(pk)).first()
+        return open_grant_list(user=user).filter(pk=int(pk)).first()
     except (TypeError, ValueError):
         return None

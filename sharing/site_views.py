@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 from portal.views import add_service_errors, current_enterprise, no_enterprise
 from sharing import selectors, services
 from sharing.site_forms import NON_COMMERCIAL_ONLY, OpenApplicationForm, WithdrawForm, authorized_entries
-from sharing.workflow import OPEN_ACTIVE_STATES, OPEN_STEPS, Actor, OpenStatus
+from sharing.workflow import OPEN_APPLICATION, Actor, OpenStatus, step_actor
 
 # What each status means for the applicant and what happens next.
 STATUS_HELP = {
@@ -67,13 +66,10 @@ def open_application_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():  # create + submit are one unit: nothing is saved half
-                application = services.open_application_create(
-                    enterprise=enterprise, entries=list(data["entries"]), purpose=data["purpose"],
-                    scenario=data["scenario"], is_commercial=data["is_commercial"], acting_user=request.user)
-                if "submit" in request.POST:
-                    application = services.open_application_submit(application=application,
-                                                                   acting_user=request.user)
+            application = services.open_application_create(
+                enterprise=enterprise, entries=list(data["entries"]), purpose=data["purpose"],
+                scenario=data["scenario"], is_commercial=data["is_commercial"], acting_user=request.user,
+                submit="submit" in request.POST)
         except ValidationError as exc:
             add_service_errors(form, exc)
         except PermissionDenied as exc:
@@ -86,23 +82,26 @@ def open_application_create(request: HttpRequest) -> HttpResponse:
         status=400 if form.errors else 200)
 
 
-def _detail_context(application: Any, withdraw_form: WithdrawForm | None = None) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, application: Any,
+                    withdraw_form: WithdrawForm | None = None) -> dict[str, Any]:
     grant = selectors.open_grant_for_application(application)
     steps = list(application.steps.order_by("started_on", "pk")) if hasattr(application, "steps") else []
+    limit = OPEN_APPLICATION.limits.get(application.status)
     return {"app": application, "entries": application.entries.select_related("source_unit"),
             "help": STATUS_HELP.get(application.status, ""), "tone": STATUS_TONE.get(application.status, ""),
-            "step": OPEN_STEPS.get(application.status),
-            "step_actor": Actor(OPEN_STEPS[application.status].actor).label
-            if application.status in OPEN_STEPS else "",
+            "step": limit, "step_days": limit.days_on(application.current_step_started_on or timezone.localdate())
+            if limit else None,
+            "step_actor": Actor(step_actor(OPEN_APPLICATION, application.status)).label if limit else "",
             "steps": steps, "today": timezone.localdate(), "grant": grant,
-            "can_withdraw": application.status in OPEN_ACTIVE_STATES,
+            "can_submit": bool(OPEN_APPLICATION.allows("submit", request.user, application)),
+            "can_withdraw": bool(OPEN_APPLICATION.allows("withdraw", request.user, application)),
             "withdraw_form": withdraw_form or WithdrawForm()}
 
 
 @login_required
 def open_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Status explained, the current step's due date (working days), every step so far, and the grant."""
-    return render(request, "site/open_application_detail.html", _detail_context(_get_or_404(request, pk)))
+    return render(request, "site/open_application_detail.html", _detail_context(request, _get_or_404(request, pk)))
 
 
 @login_required
@@ -134,4 +133,4 @@ def open_application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "申请已撤回。")
             return redirect("sharing_site:open_application_detail", pk=pk)
-    return render(request, "site/open_application_detail.html", _detail_context(application, form), status=400)
+    return render(request, "site/open_application_detail.html", _detail_context(request, application, form), status=400)

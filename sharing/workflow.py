@@ -1,211 +1,264 @@
-"""The sharing workflows, declared once: states, who acts in each step, the working-day limit, and transitions.
+"""The sharing workflows, declared once with the kernel (``portal.workflow``): share applications, open-data
+applications, and the grants they produce (share authorizations, open-data grants).
 
-Source: catalog_sharing.md §3.4–§3.5 (QZ §五(四), QZ-A2 §1–4) and §4.2 (QZ §六(五)). Every step's due date is
-``portal.workdays.add_workdays(start, limit)`` (the start day is not counted). Limits marked ``statutory`` come from the
-rules (QZ-A2 §3: 5 working days for the conditional bulk review opinion); the others are service targets for steps the
-rules only call "及时" (promptly) — see docs/adr/0201-sharing-step-deadlines.md. ``settings.SHARING_STEP_WORKDAYS`` may
-override any limit.
+Source: catalog_sharing.md §3.4–§3.5 (QZ §五(四), QZ-A2 §1–4), §4.2 (QZ §六(五)) and QZ §五(十) for the grants. A
+limit is the working-day time of the step its state opens (``portal.workdays``; the start day is not counted). The
+limits marked ``statutory`` come from the rules (QZ-A2 §3: 5 working days for the joint review of a conditional *bulk
+exchange*, hence ``STATUTORY_ONLY_FOR``); the others are service targets for steps the rules only call “及时”
+(promptly) — see docs/adr/0201-sharing-step-deadlines.md. ``settings.SHARING_STEP_WORKDAYS`` may override any limit
+(keys: the state, ``open:<state>`` for open-data applications), read through the ``sharing`` parameter source.
+
+What a step does besides changing the state lives in the effects of ``sharing.services`` (routing, validation, the
+``WorkflowStep`` rows of the overdue board and the assessment, issuing the frozen authorization or grant, notices).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import models
-from django.utils import timezone
 
-from portal.workdays import add_workdays
+from portal.workflow import Input, Limit, Transition, Workflow, register_parameter_source
+from sharing.permissions import (
+    can_act_as_city_authority,
+    can_act_as_county_authority,
+    can_act_as_tech_unit,
+    can_act_for_applicant,
+    can_act_for_open_applicant,
+    can_manage_authorization,
+    can_manage_open_grant,
+    can_run_schedule,
+)
+from sharing.states import (
+    FINAL_STATES,
+    OPEN_ACTIVE_STATES,
+    OPEN_FINAL_STATES,
+    OPEN_STATES,
+    Actor,
+    AuthorizationStatus,
+    MisuseKind,
+    OpenStatus,
+    Status,
+    today,
+)
 
-
-class Actor(models.TextChoices):
-    """Who acts in a step (a role *relative to the application*, checked in ``sharing.permissions``)."""
-
-    APPLICANT = "applicant", "申请单位"
-    TECH = "tech", "技术服务单位"
-    CITY_AUTHORITY = "city_authority", "市数据管理机构"
-    COUNTY_AUTHORITY = "county_authority", "县级数据管理机构"
-    PRODUCER = "producer", "数据生产单位"
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    COUNTY_REVIEW = "county_review", "县级数据管理机构审核中"
-    COUNTY_FORWARDING = "county_forwarding", "待县级数据管理机构统一向市级申请"
-    COORDINATING = "coordinating", "数据管理机构协调处理中"
-    ASSESSING = "assessing", "技术服务单位需求评估中"
-    JOINT_REVIEW = "joint_review", "数据管理机构会同生产单位会商中"
-    NEGOTIATING = "negotiating", "协商调整中"
-    CONFIRMING = "confirming", "待数据管理机构确认"
-    GRANTING = "granting", "待开放接口并授权"
-    MODEL_BUILDING = "model_building", "交叉核验模型制作中"
-    AGREEMENT_SIGNING = "agreement_signing", "待签署数据使用协议"
-    PUSH_CONFIGURING = "push_configuring", "推送任务配置中"
-    GRANTED = "granted", "已授权（服务已开通）"
-    REJECTED = "rejected", "审核不通过"
-    STOPPED = "stopped", "已停止授权"
-    CLOSED_FOR_RESUBMISSION = "closed_for_resubmission", "已关闭（协商后重新申请）"
-    WITHDRAWN = "withdrawn", "已撤回"
+__all__ = ["AUTHORIZATION", "FINAL_STATES", "OPEN_ACTIVE_STATES", "OPEN_APPLICATION", "OPEN_FINAL_STATES",
+           "OPEN_GRANT", "OPEN_STATES", "SHARE_APPLICATION", "Actor", "AuthorizationStatus", "MisuseKind",
+           "OpenStatus", "Status", "due_on", "open_due_on", "step_actor", "step_is_statutory", "today"]
 
 
-FINAL_STATES = frozenset({Status.GRANTED, Status.REJECTED, Status.STOPPED, Status.CLOSED_FOR_RESUBMISSION,
-                          Status.WITHDRAWN})
-OPEN_STATES = frozenset(Status) - FINAL_STATES - {Status.DRAFT}
-
-
-@dataclass(frozen=True)
-class Step:
-    actor: str
-    workdays: int
-    statutory: bool = False
-    basis: str = ""
-
-
-# state -> who must act and within how many working days
-STEPS: dict[str, Step] = {
-    Status.COUNTY_REVIEW: Step(Actor.COUNTY_AUTHORITY, 5, basis="QZ-A2 §4（期限为服务目标）"),
-    Status.COUNTY_FORWARDING: Step(Actor.COUNTY_AUTHORITY, 3, basis="QZ-A2 §4（期限为服务目标）"),
-    Status.COORDINATING: Step(Actor.CITY_AUTHORITY, 5, basis="QZ §五(九)（期限为服务目标）"),
-    Status.ASSESSING: Step(Actor.TECH, 5, basis="QZ-A2 §2“及时”（期限为服务目标）"),
-    Status.JOINT_REVIEW: Step(Actor.CITY_AUTHORITY, 5, basis="QZ-A2 §3：5个工作日内提出审核意见"),
-    Status.NEGOTIATING: Step(Actor.CITY_AUTHORITY, 10, basis="QZ-A2 §2（期限为服务目标）"),
-    Status.CONFIRMING: Step(Actor.CITY_AUTHORITY, 3, basis="QZ-A2 §2（期限为服务目标）"),
-    Status.GRANTING: Step(Actor.TECH, 5, basis="QZ-A2 §2（期限为服务目标）"),
-    Status.MODEL_BUILDING: Step(Actor.TECH, 15, basis="QZ-A2 §2（期限为服务目标）"),
-    Status.AGREEMENT_SIGNING: Step(Actor.TECH, 5, basis="QZ-A2 §3（期限为服务目标）"),
-    Status.PUSH_CONFIGURING: Step(Actor.TECH, 5, basis="QZ-A2 §3（期限为服务目标）"),
-}
-
-
-def step_workdays(state: str) -> int:
+def _local_workdays(name: str, on: date) -> int | None:
+    """``sharing.<state>`` / ``sharing.open.<state>`` -> ``settings.SHARING_STEP_WORKDAYS[<state> | open:<state>]``."""
+    key = name.split(".", 1)[1]
+    if key.startswith("open."):
+        key = "open:" + key.removeprefix("open.")
     override = getattr(settings, "SHARING_STEP_WORKDAYS", {}) or {}
-    return int(override.get(str(state), STEPS[state].workdays))
+    return int(override[key]) if key in override else None
 
 
-def step_is_statutory(state: str, service_mode: str) -> bool:
-    """The 5-day joint review is statutory for bulk exchange (QZ-A2 §3); everything else is a service target."""
-    return state == Status.JOINT_REVIEW and service_mode == "bulk_exchange"
+register_parameter_source("sharing", _local_workdays)
+
+SLA = "（期限为服务目标）"
 
 
-def today() -> date:
-    """The current local date (Asia/Shanghai); the single clock of the sharing workflows."""
-    return timezone.localdate()
+def _share(state: str, days: int, basis: str, *, statutory: bool = False) -> Limit:
+    return Limit(days, basis=basis, statutory=statutory, parameter=f"sharing.{state}")
+
+
+def _open(state: str, days: int, basis: str) -> Limit:
+    return Limit(days, basis=basis, parameter=f"sharing.open.{state}")
+
+
+# ------------------------------------------------------------------------------------------ inputs
+OPINION = Input("opinion", "意见或原因")
+POLICY_BASIS = Input("policy_basis", "政策依据", help="不予共享、停止授权须写明所依据的法律法规或政策条款。")
+WITHDRAW_REASON = Input("opinion", "撤回原因")
+AGREEMENT = Input("agreement_reference", "数据使用协议编号", kind="line")
+VALID_UNTIL = Input("valid_until_on", "调整后的使用截止日", kind="date", required=False,
+                    help="留空则按原申请截止日。")
+
+
+def _application_items(app: object) -> list[tuple[str, str]]:
+    items = app.data_items.select_related("entry").order_by("entry__code", "sort_order", "pk")  # type: ignore[attr-defined]
+    return [(str(i.pk), f"{i.entry.code} {i.entry.title} · {i.name}") for i in items]
+
+
+def _application_entries(app: object) -> list[tuple[str, str]]:
+    return [(str(e.pk), f"{e.code} {e.title}") for e in app.entries.order_by("code", "pk")]  # type: ignore[attr-defined]
+
+
+DATA_ITEMS = Input("data_items", "保留的信息项（只能缩小范围）", kind="multi", required=False,
+                   options=_application_items, help="不选则保留原申请的全部信息项。")
+ENTRIES = Input("entries", "保留的目录（只能缩小范围）", kind="multi", required=False,
+                options=_application_entries, help="不选则保留原申请的全部目录。")
+EXTRA_RESTRICTIONS = Input("extra_restrictions", "附加限制条件（每行一条）", required=False,
+                           help="规定的限制条款（不得提供给第三方、不得倒卖、注明来源和获取日期等）自动写入许可。")
+GRANT_UNTIL = Input("valid_until_on", "授权截止日", kind="date", required=False, help="留空则按申请截止日或一年。")
+
+# ------------------------------------------------------------------------------------------ share applications
+# The 5-day joint review is statutory only for bulk exchange (QZ-A2 §3); for other modes it is a service target.
+STATUTORY_ONLY_FOR = {Status.JOINT_REVIEW: "bulk_exchange"}
+
+S = Status
+SHARE_APPLICATION = Workflow(
+    "sharing.application", label="数据共享申请", model="sharing.ShareApplication", states=Status,
+    due_field="current_due_on", lock_related=("applicant_unit", "applicant_county"),
+    limits={
+        S.COUNTY_REVIEW: _share(S.COUNTY_REVIEW, 5, "QZ-A2 §4" + SLA),
+        S.COUNTY_FORWARDING: _share(S.COUNTY_FORWARDING, 3, "QZ-A2 §4" + SLA),
+        S.COORDINATING: _share(S.COORDINATING, 5, "QZ §五(九)" + SLA),
+        S.ASSESSING: _share(S.ASSESSING, 5, "QZ-A2 §2“及时”" + SLA),
+        S.JOINT_REVIEW: _share(S.JOINT_REVIEW, 5, "QZ §五(四)；批量数据交换为法定期限：QZ-A2 §3，5个工作日内提出审核意见",
+                                statutory=True),
+        S.NEGOTIATING: _share(S.NEGOTIATING, 10, "QZ-A2 §2" + SLA),
+        S.CONFIRMING: _share(S.CONFIRMING, 3, "QZ-A2 §2" + SLA),
+        S.GRANTING: _share(S.GRANTING, 5, "QZ-A2 §2" + SLA),
+        S.MODEL_BUILDING: _share(S.MODEL_BUILDING, 15, "QZ-A2 §2" + SLA),
+        S.AGREEMENT_SIGNING: _share(S.AGREEMENT_SIGNING, 5, "QZ-A2 §3" + SLA),
+        S.PUSH_CONFIGURING: _share(S.PUSH_CONFIGURING, 5, "QZ-A2 §3" + SLA),
+    },
+    transitions=[
+        Transition("submit", "提交申请", (S.DRAFT,),
+                   (S.COUNTY_REVIEW, S.COUNTY_FORWARDING, S.COORDINATING, S.ASSESSING, S.JOINT_REVIEW,
+                    S.PUSH_CONFIGURING), actor=can_act_for_applicant),
+        Transition("withdraw", "撤回申请", tuple(sorted(OPEN_STATES)), S.WITHDRAWN, actor=can_act_for_applicant,
+                   inputs=(WITHDRAW_REASON,)),
+        # county routing (QZ-A2 §4)
+        Transition("county_approve", "县级审核通过（报市级备案）", (S.COUNTY_REVIEW,), S.GRANTED,
+                   actor=can_act_as_county_authority, inputs=(OPINION.optional(),)),
+        Transition("county_reject", "县级审核不通过", (S.COUNTY_REVIEW,), S.REJECTED,
+                   actor=can_act_as_county_authority, inputs=(OPINION, POLICY_BASIS)),
+        Transition("county_forward", "统一向市级申请", (S.COUNTY_FORWARDING,),
+                   (S.ASSESSING, S.JOINT_REVIEW, S.PUSH_CONFIGURING), actor=can_act_as_county_authority,
+                   inputs=(OPINION.optional(),)),
+        # special agencies (QZ §五(九))
+        Transition("coordinate_approve", "协调处理：同意提供", (S.COORDINATING,), S.GRANTED,
+                   actor=can_act_as_city_authority, inputs=(OPINION,)),
+        Transition("coordinate_reject", "协调处理：不予提供", (S.COORDINATING,), S.REJECTED,
+                   actor=can_act_as_city_authority, inputs=(OPINION, POLICY_BASIS)),
+        # api / cross verification (QZ-A2 §2)
+        Transition("assess_reasonable", "评估：需求合理", (S.ASSESSING,), (S.JOINT_REVIEW, S.CONFIRMING),
+                   actor=can_act_as_tech_unit, inputs=(OPINION,)),
+        Transition("assess_unreasonable", "评估：需求不合理", (S.ASSESSING,), S.NEGOTIATING,
+                   actor=can_act_as_tech_unit, inputs=(OPINION,)),
+        Transition("negotiate_close", "协商完毕：关闭并请重新申请", (S.NEGOTIATING,), S.CLOSED_FOR_RESUBMISSION,
+                   actor=can_act_as_city_authority, inputs=(OPINION,)),
+        # joint review with the producer (QZ §五(四); bulk: QZ-A2 §3, 5 working days)
+        Transition("joint_approve", "会商同意", (S.JOINT_REVIEW,), (S.AGREEMENT_SIGNING, S.CONFIRMING),
+                   actor=can_act_as_city_authority, inputs=(OPINION.optional(),)),
+        Transition("joint_reject", "会商不同意（不予共享）", (S.JOINT_REVIEW,), S.REJECTED,
+                   actor=can_act_as_city_authority, inputs=(OPINION, POLICY_BASIS)),
+        Transition("confirm", "确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_city_authority,
+                   inputs=(OPINION.optional(),)),
+        Transition("adjust", "调整后确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_city_authority,
+                   inputs=(OPINION, DATA_ITEMS, VALID_UNTIL)),
+        Transition("stop", "停止授权", (S.CONFIRMING,), S.STOPPED, actor=can_act_as_city_authority,
+                   inputs=(OPINION, POLICY_BASIS)),
+        Transition("grant", "开放接口并授权", (S.GRANTING,), (S.MODEL_BUILDING, S.GRANTED),
+                   actor=can_act_as_tech_unit, inputs=(OPINION.optional(),)),
+        Transition("model_complete", "交叉核验模型上线", (S.MODEL_BUILDING,), S.GRANTED, actor=can_act_as_tech_unit,
+                   inputs=(OPINION.optional(),)),
+        # bulk exchange (QZ-A2 §3)
+        Transition("agreement_record", "登记已签署协议", (S.AGREEMENT_SIGNING,), S.PUSH_CONFIGURING,
+                   actor=can_act_as_tech_unit, inputs=(OPINION, AGREEMENT)),
+        Transition("push_configure", "配置推送任务", (S.PUSH_CONFIGURING,), S.GRANTED, actor=can_act_as_tech_unit,
+                   inputs=(OPINION.optional(),)),
+    ],
+)
+
+# ------------------------------------------------------------------------------------------ open data (QZ §六(五))
+OS = OpenStatus
+OPEN_APPLICATION = Workflow(
+    "sharing.open_application", label="授权开放申请", model="sharing.OpenDataApplication", states=OpenStatus,
+    due_field="current_due_on", lock_related=("enterprise",),
+    limits={
+        OS.ASSESSING: _open(OS.ASSESSING, 5, "QZ §六(五)“及时”" + SLA),
+        OS.CONFIRMING: _open(OS.CONFIRMING, 3, "QZ §六(五)" + SLA),
+        OS.NEGOTIATING: _open(OS.NEGOTIATING, 10, "QZ §六(五)" + SLA),
+    },
+    transitions=[
+        Transition("submit", "提交申请", (OS.DRAFT,), OS.ASSESSING, actor=can_act_for_open_applicant),
+        Transition("withdraw", "撤回申请", tuple(sorted(OPEN_ACTIVE_STATES)), OS.WITHDRAWN,
+                   actor=can_act_for_open_applicant, inputs=(WITHDRAW_REASON,)),
+        Transition("assess_reasonable", "评估：需求合理", (OS.ASSESSING,), OS.CONFIRMING, actor=can_act_as_tech_unit,
+                   inputs=(OPINION,)),
+        Transition("assess_unreasonable", "评估：需求不合理", (OS.ASSESSING,), OS.NEGOTIATING,
+                   actor=can_act_as_tech_unit, inputs=(OPINION,)),
+        Transition("negotiate_close", "协商完毕：关闭并请重新申请", (OS.NEGOTIATING,), OS.CLOSED_FOR_RESUBMISSION,
+                   actor=can_act_as_city_authority, inputs=(OPINION,)),
+        Transition("confirm", "确认并授权", (OS.CONFIRMING,), OS.GRANTED, actor=can_act_as_city_authority,
+                   inputs=(OPINION.optional(), GRANT_UNTIL, EXTRA_RESTRICTIONS)),
+        Transition("adjust", "调整后授权", (OS.CONFIRMING,), OS.GRANTED, actor=can_act_as_city_authority,
+                   inputs=(OPINION, ENTRIES, GRANT_UNTIL, EXTRA_RESTRICTIONS)),
+        Transition("stop", "停止授权", (OS.CONFIRMING,), OS.STOPPED, actor=can_act_as_city_authority,
+                   inputs=(OPINION, POLICY_BASIS)),
+    ],
+)
+
+# ------------------------------------------------------------------------------------------ grants (QZ §五(十))
+A = AuthorizationStatus
+MISUSE_KIND = Input("misuse_kind", "原因类别", kind="choice", choices=tuple(MisuseKind.choices),
+                    help="违法违规使用、超范围使用、使用存在安全风险或其他。")
+STOP_REASON = Input("reason", "具体原因")
+RESUME_REASON = Input("reason", "恢复理由（整改情况）")
+RENEW_REASON = Input("reason", "续期理由")
+RENEW_UNTIL = Input("valid_until_on", "续期至", kind="date")
+
+AUTHORIZATION = Workflow(
+    "sharing.authorization", label="数据共享授权", model="sharing.Authorization", states=AuthorizationStatus,
+    lock_related=("application", "consumer_unit"),
+    transitions=[
+        Transition("suspend", "暂停服务", (A.ACTIVE,), A.SUSPENDED, actor=can_manage_authorization,
+                   inputs=(MISUSE_KIND, STOP_REASON)),
+        Transition("resume", "恢复服务", (A.SUSPENDED,), A.ACTIVE, actor=can_manage_authorization,
+                   inputs=(RESUME_REASON,)),
+        Transition("revoke", "终止服务", (A.ACTIVE, A.SUSPENDED), A.REVOKED, actor=can_manage_authorization,
+                   inputs=(MISUSE_KIND, STOP_REASON)),
+        Transition("renew", "续期", (A.ACTIVE, A.EXPIRED), A.SUPERSEDED, actor=can_manage_authorization,
+                   inputs=(RENEW_UNTIL, RENEW_REASON)),
+        Transition("expire", "到期", (A.ACTIVE, A.SUSPENDED), A.EXPIRED, actor=can_run_schedule, hidden=True),
+    ],
+)
+
+OPEN_GRANT = Workflow(
+    "sharing.open_grant", label="授权开放许可", model="sharing.OpenDataGrant", states=AuthorizationStatus,
+    lock_related=("enterprise", "application"),
+    transitions=[
+        Transition("suspend", "暂停许可", (A.ACTIVE,), A.SUSPENDED, actor=can_manage_open_grant,
+                   inputs=(MISUSE_KIND, STOP_REASON)),
+        Transition("resume", "恢复许可", (A.SUSPENDED,), A.ACTIVE, actor=can_manage_open_grant,
+                   inputs=(RESUME_REASON,)),
+        Transition("revoke", "终止许可", (A.ACTIVE, A.SUSPENDED), A.REVOKED, actor=can_manage_open_grant,
+                   inputs=(MISUSE_KIND, STOP_REASON)),
+        Transition("expire", "到期", (A.ACTIVE, A.SUSPENDED), A.EXPIRED, actor=can_run_schedule, hidden=True),
+    ],
+)
+
+
+# ------------------------------------------------------------------------------------------ reading the declarations
+def step_actor(workflow: Workflow, state: str) -> str:
+    """Who acts in ``state``: the actor of the steps leaving it (withdrawal by the applicant aside)."""
+    for t in workflow.transitions.values():
+        if state in t.sources and t.name != "withdraw":
+            return str(getattr(t.actor, "actor", Actor.APPLICANT))
+    return Actor.APPLICANT
+
+
+def step_is_statutory(workflow: Workflow, state: str, service_mode: str = "") -> bool:
+    """Whether the limit of ``state`` is set by the rules (the joint review: only for bulk exchange)."""
+    limit = workflow.limits.get(state)
+    if limit is None or not limit.statutory:
+        return False
+    mode = STATUTORY_ONLY_FOR.get(state)  # type: ignore[call-overload]
+    return mode is None or service_mode == mode
 
 
 def due_on(state: str, start: date) -> date | None:
-    """Due date of a step entered on ``start``: ``limit`` working days later (the start day is not counted)."""
-    if state not in STEPS:
-        return None
-    return add_workdays(start, step_workdays(state))
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    sources: frozenset[str]
-    targets: tuple[str, ...]  # possible targets; the service resolves the concrete one (routing, mode, share type)
-    actor: str
-    needs_reason: bool = False  # a free-text opinion/reason is mandatory
-    needs_policy_basis: bool = False  # refusals: policy basis and reason (QZ-A2 §3)
-
-    @property
-    def actor_label(self) -> str:
-        return Actor(self.actor).label
-
-
-def _t(name: str, label: str, sources: set[str], targets: tuple[str, ...], actor: str, **kw: bool) -> Transition:
-    return Transition(name, label, frozenset(sources), targets, actor, **kw)
-
-
-# The share application state machine (catalog_sharing.md §3.5). One row per action.
-TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
-    _t("submit", "提交申请", {Status.DRAFT},
-       (Status.COUNTY_REVIEW, Status.COUNTY_FORWARDING, Status.COORDINATING, Status.ASSESSING,
-        Status.JOINT_REVIEW, Status.PUSH_CONFIGURING), Actor.APPLICANT),
-    _t("withdraw", "撤回申请", set(OPEN_STATES), (Status.WITHDRAWN,), Actor.APPLICANT, needs_reason=True),
-    # county routing (QZ-A2 §4)
-    _t("county_approve", "县级审核通过（报市级备案）", {Status.COUNTY_REVIEW}, (Status.GRANTED,),
-       Actor.COUNTY_AUTHORITY),
-    _t("county_reject", "县级审核不通过", {Status.COUNTY_REVIEW}, (Status.REJECTED,), Actor.COUNTY_AUTHORITY,
-       needs_reason=True, needs_policy_basis=True),
-    _t("county_forward", "统一向市级申请", {Status.COUNTY_FORWARDING},
-       (Status.ASSESSING, Status.JOINT_REVIEW, Status.PUSH_CONFIGURING), Actor.COUNTY_AUTHORITY),
-    # special agencies (QZ §五(九))
-    _t("coordinate_approve", "协调处理：同意提供", {Status.COORDINATING}, (Status.GRANTED,), Actor.CITY_AUTHORITY,
-       needs_reason=True),
-    _t("coordinate_reject", "协调处理：不予提供", {Status.COORDINATING}, (Status.REJECTED,), Actor.CITY_AUTHORITY,
-       needs_reason=True, needs_policy_basis=True),
-    # api / cross verification (QZ-A2 §2)
-    _t("assess_reasonable", "评估：需求合理", {Status.ASSESSING}, (Status.JOINT_REVIEW, Status.CONFIRMING),
-       Actor.TECH, needs_reason=True),
-    _t("assess_unreasonable", "评估：需求不合理", {Status.ASSESSING}, (Status.NEGOTIATING,), Actor.TECH,
-       needs_reason=True),
-    _t("negotiate_close", "协商完毕：关闭并请重新申请", {Status.NEGOTIATING}, (Status.CLOSED_FOR_RESUBMISSION,),
-       Actor.CITY_AUTHORITY, needs_reason=True),
-    # joint review with the producer (QZ §五(四); bulk: QZ-A2 §3, 5 working days)
-    _t("joint_approve", "会商同意", {Status.JOINT_REVIEW}, (Status.AGREEMENT_SIGNING, Status.CONFIRMING),
-       Actor.CITY_AUTHORITY),
-    _t("joint_reject", "会商不同意（不予共享）", {Status.JOINT_REVIEW}, (Status.REJECTED,), Actor.CITY_AUTHORITY,
-       needs_reason=True, needs_policy_basis=True),
-    _t("confirm", "确认授权", {Status.CONFIRMING}, (Status.GRANTING,), Actor.CITY_AUTHORITY),
-    _t("adjust", "调整后确认授权", {Status.CONFIRMING}, (Status.GRANTING,), Actor.CITY_AUTHORITY, needs_reason=True),
-    _t("stop", "停止授权", {Status.CONFIRMING}, (Status.STOPPED,), Actor.CITY_AUTHORITY, needs_reason=True,
-       needs_policy_basis=True),
-    _t("grant", "开放接口并授权", {Status.GRANTING}, (Status.MODEL_BUILDING, Status.GRANTED), Actor.TECH),
-    _t("model_complete", "交叉核验模型上线", {Status.MODEL_BUILDING}, (Status.GRANTED,), Actor.TECH),
-    # bulk exchange (QZ-A2 §3)
-    _t("agreement_record", "登记已签署协议", {Status.AGREEMENT_SIGNING}, (Status.PUSH_CONFIGURING,), Actor.TECH,
-       needs_reason=True),
-    _t("push_configure", "配置推送任务", {Status.PUSH_CONFIGURING}, (Status.GRANTED,), Actor.TECH),
-]}
-
-
-def transitions_from(state: str) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if state in t.sources]
-
-
-# ---------------------------------------------------------------------------------------- open data (QZ §六(五))
-class OpenStatus(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    ASSESSING = "assessing", "技术服务单位需求评估中"
-    CONFIRMING = "confirming", "待数据管理机构确认"
-    NEGOTIATING = "negotiating", "协商调整中"
-    GRANTED = "granted", "已授权"
-    STOPPED = "stopped", "已停止授权"
-    CLOSED_FOR_RESUBMISSION = "closed_for_resubmission", "已关闭（协商后重新申请）"
-    WITHDRAWN = "withdrawn", "已撤回"
-
-
-OPEN_FINAL_STATES = frozenset({OpenStatus.GRANTED, OpenStatus.STOPPED, OpenStatus.CLOSED_FOR_RESUBMISSION,
-                               OpenStatus.WITHDRAWN})
-OPEN_ACTIVE_STATES = frozenset(OpenStatus) - OPEN_FINAL_STATES - {OpenStatus.DRAFT}
-
-OPEN_STEPS: dict[str, Step] = {
-    OpenStatus.ASSESSING: Step(Actor.TECH, 5, basis="QZ §六(五)“及时”（期限为服务目标）"),
-    OpenStatus.CONFIRMING: Step(Actor.CITY_AUTHORITY, 3, basis="QZ §六(五)（期限为服务目标）"),
-    OpenStatus.NEGOTIATING: Step(Actor.CITY_AUTHORITY, 10, basis="QZ §六(五)（期限为服务目标）"),
-}
-
-OPEN_TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
-    _t("submit", "提交申请", {OpenStatus.DRAFT}, (OpenStatus.ASSESSING,), Actor.APPLICANT),
-    _t("withdraw", "撤回申请", set(OPEN_ACTIVE_STATES), (OpenStatus.WITHDRAWN,), Actor.APPLICANT, needs_reason=True),
-    _t("assess_reasonable", "评估：需求合理", {OpenStatus.ASSESSING}, (OpenStatus.CONFIRMING,), Actor.TECH,
-       needs_reason=True),
-    _t("assess_unreasonable", "评估：需求不合理", {OpenStatus.ASSESSING}, (OpenStatus.NEGOTIATING,), Actor.TECH,
-       needs_reason=True),
-    _t("negotiate_close", "协商完毕：关闭并请重新申请", {OpenStatus.NEGOTIATING},
-       (OpenStatus.CLOSED_FOR_RESUBMISSION,), Actor.CITY_AUTHORITY, needs_reason=True),
-    _t("confirm", "确认并授权", {OpenStatus.CONFIRMING}, (OpenStatus.GRANTED,), Actor.CITY_AUTHORITY),
-    _t("adjust", "调整后授权", {OpenStatus.CONFIRMING}, (OpenStatus.GRANTED,), Actor.CITY_AUTHORITY, needs_reason=True),
-    _t("stop", "停止授权", {OpenStatus.CONFIRMING}, (OpenStatus.STOPPED,), Actor.CITY_AUTHORITY, needs_reason=True,
-       needs_policy_basis=True),
-]}
+    """Due date of a share-application step entered on ``start`` (``None``: no limit runs in that state)."""
+    limit = SHARE_APPLICATION.limits.get(state)
+    return limit.due(start) if limit else None
 
 
 def open_due_on(state: str, start: date) -> date | None:
-    if state not in OPEN_STEPS:
-        return None
-    override = getattr(settings, "SHARING_STEP_WORKDAYS", {}) or {}
-    return add_workdays(start, int(override.get(f"open:{state}", OPEN_STEPS[state].workdays)))
+    limit = OPEN_APPLICATION.limits.get(state)
+    return limit.due(start) if limit else None

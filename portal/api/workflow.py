@@ -1,7 +1,8 @@
 """API endpoints derived from the workflow declarations.
 
 ``@workflow_endpoints`` on a viewset that sets ``workflow`` adds, for every transition that is not hidden,
-``POST …/{id}/<transition>/`` whose body is exactly that transition's inputs, and ``GET …/{id}/steps/`` listing what
+``POST …/{id}/<transition>/`` (or the viewset's ``workflow_url_path``, e.g. ``"actions/{name}"``) whose body is exactly
+that transition's inputs, and ``GET …/{id}/steps/`` listing what
 the caller may do now. The object must be in the caller's scope (404); the actor is checked before the body is read
 (403 with the reason); state and inputs are refused with 400; the kernel ``Workflow.apply`` does the rest.
 """
@@ -85,7 +86,7 @@ class WorkflowViewMixin:
                 raise exceptions.PermissionDenied(decision.reason or f"您无权执行“{transition.label}”。")
 
 
-def _endpoint(workflow: Workflow, transition: Transition, response: Any, url_path: str = "") -> Any:
+def _endpoint(workflow: Workflow, transition: Transition, response: Any, url_path: str) -> Any:
     serializer = input_serializer(workflow, transition)
 
     def run(self: WorkflowViewMixin, request: Request, pk: Any = None) -> Response:
@@ -98,21 +99,22 @@ def _endpoint(workflow: Workflow, transition: Transition, response: Any, url_pat
     run.__name__ = f"step_{transition.name}"
     run.__doc__ = f"{transition.label}（{workflow.label}）：请求体为该环节的输入项。"
     schema = extend_schema(request=serializer, responses=response, summary=transition.label)
-    return schema(action(detail=True, methods=["post"], url_path=url_path or transition.name,
+    return schema(action(detail=True, methods=["post"], url_path=url_path,
                          url_name=transition.name.replace("_", "-"))(run))
 
 
 def workflow_endpoints(viewset: type[V]) -> type[V]:
     """Class decorator: one POST endpoint per visible transition of ``viewset.workflow`` and ``GET …/steps/``.
-    ``viewset.workflow_paths`` (transition → URL segment) keeps the paths integrators already use where they differ
-    from the transition's name."""
+    The path is ``viewset.workflow_url_path`` (default ``"{name}"``, e.g. ``"actions/{name}"``), or
+    ``viewset.workflow_paths[transition]`` where an app keeps a published path that differs from the name."""
     workflow: Workflow = viewset.workflow  # type: ignore[attr-defined]
     paths: dict[str, str] = getattr(viewset, "workflow_paths", {})
     response = getattr(viewset, "read_serializer_class", None) or getattr(viewset, "serializer_class", None)
+    url_path = getattr(viewset, "workflow_url_path", "{name}")  # e.g. "actions/{name}" to keep published paths
     for transition in workflow.transitions.values():
         if not transition.hidden:
-            setattr(viewset, f"step_{transition.name}",
-                    _endpoint(workflow, transition, response, paths.get(transition.name, "")))
+            path = paths.get(transition.name) or url_path.format(name=transition.name)
+            setattr(viewset, f"step_{transition.name}", _endpoint(workflow, transition, response, path))
 
     def steps(self: WorkflowViewMixin, request: Request, pk: Any = None) -> Response:
         obj = self.workflow_object()

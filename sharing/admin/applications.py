@@ -18,8 +18,7 @@ from django.urls import path, reverse
 
 from catalogs.models import CatalogEntry, DataItem, EntryStatus
 from portal.admin_base import GovernedAdmin
-from portal.permissions import user_scope
-from portal.roles import Role
+from portal.admin_workflow import WorkflowAdminMixin
 from portal.xlsx import xlsx_response
 from sharing import assessment, exports, permissions, selectors, services
 from sharing.models import (
@@ -28,7 +27,7 @@ from sharing.models import (
     WorkflowStep,
 )
 from sharing.services.applications import EDITABLE_FIELDS, validate_application
-from sharing.workflow import TRANSITIONS, Status, today, transitions_from
+from sharing.workflow import SHARE_APPLICATION, Status, today
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -118,9 +117,8 @@ class ShareApplicationForm(forms.ModelForm):
         self.user = user
         from portal.models import Organization
 
-        scope = user_scope(user)
-        units = Organization.objects.all() if scope.is_superuser else Organization.objects.filter(
-            pk__in=scope.units_with(Role.UNIT_DATA_ADMIN))
+        unit_ids = permissions.applicant_unit_ids(user)
+        units = Organization.objects.all() if unit_ids is None else Organization.objects.filter(pk__in=unit_ids)
         if "applicant_unit" in self.fields:  # absent on read-only (view) forms
             self.fields["applicant_unit"].queryset = units
         if "entries" in self.fields:
@@ -150,17 +148,10 @@ class OpinionForm(forms.Form):
     opinion = forms.CharField(label="会商意见", widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), required=False)
 
 
-class ActionForm(forms.Form):
-    opinion = forms.CharField(label="意见/原因", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    policy_basis = forms.CharField(label="政策依据", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    agreement_reference = forms.CharField(label="数据使用协议编号", required=False)
-    valid_until_on = forms.DateField(label="调整后的使用截止日", required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
-
-
 @admin.register(ShareApplication)
-class ShareApplicationAdmin(GovernedAdmin):
+class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.ShareApplicationPolicy()
+    workflow = SHARE_APPLICATION
     form = ShareApplicationForm
     change_form_template = "admin/sharing/shareapplication/change_form.html"
     list_display = ("number", "business_matter", "applicant_unit", "service_mode", "share_type", "route", "status",
@@ -243,7 +234,7 @@ class ShareApplicationAdmin(GovernedAdmin):
             path("autocomplete/items/", view(lambda r: self.autocomplete_view_for(r, "items")),
                  name="sharing_autocomplete_items"),
             path("assessment/", view(self.assessment_view), name="sharing_assessment"),
-            path("<int:pk>/act/<str:action>/", view(self.act_view), name="sharing_shareapplication_act"),
+            path("<int:pk>/act/<str:action>/", view(self.legacy_step_view), name="sharing_shareapplication_act"),
             path("<int:pk>/opinion/", view(self.opinion_view), name="sharing_shareapplication_opinion"),
             *super().get_urls(),
         ]
@@ -254,41 +245,24 @@ class ShareApplicationAdmin(GovernedAdmin):
             raise Http404("申请不存在或无权查看。")
         return app
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return selectors.share_application_list(user=request.user)
+
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra = dict(extra_context or {})
         app = selectors.share_application_get(request.user, object_id) if object_id.isdigit() else None
         if app is not None:
-            extra["workflow_actions"] = [
-                (t.name, t.label) for t in transitions_from(app.status)
-                if permissions.can_transition(request.user, app, t)]
             extra["can_give_opinion"] = app.status == Status.JOINT_REVIEW and any(
                 permissions.can_give_producer_opinion(request.user, app, e.source_unit) for e in app.entries.all())
         return super().change_view(request, object_id, form_url, extra)
 
-    def act_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    def legacy_step_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        """The step pages' first address (``<pk>/act/<step>/``), kept for bookmarks: the derived step page."""
         app = self._get_visible(request, pk)
-        transition = TRANSITIONS.get(action)
-        if transition is None:
+        if action not in self.workflow.transitions:
             raise Http404("未知操作。")
-        form = ActionForm(request.POST if request.method == "POST" else None)
-        items = list(app.data_items.select_related("entry"))
-        if request.method == "POST" and form.is_valid():
-            kwargs: dict[str, Any] = {k: v for k, v in form.cleaned_data.items() if k != "valid_until_on"}
-            if action == "adjust":
-                chosen = request.POST.getlist("data_items")
-                if chosen:
-                    kwargs["data_items"] = [i for i in items if str(i.pk) in chosen]
-                kwargs["valid_until_on"] = form.cleaned_data["valid_until_on"]
-            result = self.run_service(request, services.share_application_act, application=app, action=action,
-                                      acting_user=request.user, success=f"已{transition.label}。", form=form,
-                                      **kwargs)
-            if result is not None:
-                return redirect(reverse("admin:sharing_shareapplication_change", args=[app.pk]))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": transition.label,
-                   "object": app, "form": form, "transition": transition,
-                   "items": items if action == "adjust" else []}
-        return TemplateResponse(request, "admin/sharing/action_form.html", context)
+        return redirect(reverse("admin:sharing_shareapplication_step", args=[app.pk, action]))
 
     def opinion_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         app = self._get_visible(request, pk)
@@ -316,9 +290,9 @@ class ShareApplicationAdmin(GovernedAdmin):
         return TemplateResponse(request, "admin/sharing/overdue.html", context)
 
     def assessment_view(self, request: HttpRequest) -> HttpResponse:
-        scope = user_scope(request.user)
-        if not scope.has_role(Role.CITY_AUTHORITY, Role.AUDITOR, Role.COUNTY_AUTHORITY):
-            raise PermissionDenied("只有数据管理机构和审计人员可以查看考核评估。")
+        decision = permissions.can_view_assessment(request.user)
+        if not decision:
+            raise PermissionDenied(decision.reason)
         month = assessment.parse_month(request.GET.get("month", "")) or assessment.previous_month(today())
         rows = assessment.unit_month_rows(request.user, month)
         if request.GET.get("format") == "xlsx":

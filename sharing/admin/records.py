@@ -5,32 +5,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
+from portal.workflow import Transition
 from portal.xlsx import xlsx_response
 from sharing import exports, permissions, selectors, services
-from sharing.admin.applications import ActionForm, OpenStepInline
+from sharing.admin.applications import OpenStepInline
 from sharing.models import (
     Authorization,
     AuthorizationEvent,
     AuthorizationStatus,
     DataUseRecord,
-    MisuseKind,
     OpenDataApplication,
     OpenDataGrant,
     ShareType,
     WebhookDelivery,
     WebhookSubscription,
 )
-from sharing.workflow import OPEN_TRANSITIONS, today
+from sharing.workflow import AUTHORIZATION, OPEN_APPLICATION, OPEN_GRANT
 
 # Keys (and coded values) of the frozen scope of an authorization or open-data grant.
 SCOPE_LABELS = {
@@ -85,28 +85,22 @@ class GrantEventInline(EventInline):
     fk_name = "open_grant"
 
 
-class AuthorizationActionForm(forms.Form):
-    misuse_kind = forms.ChoiceField(label="原因类别", choices=[("", "—")] + MisuseKind.choices, required=False)
-    reason = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    valid_until_on = forms.DateField(label="续期至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+class LegacyStepUrlMixin:
+    """The step pages' first addresses (``<pk>/do/<step>/``, ``<pk>/act/<step>/``), kept for bookmarks: they lead to
+    the step pages derived from the declaration."""
 
-
-AUTH_ACTIONS = {"suspend": "暂停服务", "resume": "恢复服务", "revoke": "终止服务", "renew": "续期"}
-GRANT_ACTIONS = {"suspend": "暂停许可", "resume": "恢复许可", "revoke": "终止许可"}
-ALLOWED_BY_STATUS = {AuthorizationStatus.ACTIVE: ["suspend", "revoke", "renew"],
-                     AuthorizationStatus.SUSPENDED: ["resume", "revoke"],
-                     AuthorizationStatus.EXPIRED: ["renew"]}
-
-
-class OpenActionForm(ActionForm):
-    extra_restrictions = forms.CharField(
-        label="附加限制条件（每行一条）", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="确认或调整授权时填写；规定的限制条款（不得提供给第三方、不得倒卖、注明来源和获取日期等）自动写入许可。")
+    def legacy_step_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        obj = self.get_queryset(request).filter(pk=pk).first()  # type: ignore[attr-defined]
+        if obj is None or action not in self.workflow.transitions:  # type: ignore[attr-defined]
+            raise Http404("记录不存在、无权查看，或没有该办理环节。")
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_step", args=[obj.pk, action]))
 
 
 @admin.register(Authorization)
-class AuthorizationAdmin(GovernedAdmin):
+class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.AuthorizationPolicy()
+    workflow = AUTHORIZATION
     change_form_template = "admin/sharing/authorization/change_form.html"
     list_display = ("number", "consumer_unit", "service_mode", "share_type", "valid_from_on", "valid_until_on",
                     "status")
@@ -126,49 +120,32 @@ class AuthorizationAdmin(GovernedAdmin):
         view = self.custom_view
         return [
             path("<int:pk>/usage.xlsx", view(self.usage_export_view), name="sharing_authorization_usage"),
-            path("<int:pk>/do/<str:action>/", view(self.action_view), name="sharing_authorization_action"),
+            path("<int:pk>/do/<str:action>/", view(self.legacy_step_view), name="sharing_authorization_action"),
             *super().get_urls(),
         ]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        extra = dict(extra_context or {})
-        auth = selectors.authorization_get(request.user, object_id) if object_id.isdigit() else None
-        if auth is not None and permissions.can_manage_authorization(request.user, auth):
-            allowed = ALLOWED_BY_STATUS.get(auth.status, [])
-            extra["auth_actions"] = [(a, AUTH_ACTIONS[a]) for a in allowed]
-        return super().change_view(request, object_id, form_url, extra)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return selectors.authorization_list(user=request.user)
+
+    def workflow_apply(self, request: HttpRequest, obj: Any, transition: Transition, data: dict[str, Any]) -> Any:
+        if transition.name == "renew":  # the service issues the new authorization and returns it
+            return services.authorization_renew(authorization=obj, acting_user=request.user, **data)
+        return super().workflow_apply(request, obj, transition, data)
+
+    def step_view(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        """After a renewal, the new authorization's page (as before), not the superseded one's."""
+        response = super().step_view(request, pk, name)
+        if name == "renew" and request.method == "POST" and response.status_code == 302:
+            new = selectors.authorization_list(user=request.user).filter(renewed_from_id=pk).first()
+            if new is not None:
+                return redirect(reverse("admin:sharing_authorization_change", args=[new.pk]))
+        return response
 
     def usage_export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         auth = selectors.authorization_get(request.user, pk)
         if auth is None:
             raise Http404("授权不存在或无权查看。")
         return xlsx_response(f"使用记录-{auth.number}.xlsx", [exports.usage_sheet(auth, request.user)])
-
-    def action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        auth = selectors.authorization_get(request.user, pk)
-        if auth is None or action not in AUTH_ACTIONS:
-            raise Http404("授权不存在或无权查看。")
-        form = AuthorizationActionForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            calls = {
-                "suspend": lambda: services.authorization_suspend(authorization=auth, misuse_kind=data["misuse_kind"],
-                                                                  reason=data["reason"], acting_user=request.user),
-                "resume": lambda: services.authorization_resume(authorization=auth, reason=data["reason"],
-                                                                acting_user=request.user),
-                "revoke": lambda: services.authorization_revoke(authorization=auth, misuse_kind=data["misuse_kind"],
-                                                                reason=data["reason"], acting_user=request.user),
-                "renew": lambda: services.authorization_renew(authorization=auth, reason=data["reason"],
-                                                              valid_until_on=data["valid_until_on"] or today(),
-                                                              acting_user=request.user),
-            }
-            result = self.run_service(request, calls[action], success=f"已{AUTH_ACTIONS[action]}。", form=form)
-            if result is not None:
-                return redirect(reverse("admin:sharing_authorization_change", args=[result.pk]))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": AUTH_ACTIONS[action],
-                   "object": auth, "form": form}
-        return TemplateResponse(request, "admin/sharing/action_form.html", context)
 
 
 @admin.register(DataUseRecord)
@@ -181,11 +158,14 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
     list_select_related = ("unit", "authorization")
     date_hierarchy = "acquired_at"
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return selectors.usage_record_list(user=request.user)
+
 
 @admin.register(OpenDataApplication)
-class OpenDataApplicationAdmin(GovernedAdmin):
+class OpenDataApplicationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.OpenDataApplicationPolicy()
-    change_form_template = "admin/sharing/opendataapplication/change_form.html"
+    workflow = OPEN_APPLICATION
     list_display = ("number", "enterprise", "is_commercial", "status", "current_due_on", "submitted_at")
     list_filter = ("status", "is_commercial", "enterprise__kind")
     search_fields = ("number", "enterprise__name", "enterprise__uscc")
@@ -202,49 +182,20 @@ class OpenDataApplicationAdmin(GovernedAdmin):
 
     def get_urls(self) -> list[Any]:
         view = self.custom_view
-        return [path("<int:pk>/act/<str:action>/", view(self.act_view), name="sharing_opendataapplication_act"),
+        return [path("<int:pk>/act/<str:action>/", view(self.legacy_step_view),
+                     name="sharing_opendataapplication_act"),
                 *super().get_urls()]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        extra = dict(extra_context or {})
-        app = selectors.open_application_get_for_user(request.user, object_id)
-        if app is not None:
-            extra["workflow_actions"] = [
-                (t.name, t.label) for t in OPEN_TRANSITIONS.values()
-                if app.status in t.sources and t.actor != "applicant"
-                and permissions.can_open_transition(request.user, app, t)]
-        return super().change_view(request, object_id, form_url, extra)
-
-    def act_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        app = selectors.open_application_get_for_user(request.user, pk)
-        transition = OPEN_TRANSITIONS.get(action)
-        if app is None or transition is None:
-            raise Http404("申请不存在或无权查看。")
-        form = OpenActionForm(request.POST if request.method == "POST" else None)
-        entries = list(app.entries.all()) if action == "adjust" else []
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            chosen = request.POST.getlist("entries")
-            result = self.run_service(
-                request, services.open_application_act, application=app, action=action, acting_user=request.user,
-                opinion=data["opinion"], policy_basis=data["policy_basis"], valid_until_on=data["valid_until_on"],
-                extra_restrictions=data["extra_restrictions"],
-                entries=[e for e in entries if str(e.pk) in chosen] if action == "adjust" else None,
-                success=f"已{transition.label}。", form=form)
-            if result is not None:
-                return redirect(reverse("admin:sharing_opendataapplication_change", args=[app.pk]))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": transition.label,
-                   "object": app, "form": form, "transition": transition, "entries": entries}
-        return TemplateResponse(request, "admin/sharing/action_form.html", context)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return selectors.open_application_list(user=request.user)
 
 
 @admin.register(OpenDataGrant)
-class OpenDataGrantAdmin(GovernedAdmin):
+class OpenDataGrantAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     """Grants are issued by the workflow; the city authority suspends, resumes or terminates them here."""
 
     policy = permissions.OpenDataGrantPolicy()
-    change_form_template = "admin/sharing/opendatagrant/change_form.html"
+    workflow = OPEN_GRANT
     inlines = [GrantEventInline]
     list_display = ("number", "enterprise", "valid_from_on", "valid_until_on", "is_commercial_use_allowed", "status")
     list_filter = ("status", "is_commercial_use_allowed")
@@ -265,39 +216,11 @@ class OpenDataGrantAdmin(GovernedAdmin):
 
     def get_urls(self) -> list[Any]:
         view = self.custom_view
-        return [path("<int:pk>/do/<str:action>/", view(self.action_view), name="sharing_opendatagrant_action"),
+        return [path("<int:pk>/do/<str:action>/", view(self.legacy_step_view), name="sharing_opendatagrant_action"),
                 *super().get_urls()]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        extra = dict(extra_context or {})
-        grant = selectors.open_grant_get(request.user, object_id) if object_id.isdigit() else None
-        if grant is not None and permissions.can_manage_open_grant(request.user, grant):
-            extra["grant_actions"] = [(a, GRANT_ACTIONS[a]) for a in ALLOWED_BY_STATUS.get(grant.status, [])
-                                      if a in GRANT_ACTIONS]
-        return super().change_view(request, object_id, form_url, extra)
-
-    def action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        grant = selectors.open_grant_get(request.user, pk)
-        if grant is None or action not in GRANT_ACTIONS:
-            raise Http404("许可不存在或无权查看。")
-        form = AuthorizationActionForm(request.POST if request.method == "POST" else None)
-        if action == "resume":
-            del form.fields["misuse_kind"]
-        del form.fields["valid_until_on"]
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            kwargs: dict[str, Any] = {"grant": grant, "reason": data["reason"], "acting_user": request.user}
-            if action != "resume":
-                kwargs["misuse_kind"] = data["misuse_kind"]
-            func = {"suspend": services.open_grant_suspend, "resume": services.open_grant_resume,
-                    "revoke": services.open_grant_revoke}[action]
-            result = self.run_service(request, func, success=f"已{GRANT_ACTIONS[action]}。", form=form, **kwargs)
-            if result is not None:
-                return redirect(reverse("admin:sharing_opendatagrant_change", args=[grant.pk]))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": GRANT_ACTIONS[action],
-                   "object": grant, "form": form}
-        return TemplateResponse(request, "admin/sharing/action_form.html", context)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return selectors.open_grant_list(user=request.user)
 
 
 @admin.register(WebhookSubscription)

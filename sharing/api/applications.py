@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,13 +14,11 @@ from rest_framework.settings import api_settings
 
 from portal.api.permissions import ScopedViewSetMixin
 from portal.api.renderers import XlsxRenderer
-from portal.permissions import user_scope
-from portal.roles import Role
+from portal.api.workflow import WorkflowViewMixin, workflow_endpoints
 from portal.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from sharing import assessment, exports, permissions, selectors, services
-from sharing.api.mixins import ServiceActionsMixin
+from sharing.api.mixins import SELECTOR_FILTER_BACKENDS, ServiceActionsMixin
 from sharing.api.serializers import (
-    ActionSerializer,
     AssessmentSerializer,
     OpinionResultSerializer,
     OpinionSerializer,
@@ -29,38 +26,29 @@ from sharing.api.serializers import (
     ShareApplicationDetailSerializer,
     ShareApplicationSerializer,
 )
-from sharing.models import (
-    ShareApplication,
-)
-from sharing.workflow import TRANSITIONS, today
+from sharing.filters import ShareApplicationFilter
+from sharing.workflow import SHARE_APPLICATION, today
 
 
-class ShareApplicationFilter(django_filters.FilterSet):
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="已超期")
-
-    class Meta:
-        model = ShareApplication
-        fields = {"status": ["exact", "in"], "service_mode": ["exact"], "share_type": ["exact"], "route": ["exact"],
-                  "kind": ["exact"], "applicant_unit": ["exact"]}
-
-    def filter_overdue(self, qs: Any, name: str, value: bool) -> Any:
-        return qs.filter(current_due_on__lt=today()) if value else qs.exclude(current_due_on__lt=today())
-
-
-class ShareApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                              viewsets.ReadOnlyModelViewSet):
-    """数据共享申请: list/read what you may see; create and edit drafts; take workflow steps."""
+@workflow_endpoints
+class ShareApplicationViewSet(WorkflowViewMixin, ServiceActionsMixin, ScopedViewSetMixin, mixins.CreateModelMixin,
+                              mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """数据共享申请: list/read what you may see; create and edit drafts; take workflow steps
+    (``POST …/{id}/actions/<step>/``, derived from ``sharing.workflow.SHARE_APPLICATION``)."""
 
     policy = permissions.ShareApplicationPolicy()
-    service_actions = frozenset({"act", "opinion", "resubmit"})
-    base_queryset = ShareApplication.objects.select_related("applicant_unit").prefetch_related("entries",
-                                                                                                "data_items")
+    workflow = SHARE_APPLICATION
+    workflow_url_path = "actions/{name}"
+    service_actions = frozenset({"opinion", "resubmit"})
+    serializer_class = ShareApplicationSerializer
     filterset_class = ShareApplicationFilter
+    filter_backends = SELECTOR_FILTER_BACKENDS
     search_fields = ["number", "business_matter"]
     ordering_fields = ["created_at", "current_due_on", "submitted_at"]
 
     def get_queryset(self) -> Any:
-        qs = super().get_queryset()
+        qs = selectors.share_application_list(user=self.request.user,
+                                              filters=self.request.query_params if self.action == "list" else None)
         return qs.prefetch_related("steps") if self.action == "retrieve" else qs
 
     def get_serializer_class(self) -> Any:
@@ -78,20 +66,6 @@ class ShareApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.Cr
         serializer.instance = services.share_application_update(
             application=serializer.instance, acting_user=self.request.user, entries=data.pop("entries", None),
             data_items=data.pop("data_items", None), **data)
-
-    @extend_schema(request=ActionSerializer, responses=ShareApplicationSerializer, parameters=[
-        OpenApiParameter("name", str, OpenApiParameter.PATH, enum=sorted(TRANSITIONS), description="办理操作")])
-    @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
-    def act(self, request: Any, pk: Any = None, name: str = "") -> Response:
-        """Take a workflow step: ``name`` is one of the transitions (submit, assess_reasonable, confirm, …)."""
-        if name not in TRANSITIONS:
-            return Response({"detail": f"未知的办理操作：{name}"}, status=status.HTTP_404_NOT_FOUND)
-        app = self.get_object()
-        body = ActionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        app = services.share_application_act(application=app, action=name, acting_user=request.user, **data)
-        return Response(ShareApplicationSerializer(app).data)
 
     @extend_schema(request=OpinionSerializer, responses={201: OpinionResultSerializer})
     @action(detail=True, methods=["post"])
@@ -124,9 +98,9 @@ class ShareApplicationViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.Cr
             renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, XlsxRenderer])
     def assessment(self, request: Any) -> Any:
         """Per-unit monthly assessment (``?month=YYYY-MM``; ``&format=xlsx`` for Excel)."""
-        scope = user_scope(request.user)
-        if not scope.has_role(Role.CITY_AUTHORITY, Role.AUDITOR, Role.COUNTY_AUTHORITY):
-            raise PermissionDenied("只有数据管理机构和审计人员可以查看考核评估。")
+        decision = permissions.can_view_assessment(request.user)
+        if not decision:
+            raise PermissionDenied(decision.reason)
         month = assessment.parse_month(request.query_params.get("month", "")) or assessment.previous_month(today())
         rows = assessment.unit_month_rows(request.user, month)
         if request.query_params.get("format") == "xlsx":

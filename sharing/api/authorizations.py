@@ -12,11 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.api.permissions import ScopedViewSetMixin
+from portal.api.workflow import WorkflowViewMixin, workflow_endpoints
+from portal.workflow import Transition
 from portal.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from sharing import exports, permissions, selectors, services
-from sharing.api.mixins import ServiceActionsMixin
+from sharing.api.mixins import SELECTOR_FILTER_BACKENDS, ServiceActionsMixin
 from sharing.api.serializers import (
-    AuthorizationActionSerializer,
     AuthorizationSerializer,
     UsageBatchResultSerializer,
     UsageBatchSerializer,
@@ -25,53 +26,30 @@ from sharing.api.serializers import (
     WebhookSubscriptionCreatedSerializer,
     WebhookSubscriptionSerializer,
 )
-from sharing.models import (
-    Authorization,
-    DataUseRecord,
-    WebhookSubscription,
-)
+from sharing.filters import AuthorizationFilter, UsageRecordFilter
+from sharing.workflow import AUTHORIZATION
 
 
-class AuthorizationViewSet(ServiceActionsMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    """数据共享授权 with its status (integrators poll or subscribe); the authority suspends/resumes/revokes/renews."""
+@workflow_endpoints
+class AuthorizationViewSet(WorkflowViewMixin, ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """数据共享授权 with its status (integrators poll or subscribe); the authority suspends/resumes/revokes/renews
+    (``POST …/{id}/<step>/``, derived from ``sharing.workflow.AUTHORIZATION``)."""
 
     policy = permissions.AuthorizationPolicy()
-    service_actions = frozenset({"suspend", "resume", "revoke", "renew"})
-    base_queryset = Authorization.objects.select_related("consumer_unit", "application").prefetch_related(
-        "entries", "data_items", "events")
+    workflow = AUTHORIZATION
     serializer_class = AuthorizationSerializer
-    filterset_fields = ["status", "service_mode", "share_type", "consumer_unit"]
+    filterset_class = AuthorizationFilter
+    filter_backends = SELECTOR_FILTER_BACKENDS
     search_fields = ["number"]
 
-    def _act(self, request: Any, func: Any, **extra: Any) -> Response:
-        body = AuthorizationActionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        kwargs = {k: data[k] for k in extra.get("fields", ()) if k in data}
-        result = func(authorization=self.get_object(), acting_user=request.user, **kwargs)
-        return Response(AuthorizationSerializer(result).data)
+    def get_queryset(self) -> Any:
+        return selectors.authorization_list(user=self.request.user,
+                                            filters=self.request.query_params if self.action == "list" else None)
 
-    @extend_schema(request=AuthorizationActionSerializer, responses=AuthorizationSerializer)
-    @action(detail=True, methods=["post"])
-    def suspend(self, request: Any, pk: Any = None) -> Response:
-        return self._act(request, services.authorization_suspend, fields=("misuse_kind", "reason"))
-
-    @extend_schema(request=AuthorizationActionSerializer, responses=AuthorizationSerializer)
-    @action(detail=True, methods=["post"])
-    def resume(self, request: Any, pk: Any = None) -> Response:
-        return self._act(request, services.authorization_resume, fields=("reason",))
-
-    @extend_schema(request=AuthorizationActionSerializer, responses=AuthorizationSerializer)
-    @action(detail=True, methods=["post"])
-    def revoke(self, request: Any, pk: Any = None) -> Response:
-        return self._act(request, services.authorization_revoke, fields=("misuse_kind", "reason"))
-
-    @extend_schema(request=AuthorizationActionSerializer, responses=AuthorizationSerializer)
-    @action(detail=True, methods=["post"])
-    def renew(self, request: Any, pk: Any = None) -> Response:
-        if "valid_until_on" not in request.data:
-            return Response({"valid_until_on": ["请填写续期截止日。"]}, status=status.HTTP_400_BAD_REQUEST)
-        return self._act(request, services.authorization_renew, fields=("valid_until_on", "reason"))
+    def workflow_apply(self, request: Any, obj: Any, transition: Transition, data: dict[str, Any]) -> Any:
+        if transition.name == "renew":  # the response is the new authorization, as before
+            return services.authorization_renew(authorization=obj, acting_user=request.user, **data)
+        return super().workflow_apply(request, obj, transition, data)
 
     @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="usage-export")
@@ -85,9 +63,13 @@ class UsageRecordViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
     """数据使用记录: append-only (no PUT/PATCH/DELETE); ``POST batch/`` pushes many at once, all-or-nothing."""
 
     policy = permissions.DataUseRecordPolicy()
-    base_queryset = DataUseRecord.objects.select_related("authorization", "unit")
     serializer_class = UsageRecordSerializer
-    filterset_fields = ["authorization", "unit", "acquisition_method", "media_type", "batch_id"]
+    filterset_class = UsageRecordFilter
+    filter_backends = SELECTOR_FILTER_BACKENDS
+
+    def get_queryset(self) -> Any:
+        return selectors.usage_record_list(user=self.request.user,
+                                           filters=self.request.query_params if self.action == "list" else None)
 
     @extend_schema(responses={201: UsageRecordSerializer, 200: UsageSkippedSerializer})
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:
@@ -113,8 +95,10 @@ class WebhookSubscriptionViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins
 
     policy = permissions.WebhookSubscriptionPolicy()
     service_actions = frozenset({"disable"})
-    base_queryset = WebhookSubscription.objects.all()
     serializer_class = WebhookSubscriptionSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.webhook_subscription_list(user=self.request.user)
 
     @extend_schema(responses={201: WebhookSubscriptionCreatedSerializer})
     def create(self, request: Any, *args: Any, **kwargs: Any) -> Response:

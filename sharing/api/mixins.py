@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.filters import OrderingFilter, SearchFilter
+
+
+class SelectorFilterBackend(DjangoFilterBackend):
+    """The viewset's ``filterset_class`` is run by its selector (``sharing.selectors.<entity>_list(filters=…)``); this
+    backend only describes the query parameters in the OpenAPI schema, so the FilterSet runs once."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        return queryset
+
+
+SELECTOR_FILTER_BACKENDS = [SelectorFilterBackend, SearchFilter, OrderingFilter]
+
 
 class ServiceActionsMixin:
     """Workflow actions are authorised by the service (actor, state); the object only has to be visible, which the

@@ -112,24 +112,10 @@ class OpinionResultSerializer(serializers.Serializer):
     agrees = serializers.BooleanField()
 
 
-class ActionSerializer(serializers.Serializer):
-    opinion = serializers.CharField(required=False, allow_blank=True, default="")
-    policy_basis = serializers.CharField(required=False, allow_blank=True, default="")
-    agreement_reference = serializers.CharField(required=False, allow_blank=True, default="")
-    data_items = serializers.PrimaryKeyRelatedField(many=True, queryset=DataItem.objects.all(), required=False)
-    valid_until_on = serializers.DateField(required=False)
 
 
-class OpenActionSerializer(ActionSerializer):
-    entries = serializers.PrimaryKeyRelatedField(many=True, queryset=CatalogEntry.objects.all(), required=False,
-                                                 help_text="adjust：保留的目录（原申请目录的非空子集）")
-    extra_restrictions = serializers.CharField(required=False, allow_blank=True, default="",
-                                               help_text="confirm/adjust：附加限制条件，每行一条")
 
 
-class GrantActionSerializer(serializers.Serializer):
-    misuse_kind = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class OpinionSerializer(serializers.Serializer):
@@ -159,10 +145,6 @@ class AuthorizationSerializer(serializers.ModelSerializer):
         return AuthorizationEventSerializer(obj.events.all(), many=True).data
 
 
-class AuthorizationActionSerializer(serializers.Serializer):
-    misuse_kind = serializers.CharField(required=False, allow_blank=True, default="")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    valid_until_on = serializers.DateField(required=False)
 
 
 class UsageRecordSerializer(serializers.ModelSerializer):

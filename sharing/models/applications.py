@@ -9,7 +9,7 @@ from django.utils import timezone
 from catalogs.models import ShareType
 from portal.files import PrivatePath
 from portal.models import AppendOnlyModel, GovernedModel
-from sharing.workflow import Actor, Status
+from sharing.states import Actor, Status
 
 
 class ServiceMode(models.TextChoices):
@@ -120,7 +120,7 @@ class ShareApplication(GovernedModel):
 
     @property
     def is_overdue(self) -> bool:
-        from sharing.workflow import today
+        from sharing.states import today
 
         return self.current_due_on is not None and self.current_due_on < today()
 
@@ -175,7 +175,7 @@ class WorkflowStep(AppendOnlyModel):
     @property
     def is_late(self) -> bool:
         """Finished after the due date, or still open past it."""
-        from sharing.workflow import today
+        from sharing.states import today
 
         if self.due_on is None:
             return False

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
 from portal.display import local_datetime
-from portal.models import AppendOnlyModel, GovernedModel
+from portal.models import AppendOnlyModel, FrozenFieldsModel, FrozenFieldsQuerySet, GovernedModel, GovernedQuerySet
 from sharing.models.applications import InterfaceKind, ServiceMode, ShareType
+from sharing.states import AuthorizationStatus, MisuseKind
 
-
-class AuthorizationStatus(models.TextChoices):
-    ACTIVE = "active", "有效"
-    SUSPENDED = "suspended", "已暂停"
-    REVOKED = "revoked", "已终止"
-    EXPIRED = "expired", "已到期"
-    SUPERSEDED = "superseded", "已被续期授权替代"
-
-
-# What each AuthorizationEvent.event code means, for the people reading the status history.
-EVENT_LABELS = {"suspend": "暂停", "resume": "恢复", "revoke": "终止", "expire": "到期", "issue_renewal": "续期签发",
-                "supersede": "被续期授权替代"}
-
-
-class MisuseKind(models.TextChoices):
-    ILLEGAL_USE = "illegal_use", "违法违规使用"
-    OVER_SCOPE = "over_scope", "超范围使用"
-    SECURITY_RISK = "security_risk", "使用存在安全风险"
-    OTHER = "other", "其他（须说明）"
+__all__ = ["EVENT_LABELS", "AcquisitionMethod", "Authorization", "AuthorizationEvent", "AuthorizationStatus",
+           "DataUseRecord", "MediaType", "MisuseKind"]
 
 
 # What happened to an authorization or an open-data grant (``AuthorizationEvent.event``), in Chinese.
@@ -39,11 +20,16 @@ EVENT_LABELS = {"issue_renewal": "续期签发", "suspend": "暂停", "resume": 
                 "supersede": "被续期授权替代", "expire": "到期"}
 
 
-class Authorization(GovernedModel):
+class AuthorizationQuerySet(FrozenFieldsQuerySet, GovernedQuerySet):  # type: ignore[override]  # the stubs type as_manager per class
+    pass
+
+
+class Authorization(FrozenFieldsModel, GovernedModel):
     """What was actually granted, frozen at issue: scope, mode, period. Only its status changes afterwards."""
 
-    FROZEN_FIELDS = ("application_id", "consumer_unit_id", "service_mode", "interface_kind", "share_type",
-                     "scope_snapshot", "valid_from_on", "valid_until_on", "number")
+    FROZEN_FIELDS = frozenset({"application", "consumer_unit", "service_mode", "interface_kind", "share_type",
+                               "scope_snapshot", "valid_from_on", "valid_until_on", "number"})
+    FROZEN_REFUSED = "授权一经签发即冻结，范围、方式和期限不可修改（如需变更请续期或重新申请）："
 
     number = models.CharField("授权编号", max_length=32, unique=True, editable=False)
     application = models.ForeignKey("sharing.ShareApplication", verbose_name="来源申请", on_delete=models.PROTECT,
@@ -68,6 +54,8 @@ class Authorization(GovernedModel):
     is_special = models.BooleanField("特殊机关授权（限制可见）", default=False, editable=False)
     expiry_reminded_on = models.DateField("到期提醒日", null=True, blank=True, editable=False)
 
+    objects = AuthorizationQuerySet.as_manager()  # type: ignore[assignment, misc]  # frozen fields + governed
+
     class Meta:
         verbose_name = "数据共享授权"
         verbose_name_plural = "数据共享授权"
@@ -75,21 +63,6 @@ class Authorization(GovernedModel):
 
     def __str__(self) -> str:
         return f"{self.number}（{self.get_status_display()}）"
-
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> Authorization:
-        instance = super().from_db(db, field_names, values)
-        instance._frozen = {f: getattr(instance, f) for f in cls.FROZEN_FIELDS if f in instance.__dict__}
-        return instance
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        frozen = getattr(self, "_frozen", None)
-        if self.pk is not None and frozen:
-            changed = [f for f, v in frozen.items() if getattr(self, f) != v]
-            if changed:
-                raise PermissionDenied("授权一经签发即冻结，范围、方式和期限不可修改；如需变更请续期或重新申请。")
-        super().save(*args, **kwargs)
-        self._frozen = {f: getattr(self, f) for f in self.FROZEN_FIELDS}
 
     @property
     def is_usable(self) -> bool:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import models
 
-from portal.models import GovernedModel
+from portal.models import FrozenFieldsModel, FrozenFieldsQuerySet, GovernedModel, GovernedQuerySet
 from sharing.models.authorizations import AuthorizationStatus
-from sharing.workflow import OpenStatus
+from sharing.states import OpenStatus
 
 
 class OpenDataApplication(GovernedModel):
@@ -51,11 +48,16 @@ class OpenDataApplication(GovernedModel):
         return f"{self.number} {self.enterprise}"
 
 
-class OpenDataGrant(GovernedModel):
+class OpenDataGrantQuerySet(FrozenFieldsQuerySet, GovernedQuerySet):  # type: ignore[override]  # the stubs type as_manager per class
+    pass
+
+
+class OpenDataGrant(FrozenFieldsModel, GovernedModel):
     """The frozen grant of 授权开放 data with its restrictions (QZ §六(四)、(七))."""
 
-    FROZEN_FIELDS = ("application_id", "enterprise_id", "scope_snapshot", "valid_from_on", "valid_until_on",
-                     "is_commercial_use_allowed", "restrictions", "attribution_text", "number")
+    FROZEN_FIELDS = frozenset({"application", "enterprise", "scope_snapshot", "valid_from_on", "valid_until_on",
+                               "is_commercial_use_allowed", "restrictions", "attribution_text", "number"})
+    FROZEN_REFUSED = "授权开放许可一经签发即冻结，范围、期限和限制条款不可修改："
 
     number = models.CharField("授权编号", max_length=32, unique=True, editable=False)
     application = models.OneToOneField(OpenDataApplication, verbose_name="来源申请", on_delete=models.PROTECT,
@@ -79,6 +81,8 @@ class OpenDataGrant(GovernedModel):
     restrictions = models.JSONField("使用限制条款", default=list, editable=False)
     attribution_text = models.CharField("来源标注", max_length=300, editable=False)
 
+    objects = OpenDataGrantQuerySet.as_manager()  # type: ignore[assignment, misc]  # frozen fields + governed
+
     class Meta:
         verbose_name = "授权开放许可"
         verbose_name_plural = "授权开放许可"
@@ -86,19 +90,6 @@ class OpenDataGrant(GovernedModel):
 
     def __str__(self) -> str:
         return f"{self.number}（{self.get_status_display()}）"
-
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> OpenDataGrant:
-        instance = super().from_db(db, field_names, values)
-        instance._frozen = {f: getattr(instance, f) for f in cls.FROZEN_FIELDS if f in instance.__dict__}
-        return instance
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        frozen = getattr(self, "_frozen", None)
-        if self.pk is not None and frozen and any(getattr(self, f) != v for f, v in frozen.items()):
-            raise PermissionDenied("授权开放许可一经签发即冻结，范围、期限和限制条款不可修改。")
-        super().save(*args, **kwargs)
-        self._frozen = {f: getattr(self, f) for f in self.FROZEN_FIELDS}
 
     @property
     def is_usable(self) -> bool:

@@ -1,28 +1,30 @@
 """Write services for share applications: create/update drafts, route on submission, take workflow steps.
 
-Every step goes through ``share_application_act`` which checks the transition table (``sharing.workflow``), the
-actor (``sharing.permissions.can_transition``), the state, locks the row, records the step with its working-day due
-date, writes the audit log, and issues the frozen ``Authorization`` when the application becomes ``granted``.
+Every step is ``SHARE_APPLICATION.apply`` (``sharing.workflow``; ``share_application_act`` is the name the callers
+know): the kernel locks, checks the actor, the state and the inputs, sets the working-day due date, saves with history
+and audits; the effects below route the application, record the step rows and issue the frozen ``Authorization``
+when it becomes ``granted``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from catalogs.models import CatalogLevel, EntryStatus
 from portal import files
 from portal.audit import audit_record
 from portal.history import acting_as
 from portal.locks import relock
-from portal.models import OrgKind
+from portal.models import Organization, OrgKind
 from portal.permissions import require
 from portal.roles import Role
 from portal.services import notify
+from portal.workflow import Step
 from sharing import permissions
 from sharing.models import (
     SHARE_TYPE_RANK,
@@ -36,8 +38,8 @@ from sharing.models import (
     ShareType,
     SourceLocation,
 )
-from sharing.services.steps import check_transition_input, enter_step, finish_step, new_number
-from sharing.workflow import TRANSITIONS, Status, due_on, today
+from sharing.services.steps import book_step, new_number
+from sharing.workflow import FINAL_STATES, SHARE_APPLICATION, Status, today
 
 EDITABLE_FIELDS = ("kind", "scope_conditions", "business_matter", "application_scenario", "information_system",
                    "system_mlps_level", "service_mode", "interface_kind", "purpose", "legal_basis",
@@ -147,7 +149,7 @@ def share_application_create(*, applicant_unit: Any, entries: list[Any], data_it
         app.save()
         app.entries.set(entries)
         app.data_items.set(data_items)
-        audit_record(actor=acting_user, action="share_application.create", obj=app,
+        audit_record(actor=acting_user, action="sharing.application.create", obj=app,
                      after={"entries": [e.pk for e in entries], "items": [i.pk for i in data_items],
                             "service_mode": app.service_mode})
     return app
@@ -172,7 +174,7 @@ def share_application_update(*, application: ShareApplication, acting_user: Any,
         app.save()
         app.entries.set(entries)
         app.data_items.set(data_items)
-        audit_record(actor=acting_user, action="share_application.update", obj=app,
+        audit_record(actor=acting_user, action="sharing.application.update", obj=app,
                      after={"fields": sorted(fields), "entries": [e.pk for e in entries]})
     return app
 
@@ -182,104 +184,148 @@ def _producers_needing_opinion(app: ShareApplication) -> set[int]:
     return {e.source_unit_id for e in app.entries.all() if e.share_type != ShareType.UNCONDITIONAL}
 
 
-def _resolve_target(app: ShareApplication, action: str, entries: list[Any]) -> str:
-    if action == "submit":
-        route, state = route_for(app, entries)
-        app.route = route
-        return state
-    if action == "county_forward":
-        return city_first_state(app.service_mode, app.share_type)
-    if action == "assess_reasonable":
-        return Status.CONFIRMING if app.share_type == ShareType.UNCONDITIONAL else Status.JOINT_REVIEW
-    if action == "joint_approve":
-        return Status.AGREEMENT_SIGNING if app.service_mode == ServiceMode.BULK_EXCHANGE else Status.CONFIRMING
-    if action == "grant":
-        return Status.MODEL_BUILDING if app.service_mode == ServiceMode.CROSS_VERIFICATION else Status.GRANTED
-    return TRANSITIONS[action].targets[0]
+def _submit(step: Step) -> None:
+    app = step.obj
+    entries = list(app.entries.select_related("source_unit"))
+    validate_application(app, entries, list(app.data_items.all()), on=step.on)
+    app.share_type = strictest_share_type(entries)
+    app.submitted_at = step.now
+    app.is_deemed_stamped = True
+    app.route, state = route_for(app, entries)
+    step.go(state)
 
 
-@transaction.atomic
+def _county_approve(step: Step) -> None:
+    step.obj.filed_with_city_at = step.now
+
+
+def _county_forward(step: Step) -> None:
+    app = step.obj
+    app.forwarded_at = step.now
+    app.route = Route.COUNTY_FORWARD
+    step.go(city_first_state(app.service_mode, app.share_type))
+
+
+def _assess_reasonable(step: Step) -> None:
+    step.go(Status.CONFIRMING if step.obj.share_type == ShareType.UNCONDITIONAL else Status.JOINT_REVIEW)
+
+
+def _joint_approve(step: Step) -> None:
+    app = step.obj
+    needed = _producers_needing_opinion(app)
+    opinions = {o.producer_unit_id: o for o in app.producer_opinions.select_related("producer_unit")}
+    missing = needed - set(opinions)
+    if missing:
+        names = "、".join(Organization.objects.filter(pk__in=missing).values_list("name", flat=True))
+        raise ValidationError(f"会商须征得数据生产单位同意，尚未收到以下单位的意见：{names}。")
+    against = [o.producer_unit.name for o in opinions.values() if o.producer_unit_id in needed and not o.agrees]
+    if against:
+        raise ValidationError(f"数据生产单位（{'、'.join(against)}）不同意共享，不能会商通过；"
+                              "请作出不予共享决定并填写政策依据和原因。")
+    step.go(Status.AGREEMENT_SIGNING if app.service_mode == ServiceMode.BULK_EXCHANGE else Status.CONFIRMING)
+
+
+def _chosen_ids(value: Any, field: str) -> set[int]:
+    try:
+        return {int(getattr(v, "pk", v)) for v in value}
+    except (TypeError, ValueError):
+        raise ValidationError({field: ["所选项目无效。"]}) from None
+
+
+def _adjust(step: Step) -> None:
+    app = step.obj
+    data_items = step.inputs.get("data_items")
+    if data_items:
+        current = set(app.data_items.values_list("pk", flat=True))
+        chosen = _chosen_ids(data_items, "data_items")
+        if not chosen <= current:
+            raise ValidationError({"data_items": ["调整只能缩小信息项范围（须为原申请信息项的非空子集）。"]})
+        step.then(lambda: app.data_items.set(list(chosen)))
+    valid_until_on = step.inputs.get("valid_until_on")
+    if valid_until_on is not None:
+        if valid_until_on > app.requested_until_on or valid_until_on < step.on:
+            raise ValidationError({"valid_until_on": ["调整后的截止日须在今天与原申请截止日之间。"]})
+        app.requested_until_on = valid_until_on
+    app.adjustment_note = step.inputs.get("opinion") or ""
+
+
+def _agreement_record(step: Step) -> None:
+    reference = str(step.inputs["agreement_reference"])
+    if len(reference) > ShareApplication._meta.get_field("agreement_reference").max_length:  # type: ignore[operator]
+        raise ValidationError({"agreement_reference": ["数据使用协议编号过长（不超过120个字符）。"]})
+    step.obj.agreement_reference = reference
+
+
+def _grant(step: Step) -> None:
+    mode = step.obj.service_mode
+    step.go(Status.MODEL_BUILDING if mode == ServiceMode.CROSS_VERIFICATION else Status.GRANTED)
+
+
+def _push_configure(step: Step) -> None:
+    if step.obj.share_type == ShareType.UNCONDITIONAL:
+        step.obj.filed_with_authority_at = step.now  # 技术服务单位直接配置推送任务，并向数据管理机构报备
+
+
+def _withdraw(step: Step) -> None:
+    step.obj.withdraw_reason = step.inputs.get("opinion") or ""
+
+
+SHARE_EFFECTS: dict[str, Callable[[Step], None]] = {
+    "submit": _submit, "county_approve": _county_approve, "county_forward": _county_forward,
+    "assess_reasonable": _assess_reasonable, "joint_approve": _joint_approve, "adjust": _adjust,
+    "agreement_record": _agreement_record, "grant": _grant, "push_configure": _push_configure,
+    "withdraw": _withdraw,
+}
+
+
+def _share_effect(name: str) -> Callable[[Step], None]:
+    specific = SHARE_EFFECTS.get(name)
+
+    def effect(step: Step) -> None:
+        """The transition's own rules, then what every step does: refusal texts, the step rows, the closing time,
+        the authorization when granted, the notice to the applicant unit."""
+        app = step.obj
+        if specific is not None:
+            specific(step)
+        opinion = str(step.inputs.get("opinion") or "")
+        basis = str(step.inputs.get("policy_basis") or "")
+        if step.transition.input("policy_basis") is not None:
+            app.rejection_policy_basis, app.rejection_reason = basis, opinion
+        step.audit_reason = opinion if not basis else f"{opinion}（政策依据：{basis}）"
+        if step.target in FINAL_STATES:
+            app.decided_at = step.now
+        book_step(step, field="share_application", opinion=opinion or str(step.inputs.get("agreement_reference") or ""),
+                  service_mode=app.service_mode, county=app.applicant_county, applicant_unit=app.applicant_unit)
+
+        def after() -> None:
+            authorization = _issue_authorization(app, step.on) if step.target == Status.GRANTED else None
+            _notify_after(app, name, step.transition.label, authorization)
+
+        step.then(after)
+
+    effect.__name__ = f"_share_{name}"
+    return effect
+
+
+for _name in SHARE_APPLICATION.transitions:
+    SHARE_APPLICATION.effect(_name)(_share_effect(_name))
+
+
 def share_application_act(*, application: ShareApplication, action: str, acting_user: Any, opinion: str = "",
                           policy_basis: str = "", agreement_reference: str = "", data_items: list[Any] | None = None,
                           valid_until_on: date | None = None) -> ShareApplication:
-    """Take one workflow step; refused (nothing changed) when the state, the actor or the required fields are wrong."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ValidationError(f"未知的办理操作：{action}")
-    app = relock(application, related=["applicant_unit", "applicant_county"])
-    require(permissions.can_transition(acting_user, app, transition))
-    opinion, policy_basis = check_transition_input(app, transition, opinion, policy_basis,
-                                                   basis_message="不予共享或停止授权须填写相关政策依据。")
-    on = today()
-    entries = list(app.entries.select_related("source_unit"))
-    before = {"status": app.status}
-    now = timezone.now()
-
-    if action == "submit":
-        validate_application(app, entries, list(app.data_items.all()), on=on)
-        app.share_type = strictest_share_type(entries)
-        app.submitted_at = now
-        app.is_deemed_stamped = True
-    elif action == "joint_approve":
-        needed = _producers_needing_opinion(app)
-        opinions = {o.producer_unit_id: o for o in app.producer_opinions.all()}
-        missing = needed - set(opinions)
-        if missing:
-            from portal.models import Organization
-
-            names = "、".join(Organization.objects.filter(pk__in=missing).values_list("name", flat=True))
-            raise ValidationError(f"会商须征得数据生产单位同意，尚未收到以下单位的意见：{names}。")
-        against = [o.producer_unit.name for o in opinions.values() if o.producer_unit_id in needed and not o.agrees]
-        if against:
-            raise ValidationError(f"数据生产单位（{'、'.join(against)}）不同意共享，不能会商通过；"
-                                  "请作出不予共享决定并填写政策依据和原因。")
-    elif action == "agreement_record":
-        if not agreement_reference.strip():
-            raise ValidationError({"agreement_reference": ["请填写已签署的数据使用协议编号。"]})
-        app.agreement_reference = agreement_reference.strip()
-    elif action == "adjust":
-        if data_items is not None:
-            current = set(app.data_items.values_list("pk", flat=True))
-            chosen = {i.pk for i in data_items}
-            if not chosen or not chosen <= current:
-                raise ValidationError({"data_items": ["调整只能缩小信息项范围（须为原申请信息项的非空子集）。"]})
-            app.data_items.set(list(data_items))
-        if valid_until_on is not None:
-            if valid_until_on > app.requested_until_on or valid_until_on < on:
-                raise ValidationError({"valid_until_on": ["调整后的截止日须在今天与原申请截止日之间。"]})
-            app.requested_until_on = valid_until_on
-        app.adjustment_note = opinion
-    elif action == "county_approve":
-        app.filed_with_city_at = now
-    elif action == "county_forward":
-        app.forwarded_at = now
-        app.route = Route.COUNTY_FORWARD
-    elif action == "push_configure" and app.share_type == ShareType.UNCONDITIONAL:
-        app.filed_with_authority_at = now  # 技术服务单位直接配置推送任务，并向数据管理机构报备
-    if transition.needs_policy_basis:
-        app.rejection_policy_basis = policy_basis
-        app.rejection_reason = opinion
-    if action == "withdraw":
-        app.withdraw_reason = opinion
-
-    target = _resolve_target(app, action, entries)
-    with acting_as(acting_user):
-        finish_step(application=app, field="share_application", action=action, action_label=transition.label,
-                    user=acting_user, opinion=opinion or agreement_reference, on=on)
-        enter_step(application=app, state=target, label=Status(target).label, start=on, due=due_on(target, on),
-                   field="share_application", service_mode=app.service_mode, county=app.applicant_county,
-                   applicant_unit=app.applicant_unit)
-        if target in (Status.GRANTED, Status.REJECTED, Status.STOPPED, Status.CLOSED_FOR_RESUBMISSION,
-                      Status.WITHDRAWN):
-            app.decided_at = now
-        app.save()
-        authorization = _issue_authorization(app, on) if target == Status.GRANTED else None
-        audit_record(actor=acting_user, action=f"share_application.{action}", obj=app,
-                     reason=opinion if not policy_basis else f"{opinion}（政策依据：{policy_basis}）",
-                     before=before, after={"status": app.status,
-                                           "authorization": authorization.number if authorization else None})
-    _notify_after(app, action, transition.label, authorization)
-    return app
+    """Take one workflow step (``SHARE_APPLICATION.apply``); refused, nothing changed, when the state, the actor or
+    the required inputs are wrong."""
+    given: dict[str, Any] = {"opinion": opinion, "policy_basis": policy_basis,
+                             "agreement_reference": agreement_reference}
+    if data_items is not None:
+        given["data_items"] = list(data_items)
+    if valid_until_on is not None:
+        given["valid_until_on"] = valid_until_on
+    transition = SHARE_APPLICATION.transition(action)
+    given = {k: v for k, v in given.items() if transition.input(k) is not None}
+    result: ShareApplication = SHARE_APPLICATION.apply(action, application, user=acting_user, **given)
+    return result
 
 
 def _issue_authorization(app: ShareApplication, on: date) -> Authorization:
@@ -301,7 +347,7 @@ def _issue_authorization(app: ShareApplication, on: date) -> Authorization:
     auth.save()
     auth.entries.set(entries)
     auth.data_items.set(items)
-    audit_record(actor=None, action="authorization.issue", obj=auth, after=auth.scope_snapshot)
+    audit_record(actor=None, action="sharing.authorization.issue", obj=auth, after=auth.scope_snapshot)
     return auth
 
 
@@ -356,7 +402,7 @@ def producer_opinion_give(*, application: ShareApplication, producer_unit: Any, 
         result = ProducerOpinion.objects.create(application=app, producer_unit=producer_unit, agrees=agrees,
                                                 opinion=opinion.strip(), given_by=acting_user,
                                                 due_on=app.current_due_on)
-        audit_record(actor=acting_user, action="share_application.producer_opinion", obj=app,
+        audit_record(actor=acting_user, action="sharing.application.producer_opinion", obj=app,
                      reason=opinion, after={"producer_unit": producer_unit.pk, "agrees": agrees})
     return result
 
@@ -367,8 +413,7 @@ def share_application_resubmit(*, application: ShareApplication, acting_user: An
     old = relock(application)
     if old.status != Status.CLOSED_FOR_RESUBMISSION:
         raise ValidationError("只有协商后关闭的申请可以重新申请。")
-    if not permissions.is_applicant_admin(acting_user, old):
-        raise ValidationError("只有申请单位的数据管理员可以重新申请。")
+    require(permissions.can_resubmit_share_application(acting_user, old))
     fields = {f: getattr(old, f) for f in EDITABLE_FIELDS}
     if fields["requested_until_on"] < today():
         raise ValidationError("原申请的使用期限已过，请新建申请。")

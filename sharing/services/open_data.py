@@ -6,24 +6,25 @@ Contract used by the applicant site: ``open_application_create``, ``open_applica
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from catalogs.models import EntryStatus, OpenType
 from portal.audit import audit_record
 from portal.history import acting_as
 from portal.locks import relock
 from portal.models import ApplicantKind, Enterprise
-from portal.permissions import ALLOW, Decision, deny, require
+from portal.permissions import ALLOW, Decision, deny
 from portal.services import notify_enterprise
+from portal.workflow import Step
 from sharing import permissions
 from sharing.models import OpenDataApplication, OpenDataGrant
-from sharing.services.steps import check_transition_input, enter_step, finish_step, new_number
-from sharing.workflow import OPEN_TRANSITIONS, OpenStatus, open_due_on, today
+from sharing.services.steps import book_step, new_number
+from sharing.workflow import OPEN_APPLICATION, OPEN_FINAL_STATES, Actor, OpenStatus, today
 
 INSTITUTIONS = (ApplicantKind.UNIVERSITY, ApplicantKind.RESEARCH_INSTITUTE)
 DEFAULT_GRANT_DAYS = 365
@@ -69,8 +70,9 @@ def _validate(enterprise: Enterprise, entries: list[Any], purpose: str, scenario
 @transaction.atomic
 def open_application_create(*, enterprise: Enterprise, entries: list[Any], purpose: str, scenario: str,
                             is_commercial: bool, acting_user: Any, usage_method: str = "",
-                            requested_until_on: date | None = None) -> OpenDataApplication:
-    """A draft 授权开放 application; refuses ineligible applicants and entries that are not 授权开放."""
+                            requested_until_on: date | None = None, submit: bool = False) -> OpenDataApplication:
+    """A draft 授权开放 application; refuses ineligible applicants and entries that are not 授权开放. With ``submit``
+    it is submitted in the same transaction (nothing is saved half)."""
     if not permissions.is_enterprise_member(acting_user, enterprise):
         raise PermissionDenied("只能以本主体名义提出申请。")
     entries = list(entries)
@@ -81,72 +83,117 @@ def open_application_create(*, enterprise: Enterprise, entries: list[Any], purpo
             scenario=scenario.strip(), is_commercial=is_commercial, usage_method=usage_method.strip(),
             requested_until_on=requested_until_on)
         app.entries.set(entries)
-        audit_record(actor=acting_user, action="open_application.create", obj=app,
+        audit_record(actor=acting_user, action="sharing.open_application.create", obj=app,
                      after={"entries": [e.pk for e in entries], "is_commercial": is_commercial})
+    if submit:
+        app = open_application_submit(application=app, acting_user=acting_user)
     return app
 
 
-@transaction.atomic
+def _open_submit(step: Step) -> None:
+    app = step.obj
+    _validate(app.enterprise, list(app.entries.all()), app.purpose, app.scenario, app.is_commercial,
+              app.requested_until_on)
+    app.submitted_at = step.now
+
+
+def _open_assess(step: Step) -> None:
+    step.obj.assessment_opinion = step.inputs.get("opinion") or ""
+
+
+def _open_adjust(step: Step) -> None:
+    app = step.obj
+    chosen = step.inputs.get("entries")
+    if chosen:
+        try:
+            ids = {int(getattr(e, "pk", e)) for e in chosen}
+        except (TypeError, ValueError):
+            raise ValidationError({"entries": ["所选目录无效。"]}) from None
+        if not ids <= set(app.entries.values_list("pk", flat=True)):
+            raise ValidationError({"entries": ["调整只能缩小目录范围（须为原申请目录的非空子集）。"]})
+        step.then(lambda: app.entries.set(list(ids)))
+    app.decision_note = step.inputs.get("opinion") or ""
+
+
+def _open_confirm(step: Step) -> None:
+    step.obj.decision_note = step.inputs.get("opinion") or ""
+
+
+def _open_stop(step: Step) -> None:
+    step.obj.stop_policy_basis = step.inputs.get("policy_basis") or ""
+    step.obj.stop_reason = step.inputs.get("opinion") or ""
+
+
+def _open_withdraw(step: Step) -> None:
+    step.obj.withdraw_reason = step.inputs.get("opinion") or ""
+
+
+OPEN_EFFECTS: dict[str, Callable[[Step], None]] = {
+    "submit": _open_submit, "assess_reasonable": _open_assess, "assess_unreasonable": _open_assess,
+    "adjust": _open_adjust, "confirm": _open_confirm, "stop": _open_stop, "withdraw": _open_withdraw,
+}
+
+
+def _open_effect(name: str) -> Callable[[Step], None]:
+    specific = OPEN_EFFECTS.get(name)
+
+    def effect(step: Step) -> None:
+        """The transition's own rules, then the step rows, the closing time, the grant, the applicant's notice."""
+        app = step.obj
+        if specific is not None:
+            specific(step)
+        opinion = str(step.inputs.get("opinion") or "")
+        policy_basis = str(step.inputs.get("policy_basis") or "")
+        step.audit_reason = opinion
+        if step.target in OPEN_FINAL_STATES:
+            app.decided_at = step.now
+        if step.target == OpenStatus.GRANTED:  # checked before anything is written
+            _grant_until(app, step.on, step.inputs.get("valid_until_on"))
+        book_step(step, field="open_application", opinion=opinion)
+
+        def after() -> None:
+            grant = (_issue_grant(app, step.on, step.inputs.get("valid_until_on"),
+                                  str(step.inputs.get("extra_restrictions") or ""))
+                     if step.target == OpenStatus.GRANTED else None)
+            if getattr(step.transition.actor, "actor", "") != Actor.APPLICANT:
+                label = step.transition.label
+                basis = f"政策依据：{policy_basis}。" if policy_basis else ""
+                notify_enterprise(enterprise=app.enterprise, title=f"授权开放申请{label}",
+                                  body=f"申请 {app.number}：{label}。当前状态：{app.get_status_display()}。"
+                                       + (f"意见：{opinion}。" if opinion else "") + basis
+                                       + (f"已签发许可 {grant.number}，有效期至 {grant.valid_until_on}。"
+                                          if grant else ""),
+                                  url=f"/open-applications/{app.pk}/")
+
+        step.then(after)
+
+    effect.__name__ = f"_open_{name}"
+    return effect
+
+
+for _name in OPEN_APPLICATION.transitions:
+    OPEN_APPLICATION.effect(_name)(_open_effect(_name))
+
+
 def open_application_act(*, application: OpenDataApplication, action: str, acting_user: Any, opinion: str = "",
                          policy_basis: str = "", entries: list[Any] | None = None,
                          valid_until_on: date | None = None, extra_restrictions: str = "") -> OpenDataApplication:
-    """Take one step of the open-data workflow (assess → confirm/adjust/stop → grant; or negotiate).
+    """Take one step of the open-data workflow (assess → confirm/adjust/stop → grant; or negotiate) through
+    ``OPEN_APPLICATION.apply``.
 
     On ``confirm``/``adjust`` the grant is issued with the rule restrictions plus ``extra_restrictions`` (one per
     line; e.g. a call quota or an environment condition). The applicant is notified of every staff decision.
     """
-    transition = OPEN_TRANSITIONS.get(action)
-    if transition is None:
-        raise ValidationError(f"未知的办理操作：{action}")
-    app = relock(application, related=["enterprise"])
-    require(permissions.can_open_transition(acting_user, app, transition))
-    opinion, policy_basis = check_transition_input(app, transition, opinion, policy_basis,
-                                                   basis_message="停止授权须填写相关政策依据。")
-    on = today()
-    now = timezone.now()
-    before = {"status": app.status}
-    current_entries = list(app.entries.all())
-    if action == "submit":
-        _validate(app.enterprise, current_entries, app.purpose, app.scenario, app.is_commercial,
-                  app.requested_until_on)
-        app.submitted_at = now
-    elif action in ("assess_reasonable", "assess_unreasonable"):
-        app.assessment_opinion = opinion
-    elif action == "adjust":
-        if entries is not None:
-            chosen = {e.pk for e in entries}
-            if not chosen or not chosen <= {e.pk for e in current_entries}:
-                raise ValidationError({"entries": ["调整只能缩小目录范围（须为原申请目录的非空子集）。"]})
-            app.entries.set(list(entries))
-        app.decision_note = opinion
-    elif action == "confirm":
-        app.decision_note = opinion
-    elif action == "stop":
-        app.stop_policy_basis, app.stop_reason = policy_basis, opinion
-    elif action == "withdraw":
-        app.withdraw_reason = opinion
-    target = transition.targets[0]
-    with acting_as(acting_user):
-        finish_step(application=app, field="open_application", action=action, action_label=transition.label,
-                    user=acting_user, opinion=opinion, on=on)
-        enter_step(application=app, state=target, label=OpenStatus(target).label, start=on,
-                   due=open_due_on(target, on), field="open_application")
-        if target in (OpenStatus.GRANTED, OpenStatus.STOPPED, OpenStatus.CLOSED_FOR_RESUBMISSION,
-                      OpenStatus.WITHDRAWN):
-            app.decided_at = now
-        app.save()
-        grant = (_issue_grant(app, on, valid_until_on, extra_restrictions) if target == OpenStatus.GRANTED
-                 else None)
-        audit_record(actor=acting_user, action=f"open_application.{action}", obj=app, reason=opinion,
-                     before=before, after={"status": app.status, "grant": grant.number if grant else None})
-    if transition.actor != "applicant":
-        basis = f"政策依据：{policy_basis}。" if policy_basis else ""
-        notify_enterprise(enterprise=app.enterprise, title=f"授权开放申请{transition.label}",
-                          body=f"申请 {app.number}：{transition.label}。当前状态：{app.get_status_display()}。"
-                               + (f"意见：{opinion}。" if opinion else "") + basis
-                               + (f"已签发许可 {grant.number}，有效期至 {grant.valid_until_on}。" if grant else ""),
-                          url=f"/open-applications/{app.pk}/")
-    return app
+    given: dict[str, Any] = {"opinion": opinion, "policy_basis": policy_basis,
+                             "extra_restrictions": extra_restrictions}
+    if entries is not None:
+        given["entries"] = list(entries)
+    if valid_until_on is not None:
+        given["valid_until_on"] = valid_until_on
+    transition = OPEN_APPLICATION.transition(action)
+    given = {k: v for k, v in given.items() if transition.input(k) is not None}
+    result: OpenDataApplication = OPEN_APPLICATION.apply(action, application, user=acting_user, **given)
+    return result
 
 
 def grant_restrictions(*, is_commercial_use_allowed: bool, attribution: str, extra: str = "") -> list[str]:
@@ -160,12 +207,17 @@ def grant_restrictions(*, is_commercial_use_allowed: bool, attribution: str, ext
     return rules
 
 
-def _issue_grant(app: OpenDataApplication, on: date, valid_until_on: date | None,
-                 extra_restrictions: str = "") -> OpenDataGrant:
-    entries = list(app.entries.select_related("source_unit"))
+def _grant_until(app: OpenDataApplication, on: date, valid_until_on: date | None) -> date:
     until = valid_until_on or app.requested_until_on or on + timedelta(days=DEFAULT_GRANT_DAYS)
     if until < on:
         raise ValidationError({"valid_until_on": ["授权截止日不能早于今天。"]})
+    return until
+
+
+def _issue_grant(app: OpenDataApplication, on: date, valid_until_on: date | None,
+                 extra_restrictions: str = "") -> OpenDataGrant:
+    entries = list(app.entries.select_related("source_unit"))
+    until = _grant_until(app, on, valid_until_on)
     commercial_ok = app.enterprise.kind not in INSTITUTIONS and app.is_commercial
     attribution = f"数据来源：泉州市政务数据（{'、'.join(e.title for e in entries)}），获取日期：{on:%Y-%m-%d}"[:300]
     grant = OpenDataGrant(
@@ -178,7 +230,7 @@ def _issue_grant(app: OpenDataApplication, on: date, valid_until_on: date | None
                         "purpose": app.purpose, "scenario": app.scenario, "note": app.decision_note})
     grant.save()
     grant.entries.set(entries)
-    audit_record(actor=None, action="open_grant.issue", obj=grant, after=grant.scope_snapshot)
+    audit_record(actor=None, action="sharing.open_grant.issue", obj=grant, after=grant.scope_snapshot)
     return grant
 
 

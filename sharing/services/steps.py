@@ -1,4 +1,6 @@
-"""Workflow bookkeeping shared by the share and open-data services: numbers, entering and finishing steps."""
+"""Workflow bookkeeping shared by the share and open-data effects: numbers, and the ``WorkflowStep`` rows (who had to
+act, by when, what they did) that feed the overdue board and the assessment — written by ``book_step`` as part of the
+kernel's ``Workflow.apply``, never on their own."""
 
 from __future__ import annotations
 
@@ -6,26 +8,14 @@ import secrets
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from portal.locks import lock_first
 from portal.models import Organization, OrgKind, OrgLevel
+from portal.workflow import Step
 from sharing.models import WorkflowStep
-from sharing.workflow import OPEN_STEPS, STEPS, Actor, Step, step_is_statutory
-
-
-def check_transition_input(app: Any, transition: Any, opinion: str, policy_basis: str, *,
-                           basis_message: str) -> tuple[str, str]:
-    """State and required texts of a workflow step (share and open-data alike); returns the stripped texts."""
-    if app.status not in transition.sources:
-        raise ValidationError(f"当前状态为“{app.get_status_display()}”，不能执行“{transition.label}”。")
-    opinion, policy_basis = opinion.strip(), policy_basis.strip()
-    if transition.needs_reason and not opinion:
-        raise ValidationError({"opinion": [f"“{transition.label}”须填写意见或原因。"]})
-    if transition.needs_policy_basis and not policy_basis:
-        raise ValidationError({"policy_basis": [basis_message]})
-    return opinion, policy_basis
+from sharing.states import Actor
+from sharing.workflow import step_actor, step_is_statutory
 
 
 def new_number(prefix: str) -> str:
@@ -49,22 +39,29 @@ def responsible_unit(actor: str, *, applicant_unit: Any = None, county: Any = No
     return applicant_unit
 
 
-def enter_step(*, application: Any, state: str, label: str, start: date, due: date | None, field: str,
-               service_mode: str = "", county: Any = None, applicant_unit: Any = None) -> WorkflowStep | None:
-    """Set the application's current state and due date, and open a step row when the state has an actor."""
-    application.status = state
-    application.current_step_started_on = start if due else None
-    application.current_due_on = due
-    if hasattr(application, "is_statutory_due"):
-        application.is_statutory_due = bool(due) and step_is_statutory(state, service_mode)
-    table: dict[str, Step] = STEPS if field == "share_application" else OPEN_STEPS
-    if state not in table:
-        return None
-    step = table[state]
-    return WorkflowStep.objects.create(
-        **{field: application}, state=state, state_label=label, actor=step.actor,
-        responsible_unit=responsible_unit(step.actor, applicant_unit=applicant_unit, county=county),
-        started_on=start, due_on=due, is_statutory=step_is_statutory(state, service_mode))
+def book_step(step: Step, *, field: str, opinion: str, service_mode: str = "", county: Any = None,
+              applicant_unit: Any = None) -> None:
+    """The last part of every share/open-data effect, once the target is chosen: the current step's start and
+    statutory flag on the record, then (after the save, same transaction) the open ``WorkflowStep`` closed with what
+    was done and a new one opened when the target state has a limit."""
+    obj, workflow, state = step.obj, step.workflow, step.target
+    limit = workflow.limit_of(step.transition, state)
+    statutory = bool(step.due_on) and step_is_statutory(workflow, state, service_mode)
+    obj.current_step_started_on = step.on if step.due_on else None
+    if hasattr(obj, "is_statutory_due"):
+        obj.is_statutory_due = statutory
+
+    def rows() -> None:
+        finish_step(application=obj, field=field, action=step.transition.name, action_label=step.transition.label,
+                    user=step.user, opinion=opinion, on=step.on)
+        if limit is not None:
+            actor = step_actor(workflow, state)
+            WorkflowStep.objects.create(
+                **{field: obj}, state=state, state_label=workflow.state_label(state), actor=actor,
+                responsible_unit=responsible_unit(actor, applicant_unit=applicant_unit, county=county),
+                started_on=step.on, due_on=step.due_on, is_statutory=statutory)
+
+    step.then(rows)
 
 
 def finish_step(*, application: Any, field: str, action: str, action_label: str, user: Any, opinion: str,

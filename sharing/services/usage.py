@@ -13,7 +13,6 @@ from django.utils.dateparse import parse_datetime
 
 from portal.audit import audit_record
 from portal.ids import parse_id
-from portal.permissions import user_scope
 from sharing import permissions
 from sharing.models import AcquisitionMethod, Authorization, DataUseRecord, MediaType
 from sharing.models.authorizations import RETENTION_YEARS
@@ -113,9 +112,9 @@ def usage_records_push(*, records: list[dict[str, Any]], acting_user: Any) -> tu
     if errors:
         raise ValidationError(errors)
     created = DataUseRecord.objects.bulk_create(rows)
-    audit_record(actor=acting_user, action="usage_records.push", obj=None,
+    audit_record(actor=acting_user, action="sharing.usage_record.push", obj=None,
                  after={"batch_id": batch_id, "count": len(created), "skipped": skipped,
-                        "units": sorted(user_scope(acting_user).unit_ids)})
+                        "units": sorted(permissions.member_unit_ids(acting_user))})
     return created, skipped
 
 

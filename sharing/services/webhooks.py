@@ -55,7 +55,7 @@ def webhook_subscribe(*, authorization: Authorization, url: str, acting_user: An
     with acting_as(acting_user):
         sub = WebhookSubscription.objects.create(authorization=authorization, owner=acting_user, url=url,
                                                  secret=secrets.token_urlsafe(32), events=events)
-        audit_record(actor=acting_user, action="webhook.subscribe", obj=sub, after={"url": url, "events": events})
+        audit_record(actor=acting_user, action="sharing.webhook.subscribe", obj=sub, after={"url": url, "events": events})
     return sub
 
 
@@ -67,7 +67,7 @@ def webhook_disable(*, subscription: WebhookSubscription, acting_user: Any) -> W
     with acting_as(acting_user):
         sub.is_enabled = False
         sub.save()
-        audit_record(actor=acting_user, action="webhook.disable", obj=sub)
+        audit_record(actor=acting_user, action="sharing.webhook.disable", obj=sub)
     return sub
 
 

@@ -167,11 +167,11 @@ def test_every_audit_action_in_the_code_has_a_chinese_label():
 
     # the families behind the dynamic codes: each member is named
     from catalogs.workflow import ENTRY
-    from sharing.workflow import OPEN_TRANSITIONS, TRANSITIONS
+    from sharing.workflow import OPEN_APPLICATION, SHARE_APPLICATION
     from subsidies.audit_actions import CONFIG_ENTITIES
 
     expected = {f"catalog_entry_{a}" for a in ENTRY.transitions}  # old codes of existing audit rows
-    expected |= {f"share_application.{a}" for a in TRANSITIONS} | {f"open_application.{a}" for a in OPEN_TRANSITIONS}
+    expected |= {f"{wf.name}.{a}" for wf in (SHARE_APPLICATION, OPEN_APPLICATION) for a in wf.transitions}
     expected |= {f"subsidy_{call.args[1].value}" for _, call in _calls("move") if len(call.args) > 1
                  and isinstance(call.args[1], ast.Constant)}
     for path, call in _calls("_change"):
@@ -192,16 +192,16 @@ def test_every_action_in_the_demo_log_is_named(demo):
 def test_audit_log_shows_labels_in_column_filter_and_detail(client, demo):
     login(client, "city_authority")
     raw, text = page(client, "/admin/portal/auditlog/")
-    assert "共享申请：停止授权" in text  # filter choice of share_application.stop
+    assert "共享申请：停止授权" in text  # filter choice of sharing.application.stop
     assert "数据资源目录：审核发布" in text  # filter choice of catalogs.entry.publish
-    for code in ("share_application.stop", "catalogs.entry.publish", "portal.membership.grant",
+    for code in ("sharing.application.stop", "catalogs.entry.publish", "portal.membership.grant",
                  "catalogs.collection_task.submit"):
         assert code not in text
-    assert "?action=share_application.stop" in raw  # the stored code is unchanged (only in the filter's link)
+    assert "?action=sharing.application.stop" in raw  # the stored code is unchanged (only in the filter's link)
 
-    stop = AuditLog.objects.filter(action="share_application.stop").first()
+    stop = AuditLog.objects.filter(action="sharing.application.stop").first()
     _, text = page(client, f"/admin/portal/auditlog/?action={stop.action}")
-    assert "共享申请：停止授权" in text and "share_application.stop" not in text
+    assert "共享申请：停止授权" in text and "sharing.application.stop" not in text
 
     grant = AuditLog.objects.filter(action="portal.membership.grant").first()
     _, text = page(client, f"/admin/portal/auditlog/{grant.pk}/change/")
@@ -266,13 +266,13 @@ def test_decision_page_trace_and_admin_facts_show_no_calculator_english(client, 
 def test_sharing_action_pages_name_the_actor_in_chinese(client, demo):
     share = ShareApplication.objects.filter(status=Status.CONFIRMING).first()
     login(client, "city_authority")
-    _, text = page(client, f"/admin/sharing/shareapplication/{share.pk}/act/confirm/")
+    _, text = page(client, f"/admin/sharing/shareapplication/{share.pk}/step/confirm/")
     assert shows(text, "办理方：市数据管理机构")
     assert not re.search(r"办理方：\s*[a-z_]+", text)
 
     assessing = ShareApplication.objects.filter(status=Status.ASSESSING).first()
     login(client, "tech_operator")
-    _, text = page(client, f"/admin/sharing/shareapplication/{assessing.pk}/act/assess_reasonable/")
+    _, text = page(client, f"/admin/sharing/shareapplication/{assessing.pk}/step/assess_reasonable/")
     assert shows(text, "办理方：技术服务单位") and "办理方：tech" not in text
 
 

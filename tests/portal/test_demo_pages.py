@@ -25,8 +25,8 @@ def test_custom_admin_pages_need_the_models_view_permission(demo):
     """市工信局's program officer is in the unit consuming shared data, but has no access to the sharing or catalog
     admin: its boards, step forms and exports stay closed by URL, as their changelists are."""
     officer = get_user_model().objects.get(username="program_officer")
-    auth = authorization_list(officer).order_by("pk").first()
-    app = share_application_list(officer).order_by("pk").first()
+    auth = authorization_list(user=officer).order_by("pk").first()
+    app = share_application_list(user=officer).order_by("pk").first()
     assert auth is not None and app is not None  # in the sharing policy's scope: only the model permission refuses
     c = client("program_officer")
     assert c.get("/admin/sharing/authorization/").status_code == 403

@@ -59,6 +59,9 @@ def test_authorization_is_frozen(granted):
         fresh.save()
     with pytest.raises(PermissionDenied):
         fresh.delete()
+    with pytest.raises(PermissionDenied, match="有效期止"):  # FrozenFieldsQuerySet: no update() around save()
+        Authorization.objects.filter(pk=granted.pk).update(valid_until_on=D(2030, 1, 1))
+    Authorization.objects.filter(pk=granted.pk).update(expiry_reminded_on=D(2026, 10, 8))  # bookkeeping may change
 
 
 def test_suspend_resume_revoke_need_authority_and_reason(world, granted):
@@ -103,6 +106,7 @@ def test_expiry_and_reminder(world, granted, clock):
     clock.set(D(2027, 9, 17))  # 10 working days before 09-30 (the National Day 2027 data is not yet published)
     assert authorizations_remind_expiring() == [granted.pk]
     assert authorizations_remind_expiring() == []  # once only
+    assert Authorization.history.filter(id=granted.pk, expiry_reminded_on__isnull=False).exists()  # saved, not update()
     assert Notification.objects.filter(recipient=world.user_a, title="数据共享授权即将到期").count() == 1
     assert authorizations_expire() == []
     clock.set(D(2027, 10, 1))
@@ -187,3 +191,32 @@ def test_subscription_rules(world, granted):
         webhook_subscribe(authorization=granted, url="ftp://example.cn/h", acting_user=world.user_a)
     with pytest.raises(ValidationError):
         webhook_subscribe(authorization=granted, url="https://example.cn/h", events=["x"], acting_user=world.user_a)
+
+
+def test_admin_and_api_steps_of_an_authorization(world, granted, clock, client, api_client, token_for):
+    """Step buttons and forms derived from ``sharing.authorization``; a renewal leads to the new authorization; the
+    API keeps its paths (``…/{id}/suspend/``, ``…/{id}/renew/``)."""
+    from django.urls import reverse
+
+    client.force_login(world.authority)
+    change = reverse("admin:sharing_authorization_change", args=[granted.pk])
+    page = client.get(change).content.decode()
+    assert "暂停服务" in page and "续期" in page and "恢复服务" not in page
+    response = client.post(reverse("admin:sharing_authorization_step", args=[granted.pk, "renew"]),
+                           {"valid_until_on": "2028-09-30", "reason": "业务延续"})
+    new = Authorization.objects.get(renewed_from=granted)
+    assert response.status_code == 302
+    assert response.url == reverse("admin:sharing_authorization_change", args=[new.pk])
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world.tech)}")
+    url = f"/api/v1/sharing/authorizations/{new.pk}/"
+    assert api_client.post(url + "suspend/", {"misuse_kind": "over_scope", "reason": "超范围"},
+                           format="json").status_code == 403
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world.authority)}")
+    refused = api_client.post(url + "suspend/", {"reason": "超范围"}, format="json")
+    assert refused.status_code == 400 and "misuse_kind" in refused.json()
+    response = api_client.post(url + "suspend/", {"misuse_kind": "over_scope", "reason": "超范围"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "suspended"
+    assert [s["name"] for s in api_client.get(url + "steps/").json()["steps"]] == ["resume", "revoke"]
+    response = api_client.post(url + "renew/", {"valid_until_on": "2029-09-30", "reason": "再续"}, format="json")
+    assert response.status_code == 400  # a suspended authorization is not renewed

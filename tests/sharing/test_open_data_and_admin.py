@@ -138,9 +138,9 @@ def test_admin_workflow_buttons_and_actions(world, clock, client):
     client.force_login(world.tech)
     page = client.get(reverse("admin:sharing_shareapplication_change", args=[app.pk])).content.decode()
     assert "评估：需求合理" in page and "确认授权" not in page
-    url = reverse("admin:sharing_shareapplication_act", args=[app.pk, "assess_reasonable"])
+    url = reverse("admin:sharing_shareapplication_step", args=[app.pk, "assess_reasonable"])
     response = client.post(url, {"opinion": ""})
-    assert response.status_code == 200 and "须填写意见" in response.content.decode()
+    assert response.status_code == 200 and "该字段是必填项" in response.content.decode()
     response = client.post(url, {"opinion": "合理"})
     assert response.status_code == 302
     app.refresh_from_db()
@@ -152,12 +152,12 @@ def test_admin_workflow_buttons_and_actions(world, clock, client):
                            {"agrees": "1", "opinion": "同意"})
     assert response.status_code == 302, response.content.decode()[-3000:]
     client.force_login(world.authority)
-    response = client.post(reverse("admin:sharing_shareapplication_act", args=[app.pk, "joint_approve"]), {})
+    response = client.post(reverse("admin:sharing_shareapplication_step", args=[app.pk, "joint_approve"]), {})
     assert response.status_code == 302, [str(m) for m in response.context["messages"]]
     app.refresh_from_db()
     assert app.status == Status.CONFIRMING
     client.force_login(world.user_a)  # the applicant may not confirm: refused with the reason, nothing changed
-    response = client.post(reverse("admin:sharing_shareapplication_act", args=[app.pk, "confirm"]), {}, follow=True)
+    response = client.post(reverse("admin:sharing_shareapplication_step", args=[app.pk, "confirm"]), {}, follow=True)
     assert "由市数据管理机构办理" in response.content.decode()
     app.refresh_from_db()
     assert app.status == Status.CONFIRMING

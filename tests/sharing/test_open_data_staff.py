@@ -50,24 +50,24 @@ def test_admin_assessment_and_adjusted_grant_with_restrictions(world, submitted,
     client.force_login(world.authority)
     page = client.get(change).content.decode()
     assert "评估：需求合理" not in page  # the authority does not assess
-    response = client.post(reverse("admin:sharing_opendataapplication_act", args=[app.pk, "assess_reasonable"]),
+    response = client.post(reverse("admin:sharing_opendataapplication_step", args=[app.pk, "assess_reasonable"]),
                            {"opinion": "合理"}, follow=True)
     assert "由技术服务单位办理" in response.content.decode()
     assert OpenDataApplication.objects.get(pk=app.pk).status == OpenStatus.ASSESSING
     client.force_login(world.tech)
     page = client.get(change).content.decode()
     assert "评估：需求合理" in page and "确认并授权" not in page
-    response = client.post(reverse("admin:sharing_opendataapplication_act", args=[app.pk, "assess_reasonable"]),
+    response = client.post(reverse("admin:sharing_opendataapplication_step", args=[app.pk, "assess_reasonable"]),
                            {"opinion": "场景与数据匹配，需求合理"})
     assert response.status_code == 302
     assert notices(applicant, "授权开放申请评估：需求合理")[0].count("场景与数据匹配") == 1
     # the tech unit may not confirm
-    response = client.post(reverse("admin:sharing_opendataapplication_act", args=[app.pk, "confirm"]), {},
+    response = client.post(reverse("admin:sharing_opendataapplication_step", args=[app.pk, "confirm"]), {},
                            follow=True)
     assert "由市数据管理机构办理" in response.content.decode()
     assert OpenDataApplication.objects.get(pk=app.pk).status == OpenStatus.CONFIRMING
     client.force_login(world.authority)
-    url = reverse("admin:sharing_opendataapplication_act", args=[app.pk, "adjust"])
+    url = reverse("admin:sharing_opendataapplication_step", args=[app.pk, "adjust"])
     form = client.get(url).content.decode()
     assert "保留的目录" in form and "附加限制条件" in form
     response = client.post(url, {"opinion": "仅授权第一类目录", "entries": [e1.pk], "valid_until_on": "2027-06-30",
@@ -152,20 +152,20 @@ def test_admin_grant_buttons_and_refusals(world, submitted, client):
     change = reverse("admin:sharing_opendatagrant_change", args=[grant.pk])
     client.force_login(world.tech)
     assert "暂停许可" not in client.get(change).content.decode()
-    response = client.post(reverse("admin:sharing_opendatagrant_action", args=[grant.pk, "suspend"]),
+    response = client.post(reverse("admin:sharing_opendatagrant_step", args=[grant.pk, "suspend"]),
                            {"misuse_kind": "security_risk", "reason": "风险"}, follow=True)
     assert "只有市数据管理机构" in response.content.decode()
     client.force_login(world.authority)
     page = client.get(change).content.decode()
     assert "暂停许可" in page and "终止许可" in page and "恢复许可" not in page
-    url = reverse("admin:sharing_opendatagrant_action", args=[grant.pk, "suspend"])
+    url = reverse("admin:sharing_opendatagrant_step", args=[grant.pk, "suspend"])
     response = client.post(url, {"misuse_kind": "", "reason": "风险"}, follow=True)
-    assert "请选择原因类别" in response.content.decode()
+    assert "该字段是必填项" in response.content.decode()  # the step form: 原因类别 is required
     assert OpenDataGrant.objects.get(pk=grant.pk).status == AuthorizationStatus.ACTIVE
     assert client.post(url, {"misuse_kind": "security_risk", "reason": "接口出现异常批量下载"}).status_code == 302
     page = client.get(change).content.decode()
     assert "恢复许可" in page and "接口出现异常批量下载" in page  # the event is listed on the grant
-    client.post(reverse("admin:sharing_opendatagrant_action", args=[grant.pk, "resume"]), {"reason": "已整改"})
+    client.post(reverse("admin:sharing_opendatagrant_step", args=[grant.pk, "resume"]), {"reason": "已整改"})
     assert OpenDataGrant.objects.get(pk=grant.pk).status == AuthorizationStatus.ACTIVE
     assert list(AuthorizationEvent.objects.filter(open_grant=grant).values_list("event", "actor")) == [
         ("suspend", world.authority.pk), ("resume", world.authority.pk)]

@@ -27,7 +27,7 @@ from sharing.services import (
     share_application_submit,
     share_application_withdraw,
 )
-from sharing.workflow import TRANSITIONS, Status, due_on
+from sharing.workflow import SHARE_APPLICATION, Status, due_on
 from tests.sharing.conftest import make_application
 
 D = dt.date
@@ -344,7 +344,7 @@ def test_every_transition_has_a_test_path():
                "coordinate_reject", "assess_reasonable", "assess_unreasonable", "negotiate_close", "joint_approve",
                "joint_reject", "confirm", "adjust", "stop", "grant", "model_complete", "agreement_record",
                "push_configure"}
-    assert covered == set(TRANSITIONS)
+    assert covered == set(SHARE_APPLICATION.transitions)
 
 
 def test_application_str_and_overdue_property(world, clock):
@@ -354,3 +354,21 @@ def test_application_str_and_overdue_property(world, clock):
     assert not app.is_overdue
     clock.set(D(2026, 10, 14))
     assert ShareApplication.objects.get(pk=app.pk).is_overdue
+
+
+def test_local_limits_override_the_declared_days_and_statutory_flag(db, settings):
+    """``settings.SHARING_STEP_WORKDAYS`` replaces a declared limit (``Limit(parameter="sharing.<state>")``); the joint
+    review's 5 days are statutory only for bulk exchange (QZ-A2 §3)."""
+    from portal.workdays import add_workdays
+    from sharing.workflow import OpenStatus, open_due_on, step_is_statutory
+
+    start = D(2026, 10, 8)
+    assert due_on(Status.ASSESSING, start) == add_workdays(start, 5)
+    settings.SHARING_STEP_WORKDAYS = {"assessing": 7, "open:confirming": 5}
+    assert due_on(Status.ASSESSING, start) == add_workdays(start, 7)
+    assert open_due_on(OpenStatus.CONFIRMING, start) == add_workdays(start, 5)
+    assert due_on(Status.CONFIRMING, start) == add_workdays(start, 3)  # not overridden
+    assert SHARE_APPLICATION.limits[Status.JOINT_REVIEW].statutory
+    assert step_is_statutory(SHARE_APPLICATION, Status.JOINT_REVIEW, ServiceMode.BULK_EXCHANGE)
+    assert not step_is_statutory(SHARE_APPLICATION, Status.JOINT_REVIEW, ServiceMode.API)
+    assert not step_is_statutory(SHARE_APPLICATION, Status.ASSESSING, ServiceMode.BULK_EXCHANGE)
