@@ -178,7 +178,7 @@ def test_open_data_journey(page, shot, live_server, make_user, make_unit, applic
         _login(admin, live_server, user.username, admin=True)
         admin.goto(f"{live_server.url}/admin/sharing/opendataapplication/{app.pk}/change/")
         admin.get_by_role("link", name=action).click()
-        admin.get_by_label("意见/原因").fill(opinion)
+        admin.get_by_label("意见或原因").fill(opinion)
         admin.locator("input[type=submit]").click()
         admin.wait_for_load_state()
         admin.context.clear_cookies()
