@@ -44,11 +44,11 @@ ENTRY = Workflow(
                    inputs=(Input("reason", "审核意见", required=False),)),
         Transition("return", "退回修改", (EntryStatus.SUBMITTED,), EntryStatus.RETURNED, actor=can_review_entry,
                    inputs=(Input("reason", "退回理由"),)),
-        Transition("revise", "发起修订", (EntryStatus.PUBLISHED,), EntryStatus.REVISING, actor=can_revise_entry),
+        Transition("revise", "发起修订", (EntryStatus.PUBLISHED,), EntryStatus.REVISING, actor=can_revise_entry, optional=True),
         Transition("request_retire", "申请停用", (EntryStatus.PUBLISHED,), EntryStatus.PUBLISHED,
-                   actor=can_request_retire, inputs=(Input("reason", "停用理由"),)),
+                   actor=can_request_retire, inputs=(Input("reason", "停用理由"),), optional=True),
         Transition("retire", "批准停用", (EntryStatus.PUBLISHED,), EntryStatus.RETIRED, actor=can_review_entry,
-                   inputs=(Input("reason", "停用意见"),)),
+                   inputs=(Input("reason", "停用意见"),), optional=lambda entry: entry.retire_requested_at is None),
     ],
 )
 
@@ -94,7 +94,7 @@ INTERFACE_REQUEST = Workflow(
                    inputs=(Input("reason", "书面延期理由"),
                            Input("workdays", "申请延期工作日", kind="choice",
                                  choices=tuple((str(n), f"{n} 个工作日") for n in range(1, MAX_EXTENSION.days + 1)),
-                                 help=f"不超过 {MAX_EXTENSION.days} 个工作日，自原定期限起算。"))),
+                                 help=f"不超过 {MAX_EXTENSION.days} 个工作日，自原定期限起算。")), optional=True),
         Transition("decide_extension", "审批延期申请", (InterfaceRequestStatus.EXTENSION_REQUESTED,),
                    InterfaceRequestStatus.OPEN, actor=can_decide_extension,
                    inputs=(Input("approve", "批准延期", kind="bool", help="勾选表示批准，不勾选表示不予批准。"),
@@ -130,7 +130,7 @@ COLLECTION_TASK = Workflow(
         # it → 逾期报送 (the effect chooses). A refused file, or a further file for a task already submitted, is
         # recorded too and leaves the state as it was: hence every state is a source and a possible target.
         Transition("submit", "报送数据", (*OPEN_TASK_STATES, *DONE_TASK_STATES),
-                   (*DONE_TASK_STATES, *OPEN_TASK_STATES), actor=can_submit_collection, page="catalogs_collectiontask_submit"),
+                   (*DONE_TASK_STATES, *OPEN_TASK_STATES), actor=can_submit_collection, page="catalogs_collectiontask_submit", optional=lambda task: task.status in DONE_TASK_STATES),
         # the daily job: a pending task past its due date becomes overdue (the unit's data administrators are told)
         Transition("overdue", "标记逾期未报送", (TaskStatus.PENDING,), TaskStatus.OVERDUE,
                    actor=can_mark_collection_overdue, hidden=True),

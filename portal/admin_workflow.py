@@ -78,7 +78,8 @@ class WorkflowAdminMixin:
         for t in self.workflow.available(request.user, obj):
             limits = [lim for target in t.targets if (lim := self.workflow.limit_of(t, target))]
             hint = f"办理后进入下一环节，期限{limits[0].label}" if limits else ""
-            out.append({"label": t.label, "url": self.step_url(obj, t), "hint": hint, "name": t.name})
+            out.append({"label": t.label, "url": self.step_url(obj, t), "hint": hint, "name": t.name,
+                        "primary": not t.is_optional_for(obj)})
         return out
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",

@@ -96,7 +96,7 @@ def _tasks(request: HttpRequest, site: AdminSite, wf: Workflow, today: date, soo
     rows = list(qs[:SCAN_LIMIT + 1])
     kind.truncated = len(rows) > SCAN_LIMIT
     for obj in rows[:SCAN_LIMIT]:
-        steps = wf.available(request.user, obj)
+        steps = wf.awaiting(request.user, obj)
         if not steps:
             continue
         due = getattr(obj, wf.due_field, None) if wf.due_field else None

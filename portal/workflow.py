@@ -126,6 +126,9 @@ class Transition:
     inputs: tuple[Input, ...] = ()
     page: str = ""  # admin URL name of a dedicated page for this step (the generic form is not used)
     hidden: bool = False  # no button or endpoint (run by the system, a schedule or another service)
+    # A step the actor may take but is not waited for (withdraw, suspend, terminate…): it does not put the record on
+    # the actor's 工作台. A predicate makes it optional for some records only (e.g. retire: unless retirement was asked).
+    optional: bool | Callable[[Any], bool] = False
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -133,6 +136,9 @@ class Transition:
 
     def input(self, name: str) -> Input | None:
         return next((i for i in self.inputs if i.name == name), None)
+
+    def is_optional_for(self, obj: Any) -> bool:
+        return self.optional(obj) if callable(self.optional) else self.optional
 
 
 @dataclass
@@ -251,6 +257,10 @@ class Workflow:
         state = getattr(obj, self.state_field)
         return [t for t in self.transitions.values()
                 if not t.hidden and state in t.sources and t.actor(user, obj)]
+
+    def awaiting(self, user: Any, obj: Any) -> list[Transition]:
+        """The steps on ``obj`` that wait for ``user`` (available and not optional): what puts it on the 工作台."""
+        return [t for t in self.available(user, obj) if not t.is_optional_for(obj)]
 
     def _state_refusal(self, t: Transition, state: str) -> str:
         allowed = "、".join(self.state_label(s) for s in t.sources)

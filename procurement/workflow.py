@@ -88,10 +88,10 @@ PROJECT = Workflow(
         Transition("require_reapproval", "概算调整超限，重新审批初步设计",
                    (P.PD_APPROVED, P.PROCURING, P.UNDER_CONSTRUCTION), P.FSR_APPROVED, can_manage_project,
                    inputs=(REASON,), hidden=True),  # run by ``budget_adjustment_file`` (HLJ 28)
-        Transition("suspend", "暂停项目", (P.UNDER_CONSTRUCTION,), P.SUSPENDED, can_approve_project, inputs=(REASON,)),
+        Transition("suspend", "暂停项目", (P.UNDER_CONSTRUCTION,), P.SUSPENDED, can_approve_project, inputs=(REASON,), optional=True),
         Transition("resume", "恢复建设", (P.SUSPENDED,), P.UNDER_CONSTRUCTION, can_approve_project, inputs=(REASON,)),
         Transition("terminate", "终止项目", (P.SUSPENDED, P.UNDER_CONSTRUCTION, P.PROCURING), P.TERMINATED,
-                   can_approve_project, inputs=(REASON,)),
+                   can_approve_project, inputs=(REASON,), optional=True),
         # note: acceptance applied for within 6 months of completion (D36, months) — the effect sets acceptance_due_on
         Transition("complete", "建设完成", (P.UNDER_CONSTRUCTION,), P.COMPLETED, can_manage_project, inputs=(ON,)),
         Transition("apply_acceptance", "申请竣工验收", (P.COMPLETED,), P.ACCEPTANCE_APPLIED, can_manage_project,
@@ -116,14 +116,14 @@ TENDER = Workflow(
                    inputs=(Input("summary", "澄清修改内容"),
                            Input("affects_bid_prep", "影响投标文件编制", kind="bool", required=False),
                            Input("published_at", "发布时间", kind="datetime", required=False,
-                                 help="留空为现在。"))),
+                                 help="留空为现在。")), optional=True),
         Transition("record_bid", "登记投标", (T.ISSUED,), T.ISSUED, can_manage_tender,
                    page="procurement_tender_record_bid",
                    inputs=(Input("lot", "合同包", kind="choice", options=_lot_options),
                            Input("bidder_uscc", "投标人统一社会信用代码", kind="line"),
                            Input("bidder_name", "投标人名称", kind="line"),
                            Input("submitted_at", "递交时间", kind="datetime"),
-                           Input("price_figures", "投标报价（元）", kind="decimal"))),
+                           Input("price_figures", "投标报价（元）", kind="decimal")), optional=True),
         # note: fewer than 3 bids → the lot is not opened (MT 35.1); no lot opened → failed, re-tender
         Transition("open", "开标", (T.ISSUED,), (T.OPENED, T.FAILED), can_manage_tender,
                    inputs=(Input("opened_at", "开标时间", kind="datetime", required=False, help="留空为现在。"),)),
@@ -163,7 +163,7 @@ TENDER = Workflow(
         # note: the written report within 15 days of the award (D19) is ``written_report_file`` (no state change)
         Transition("close", "结束招标项目", (T.CONTRACTED,), T.CLOSED, can_manage_tender),
         Transition("terminate", "终止招标", (T.DRAFT, T.ISSUED, T.BIDS_CLOSED, T.OPENED, T.EVALUATING), T.TERMINATED,
-                   can_terminate_tender, inputs=(REASON,)),
+                   can_terminate_tender, inputs=(REASON,), optional=True),
     ],
 )
 

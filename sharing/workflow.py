@@ -122,7 +122,7 @@ SHARE_APPLICATION = Workflow(
                    (S.COUNTY_REVIEW, S.COUNTY_FORWARDING, S.COORDINATING, S.ASSESSING, S.JOINT_REVIEW,
                     S.PUSH_CONFIGURING), actor=can_act_for_applicant),
         Transition("withdraw", "撤回申请", tuple(sorted(OPEN_STATES)), S.WITHDRAWN, actor=can_act_for_applicant,
-                   inputs=(WITHDRAW_REASON,)),
+                   inputs=(WITHDRAW_REASON,), optional=True),
         # county routing (QZ-A2 §4)
         Transition("county_approve", "县级审核通过（报市级备案）", (S.COUNTY_REVIEW,), S.GRANTED,
                    actor=can_act_as_county_authority, inputs=(OPINION.optional(),)),
@@ -179,7 +179,7 @@ OPEN_APPLICATION = Workflow(
     transitions=[
         Transition("submit", "提交申请", (OS.DRAFT,), OS.ASSESSING, actor=can_act_for_open_applicant),
         Transition("withdraw", "撤回申请", tuple(sorted(OPEN_ACTIVE_STATES)), OS.WITHDRAWN,
-                   actor=can_act_for_open_applicant, inputs=(WITHDRAW_REASON,)),
+                   actor=can_act_for_open_applicant, inputs=(WITHDRAW_REASON,), optional=True),
         Transition("assess_reasonable", "评估：需求合理", (OS.ASSESSING,), OS.CONFIRMING, actor=can_act_as_tech_unit,
                    inputs=(OPINION,)),
         Transition("assess_unreasonable", "评估：需求不合理", (OS.ASSESSING,), OS.NEGOTIATING,
@@ -209,13 +209,13 @@ AUTHORIZATION = Workflow(
     lock_related=("application", "consumer_unit"),
     transitions=[
         Transition("suspend", "暂停服务", (A.ACTIVE,), A.SUSPENDED, actor=can_manage_authorization,
-                   inputs=(MISUSE_KIND, STOP_REASON)),
+                   inputs=(MISUSE_KIND, STOP_REASON), optional=True),
         Transition("resume", "恢复服务", (A.SUSPENDED,), A.ACTIVE, actor=can_manage_authorization,
                    inputs=(RESUME_REASON,)),
         Transition("revoke", "终止服务", (A.ACTIVE, A.SUSPENDED), A.REVOKED, actor=can_manage_authorization,
-                   inputs=(MISUSE_KIND, STOP_REASON)),
+                   inputs=(MISUSE_KIND, STOP_REASON), optional=True),
         Transition("renew", "续期", (A.ACTIVE, A.EXPIRED), A.SUPERSEDED, actor=can_manage_authorization,
-                   inputs=(RENEW_UNTIL, RENEW_REASON)),
+                   inputs=(RENEW_UNTIL, RENEW_REASON), optional=True),
         Transition("expire", "到期", (A.ACTIVE, A.SUSPENDED), A.EXPIRED, actor=can_run_schedule, hidden=True),
     ],
 )
@@ -225,11 +225,11 @@ OPEN_GRANT = Workflow(
     lock_related=("enterprise", "application"),
     transitions=[
         Transition("suspend", "暂停许可", (A.ACTIVE,), A.SUSPENDED, actor=can_manage_open_grant,
-                   inputs=(MISUSE_KIND, STOP_REASON)),
+                   inputs=(MISUSE_KIND, STOP_REASON), optional=True),
         Transition("resume", "恢复许可", (A.SUSPENDED,), A.ACTIVE, actor=can_manage_open_grant,
                    inputs=(RESUME_REASON,)),
         Transition("revoke", "终止许可", (A.ACTIVE, A.SUSPENDED), A.REVOKED, actor=can_manage_open_grant,
-                   inputs=(MISUSE_KIND, STOP_REASON)),
+                   inputs=(MISUSE_KIND, STOP_REASON), optional=True),
         Transition("expire", "到期", (A.ACTIVE, A.SUSPENDED), A.EXPIRED, actor=can_run_schedule, hidden=True),
     ],
 )

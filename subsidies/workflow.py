@@ -68,9 +68,9 @@ APPLICATION = Workflow(
         Transition("disburse", "财政拨付", (S.PUBLICIZED,), S.DISBURSED, can_disburse_award, inputs=(NOTE,)),
         Transition("withdraw", "申报主体撤回",
                    (S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.UNDER_REVIEW, S.APPROVED, S.PUBLICITY,
-                    S.PUBLICIZED), S.WITHDRAWN, can_act_for_applicant, inputs=(WITHDRAW_REASON,)),
+                    S.PUBLICIZED), S.WITHDRAWN, can_act_for_applicant, inputs=(WITHDRAW_REASON,), optional=True),
         Transition("cancel", "撤销核定（如异议成立）", (S.APPROVED, S.PUBLICITY, S.PUBLICIZED), S.CANCELLED,
-                   can_review_application, inputs=(CANCEL_REASON,)),
+                   can_review_application, inputs=(CANCEL_REASON,), optional=True),
     ],
     effects_module="subsidies.services.applications",
 )
