@@ -61,3 +61,30 @@ def test_index_queries_do_not_grow_with_the_lists(client, demo):
     with CaptureQueriesContext(connection) as second:
         client.get("/admin/")
     assert len(second) <= len(first) <= 60, len(first)
+
+
+def _awaiting(username):
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from portal.workbench import awaiting
+
+    request = RequestFactory().get("/admin/")
+    request.user = get_user_model().objects.get(username=username)
+    return [task for kind in awaiting(request, admin.site) for task in kind.tasks]
+
+
+def test_optional_steps_do_not_put_records_on_the_list(demo):
+    """Withdrawing, suspending or retiring at will is possible, not awaited: such records stay off the list."""
+    from catalogs.models import CatalogEntry, EntryStatus
+
+    optional_only = {("批准停用",), ("撤回申请",), ("暂停服务", "终止服务", "续期"), ("发起修订", "申请停用")}
+    for username in ("city_authority", "unit_admin", "program_officer"):
+        assert not [t for t in _awaiting(username) if t.steps in optional_only], username
+    entry = CatalogEntry.objects.filter(status=EntryStatus.PUBLISHED, source_unit__level="city").first()
+    from catalogs.services import entry_transition
+
+    entry_transition(entry=entry, action="request_retire", acting_user=get_user_model().objects.get(
+        username="unit_admin") if entry.source_unit.code == "QZ-GXJ" else get_user_model().objects.get(
+        username="admin"), reason="数据已由新目录替代")
+    assert any(t.title == str(entry) and "批准停用" in t.steps for t in _awaiting("city_authority"))
