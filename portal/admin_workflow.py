@@ -54,7 +54,6 @@ class WorkflowAdminMixin:
     """Mix into a ``GovernedAdmin`` and set ``workflow``; templates include ``admin/workflow/buttons.html``."""
 
     workflow: Workflow
-    change_form_template = "admin/workflow/change_form.html"
 
     def _info(self) -> tuple[str, str]:
         opts = self.model._meta  # type: ignore[attr-defined]
@@ -72,7 +71,7 @@ class WorkflowAdminMixin:
         app, model = self._info()
         return reverse(f"admin:{app}_{model}_step", args=[obj.pk, transition.name])
 
-    def workflow_buttons(self, request: HttpRequest, obj: Any) -> list[dict[str, str]]:
+    def workflow_buttons(self, request: HttpRequest, obj: Any) -> list[dict[str, Any]]:
         """The steps ``request.user`` may take on ``obj`` now: label, URL and a hint (actor and limit)."""
         out = []
         for t in self.workflow.available(request.user, obj):
@@ -82,12 +81,34 @@ class WorkflowAdminMixin:
                         "primary": not t.is_optional_for(obj)})
         return out
 
+    def workflow_record(self, obj: Any) -> dict[str, Any]:
+        """The header of a record page: its state, the due date with its badge, and the next steps (and who acts)."""
+        from django.utils import timezone
+
+        from portal.workbench import SOON_WORKDAYS
+        from portal.workdays import add_workdays
+
+        wf = self.workflow
+        state = getattr(obj, wf.state_field)
+        ahead = [t for t in wf.transitions.values() if state in t.sources and not t.hidden]
+        duties = [t for t in ahead if not t.is_optional_for(obj)]
+        actors = sorted({label for t in duties if (label := getattr(t.actor, "actor_label", ""))})
+        due = getattr(obj, wf.due_field, None) if wf.due_field else None
+        today = timezone.localdate()
+        badge = "" if due is None else ("overdue" if due < today else (
+            "soon" if due <= add_workdays(today, SOON_WORKDAYS) else ""))
+        handlers = "、".join(t.label for t in duties) + (f"（{'、'.join(actors)}）" if actors and duties else "")
+        return {"state": wf.state_label(state), "due_on": due, "badge": badge,
+                "badge_label": {"overdue": "已逾期", "soon": "即将到期"}.get(badge, ""), "handlers": handlers,
+                "final": not ahead}
+
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra = dict(extra_context or {})
         obj = self.get_object(request, unquote(object_id)) if str(object_id).isdigit() else None  # type: ignore[attr-defined]
         if obj is not None:
             extra["workflow_buttons"] = self.workflow_buttons(request, obj)
+            extra["workflow_record"] = self.workflow_record(obj)
         return super().change_view(request, object_id, form_url, extra)  # type: ignore[misc]
 
     def workflow_step_context(self, request: HttpRequest, obj: Any, transition: Transition) -> dict[str, Any]:
