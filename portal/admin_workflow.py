@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from portal.workflow import Input, Transition, Workflow
 
@@ -80,6 +82,15 @@ class WorkflowAdminMixin:
             out.append({"label": t.label, "url": self.step_url(obj, t), "hint": hint, "name": t.name,
                         "primary": not t.is_optional_for(obj)})
         return out
+
+    @admin.display(description="状态")
+    def workflow_state(self, obj: Any) -> str:
+        """A coloured badge of the record's state for ``list_display`` (final states grey, waiting ones blue)."""
+        wf = self.workflow
+        state = getattr(obj, wf.state_field)
+        final = not any(state in t.sources for t in wf.transitions.values() if not t.hidden)
+        return format_html('<span class="badge badge-state{}">{}</span>', " badge-final" if final else "",
+                           wf.state_label(state))
 
     def workflow_record(self, obj: Any) -> dict[str, Any]:
         """The header of a record page: its state, the due date with its badge, and the next steps (and who acts)."""
