@@ -62,7 +62,9 @@ def _walk(app: Application, steps: list[tuple[str, dict[str, Any]]], actors: dic
             Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate() - dt.timedelta(days=1))
             services.application_publicity_close(application=app, acting_user=actors["reviewer"])
         elif step == "disburse":
-            services.application_disburse(application=app, acting_user=actors["finance"])
+            services.application_disburse(application=app, acting_user=actors["finance"],
+                                          payment_reference=f"GK{timezone.localdate():%Y}-{app.pk:06d}",
+                                          paid_on=timezone.localdate())
         elif step in ("withdraw", "resubmit"):
             getattr(services, f"application_{step}")(application=app, acting_user=actors["applicant"], **extra)
         elif step == "score":

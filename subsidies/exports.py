@@ -17,7 +17,7 @@ from subsidies.selectors import award_list, award_summary, pool_list, pool_utili
 
 DISBURSEMENT_HEADERS = ["企业名称", "收款人", "收款人账号", "单位名称", "金额", "指标文号", "指标摘要", "项目名称",
                         "上级指标文号", "资金级次", "承担县（市、区）", "规则编号", "申报编号", "开户行", "核定日期",
-                        "拨付日期", "状态"]
+                        "拨付日期", "支付凭证号", "状态"]
 SUMMARY_HEADERS = ["项目", "笔数", "核定金额", "市级承担", "县级承担", "已拨付"]
 POOL_HEADERS = ["申报批次", "年度", "资金级次", "县（市、区）", "预算总额", "已核定未拨付", "已拨付", "可用余额", "使用率(%)"]
 
@@ -43,7 +43,7 @@ def disbursement_rows(awards: QuerySet[Award]) -> Iterator[list[Any]]:
                    pool.budget_summary, f"{award.rule.code} {award.rule.title}", pool.parent_budget_doc_number,
                    level, county, award.rule.code, award.application.number,
                    award.payee_bank or award.enterprise.bank_name, award.approved_on, award.disbursed_on,
-                   award.get_status_display()]
+                   award.payment_reference, award.get_status_display()]
 
 
 def _summary_rows(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
@@ -66,7 +66,7 @@ def unit_names(awards: QuerySet[Award]) -> set[str]:
 
 # Detail columns whose text wraps inside the cell (rows grow taller, the page stays one page wide).
 DETAIL_WRAP = (0, 1, 6, 7, 10, 13)
-DETAIL_WIDTHS = [20, 20, 20, 0, 15, 25, 20, 26, 25, 9, 15, 9, 19, 18, 11.5, 11.5, 23]  # 单位名称 (0): from the data
+DETAIL_WIDTHS = [20, 20, 20, 0, 15, 25, 20, 26, 25, 9, 15, 9, 19, 18, 11.5, 11.5, 16, 23]  # 单位名称 (0): from the data
 UNIT_COLUMN = 3
 
 

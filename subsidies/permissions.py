@@ -142,6 +142,16 @@ def can_review_application(user: AnyUser, app: Any) -> Decision:
     return deny(f"只有责任单位（{app.rule.responsible_department}）的经办人、分管领导可以办理该规则的申报。")
 
 
+def can_review_applications(user: AnyUser) -> Decision:
+    """Bulk reviewer actions of the admin list (受理, 开始审核, 公示…): offered only to a reviewing role; each
+    application is still checked with ``can_review_application``."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if user_scope(user).is_superuser or units_for(user, *REVIEW_ROLES):
+        return ALLOW
+    return deny("只有责任单位的经办人、分管领导可以批量办理申报。")
+
+
 def can_close_publicity(user: AnyUser, app: Any) -> Decision:
     """公示期满: the reviewers, or the daily schedule acting as the system (no user)."""
     if user is None:

@@ -34,6 +34,8 @@ CORRECTION = Input("reason", "补正要求", help="写明需补正的内容和�
 REJECT_REASON = Input("reason", "不予支持的理由", help="理由将告知申报主体。")
 WITHDRAW_REASON = Input("reason", "撤回理由", required=False)
 CANCEL_REASON = Input("reason", "撤销理由", help="如公示异议成立，写明核实情况。")
+PAYMENT_REFERENCE = Input("payment_reference", "支付凭证号", kind="line", help="国库集中支付凭证号（或银行回单号）。")
+PAID_ON = Input("paid_on", "支付日期", kind="date", help="实际支付日期：不得晚于今天，不得早于核定日期。")
 APPROVE_AMOUNT = replace(AMOUNT, label="核定金额（元）", help="不得超过测算上限（按申报事实和已获奖补重新测算）。")
 
 REVIEW_SOURCES = (S.SUBMITTED, S.ACCEPTED, S.UNDER_REVIEW)  # the states 补正 and 不予支持 may come from
@@ -65,7 +67,8 @@ APPLICATION = Workflow(
                    limit=Limit(5, basis="公示期，以申报批次设定的工作日数为准")),
         Transition("publicity_close", "公示期满", (S.PUBLICITY,), S.PUBLICIZED, can_close_publicity,
                    limit=Limit(15, basis="公示期满后拨付")),
-        Transition("disburse", "财政拨付", (S.PUBLICIZED,), S.DISBURSED, can_disburse_award, inputs=(NOTE,)),
+        Transition("disburse", "财政拨付", (S.PUBLICIZED,), S.DISBURSED, can_disburse_award,
+                   inputs=(PAYMENT_REFERENCE, PAID_ON, NOTE)),
         Transition("withdraw", "申报主体撤回",
                    (S.DRAFT, S.SUBMITTED, S.RETURNED, S.ACCEPTED, S.UNDER_REVIEW, S.APPROVED, S.PUBLICITY,
                     S.PUBLICIZED), S.WITHDRAWN, can_act_for_applicant, inputs=(WITHDRAW_REASON,), optional=True),

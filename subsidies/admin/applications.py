@@ -95,11 +95,27 @@ class ApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     readonly_fields = ["number", "call", "rule", "enterprise", "status", "facts_display", "key", "period",
                        "ceiling", "approved_amount", "decision_reason", "correction_request", "is_duplicate",
                        "duplicate_of", "submitted_at", "event_on", "due_on", "publicity_ends_on", "reviewer",
-                       "calculation_display", "timeline_display"]
+                       "payment_display", "calculation_display", "timeline_display"]
     fields = readonly_fields
     inlines = [EvidenceInline, ScoreInline, ObjectionInline]
-    actions = ["accept_selected", "review_selected", "publicity_selected", "publicity_close_selected",
-               "disburse_selected"]
+    # 财政拨付 is no bulk action: each payment is confirmed on its step page with 支付凭证号 and 支付日期.
+    actions = ["accept_selected", "review_selected", "publicity_selected", "publicity_close_selected"]
+    REVIEW_ACTIONS = frozenset(actions)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        """Offer each bulk action only to the roles allowed to run it (finance staff see no 受理/开始审核)."""
+        actions = super().get_actions(request)
+        if not perms.can_review_applications(request.user):
+            for name in self.REVIEW_ACTIONS:
+                actions.pop(name, None)
+        return actions
+
+    @admin.display(description="拨付信息")
+    def payment_display(self, obj: Application) -> str:
+        award = getattr(obj, "award", None) if obj.pk else None
+        if award is None or not award.disbursed_on:
+            return "未拨付"
+        return format_html("支付凭证号 <b>{}</b>，支付日期 {}", award.payment_reference or "无", award.disbursed_on)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False  # applicants apply on the site or through the API
@@ -208,16 +224,12 @@ class ApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     def publicity_close_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
         self._bulk(request, queryset, services.application_publicity_close, "结束公示")
 
-    @admin.action(description="拨付所选申报（财政）")
-    def disburse_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
-        self._bulk(request, queryset, services.application_disburse, "拨付")
-
 
 @admin.register(Award)
 class AwardAdmin(GovernedAdmin):
     policy = perms.AwardPolicy()
     list_display = ["application", "enterprise", "rule", "year", "amount", "city_amount", "county_amount", "county",
-                    "status", "approved_on", "disbursed_on"]
+                    "status", "approved_on", "disbursed_on", "payment_reference"]
     list_filter = ["year", "status", "rule__family", "rule", "county"]
     list_select_related = ["application", "enterprise", "rule", "county"]
     search_fields = ["enterprise__name", "enterprise__uscc", "application__number"]

@@ -49,7 +49,9 @@ class Award(FrozenFieldsModel, GovernedModel):
                                     on_delete=models.PROTECT, related_name="county_awards")
     status = models.CharField("状态", max_length=12, choices=AwardStatus.choices, default=AwardStatus.RESERVED)
     approved_on = models.DateField("核定日期")
-    disbursed_on = models.DateField("拨付日期", null=True, blank=True)
+    disbursed_on = models.DateField("拨付日期（支付日期）", null=True, blank=True)
+    payment_reference = models.CharField("支付凭证号", max_length=60, blank=True,
+                                         help_text="财政拨付时登记的国库支付凭证号。")
     released_on = models.DateField("释放日期", null=True, blank=True)
     payee_name = models.CharField("收款人", max_length=200, blank=True)
     payee_bank = models.CharField("开户行", max_length=120, blank=True)

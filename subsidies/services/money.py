@@ -9,6 +9,7 @@ Budget-pool edits by staff (``subsidies.services.config.budget_pool_save``) take
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -130,9 +131,11 @@ def release_award(app: Application, *, acting_user: Any, on: Any) -> Award | Non
     return award
 
 
-def application_disburse(*, application: Application, acting_user: Any, note: str = "") -> Award:
-    """财政拨付 after publicity: the reserved shares become committed."""
-    app = APPLICATION.apply("disburse", application, user=acting_user, note=note)
+def application_disburse(*, application: Application, acting_user: Any, payment_reference: str = "",
+                         paid_on: Any = None, note: str = "") -> Award:
+    """财政拨付 after publicity, confirmed with the payment reference and date: the reserved shares become committed."""
+    app = APPLICATION.apply("disburse", application, user=acting_user, payment_reference=payment_reference,
+                            paid_on=paid_on, note=note)
     return Award.objects.get(application=app)
 
 
@@ -146,7 +149,31 @@ def _disburse(step: Step) -> str:
     _book(pools[award.city_pool_id], reserved=-award.city_amount, committed=award.city_amount)
     if award.county_pool_id:
         _book(pools[award.county_pool_id], reserved=-award.county_amount, committed=award.county_amount)
-    award.status, award.disbursed_on = AwardStatus.COMMITTED, step.on
+    paid_on = _paid_on(step.inputs.get("paid_on"), award=award, today=step.on)
+    reference = str(step.inputs.get("payment_reference") or "").strip()
+    award.status, award.disbursed_on, award.payment_reference = AwardStatus.COMMITTED, paid_on, reference
     award.save()
+    step.audit_reason = f"支付凭证号 {reference}，支付日期 {paid_on.isoformat()}"
+    note = str(step.inputs.get("note") or "")
+    if note:
+        step.audit_reason += f"；{note}"
     notify_applicant(step, f"申报 {app.number} 奖补资金已拨付", lambda: f"拨付金额 {award.amount} 元。")
-    return str(step.inputs.get("note") or "")
+    return step.audit_reason
+
+
+def _paid_on(value: Any, *, award: Award, today: dt.date) -> dt.date:
+    """The payment date of 财政拨付: a date, not in the future, not before the approval."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError({"paid_on": ["“支付日期”须为有效日期（年-月-日）。"]}) from None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        raise ValidationError({"paid_on": ["请填写“支付日期”。"]})
+    if value > today:
+        raise ValidationError({"paid_on": [f"支付日期不能晚于今天（{today.isoformat()}）。"]})
+    if value < award.approved_on:
+        raise ValidationError({"paid_on": [f"支付日期不能早于核定日期（{award.approved_on.isoformat()}）。"]})
+    return value

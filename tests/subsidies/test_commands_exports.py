@@ -101,7 +101,8 @@ def test_disbursement_workbook_totals_equal_approved_awards(make_call, make_appl
     application_publicity_start(application=apps[0], acting_user=reviewer)
     Application.objects.filter(pk=apps[0].pk).update(publicity_ends_on=timezone.localdate() - dt.timedelta(days=1))
     application_publicity_close(application=apps[0], acting_user=reviewer)
-    application_disburse(application=apps[0], acting_user=finance)
+    application_disburse(application=apps[0], acting_user=finance, payment_reference="GK2026-0001",
+                         paid_on=timezone.localdate())
     application_withdraw(application=apps[2], acting_user=apps[2].enterprise.members.first().user, reason="放弃")
     year = call.year
     out = tmp_path / "pay.xlsx"

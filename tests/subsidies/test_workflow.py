@@ -66,7 +66,7 @@ def test_full_path_reserves_commits_and_records_everything(submitted, reviewer, 
     application_publicity_close(application=app, acting_user=reviewer)
     with pytest.raises(PermissionDenied):
         application_disburse(application=app, acting_user=reviewer)
-    application_disburse(application=app, acting_user=finance)
+    application_disburse(application=app, acting_user=finance, payment_reference="GK-1", paid_on=today)
     app.refresh_from_db()
     award.refresh_from_db()
     p = pools(app.call)

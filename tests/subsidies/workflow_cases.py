@@ -47,7 +47,7 @@ def application_case(transition: str, demo: Any) -> Case:
     if transition == "disburse":
         app = _app(S.PUBLICIZED)
         return Case(app, allowed=_user("finance_officer"), denied=_user("program_officer"),
-                    inputs={"note": "已拨付"})
+                    inputs={"payment_reference": "GK2026-000123", "paid_on": timezone.localdate(), "note": "已拨付"})
     if transition == "publicity_close":
         app = _app(S.PUBLICITY)
         Application.objects.filter(pk=app.pk).update(publicity_ends_on=timezone.localdate() - dt.timedelta(days=1))
