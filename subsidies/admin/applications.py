@@ -22,7 +22,9 @@ from portal.display import plain
 from portal.files import download_link
 from subsidies import permissions as perms
 from subsidies import services
-from subsidies.exports import disbursement_response
+from portal.xlsx import Sheet
+from subsidies.admin.exports import FilteredXlsxExportMixin
+from subsidies.exports import DETAIL_WRAP, DISBURSEMENT_HEADERS, detail_widths, disbursement_response, disbursement_rows
 from subsidies.models import Application, ApplicationEvent, Award, Evidence, ExpertScore, Objection
 from subsidies.selectors import application_get_for_user, application_list, application_timeline, award_list
 from subsidies.trace import trace_rows
@@ -82,7 +84,7 @@ class ObjectionInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
+class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = perms.ApplicationPolicy()
     workflow = APPLICATION
     change_form_template = "admin/subsidies/application/change_form.html"
@@ -109,6 +111,17 @@ class ApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
             for name in self.REVIEW_ACTIONS:
                 actions.pop(name, None)
         return actions
+
+    EXPORT_HEADERS = ["申报编号", "申报主体", "统一社会信用代码", "规则", "年度", "申报批次", "状态", "测算上限（元）",
+                      "核定金额（元）", "期限", "逾期"]
+
+    def export_sheet(self, qs: QuerySet[Application]) -> Sheet:
+        """The filtered applications, one line each, with a 合计 of the ceilings and approved amounts."""
+        rows = ([a.number, a.enterprise.name, a.enterprise.uscc, f"{a.rule.code} {a.rule.title}", a.period,
+                 a.call.name, a.get_status_display(), a.ceiling, a.approved_amount, a.due_on,
+                 "是" if a.is_overdue else "否"] for a in qs.iterator(chunk_size=500))
+        return Sheet("奖补申报", self.EXPORT_HEADERS, rows, widths=[19, 30, 21, 34, 7, 26, 13, 15, 15, 11.5, 6],
+                     wrap=(1, 3, 5), totals=(7, 8), print_title="奖补申报清单（当前筛选）")
 
     @admin.display(description="拨付信息")
     def payment_display(self, obj: Application) -> str:
@@ -226,7 +239,7 @@ class ApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
 
 
 @admin.register(Award)
-class AwardAdmin(GovernedAdmin):
+class AwardAdmin(FilteredXlsxExportMixin, GovernedAdmin):
     policy = perms.AwardPolicy()
     list_display = ["application", "enterprise", "rule", "year", "amount", "city_amount", "county_amount", "county",
                     "status", "approved_on", "disbursed_on", "payment_reference"]
@@ -237,6 +250,13 @@ class AwardAdmin(GovernedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Award]:
         return award_list(user=request.user)
+
+    def export_sheet(self, qs: QuerySet[Award]) -> Sheet:
+        """The filtered awards as the finance detail sheet (one line per paying level, 合计 of the amounts)."""
+        detail = qs.select_related("enterprise", "rule", "application", "county", "city_pool__budget_unit",
+                                   "county_pool__budget_unit", "call").order_by("approved_on", "pk")
+        return Sheet("拨付明细", DISBURSEMENT_HEADERS, disbursement_rows(detail), widths=detail_widths(detail),
+                     wrap=DETAIL_WRAP, totals=(4,), print_title="惠企政策奖补拨付明细表（当前筛选）")
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -106,3 +106,43 @@ def test_no_bulk_disburse_and_finance_is_offered_no_reviewer_actions(client, pub
     client.force_login(reviewer)
     actions = dict(client.get(f"{ADMIN}/application/").context["action_form"].fields["action"].choices)
     assert {"accept_selected", "review_selected"} <= set(actions) and "disburse_selected" not in actions
+
+
+def _sheet_rows(response):
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(openpyxl.load_workbook(BytesIO(body), read_only=True).worksheets[0].iter_rows(values_only=True))
+
+
+def test_export_of_the_whole_filtered_list_without_selecting(client, publicized, submitted, finance, reviewer,
+                                                             make_call, applicant, pdf):
+    from subsidies.services import application_create
+
+    user, enterprise = applicant
+    draft_call = make_call(["DE-09"])
+    application_create(call=draft_call, enterprise=enterprise, rule_code="DE-09",
+                       facts={"compute_service_invoiced": "100000"}, acting_user=user)  # a draft: never listed
+    application_disburse(application=publicized, acting_user=finance, payment_reference="GK2026-000999",
+                         paid_on=timezone.localdate())
+    client.force_login(reviewer)
+    listing = client.get(f"{ADMIN}/application/?status__exact=disbursed").content.decode()
+    assert "导出 Excel（当前筛选）" in listing
+    assert f'href="{ADMIN}/application/export/?status__exact=disbursed"' in listing
+    rows = _sheet_rows(client.get(f"{ADMIN}/application/export/?status__exact=disbursed"))
+    header_at = next(i for i, r in enumerate(rows) if r and r[0] == "申报编号")
+    lines = [r for r in rows[header_at + 1:] if r and r[0] and r[0] != "合计"]
+    assert [r[0] for r in lines] == [publicized.number]
+    assert any(r and r[0] == "合计" for r in rows)
+    assert client.get(f"{ADMIN}/application/export/?status__exact=draft").status_code == 200
+    client.force_login(finance)
+    listing = client.get(f"{ADMIN}/award/?status__exact=committed").content.decode()
+    assert f'href="{ADMIN}/award/export/?status__exact=committed"' in listing
+    rows = _sheet_rows(client.get(f"{ADMIN}/award/export/?status__exact=committed"))
+    col = DISBURSEMENT_HEADERS.index("支付凭证号")
+    header_at = next(i for i, r in enumerate(rows) if r and r[0] == DISBURSEMENT_HEADERS[0])
+    lines = [r for r in rows[header_at + 1:] if r and r[0] and r[0] != "合计"]
+    assert lines and {r[col] for r in lines} == {"GK2026-000999"}
+    total = next(r for r in rows if r and r[0] == "合计")
+    assert float(total[4]) == pytest.approx(sum(float(r[4]) for r in lines))
+    assert client.get(f"{ADMIN}/award/export/?status__exact=reserved").status_code == 200
+    client.logout()
+    assert client.get(f"{ADMIN}/award/export/").status_code == 302  # the admin login
