@@ -20,9 +20,9 @@ from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import plain
 from portal.files import download_link
+from portal.xlsx import Sheet
 from subsidies import permissions as perms
 from subsidies import services
-from portal.xlsx import Sheet
 from subsidies.admin.exports import FilteredXlsxExportMixin
 from subsidies.exports import DETAIL_WRAP, DISBURSEMENT_HEADERS, detail_widths, disbursement_response, disbursement_rows
 from subsidies.models import Application, ApplicationEvent, Award, Evidence, ExpertScore, Objection
