@@ -164,6 +164,8 @@ def application_timeline(application: Application) -> list[dict[str, Any]]:
         if event.action not in APPLICATION.transitions:
             continue
         done_on = timezone.localdate(event.at)
+        if event.action == "return_for_correction":
+            due_before = None  # 退回补正 pauses the review clock: the review's due date is not this step's deadline
         steps.append({"action": event.action, "label": APPLICATION.transitions[event.action].label, "status": "done",
                       "done_at": event.at, "due_on": due_before,
                       "is_overdue": bool(due_before and done_on > due_before), "note": event.note,
@@ -177,7 +179,10 @@ def application_timeline(application: Application) -> list[dict[str, Any]]:
                       "due_on": application.due_on if status in CLOCK_RUNNING else None,
                       "is_overdue": application.is_overdue, "note": "", "actor": ""})
         path = [a for a, _ in TIMELINE]
-        start = path.index(action) + 1 if action in path else path.index("accept")
+        if action in path:
+            start = path.index(action) + 1
+        else:  # 待补正: the main path continues after the furthest step already done (受理 is not listed twice)
+            start = max((path.index(a) + 1 for a in done_actions if a in path), default=0)
         for act, lab in TIMELINE[start:]:
             steps.append({"action": act, "label": lab, "status": "pending", "done_at": None, "due_on": None,
                           "is_overdue": False, "note": "", "actor": ""})
