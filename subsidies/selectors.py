@@ -68,7 +68,7 @@ def rule_list(*, user: Any = None, filters: dict[str, Any] | None = None,
 
 def rule_get(code: str) -> Rule | None:
     """One rule in use by its code (public), or None."""
-    return Rule.objects.active().select_related("document").filter(code=str(code).upper()).first()
+    return Rule.objects.active().select_related("document", "responsible_unit").filter(code=str(code).upper()).first()
 
 
 def rule_codes_by_family() -> dict[str, list[str]]:
@@ -88,7 +88,7 @@ def rules_by_family(on: dt.date | None = None) -> list[dict[str, Any]]:
     """Rules in force on ``on`` (default today) grouped by family, for policy lists and the 试算 form."""
     day = on or timezone.localdate()
     groups: dict[str, list[Rule]] = {code: [] for code, _ in FAMILY_CHOICES}
-    for rule in Rule.objects.in_force(day).select_related("document").order_by("sort_order", "code"):
+    for rule in Rule.objects.in_force(day).select_related("document", "responsible_unit").order_by("sort_order", "code"):
         groups[rule.family].append(rule)
     families = dict(FAMILY_CHOICES)
     return [{"family": fam, "family_label": families[fam], "rules": groups[fam]} for fam, _ in FAMILY_CHOICES]

@@ -81,6 +81,12 @@ class Rule(GovernedModel):
         return f"{self.code} {self.title}"
 
     @property
+    def handling_unit(self) -> str:
+        """The bureau that accepts and reviews applications under this rule (its 经办单位, else the 责任单位 named
+        by the policy document); read with ``responsible_unit`` selected."""
+        return self.responsible_unit.name if self.responsible_unit_id else self.responsible_department
+
+    @property
     def citation(self) -> str:
         return f"{self.document.doc_number} {self.clause}"
 
