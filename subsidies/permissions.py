@@ -64,6 +64,16 @@ def application_q(user: AnyUser) -> Q | None:
     return own | (staff & ~Q(status=S.DRAFT))
 
 
+def own_rules_q(user: AnyUser) -> Q | None:
+    """``Q`` over the rules a reviewer works on (those of the bureaus the user reviews for); None for people who are
+    no reviewer of a bureau (superusers, city-wide roles, finance, counties): they choose among the rules in their rows."""
+    scope = user_scope(user)
+    if scope.is_superuser or scope.is_city_wide:
+        return None
+    units = units_for(user, *REVIEW_ROLES)
+    return Q(responsible_unit_id__in=units) if units else None
+
+
 def scope_applications(user: AnyUser, qs: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
     if not user.is_authenticated:
         return qs.none()

@@ -23,7 +23,7 @@ from subsidies.models import (
     PolicyDocument,
     Rule,
 )
-from subsidies.permissions import BudgetPoolPolicy, scope_applications
+from subsidies.permissions import BudgetPoolPolicy, own_rules_q, scope_applications
 from subsidies.rules import HistoryItem
 from subsidies.rules.catalog import FAMILY_CHOICES
 from subsidies.rules.facts import money
@@ -224,3 +224,25 @@ def award_summary(awards: QuerySet[Award], *, year: int) -> dict[str, list[dict[
 def _cents(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (money(v) if isinstance(v, Decimal) else (money(0) if v is None and k != "n" else v))
             for k, v in row.items()}
+
+
+def rule_filter_choices(user: Any, rows: QuerySet[Any]) -> list[tuple[str, str]]:
+    """The rule filter of the application and award lists: a program officer's own bureau's rules; everybody else
+    the rules found in the rows they see (``rows``: the list's scoped queryset, with a ``rule`` relation)."""
+    q = own_rules_q(user)
+    rules = (Rule.objects.filter(q) if q is not None
+             else Rule.objects.filter(pk__in=rows.order_by().values("rule_id").distinct()))
+    return [(str(pk), f"{code} {title}") for pk, code, title in rules.order_by("code").values_list("pk", "code", "title")]
+
+
+def rule_outside_note(user: Any, rule_id: str) -> str:
+    """A note for a rule chosen in the filter that is not among the user's own rules: which bureau handles it
+    (empty when the rule is the user's own or unknown)."""
+    q = own_rules_q(user)
+    if q is None or not str(rule_id).isdigit():
+        return ""
+    rule = Rule.objects.select_related("responsible_unit").filter(pk=int(rule_id)).first()
+    if rule is None or Rule.objects.filter(q, pk=rule.pk).exists():
+        return ""
+    return (f"规则“{rule.code} {rule.title}”由{rule.handling_unit}受理、审核，不属于您所在单位经办的规则，"
+            "因此列表中没有其申报。如需了解办理情况，请联系该单位。")

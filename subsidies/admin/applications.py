@@ -26,7 +26,14 @@ from subsidies import services
 from subsidies.admin.exports import FilteredXlsxExportMixin
 from subsidies.exports import DETAIL_WRAP, DISBURSEMENT_HEADERS, detail_widths, disbursement_response, disbursement_rows
 from subsidies.models import Application, ApplicationEvent, Award, Evidence, ExpertScore, Objection
-from subsidies.selectors import application_get_for_user, application_list, application_timeline, award_list
+from subsidies.selectors import (
+    application_get_for_user,
+    application_list,
+    application_timeline,
+    award_list,
+    rule_filter_choices,
+    rule_outside_note,
+)
 from subsidies.trace import trace_rows
 from subsidies.workflow import APPLICATION, step_label
 
@@ -83,6 +90,25 @@ class ObjectionInline(admin.TabularInline):
         return False
 
 
+class RuleFilter(admin.SimpleListFilter):
+    """规则: a program officer chooses among the own bureau's rules; a rule of another bureau (a link or a typed
+    address) is not silently empty: a note names the bureau that handles it."""
+
+    title = "规则"
+    parameter_name = "rule__id__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return rule_filter_choices(request.user, model_admin.get_queryset(request))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if not self.value():
+            return queryset
+        note = rule_outside_note(request.user, self.value())
+        if note:
+            messages.warning(request, note)
+        return queryset.filter(rule_id=self.value()) if str(self.value()).isdigit() else queryset.none()
+
+
 @admin.register(Application)
 class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = perms.ApplicationPolicy()
@@ -90,7 +116,7 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
     change_form_template = "admin/subsidies/application/change_form.html"
     list_display = ["number", "enterprise", "rule", "period", "status", "ceiling", "approved_amount", "due_on",
                     "overdue_display", "is_duplicate"]
-    list_filter = ["status", "period", "rule__family", "rule", "is_duplicate", "call"]
+    list_filter = ["status", "period", "rule__family", RuleFilter, "is_duplicate", "call"]
     list_select_related = ["enterprise", "rule", "call"]
     search_fields = ["number", "enterprise__name", "enterprise__uscc"]
     date_hierarchy = "created_at"
@@ -243,7 +269,7 @@ class AwardAdmin(FilteredXlsxExportMixin, GovernedAdmin):
     policy = perms.AwardPolicy()
     list_display = ["application", "enterprise", "rule", "year", "amount", "city_amount", "county_amount", "county",
                     "status", "approved_on", "disbursed_on", "payment_reference"]
-    list_filter = ["year", "status", "rule__family", "rule", "county"]
+    list_filter = ["year", "status", "rule__family", RuleFilter, "county"]
     list_select_related = ["application", "enterprise", "rule", "county"]
     search_fields = ["enterprise__name", "enterprise__uscc", "application__number"]
     actions = ["export_selected_year"]
