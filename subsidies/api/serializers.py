@@ -204,4 +204,4 @@ class SubsidyAwardSerializer(serializers.ModelSerializer):
         model = Award
         fields = ["id", "application", "application_number", "call", "rule", "enterprise", "enterprise_name", "uscc",
                   "key", "year", "amount", "city_amount", "county_amount", "county", "status", "status_label",
-                  "approved_on", "disbursed_on", "released_on"]
+                  "approved_on", "disbursed_on", "payment_reference", "released_on"]
