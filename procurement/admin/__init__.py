@@ -25,6 +25,7 @@ from portal.xlsx import Sheet, xlsx_response
 from procurement import models as m
 from procurement import permissions as perms
 from procurement.admin import forms
+from procurement.admin.columns import moment, nowrap, unit_short
 from procurement.admin.entry import ServiceEntryAdmin, changed_values
 from procurement.admin.links import OCDS_PATH, RelatedLinksMixin
 from procurement.redflags.base import DETAIL_BID_KEYS, DETAIL_LABELS, EVENT_LABELS
@@ -75,7 +76,15 @@ class ItProjectAdmin(RelatedLinksMixin, WorkflowAdminMixin, ServiceEntryAdmin):
                   "data_resources_text", "has_sharing_analysis", "content_and_scale", "is_emergency_inclusion",
                   "is_classified", "responsible_person"]
     change_fields = list(ps.PROJECT_EDITABLE)
-    list_display = ["code", "name", "construction_unit", "workflow_state", "total_investment", "acceptance_due_on"]
+    list_display = ["code_col", "name", "unit_col", "workflow_state", "total_investment", "acceptance_due_on"]
+
+    @admin.display(description="项目编号", ordering="code")
+    def code_col(self, obj: m.ItProject) -> str:
+        return nowrap(obj.code)
+
+    @admin.display(description="建设单位", ordering="construction_unit__name")
+    def unit_col(self, obj: m.ItProject) -> str:
+        return unit_short(obj.construction_unit)
     list_filter = ["status", "annual_plan"]
     search_fields = ["code", "name"]
     list_select_related = ["construction_unit"]
@@ -164,7 +173,19 @@ class TenderAdmin(RelatedLinksMixin, WorkflowAdminMixin, ServiceEntryAdmin):
                   "tech_weight", "commercial_weight", "price_weight", "candidate_count", "agent_name",
                   "contract_sign_days", "lot_subject", "lot_control_price", "lot_bid_bond_amount"]
     change_fields = list(ts.TENDER_EDITABLE)
-    list_display = ["tender_no", "title", "tenderer", "workflow_state", "bid_deadline"]
+    list_display = ["tender_no_col", "title", "tenderer_col", "workflow_state", "deadline_col"]
+
+    @admin.display(description="招标编号", ordering="tender_no")
+    def tender_no_col(self, obj: m.Tender) -> str:
+        return nowrap(obj.tender_no)
+
+    @admin.display(description="招标人", ordering="tenderer__name")
+    def tenderer_col(self, obj: m.Tender) -> str:
+        return unit_short(obj.tenderer)
+
+    @admin.display(description="投标截止", ordering="bid_deadline")
+    def deadline_col(self, obj: m.Tender) -> str:
+        return moment(obj.bid_deadline)
     list_filter = ["status", "evaluation_method"]
     search_fields = ["tender_no", "title"]
     list_select_related = ["tenderer"]
@@ -294,7 +315,7 @@ class BidAdmin(RelatedLinksMixin, ServiceEntryAdmin):
 
     @admin.display(description="招标项目 / 合同包", ordering="lot__tender__tender_no")
     def tender_lot(self, obj: m.Bid) -> str:
-        return f"{obj.lot.tender.tender_no} 包{obj.lot.lot_no}"
+        return nowrap(f"{obj.lot.tender.tender_no} 包{obj.lot.lot_no}")
 
     @admin.display(description="状态", ordering="status")
     def status_badge(self, obj: m.Bid) -> str:
