@@ -131,5 +131,8 @@ class RelatedLinksMixin:
         extra = dict(extra_context or {})
         obj = self.get_object(request, unquote(object_id)) if str(object_id).isdigit() else None  # type: ignore[attr-defined]
         if obj is not None:
-            extra["related_links"] = links_for(self.admin_site, request, obj)  # type: ignore[attr-defined]
+            links = links_for(self.admin_site, request, obj)  # type: ignore[attr-defined]
+            extra["related_links"] = links
+            if isinstance(obj, m.Tender):  # the grid also as a button beside the steps
+                extra["score_grid_url"] = next((x["url"] for x in links if x["label"] == "评分汇总表"), None)
         return super().change_view(request, object_id, form_url, extra)  # type: ignore[misc]
