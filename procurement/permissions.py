@@ -85,6 +85,21 @@ def can_manage_tender(user: AnyUser, tender: Any) -> Decision:
     return deny("只有招标人（本单位采购经办人）可以办理该招标项目。")
 
 
+def can_view_score_grid(user: AnyUser, tender: Any) -> Decision:
+    """The evaluator × bid grid shows every evaluator's points: the tenderer's unit, its county and supervisors only
+    (an evaluator sees their own scores in 评委打分, not the others')."""
+    from procurement.models import Tender
+
+    if _sees_all(user):
+        return ALLOW
+    scope = user_scope(user)
+    if tender.tenderer_id in scope.units_with(*UNIT_ROLES):
+        return ALLOW
+    if Tender.objects.filter(pk=tender.pk).filter(scope.county_q("tenderer__path")).exists():
+        return ALLOW
+    return deny("只有招标人、所在县区主管部门和采购监管人员可以查看评分汇总表。")
+
+
 def can_terminate_tender(user: AnyUser, tender: Any) -> Decision:
     """The tenderer ends its own tender; the supervisor may stop it (SM 17)."""
     if is_unit_officer(user, tender.tenderer_id) or user_scope(user).has_role(Role.PROCUREMENT_SUPERVISOR):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django_filters import FilterSet
 
 from portal.permissions import AnyUser
@@ -17,7 +19,17 @@ from procurement.filters import (
     RedFlagFilter,
     TenderFilter,
 )
-from procurement.models import Bid, BidStatus, Contract, ItProject, Lot, RedFlag, Tender
+from procurement.models import (
+    Bid,
+    BidStatus,
+    CommitteeMember,
+    Contract,
+    ItProject,
+    Lot,
+    RedFlag,
+    Score,
+    Tender,
+)
 from procurement.permissions import (
     BidPolicy,
     LotChildPolicy,
@@ -81,3 +93,38 @@ def committee_member_get(*, user: AnyUser, tender_id: int) -> Any:
         return None
     return CommitteeMember.objects.filter(tender_id=tender_id, user=user, is_recused=False,
                                           retired_at__isnull=True).first()
+
+
+@dataclass
+class GridRow:
+    """One bid of a lot: each evaluator's total points (技术 + 商务, None where the seat gave none) and the stored
+    results of the evaluation (``procurement.services.evaluation`` with ``procurement.scoring``)."""
+
+    bid: Bid
+    cells: list[tuple[CommitteeMember, Decimal | None]]
+
+
+@dataclass
+class LotGrid:
+    lot: Lot
+    members: list[CommitteeMember]
+    rows: list[GridRow] = field(default_factory=list)
+
+
+def score_grid(*, tender: Tender) -> list[LotGrid]:
+    """The evaluator × bid grid of each lot of ``tender`` (the caller has checked ``can_view_score_grid``): rows are
+    the lot's bids in rank order, columns the committee (recused seats included, marked by the template). Totals,
+    price scores and ranks are the values the evaluation stored, never recomputed here. Four queries."""
+    lots = list(Lot.objects.filter(tender=tender).order_by("lot_no"))
+    members = list(CommitteeMember.objects.filter(tender=tender, retired_at__isnull=True).order_by("pk"))
+    bids = list(Bid.objects.filter(lot__tender=tender).exclude(status=BidStatus.WITHDRAWN)
+                .select_related("bidder").order_by("lot_id", F("rank").asc(nulls_last=True), "bidder__name", "pk"))
+    points: dict[tuple[int, int], Decimal] = {}
+    for score in Score.objects.filter(bid__lot__tender=tender, retired_at__isnull=True).values(
+            "member_id", "bid_id", "points"):
+        key = (score["member_id"], score["bid_id"])
+        points[key] = points.get(key, Decimal("0")) + score["points"]
+    grids = {lot.pk: LotGrid(lot=lot, members=members) for lot in lots}
+    for bid in bids:
+        grids[bid.lot_id].rows.append(GridRow(bid=bid, cells=[(mb, points.get((mb.pk, bid.pk))) for mb in members]))
+    return list(grids.values())

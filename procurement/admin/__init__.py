@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from portal.admin_base import GovernedAdmin
 from portal.admin_workflow import WorkflowAdminMixin
@@ -22,9 +25,11 @@ from portal.xlsx import Sheet, xlsx_response
 from procurement import models as m
 from procurement import permissions as perms
 from procurement.admin import forms
+from procurement.admin.columns import moment, nowrap, unit_short
 from procurement.admin.entry import ServiceEntryAdmin, changed_values
+from procurement.admin.links import OCDS_PATH, RelatedLinksMixin
 from procurement.redflags.base import DETAIL_BID_KEYS, DETAIL_LABELS, EVENT_LABELS
-from procurement.selectors import bid_list, bidding_records, project_list, tender_list
+from procurement.selectors import bid_list, bidding_records, project_list, score_grid, tender_list
 from procurement.services import projects as ps
 from procurement.services import remedies as rm
 from procurement.services import tenders as ts
@@ -60,7 +65,7 @@ class AnnualPlanAdmin(ServiceOnlyAdmin):
 
 
 @admin.register(m.ItProject)
-class ItProjectAdmin(WorkflowAdminMixin, ServiceEntryAdmin):
+class ItProjectAdmin(RelatedLinksMixin, WorkflowAdminMixin, ServiceEntryAdmin):
     """项目申报 (add → ``project_declare``); declaration details editable until the FSR is approved; the steps of
     ``procurement.workflow.PROJECT`` are buttons on the record (derived step pages)."""
 
@@ -71,7 +76,15 @@ class ItProjectAdmin(WorkflowAdminMixin, ServiceEntryAdmin):
                   "data_resources_text", "has_sharing_analysis", "content_and_scale", "is_emergency_inclusion",
                   "is_classified", "responsible_person"]
     change_fields = list(ps.PROJECT_EDITABLE)
-    list_display = ["code", "name", "construction_unit", "status", "total_investment", "acceptance_due_on"]
+    list_display = ["code_col", "name", "unit_col", "workflow_state", "total_investment", "acceptance_due_on"]
+
+    @admin.display(description="项目编号", ordering="code")
+    def code_col(self, obj: m.ItProject) -> str:
+        return nowrap(obj.code)
+
+    @admin.display(description="建设单位", ordering="construction_unit__name")
+    def unit_col(self, obj: m.ItProject) -> str:
+        return unit_short(obj.construction_unit)
     list_filter = ["status", "annual_plan"]
     search_fields = ["code", "name"]
     list_select_related = ["construction_unit"]
@@ -149,7 +162,7 @@ class LotInline(admin.TabularInline):
 
 
 @admin.register(m.Tender)
-class TenderAdmin(WorkflowAdminMixin, ServiceEntryAdmin):
+class TenderAdmin(RelatedLinksMixin, WorkflowAdminMixin, ServiceEntryAdmin):
     """招标项目 (add → ``tender_create`` with its first lot; draft editable → ``tender_update``); the steps of
     ``procurement.workflow.TENDER`` are buttons on the record; bids and contracts have their own entry pages."""
 
@@ -160,7 +173,19 @@ class TenderAdmin(WorkflowAdminMixin, ServiceEntryAdmin):
                   "tech_weight", "commercial_weight", "price_weight", "candidate_count", "agent_name",
                   "contract_sign_days", "lot_subject", "lot_control_price", "lot_bid_bond_amount"]
     change_fields = list(ts.TENDER_EDITABLE)
-    list_display = ["tender_no", "title", "tenderer", "evaluation_method", "status", "bid_deadline"]
+    list_display = ["tender_no_col", "title", "tenderer_col", "workflow_state", "deadline_col"]
+
+    @admin.display(description="招标编号", ordering="tender_no")
+    def tender_no_col(self, obj: m.Tender) -> str:
+        return nowrap(obj.tender_no)
+
+    @admin.display(description="招标人", ordering="tenderer__name")
+    def tenderer_col(self, obj: m.Tender) -> str:
+        return unit_short(obj.tenderer)
+
+    @admin.display(description="投标截止", ordering="bid_deadline")
+    def deadline_col(self, obj: m.Tender) -> str:
+        return moment(obj.bid_deadline)
     list_filter = ["status", "evaluation_method"]
     search_fields = ["tender_no", "title"]
     list_select_related = ["tenderer"]
@@ -175,6 +200,8 @@ class TenderAdmin(WorkflowAdminMixin, ServiceEntryAdmin):
                      name="procurement_tender_record_bid"),
                 path("<int:pk>/sign-contract/", self.custom_view(self.sign_contract_view),
                      name="procurement_tender_sign_contract"),
+                path("<int:pk>/score-grid/", self.custom_view(self.score_grid_view),
+                     name="procurement_tender_score_grid"),
                 *super().get_urls()]
 
     def _entry_page(self, request: HttpRequest, pk: int, page: str, lots: Any) -> HttpResponse:
@@ -184,6 +211,22 @@ class TenderAdmin(WorkflowAdminMixin, ServiceEntryAdmin):
             raise Http404("招标项目不存在或无权查看。")
         lot = lots.filter(tender=tender).order_by("lot_no").first()
         return redirect(reverse(f"admin:{page}") + (f"?lot={lot.pk}" if lot else ""))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        return super().changelist_view(request, {**(extra_context or {}), "ocds_url": OCDS_PATH})
+
+    def score_grid_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """评分汇总表: evaluator × bid per lot, read-only; outside the tender's scope 404, without the right 403."""
+        tender = self.get_queryset(request).filter(pk=pk).first()
+        if tender is None:
+            raise Http404("招标项目不存在或无权查看。")
+        decision = perms.can_view_score_grid(request.user, tender)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": tender,
+                   "title": f"评分汇总表：{tender.tender_no} {tender.title}", "tender": tender,
+                   "grids": score_grid(tender=tender)}
+        return TemplateResponse(request, "admin/procurement/score_grid.html", context)
 
     def record_bid_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         return self._entry_page(request, pk, "procurement_bid_add", m.Lot.objects.all())
@@ -240,7 +283,7 @@ def bidding_sheet(user: Any, tender_ids: list[int] | None = None) -> Sheet:
 
 
 @admin.register(m.Bid)
-class BidAdmin(ServiceEntryAdmin):
+class BidAdmin(RelatedLinksMixin, ServiceEntryAdmin):
     """投标 (add → ``bid_record`` with its bond; bidder identified by 统一社会信用代码). Bids are not edited.
     The entry page of the tender step ``record_bid``."""
 
@@ -268,7 +311,17 @@ class BidAdmin(ServiceEntryAdmin):
                              submitted_at=data["submitted_at"], price_figures=data["price_figures"],
                              price_words=data.get("price_words"), summary_total=data.get("summary_total"),
                              tech_file_text=data.get("tech_file_text", ""), bond=bond, acting_user=request.user)
-    list_display = ["lot", "bidder", "price_figures", "evaluated_price", "status", "total_score", "rank"]
+    list_display = ["bidder", "tender_lot", "evaluated_price", "status_badge", "total_score", "rank"]
+
+    @admin.display(description="招标项目 / 合同包", ordering="lot__tender__tender_no")
+    def tender_lot(self, obj: m.Bid) -> str:
+        return nowrap(f"{obj.lot.tender.tender_no} 包{obj.lot.lot_no}")
+
+    @admin.display(description="状态", ordering="status")
+    def status_badge(self, obj: m.Bid) -> str:
+        final = obj.status in (m.BidStatus.REJECTED, m.BidStatus.WITHDRAWN)
+        return format_html('<span class="badge badge-state{}">{}</span>', " badge-final" if final else "",
+                           obj.get_status_display())
     list_filter = ["status"]
     list_select_related = ["lot__tender", "bidder"]
     search_fields = ["bidder__name", "bidder__uscc", "lot__tender__tender_no"]
@@ -287,7 +340,7 @@ for model, policy, columns, related in (
 
 
 @admin.register(m.RedFlag)
-class RedFlagAdmin(GovernedAdmin):
+class RedFlagAdmin(RelatedLinksMixin, GovernedAdmin):
     """Red flags are generated by the rules; a supervisor records the disposition (confirmed / false positive)."""
 
     policy = perms.RedFlagPolicy()

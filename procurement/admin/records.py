@@ -16,6 +16,7 @@ from procurement import models as m
 from procurement import permissions as perms
 from procurement.admin import forms
 from procurement.admin.entry import ServiceEntryAdmin
+from procurement.admin.links import RelatedLinksMixin
 from procurement.parameters import REGISTRY
 from procurement.selectors import committee_member_get
 from procurement.services import award as aw
@@ -31,7 +32,7 @@ def _scoped_tenders(request: HttpRequest, **filters: Any) -> Any:
 
 
 @admin.register(m.Lot)
-class LotAdmin(ServiceEntryAdmin):
+class LotAdmin(RelatedLinksMixin, ServiceEntryAdmin):
     """合同包: added to draft tenders (``lot_add``)."""
 
     policy = perms.TenderChildPolicy()
@@ -49,7 +50,7 @@ class LotAdmin(ServiceEntryAdmin):
 
 
 @admin.register(m.CommitteeMember)
-class CommitteeMemberAdmin(ServiceEntryAdmin):
+class CommitteeMemberAdmin(RelatedLinksMixin, ServiceEntryAdmin):
     """评标委员会成员 (``committee_member_add``: experts drawn after opening; a portal account makes an evaluator)."""
 
     policy = perms.TenderChildPolicy()
@@ -74,7 +75,7 @@ class CommitteeMemberAdmin(ServiceEntryAdmin):
 
 
 @admin.register(m.Score)
-class ScoreAdmin(ServiceEntryAdmin):
+class ScoreAdmin(RelatedLinksMixin, ServiceEntryAdmin):
     """评委打分: an evaluator enters their own points for bids of tenders they are assigned to, after opening
     (``score_record``); the procuring unit and supervisors read them."""
 
@@ -178,7 +179,7 @@ class ComplaintAdmin(WorkflowRecordAdmin):
 
 
 @admin.register(m.Contract)
-class ContractAdmin(ServiceEntryAdmin):
+class ContractAdmin(RelatedLinksMixin, ServiceEntryAdmin):
     """合同 of an awarded lot (``contract_sign``: winning price, IP clause, BDS days; bonds fall due); the entry page
     of the tender step ``sign_contract``."""
 
