@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from catalogs import services
-from catalogs.admin.common import XlsxExportMixin
+from catalogs.admin.common import XlsxExportMixin, own_unit_filter
 from catalogs.models import (
     CatalogEntry,
     CatalogVersion,
@@ -161,10 +161,9 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = CatalogEntryPolicy()
     workflow = ENTRY
     form = EntryForm
-    list_display = ("code", "title", "source_unit", "status", "share_type", "open_type", "update_frequency",
-                    "quality_score", "version")
-    list_filter = ("status", "share_type", "open_type", "level", "update_frequency", "base_category",
-                   ("source_unit", admin.RelatedOnlyFieldListFilter))
+    list_display = ("code", "title", "source_unit", "workflow_state", "share_type", "open_type", "quality_score")
+    list_filter = (own_unit_filter("数源单位", "source_unit"), "status", "share_type", "open_type", "level",
+                   "update_frequency", "base_category", ("source_unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "title", "description", "keywords")
     list_select_related = ("source_unit",)
     inlines = [DataItemInline, InterfaceInline]

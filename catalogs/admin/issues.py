@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from catalogs import services
-from catalogs.admin.common import XlsxExportMixin, step_page
+from catalogs.admin.common import XlsxExportMixin, own_unit_filter, step_page
 from catalogs.models import CatalogEntry, DataCorrection, EntryStatus, InterfaceRequest
 from catalogs.permissions import DataCorrectionPolicy, InterfaceRequestPolicy
 from catalogs.selectors import correction_list, entry_list_visible, interface_request_list
@@ -37,9 +37,10 @@ class EntryChoiceForm(forms.Form):
 class DataCorrectionAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = DataCorrectionPolicy()
     workflow = CORRECTION
-    list_display = ("id", "entry", "source_unit", "reporter_unit", "status", "reported_on", "analysis_due_on",
-                    "decide_due_on", "correct_due_on", "is_decision_late", "is_correction_late")
-    list_filter = ("status", "is_decision_late", "is_correction_late")
+    list_display = ("id", "entry", "source_unit", "reporter_unit", "workflow_state", "reported_on", "decide_due_on",
+                    "correct_due_on")
+    list_filter = (own_unit_filter("数源单位/报告单位", "source_unit", "reporter_unit"), "status", "is_decision_late",
+                   "is_correction_late")
     search_fields = ("entry__title", "description")
     list_select_related = ("entry", "source_unit", "reporter_unit")
     readonly_fields = [f.name for f in DataCorrection._meta.fields if f.name not in ("id", "created_at")]
@@ -75,9 +76,9 @@ class DataCorrectionAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
 class InterfaceRequestAdmin(WorkflowAdminMixin, GovernedAdmin):
     policy = InterfaceRequestPolicy()
     workflow = INTERFACE_REQUEST
-    list_display = ("id", "producer_unit", "entry", "status", "requested_on", "due_on", "is_extension_approved",
-                    "is_overdue", "is_late")
-    list_filter = ("status", "is_overdue", "is_late", ("producer_unit", admin.RelatedOnlyFieldListFilter))
+    list_display = ("id", "entry", "producer_unit", "workflow_state", "requested_on", "due_on", "is_overdue")
+    list_filter = (own_unit_filter("数据生产单位", "producer_unit"), "status", "is_overdue", "is_late",
+                   ("producer_unit", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("producer_unit", "entry")
     readonly_fields = [f.name for f in InterfaceRequest._meta.fields if f.name not in ("id", "created_at")]
 

@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from catalogs.admin.common import own_unit_filter
 from catalogs.models import CatalogEntry, DataItem, EntryStatus
 from portal.admin_base import GovernedAdmin
 from portal.admin_workflow import WorkflowAdminMixin
@@ -154,9 +155,10 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     workflow = SHARE_APPLICATION
     form = ShareApplicationForm
     change_form_template = "admin/sharing/shareapplication/change_form.html"
-    list_display = ("number", "business_matter", "applicant_unit", "service_mode", "share_type", "route", "status",
-                    "current_due_on", "overdue_flag")
-    list_filter = ("status", "service_mode", "share_type", "route", "kind", OverdueFilter)
+    list_display = ("number", "business_matter", "applicant_unit", "share_type", "workflow_state", "current_due_on",
+                    "overdue_flag")
+    list_filter = (own_unit_filter("申请单位/数源单位", "applicant_unit", "entries__source_unit"), "status",
+                   "service_mode", "share_type", "route", "kind", OverdueFilter)
     search_fields = ("number", "business_matter", "applicant_unit__name")
     list_select_related = ("applicant_unit",)
     readonly_fields = ("number", "status", "route", "share_type", "applicant_user", "submitted_at",

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 
+from catalogs.admin.common import own_unit_filter
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
@@ -102,11 +103,10 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.AuthorizationPolicy()
     workflow = AUTHORIZATION
     change_form_template = "admin/sharing/authorization/change_form.html"
-    list_display = ("number", "consumer_unit", "service_mode", "share_type", "valid_from_on", "valid_until_on",
-                    "status")
-    list_filter = ("status", "service_mode", "share_type")
+    list_display = ("number", "consumer_unit", "application", "share_type", "valid_until_on", "workflow_state")
+    list_filter = (own_unit_filter("被授权单位", "consumer_unit"), "status", "service_mode", "share_type")
     search_fields = ("number", "consumer_unit__name", "application__number")
-    list_select_related = ("consumer_unit",)
+    list_select_related = ("consumer_unit", "application")
     readonly_fields = ("number", "application", "consumer_unit", "service_mode", "interface_kind", "share_type",
                        "valid_from_on", "valid_until_on", "status", "status_changed_at", "status_reason",
                        "renewed_from", scope_display, "is_special")
@@ -153,7 +153,7 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
     policy = permissions.DataUseRecordPolicy()
     list_display = ("acquired_at", "unit", "authorization", "user_name", "approver_name", "purpose",
                     "acquisition_method", "media_type", "retain_until_on")
-    list_filter = ("acquisition_method", "media_type")
+    list_filter = (own_unit_filter("使用单位", "unit"), "acquisition_method", "media_type")
     search_fields = ("purpose", "user_name", "authorization__number", "external_id")
     list_select_related = ("unit", "authorization")
     date_hierarchy = "acquired_at"
@@ -166,7 +166,7 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
 class OpenDataApplicationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.OpenDataApplicationPolicy()
     workflow = OPEN_APPLICATION
-    list_display = ("number", "enterprise", "is_commercial", "status", "current_due_on", "submitted_at")
+    list_display = ("number", "enterprise", "is_commercial", "workflow_state", "current_due_on", "submitted_at")
     list_filter = ("status", "is_commercial", "enterprise__kind")
     search_fields = ("number", "enterprise__name", "enterprise__uscc")
     list_select_related = ("enterprise",)
@@ -197,7 +197,7 @@ class OpenDataGrantAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.OpenDataGrantPolicy()
     workflow = OPEN_GRANT
     inlines = [GrantEventInline]
-    list_display = ("number", "enterprise", "valid_from_on", "valid_until_on", "is_commercial_use_allowed", "status")
+    list_display = ("number", "enterprise", "valid_until_on", "is_commercial_use_allowed", "workflow_state")
     list_filter = ("status", "is_commercial_use_allowed")
     search_fields = ("number", "enterprise__name")
     list_select_related = ("enterprise",)
