@@ -104,6 +104,18 @@ class ScopedAutocomplete(AutocompleteSelectMultiple):
         super().__init__(*args, **kwargs)
         self.search_url_name = url_name
 
+    @property
+    def media(self) -> forms.Media:
+        """Django's autocomplete, then the script that sends the chosen entries with each search for data items."""
+        return super().media + forms.Media(js=["sharing/item_picker.js"])
+
+    def build_attrs(self, base_attrs: dict[str, Any], extra_attrs: dict[str, Any] | None = None) -> dict[str, Any]:
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        if self.search_url_name == "sharing_autocomplete_items":
+            attrs["data-entries-field"] = "id_entries"
+            attrs["data-placeholder"] = "请先选择目录，再选择其中的信息项"
+        return attrs
+
     def get_url(self) -> str:
         return reverse(f"{self.admin_site.name}:{self.search_url_name}")
 
@@ -188,8 +200,9 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
             qs: QuerySet[Any] = requestable_entries().order_by("code", "pk")
             if term:
                 qs = qs.filter(Q(code__icontains=term) | Q(title__icontains=term))
-        else:
-            qs = requestable_items().order_by("entry__code", "sort_order", "pk")
+        else:  # only the items of the entries chosen on the form (sent by sharing/item_picker.js)
+            chosen = [int(v) for v in request.GET.get("entries", "").split(",") if v.strip().isdigit()]
+            qs = requestable_items().filter(entry_id__in=chosen).order_by("entry__code", "sort_order", "pk")
             if term:
                 qs = qs.filter(Q(name__icontains=term) | Q(entry__title__icontains=term)
                                | Q(entry__code__icontains=term))
