@@ -94,4 +94,4 @@ class OwnUnitFilter(admin.SimpleListFilter):
 
 def own_unit_filter(title: str, *lookups: str) -> type[OwnUnitFilter]:
     """An ``OwnUnitFilter`` for ``list_filter`` over the given unit lookups (``source_unit``, ``entries__source_unit``)."""
-    return type("OwnUnitFilter", (OwnUnitFilter,), {"title": title, "lookups_of_unit": lookups})
+    return type("OwnUnitFilter", (OwnUnitFilter,), {"title": f"{title}范围", "lookups_of_unit": lookups})

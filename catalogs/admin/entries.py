@@ -161,7 +161,7 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = CatalogEntryPolicy()
     workflow = ENTRY
     form = EntryForm
-    list_display = ("code", "title", "source_unit", "workflow_state", "share_type", "open_type", "quality_score")
+    list_display = ("code", "title", "source_unit", "workflow_state", "share_type", "quality_score")
     list_filter = (own_unit_filter("数源单位", "source_unit"), "status", "share_type", "open_type", "level",
                    "update_frequency", "base_category", ("source_unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "title", "description", "keywords")

@@ -37,8 +37,7 @@ class EntryChoiceForm(forms.Form):
 class DataCorrectionAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = DataCorrectionPolicy()
     workflow = CORRECTION
-    list_display = ("id", "entry", "source_unit", "reporter_unit", "workflow_state", "reported_on", "decide_due_on",
-                    "correct_due_on")
+    list_display = ("id", "entry", "source_unit", "reporter_unit", "workflow_state", "decide_due_on", "correct_due_on")
     list_filter = (own_unit_filter("数源单位/报告单位", "source_unit", "reporter_unit"), "status", "is_decision_late",
                    "is_correction_late")
     search_fields = ("entry__title", "description")

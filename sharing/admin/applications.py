@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from catalogs.admin.common import own_unit_filter
 from catalogs.models import CatalogEntry, DataItem, EntryStatus
@@ -167,8 +168,7 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     workflow = SHARE_APPLICATION
     form = ShareApplicationForm
     change_form_template = "admin/sharing/shareapplication/change_form.html"
-    list_display = ("number", "business_matter", "applicant_unit", "share_type", "workflow_state", "current_due_on",
-                    "overdue_flag")
+    list_display = ("number", "business_matter", "applicant_unit", "share_type", "workflow_state", "due_display")
     list_filter = (own_unit_filter("申请单位/数源单位", "applicant_unit", "entries__source_unit"), "status",
                    "service_mode", "share_type", "route", "kind", OverdueFilter)
     search_fields = ("number", "business_matter", "applicant_unit__name")
@@ -183,6 +183,15 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     @admin.display(description="超期", boolean=True)
     def overdue_flag(self, obj: ShareApplication) -> bool:
         return obj.is_overdue
+
+    @admin.display(description="办理期限", ordering="current_due_on")
+    def due_display(self, obj: ShareApplication) -> str:
+        """The current step's due date, with 已超期 in red when it has passed."""
+        if obj.current_due_on is None:
+            return "—"
+        if obj.is_overdue:
+            return format_html('{} <span class="badge badge-overdue">已超期</span>', obj.current_due_on)
+        return str(obj.current_due_on)
 
     AUTOCOMPLETE = {"entries": "sharing_autocomplete_entries", "data_items": "sharing_autocomplete_items"}
 
