@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
 from catalogs.permissions import defaults_to_own_unit, own_unit_ids
 from portal.xlsx import Sheet, xlsx_response
@@ -95,3 +97,23 @@ class OwnUnitFilter(admin.SimpleListFilter):
 def own_unit_filter(title: str, *lookups: str) -> type[OwnUnitFilter]:
     """An ``OwnUnitFilter`` for ``list_filter`` over the given unit lookups (``source_unit``, ``entries__source_unit``)."""
     return type("OwnUnitFilter", (OwnUnitFilter,), {"title": f"{title}范围", "lookups_of_unit": lookups})
+
+
+def related_links(links: list[tuple[str, str]]) -> str:
+    """“相关记录” on a record page: links to the related records or to their lists filtered on this record (the
+    lists are scoped to the viewer as always; ``unit_scope=all`` so that 本单位 does not hide another unit's rows)."""
+    if not links:
+        return "无"
+    return format_html('<ul class="related-records">{}</ul>',
+                       format_html_join("", '<li><a href="{}">{}</a></li>', ((url, label) for label, url in links)))
+
+
+def filtered_list(model: str, **params: Any) -> str:
+    """The admin list of ``app_label.model`` filtered on ``params`` (and not narrowed to 本单位)."""
+    from django.apps import apps
+
+    app_label, model_name = model.split(".")
+    model_admin = admin.site._registry.get(apps.get_model(app_label, model_name))
+    if any(isinstance(f, type) and issubclass(f, OwnUnitFilter) for f in getattr(model_admin, "list_filter", ())):
+        params = {**params, OwnUnitFilter.parameter_name: OwnUnitFilter.ALL}
+    return reverse(f"admin:{app_label}_{model_name}_changelist") + "?" + urlencode(params)

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from catalogs.admin.common import own_unit_filter
+from catalogs.admin.common import filtered_list, own_unit_filter, related_links
 from catalogs.models import CatalogEntry, DataItem, EntryStatus
 from portal.admin_base import GovernedAdmin
 from portal.admin_workflow import WorkflowAdminMixin
@@ -176,13 +176,26 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     readonly_fields = ("number", "status", "route", "share_type", "applicant_user", "submitted_at",
                        "is_deemed_stamped", "current_due_on", "is_statutory_due", "rejection_policy_basis",
                        "rejection_reason", "adjustment_note", "agreement_reference", "filed_with_city_at",
-                       "filed_with_authority_at", "forwarded_at", "previous_application")
+                       "filed_with_authority_at", "forwarded_at", "previous_application", "related_records")
     inlines = [OpinionInline, StepInline]
     date_hierarchy = "created_at"
 
     @admin.display(description="超期", boolean=True)
     def overdue_flag(self, obj: ShareApplication) -> bool:
         return obj.is_overdue
+
+    @admin.display(description="相关记录")
+    def related_records(self, obj: ShareApplication) -> str:
+        """The authorizations issued on this application, their usage records, and the re-applications."""
+        if obj.pk is None:
+            return "无"
+        links = [("共享授权", filtered_list("sharing.authorization", application__id__exact=obj.pk)),
+                 ("数据使用记录", filtered_list("sharing.datauserecord", authorization__application__id__exact=obj.pk)),
+                 ("协商后重新申请", filtered_list("sharing.shareapplication", previous_application__id__exact=obj.pk))]
+        if obj.previous_application_id:
+            links.insert(0, ("原申请", reverse("admin:sharing_shareapplication_change",
+                                             args=[obj.previous_application_id])))
+        return related_links(links)
 
     @admin.display(description="办理期限", ordering="current_due_on")
     def due_display(self, obj: ShareApplication) -> str:

@@ -69,3 +69,33 @@ def test_list_columns_fit_a_laptop(demo):
 
     for model in (CatalogEntry, DataCorrection):
         assert len(admin.site._registry[model].list_display) <= 8
+
+
+def test_entry_versions_corrections_interface_requests_linked_both_ways(client, demo):
+    import html
+    import re
+
+    from django.urls import reverse
+
+    login(client, "city_authority")
+    correction = DataCorrection.objects.select_related("entry").first()
+    entry = correction.entry
+
+    def links(url):
+        raw = client.get(url).content.decode()
+        block = raw.split('class="related-records"', 1)[1].split("</ul>", 1)[0]
+        return {label: html.unescape(href) for href, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', block)}
+
+    entry_page = reverse("admin:catalogs_catalogentry_change", args=[entry.pk])
+    from_entry = links(entry_page)
+    corrections = changelist(client, from_entry["数据纠错"]).queryset
+    assert correction in corrections and all(c.entry_id == entry.pk for c in corrections)
+    versions = changelist(client, from_entry["发布版本"]).queryset
+    assert versions.count() == entry.versions.count() and all(v.entry_id == entry.pk for v in versions)
+    assert all(r.entry_id == entry.pk for r in changelist(client, from_entry["接口提供要求"]).queryset)
+
+    from_correction = links(reverse("admin:catalogs_datacorrection_change", args=[correction.pk]))
+    assert from_correction["目录条目"] == entry_page
+    version = entry.versions.first()
+    if version is not None:
+        assert links(reverse("admin:catalogs_catalogversion_change", args=[version.pk]))["目录条目"] == entry_page
