@@ -135,6 +135,8 @@ class ShareApplicationForm(forms.ModelForm):
         units = Organization.objects.all() if unit_ids is None else Organization.objects.filter(pk__in=unit_ids)
         if "applicant_unit" in self.fields:  # absent on read-only (view) forms
             self.fields["applicant_unit"].queryset = units
+            if unit_ids is not None and len(unit_ids) == 1 and not self.instance.pk:
+                self.fields["applicant_unit"].initial = next(iter(unit_ids))  # 本单位, the only one it may choose
         if "entries" in self.fields:
             self.fields["entries"].queryset = requestable_entries()
         if "data_items" in self.fields:
