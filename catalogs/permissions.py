@@ -22,6 +22,17 @@ def _is_unit_admin(user: AnyUser, unit_id: int) -> bool:
     return bool(user.is_superuser) or unit_id in units_for(user, Role.UNIT_DATA_ADMIN)
 
 
+def own_unit_ids(user: AnyUser) -> frozenset[int]:
+    """The units ``user`` belongs to (any role): what a list's “本单位” choice narrows to."""
+    return user_scope(user).unit_ids
+
+
+def defaults_to_own_unit(user: AnyUser) -> bool:
+    """Lists open on “本单位” for a unit's staff; city-wide roles and county authorities open on all they may see."""
+    scope = user_scope(user)
+    return bool(scope.unit_ids) and not scope.is_city_wide and not scope.has_role(Role.COUNTY_AUTHORITY)
+
+
 def admin_units(user: AnyUser) -> QuerySet[Organization]:
     """The units whose catalog ``user`` may compile (data administrator; the superuser: every unit)."""
     if user is not None and user.is_authenticated and user.is_superuser:

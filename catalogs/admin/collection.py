@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from catalogs import services
-from catalogs.admin.common import XlsxExportMixin, step_page
+from catalogs.admin.common import XlsxExportMixin, own_unit_filter, step_page
 from catalogs.models import CollectionItem, CollectionSubmission, CollectionTask, InterfaceRequest
 from catalogs.permissions import (
     CollectionItemPolicy,
@@ -128,8 +128,9 @@ class CollectionTaskAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
 
     policy = CollectionTaskPolicy()
     workflow = COLLECTION_TASK
-    list_display = ("item", "unit", "period", "due_on", "status", "is_initial_load", "submitted_at")
-    list_filter = ("status", "is_initial_load", "period", ("unit", admin.RelatedOnlyFieldListFilter))
+    list_display = ("item", "unit", "period", "due_on", "workflow_state", "submitted_at")
+    list_filter = (own_unit_filter("报送单位", "unit"), "status", "is_initial_load", "period",
+                   ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("item__name", "unit__name", "period")
     list_select_related = ("item", "unit")
     readonly_fields = ("item", "unit", "period", "period_start_on", "period_end_on", "due_on", "status",

@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 
+from catalogs.permissions import defaults_to_own_unit, own_unit_ids
 from portal.xlsx import Sheet, xlsx_response
 
 
@@ -48,3 +53,67 @@ def step_page(admin: Any, request: HttpRequest, *, obj: Any, form: forms.Form, l
     return TemplateResponse(request, "admin/catalogs/transition.html", {
         **admin.admin_site.each_context(request), "opts": admin.model._meta, "entry": obj, "form": form,
         "label": label, "title": label, "hint": hint, "multipart": multipart})
+
+
+class OwnUnitFilter(admin.SimpleListFilter):
+    """“本单位 / 全部可见”: a unit's staff open a list on their own unit's records; city-wide roles (and county
+    authorities, whose scope is their county) on everything they may see. Subclasses name the unit lookups (one
+    row is 本单位 when any of them is one of the user's units)."""
+
+    title = "数源单位"
+    parameter_name = "unit_scope"
+    lookups_of_unit: tuple[str, ...] = ()
+    MINE, ALL = "mine", "all"
+
+    def effective(self, request: HttpRequest) -> str:
+        if self.value() in (self.MINE, self.ALL):
+            return str(self.value())
+        return self.MINE if defaults_to_own_unit(request.user) else self.ALL
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        if not own_unit_ids(request.user):
+            return []  # nothing to narrow to (a superuser without a unit)
+        return [(self.MINE, "本单位"), (self.ALL, "全部可见")]
+
+    def choices(self, changelist: Any) -> Any:
+        current = self._current
+        for value, label in self.lookup_choices:
+            yield {"selected": current == value, "display": label,
+                   "query_string": changelist.get_query_string({self.parameter_name: value})}
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        self._current = self.effective(request)
+        if self._current != self.MINE or not self.lookup_choices:
+            return queryset
+        ids = own_unit_ids(request.user)
+        q = Q(pk__in=[])
+        for lookup in self.lookups_of_unit:
+            q |= Q(**{f"{lookup}__in": ids})
+        if any("__" in lookup for lookup in self.lookups_of_unit):  # a to-many path: no duplicate rows
+            return queryset.filter(pk__in=queryset.model._default_manager.filter(q).values("pk"))
+        return queryset.filter(q)
+
+
+def own_unit_filter(title: str, *lookups: str) -> type[OwnUnitFilter]:
+    """An ``OwnUnitFilter`` for ``list_filter`` over the given unit lookups (``source_unit``, ``entries__source_unit``)."""
+    return type("OwnUnitFilter", (OwnUnitFilter,), {"title": f"{title}范围", "lookups_of_unit": lookups})
+
+
+def related_links(links: list[tuple[str, str]]) -> str:
+    """“相关记录” on a record page: links to the related records or to their lists filtered on this record (the
+    lists are scoped to the viewer as always; ``unit_scope=all`` so that 本单位 does not hide another unit's rows)."""
+    if not links:
+        return "无"
+    return format_html('<ul class="related-records">{}</ul>',
+                       format_html_join("", '<li><a href="{}">{}</a></li>', ((url, label) for label, url in links)))
+
+
+def filtered_list(model: str, **params: Any) -> str:
+    """The admin list of ``app_label.model`` filtered on ``params`` (and not narrowed to 本单位)."""
+    from django.apps import apps
+
+    app_label, model_name = model.split(".")
+    model_admin = admin.site._registry.get(apps.get_model(app_label, model_name))
+    if any(isinstance(f, type) and issubclass(f, OwnUnitFilter) for f in getattr(model_admin, "list_filter", ())):
+        params = {**params, OwnUnitFilter.parameter_name: OwnUnitFilter.ALL}
+    return reverse(f"admin:{app_label}_{model_name}_changelist") + "?" + urlencode(params)

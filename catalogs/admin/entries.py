@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from catalogs import services
-from catalogs.admin.common import XlsxExportMixin
+from catalogs.admin.common import XlsxExportMixin, filtered_list, own_unit_filter, related_links
 from catalogs.models import (
     CatalogEntry,
     CatalogVersion,
@@ -161,15 +161,14 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = CatalogEntryPolicy()
     workflow = ENTRY
     form = EntryForm
-    list_display = ("code", "title", "source_unit", "status", "share_type", "open_type", "update_frequency",
-                    "quality_score", "version")
-    list_filter = ("status", "share_type", "open_type", "level", "update_frequency", "base_category",
-                   ("source_unit", admin.RelatedOnlyFieldListFilter))
+    list_display = ("code", "title", "source_unit", "workflow_state", "share_type", "quality_score")
+    list_filter = (own_unit_filter("数源单位", "source_unit"), "status", "share_type", "open_type", "level",
+                   "update_frequency", "base_category", ("source_unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "title", "description", "keywords")
     list_select_related = ("source_unit",)
     inlines = [DataItemInline, InterfaceInline]
     readonly_fields = ("status", "level", "version", "quality_display", "versions_display", "review_due_on",
-                       "return_reason", "retire_reason", "related_buttons")
+                       "return_reason", "retire_reason", "related_buttons", "related_records")
     export_columns = [
         ("目录编码", lambda e: e.code), ("资源名称", lambda e: e.title), ("数源单位", lambda e: e.source_unit.name),
         ("状态", lambda e: e.get_status_display()), ("共享类型", lambda e: e.get_share_type_display()),
@@ -249,6 +248,17 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
                                  ((n, timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), base, n)
                                   for n, at in versions))
         return format_html("<ul>{}</ul>", links)
+
+    @admin.display(description="相关记录")
+    def related_records(self, obj: CatalogEntry) -> str:
+        """The entry's versions, corrections and interface requests (each list scoped to the viewer)."""
+        if obj.pk is None:
+            return "无"
+        return related_links([
+            ("发布版本", filtered_list("catalogs.catalogversion", entry__id__exact=obj.pk)),
+            ("数据纠错", filtered_list("catalogs.datacorrection", entry__id__exact=obj.pk)),
+            ("接口提供要求", filtered_list("catalogs.interfacerequest", entry__id__exact=obj.pk)),
+        ])
 
     @admin.display(description="其他办理")
     def related_buttons(self, obj: CatalogEntry) -> str:
@@ -358,8 +368,17 @@ VERSION_INTERFACE_LABELS = {"name": "接口名称", "kind": "接口类型", "end
 class CatalogVersionAdmin(ReadOnlyAdmin):
     policy = CatalogEntryPolicy()
     list_display = ("entry", "number", "published_at", "published_by")
-    fields = ("entry", "number", "published_at", "published_by", "snapshot_display")
+    fields = ("entry", "number", "published_at", "published_by", "snapshot_display", "related_records")
     readonly_fields = fields
+    list_filter = (("entry", admin.RelatedOnlyFieldListFilter),)
+
+    @admin.display(description="相关记录")
+    def related_records(self, obj: CatalogVersion) -> str:
+        return related_links([
+            ("目录条目", reverse("admin:catalogs_catalogentry_change", args=[obj.entry_id])),
+            ("该目录的全部版本", filtered_list("catalogs.catalogversion", entry__id__exact=obj.entry_id)),
+            ("与当前比较", reverse("admin:catalogs_catalogentry_diff", args=[obj.entry_id]) + f"?old={obj.number}"),
+        ])
     list_select_related = ("entry", "published_by")
     search_fields = ("entry__code", "entry__title")
 

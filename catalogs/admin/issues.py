@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from catalogs import services
-from catalogs.admin.common import XlsxExportMixin, step_page
+from catalogs.admin.common import XlsxExportMixin, filtered_list, own_unit_filter, related_links, step_page
 from catalogs.models import CatalogEntry, DataCorrection, EntryStatus, InterfaceRequest
 from catalogs.permissions import DataCorrectionPolicy, InterfaceRequestPolicy
 from catalogs.selectors import correction_list, entry_list_visible, interface_request_list
@@ -37,18 +37,31 @@ class EntryChoiceForm(forms.Form):
 class DataCorrectionAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = DataCorrectionPolicy()
     workflow = CORRECTION
-    list_display = ("id", "entry", "source_unit", "reporter_unit", "status", "reported_on", "analysis_due_on",
-                    "decide_due_on", "correct_due_on", "is_decision_late", "is_correction_late")
-    list_filter = ("status", "is_decision_late", "is_correction_late")
+    list_display = ("id", "entry", "source_unit", "reporter_unit", "workflow_state", "decide_due_on", "correct_due_on")
+    list_filter = (own_unit_filter("数源单位/报告单位", "source_unit", "reporter_unit"), "status", "is_decision_late",
+                   "is_correction_late")
     search_fields = ("entry__title", "description")
     list_select_related = ("entry", "source_unit", "reporter_unit")
-    readonly_fields = [f.name for f in DataCorrection._meta.fields if f.name not in ("id", "created_at")]
+    readonly_fields = [*(f.name for f in DataCorrection._meta.fields if f.name not in ("id", "created_at")),
+                       "related_records"]
     export_columns = [("编号", lambda c: c.pk), ("目录", lambda c: c.entry.title), ("数源单位", lambda c: c.source_unit.name),
                       ("状态", lambda c: c.get_status_display()), ("报告日期", lambda c: c.reported_on),
                       ("核实期限", lambda c: c.decide_due_on), ("更正期限", lambda c: c.correct_due_on)]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return correction_list(user=request.user)
+
+    @admin.display(description="相关记录")
+    def related_records(self, obj: Any) -> str:
+        """The entry this record is about, and the entry's other corrections, interface requests and versions."""
+        if obj.pk is None or obj.entry_id is None:
+            return "无"
+        return related_links([
+            ("目录条目", reverse("admin:catalogs_catalogentry_change", args=[obj.entry_id])),
+            ("该目录的数据纠错", filtered_list("catalogs.datacorrection", entry__id__exact=obj.entry_id)),
+            ("该目录的接口提供要求", filtered_list("catalogs.interfacerequest", entry__id__exact=obj.entry_id)),
+            ("该目录的发布版本", filtered_list("catalogs.catalogversion", entry__id__exact=obj.entry_id)),
+        ])
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # every change is a step (buttons on the change page)
@@ -75,14 +88,27 @@ class DataCorrectionAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
 class InterfaceRequestAdmin(WorkflowAdminMixin, GovernedAdmin):
     policy = InterfaceRequestPolicy()
     workflow = INTERFACE_REQUEST
-    list_display = ("id", "producer_unit", "entry", "status", "requested_on", "due_on", "is_extension_approved",
-                    "is_overdue", "is_late")
-    list_filter = ("status", "is_overdue", "is_late", ("producer_unit", admin.RelatedOnlyFieldListFilter))
+    list_display = ("id", "entry", "producer_unit", "workflow_state", "requested_on", "due_on", "is_overdue")
+    list_filter = (own_unit_filter("数据生产单位", "producer_unit"), "status", "is_overdue", "is_late",
+                   ("producer_unit", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("producer_unit", "entry")
-    readonly_fields = [f.name for f in InterfaceRequest._meta.fields if f.name not in ("id", "created_at")]
+    readonly_fields = [*(f.name for f in InterfaceRequest._meta.fields if f.name not in ("id", "created_at")),
+                       "related_records"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return interface_request_list(user=request.user)
+
+    @admin.display(description="相关记录")
+    def related_records(self, obj: Any) -> str:
+        """The entry this record is about, and the entry's other corrections, interface requests and versions."""
+        if obj.pk is None or obj.entry_id is None:
+            return "无"
+        return related_links([
+            ("目录条目", reverse("admin:catalogs_catalogentry_change", args=[obj.entry_id])),
+            ("该目录的数据纠错", filtered_list("catalogs.datacorrection", entry__id__exact=obj.entry_id)),
+            ("该目录的接口提供要求", filtered_list("catalogs.interfacerequest", entry__id__exact=obj.entry_id)),
+            ("该目录的发布版本", filtered_list("catalogs.catalogversion", entry__id__exact=obj.entry_id)),
+        ])
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # every change is a step (buttons on the change page)

@@ -15,7 +15,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
+from catalogs.admin.common import filtered_list, own_unit_filter, related_links
 from catalogs.models import CatalogEntry, DataItem, EntryStatus
 from portal.admin_base import GovernedAdmin
 from portal.admin_workflow import WorkflowAdminMixin
@@ -103,6 +105,18 @@ class ScopedAutocomplete(AutocompleteSelectMultiple):
         super().__init__(*args, **kwargs)
         self.search_url_name = url_name
 
+    @property
+    def media(self) -> forms.Media:
+        """Django's autocomplete, then the script that sends the chosen entries with each search for data items."""
+        return super().media + forms.Media(js=["sharing/item_picker.js"])
+
+    def build_attrs(self, base_attrs: dict[str, Any], extra_attrs: dict[str, Any] | None = None) -> dict[str, Any]:
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        if self.search_url_name == "sharing_autocomplete_items":
+            attrs["data-entries-field"] = "id_entries"
+            attrs["data-placeholder"] = "请先选择目录，再选择其中的信息项"
+        return attrs
+
     def get_url(self) -> str:
         return reverse(f"{self.admin_site.name}:{self.search_url_name}")
 
@@ -121,6 +135,8 @@ class ShareApplicationForm(forms.ModelForm):
         units = Organization.objects.all() if unit_ids is None else Organization.objects.filter(pk__in=unit_ids)
         if "applicant_unit" in self.fields:  # absent on read-only (view) forms
             self.fields["applicant_unit"].queryset = units
+            if unit_ids is not None and len(unit_ids) == 1 and not self.instance.pk:
+                self.fields["applicant_unit"].initial = next(iter(unit_ids))  # 本单位, the only one it may choose
         if "entries" in self.fields:
             self.fields["entries"].queryset = requestable_entries()
         if "data_items" in self.fields:
@@ -154,21 +170,43 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     workflow = SHARE_APPLICATION
     form = ShareApplicationForm
     change_form_template = "admin/sharing/shareapplication/change_form.html"
-    list_display = ("number", "business_matter", "applicant_unit", "service_mode", "share_type", "route", "status",
-                    "current_due_on", "overdue_flag")
-    list_filter = ("status", "service_mode", "share_type", "route", "kind", OverdueFilter)
+    list_display = ("number", "business_matter", "applicant_unit", "share_type", "workflow_state", "due_display")
+    list_filter = (own_unit_filter("申请单位/数源单位", "applicant_unit", "entries__source_unit"), "status",
+                   "service_mode", "share_type", "route", "kind", OverdueFilter)
     search_fields = ("number", "business_matter", "applicant_unit__name")
     list_select_related = ("applicant_unit",)
     readonly_fields = ("number", "status", "route", "share_type", "applicant_user", "submitted_at",
                        "is_deemed_stamped", "current_due_on", "is_statutory_due", "rejection_policy_basis",
                        "rejection_reason", "adjustment_note", "agreement_reference", "filed_with_city_at",
-                       "filed_with_authority_at", "forwarded_at", "previous_application")
+                       "filed_with_authority_at", "forwarded_at", "previous_application", "related_records")
     inlines = [OpinionInline, StepInline]
     date_hierarchy = "created_at"
 
     @admin.display(description="超期", boolean=True)
     def overdue_flag(self, obj: ShareApplication) -> bool:
         return obj.is_overdue
+
+    @admin.display(description="相关记录")
+    def related_records(self, obj: ShareApplication) -> str:
+        """The authorizations issued on this application, their usage records, and the re-applications."""
+        if obj.pk is None:
+            return "无"
+        links = [("共享授权", filtered_list("sharing.authorization", application__id__exact=obj.pk)),
+                 ("数据使用记录", filtered_list("sharing.datauserecord", authorization__application__id__exact=obj.pk)),
+                 ("协商后重新申请", filtered_list("sharing.shareapplication", previous_application__id__exact=obj.pk))]
+        if obj.previous_application_id:
+            links.insert(0, ("原申请", reverse("admin:sharing_shareapplication_change",
+                                             args=[obj.previous_application_id])))
+        return related_links(links)
+
+    @admin.display(description="办理期限", ordering="current_due_on")
+    def due_display(self, obj: ShareApplication) -> str:
+        """The current step's due date, with 已超期 in red when it has passed."""
+        if obj.current_due_on is None:
+            return "—"
+        if obj.is_overdue:
+            return format_html('{} <span class="badge badge-overdue">已超期</span>', obj.current_due_on)
+        return str(obj.current_due_on)
 
     AUTOCOMPLETE = {"entries": "sharing_autocomplete_entries", "data_items": "sharing_autocomplete_items"}
 
@@ -186,8 +224,9 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
             qs: QuerySet[Any] = requestable_entries().order_by("code", "pk")
             if term:
                 qs = qs.filter(Q(code__icontains=term) | Q(title__icontains=term))
-        else:
-            qs = requestable_items().order_by("entry__code", "sort_order", "pk")
+        else:  # only the items of the entries chosen on the form (sent by sharing/item_picker.js)
+            chosen = [int(v) for v in request.GET.get("entries", "").split(",") if v.strip().isdigit()]
+            qs = requestable_items().filter(entry_id__in=chosen).order_by("entry__code", "sort_order", "pk")
             if term:
                 qs = qs.filter(Q(name__icontains=term) | Q(entry__title__icontains=term)
                                | Q(entry__code__icontains=term))

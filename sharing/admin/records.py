@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 
+from catalogs.admin.common import filtered_list, own_unit_filter, related_links
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
@@ -102,19 +103,29 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.AuthorizationPolicy()
     workflow = AUTHORIZATION
     change_form_template = "admin/sharing/authorization/change_form.html"
-    list_display = ("number", "consumer_unit", "service_mode", "share_type", "valid_from_on", "valid_until_on",
-                    "status")
-    list_filter = ("status", "service_mode", "share_type")
+    list_display = ("number", "consumer_unit", "application", "share_type", "valid_until_on", "workflow_state")
+    list_filter = (own_unit_filter("被授权单位", "consumer_unit"), "status", "service_mode", "share_type")
     search_fields = ("number", "consumer_unit__name", "application__number")
-    list_select_related = ("consumer_unit",)
+    list_select_related = ("consumer_unit", "application")
     readonly_fields = ("number", "application", "consumer_unit", "service_mode", "interface_kind", "share_type",
                        "valid_from_on", "valid_until_on", "status", "status_changed_at", "status_reason",
-                       "renewed_from", scope_display, "is_special")
+                       "renewed_from", scope_display, "is_special", "related_records")
     exclude = ("entries", "data_items")
     inlines = [EventInline]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
+
+    @admin.display(description="相关记录")
+    def related_records(self, obj: Authorization) -> str:
+        """The application it was issued on, its usage records (list and workbook) and its renewals."""
+        links = [("来源申请", reverse("admin:sharing_shareapplication_change", args=[obj.application_id])),
+                 ("数据使用记录", filtered_list("sharing.datauserecord", authorization__id__exact=obj.pk)),
+                 ("导出使用记录（Excel）", reverse("admin:sharing_authorization_usage", args=[obj.pk])),
+                 ("续期后的授权", filtered_list("sharing.authorization", renewed_from__id__exact=obj.pk))]
+        if obj.renewed_from_id:
+            links.append(("续期前的授权", reverse("admin:sharing_authorization_change", args=[obj.renewed_from_id])))
+        return related_links(links)
 
     def get_urls(self) -> list[Any]:
         view = self.custom_view
@@ -153,10 +164,24 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
     policy = permissions.DataUseRecordPolicy()
     list_display = ("acquired_at", "unit", "authorization", "user_name", "approver_name", "purpose",
                     "acquisition_method", "media_type", "retain_until_on")
-    list_filter = ("acquisition_method", "media_type")
+    list_filter = (own_unit_filter("使用单位", "unit"), "acquisition_method", "media_type")
     search_fields = ("purpose", "user_name", "authorization__number", "external_id")
     list_select_related = ("unit", "authorization")
     date_hierarchy = "acquired_at"
+    readonly_fields = ("related_records",)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        """The usage records of one application (linked from its page)."""
+        return lookup == "authorization__application__id__exact" or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description="相关记录")
+    def related_records(self, obj: DataUseRecord) -> str:
+        if obj.authorization_id is None:
+            return "无"
+        return related_links([
+            ("所依据的授权", reverse("admin:sharing_authorization_change", args=[obj.authorization_id])),
+            ("该授权的全部使用记录", filtered_list("sharing.datauserecord", authorization__id__exact=obj.authorization_id)),
+        ])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return selectors.usage_record_list(user=request.user)
@@ -166,7 +191,7 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
 class OpenDataApplicationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.OpenDataApplicationPolicy()
     workflow = OPEN_APPLICATION
-    list_display = ("number", "enterprise", "is_commercial", "status", "current_due_on", "submitted_at")
+    list_display = ("number", "enterprise", "is_commercial", "workflow_state", "current_due_on", "submitted_at")
     list_filter = ("status", "is_commercial", "enterprise__kind")
     search_fields = ("number", "enterprise__name", "enterprise__uscc")
     list_select_related = ("enterprise",)
@@ -197,7 +222,7 @@ class OpenDataGrantAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.OpenDataGrantPolicy()
     workflow = OPEN_GRANT
     inlines = [GrantEventInline]
-    list_display = ("number", "enterprise", "valid_from_on", "valid_until_on", "is_commercial_use_allowed", "status")
+    list_display = ("number", "enterprise", "valid_until_on", "is_commercial_use_allowed", "workflow_state")
     list_filter = ("status", "is_commercial_use_allowed")
     search_fields = ("number", "enterprise__name")
     list_select_related = ("enterprise",)

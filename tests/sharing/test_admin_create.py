@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalogs.models import EntryStatus
+from catalogs.models import CatalogEntry, EntryStatus
 from sharing.models import ShareApplication
 from sharing.workflow import Status
 
@@ -32,10 +32,17 @@ def test_autocomplete_lists_requestable_entries_and_items_only(world, clock, cli
     assert len(data["results"]) == 6 and not data["pagination"]["more"]  # AC-PUB + 25, not the draft
     data = client.get(entries_url, {"term": "目录AC-PUB"}).json()
     assert data["results"] == [{"id": str(published.pk), "text": "AC-PUB 目录AC-PUB（无条件共享）"}]
-    items = client.get(reverse("admin:sharing_autocomplete_items"), {"term": "AC-PUB"}).json()["results"]
+    items_url = reverse("admin:sharing_autocomplete_items")
+    other = CatalogEntry.objects.get(code="AC-03")
+    items = client.get(items_url, {"term": "", "entries": f"{published.pk}"}).json()["results"]
     assert [r["text"] for r in items] == ["AC-PUB 目录AC-PUB · 名称", "AC-PUB 目录AC-PUB · 代码",
                                           "AC-PUB 目录AC-PUB · 联系电话"]
-    assert client.get(reverse("admin:sharing_autocomplete_items"), {"term": "AC-DRAFT"}).json()["results"] == []
+    # only the items of the chosen entries: none before an entry is chosen, both entries' when two are
+    assert client.get(items_url, {"term": "AC-PUB"}).json()["results"] == []
+    both = client.get(items_url, {"entries": f"{published.pk},{other.pk}"}).json()["results"]
+    assert {r["text"].split()[0] for r in both} == {"AC-PUB", "AC-03"} and len(both) == 4
+    draft = CatalogEntry.objects.get(code="AC-DRAFT")
+    assert client.get(items_url, {"entries": str(draft.pk)}).json()["results"] == []
     client.force_login(world.auditor)  # may read applications but not draft them
     assert client.get(entries_url, {"term": "AC"}).status_code == 403
     # the add form renders the autocomplete widgets, not every published entry as an option
@@ -44,6 +51,7 @@ def test_autocomplete_lists_requestable_entries_and_items_only(world, clock, cli
     assert f'data-ajax--url="{entries_url}"' in page
     assert f'data-ajax--url="{reverse("admin:sharing_autocomplete_items")}"' in page
     assert "目录AC-07" not in page
+    assert 'data-entries-field="id_entries"' in page and "sharing/item_picker.js" in page
 
 
 def test_admin_creates_cross_verification_draft_with_uploaded_documents(world, clock, client):
