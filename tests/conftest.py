@@ -117,6 +117,7 @@ def _live_server_never_serves_media():
     testcases._MediaFilesHandler.get_base_url = lambda self: "http://media.invalid/"
 
 
+from tests.browser import browser  # noqa: E402,F401  (the session's one headless Chromium)
 from tests.demo_db import demo  # noqa: E402,F401  (the seeded demo, module scope)
 
 

@@ -4,7 +4,6 @@ reviewer actions, and the award list offers 导出 Excel（当前筛选）. Scre
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,16 @@ from subsidies.services import application_approve, application_publicity_close,
 
 from .conftest import advance_to_review
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = pytest.mark.django_db(transaction=True)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
 
 
 @pytest.fixture
-def admin_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"),
-                                     headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        browser.close()
+def admin_page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_finance_confirms_disbursement_in_the_browser(admin_page, live_server, submitted, reviewer, finance,
