@@ -32,6 +32,19 @@ class EntryChoiceForm(forms.Form):
         self.fields["entry"].queryset = entries
 
 
+def entry_related_records(obj: Any) -> str:
+    """The entry a correction or interface request is about, and the entry's other corrections, interface requests
+    and versions."""
+    if obj.pk is None or obj.entry_id is None:
+        return "无"
+    return related_links([
+        ("目录条目", reverse("admin:catalogs_catalogentry_change", args=[obj.entry_id])),
+        ("该目录的数据纠错", filtered_list("catalogs.datacorrection", entry__id__exact=obj.entry_id)),
+        ("该目录的接口提供要求", filtered_list("catalogs.interfacerequest", entry__id__exact=obj.entry_id)),
+        ("该目录的发布版本", filtered_list("catalogs.catalogversion", entry__id__exact=obj.entry_id)),
+    ])
+
+
 # --------------------------------------------------------------------------------------------- corrections
 @admin.register(DataCorrection)
 class DataCorrectionAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
@@ -53,15 +66,7 @@ class DataCorrectionAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
 
     @admin.display(description="相关记录")
     def related_records(self, obj: Any) -> str:
-        """The entry this record is about, and the entry's other corrections, interface requests and versions."""
-        if obj.pk is None or obj.entry_id is None:
-            return "无"
-        return related_links([
-            ("目录条目", reverse("admin:catalogs_catalogentry_change", args=[obj.entry_id])),
-            ("该目录的数据纠错", filtered_list("catalogs.datacorrection", entry__id__exact=obj.entry_id)),
-            ("该目录的接口提供要求", filtered_list("catalogs.interfacerequest", entry__id__exact=obj.entry_id)),
-            ("该目录的发布版本", filtered_list("catalogs.catalogversion", entry__id__exact=obj.entry_id)),
-        ])
+        return entry_related_records(obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # every change is a step (buttons on the change page)
@@ -100,15 +105,7 @@ class InterfaceRequestAdmin(WorkflowAdminMixin, GovernedAdmin):
 
     @admin.display(description="相关记录")
     def related_records(self, obj: Any) -> str:
-        """The entry this record is about, and the entry's other corrections, interface requests and versions."""
-        if obj.pk is None or obj.entry_id is None:
-            return "无"
-        return related_links([
-            ("目录条目", reverse("admin:catalogs_catalogentry_change", args=[obj.entry_id])),
-            ("该目录的数据纠错", filtered_list("catalogs.datacorrection", entry__id__exact=obj.entry_id)),
-            ("该目录的接口提供要求", filtered_list("catalogs.interfacerequest", entry__id__exact=obj.entry_id)),
-            ("该目录的发布版本", filtered_list("catalogs.catalogversion", entry__id__exact=obj.entry_id)),
-        ])
+        return entry_related_records(obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # every change is a step (buttons on the change page)
