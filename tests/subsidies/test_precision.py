@@ -224,3 +224,23 @@ def test_difference_and_caps_with_history_name_what_was_enjoyed():
     cumulative = calculate("DE-16", {"certification_fee": "1000"},
                            [{"rule": "DE-16", "amount": "200000", "date": "2024-03-01"}], on=ON)
     assert cumulative["reasons"] == ["本项奖补累计已享受200000.00元，已达上限200000.00元"]
+
+
+@pytest.mark.django_db
+def test_submission_flags_a_duplicate_whose_key_differs_only_in_case(make_call, applicant, pdf):
+    """泉政办规〔2025〕18号 七(一) "同一部作品…只补贴1次": "LIC-001" and "lic-001" are one licence, so the second
+    application of the same enterprise, rule and year is flagged as a suspected duplicate."""
+    from subsidies.services import application_create, application_submit, evidence_add
+
+    user, enterprise = applicant
+    call = make_call(["DE-18"])
+    apps = []
+    for key in ("LIC-001", "lic-001"):
+        app = application_create(call=call, enterprise=enterprise, rule_code="DE-18",
+                                 facts={"minutes": 100, "channel": "national", "key": key}, acting_user=user)
+        evidence_add(application=app, uploaded_file=pdf(), kind="invoice", acting_user=user)
+        application_submit(application=app, acting_user=user)
+        app.refresh_from_db()
+        apps.append(app)
+    assert not apps[0].is_duplicate
+    assert apps[1].is_duplicate and apps[1].duplicate_of_id == apps[0].pk
