@@ -86,8 +86,8 @@ class ProcurementTenderSerializer(serializers.ModelSerializer):
         model = Tender
         fields = ["id", "tender_no", "title", "project", "tenderer", "tenderer_name", "procurement_method",
                   "evaluation_method", "status", "status_display", "issued_at", "bid_deadline", "opened_at",
-                  "tech_weight", "commercial_weight", "price_weight", "price_option", "candidate_count",
-                  "report_received_on", "award_determined_on", "lots"]
+                  "tech_weight", "commercial_weight", "price_weight", "price_option", "q_below", "q_above",
+                  "candidate_count", "report_received_on", "award_determined_on", "lots"]
 
 
 class ProcurementBidSerializer(serializers.ModelSerializer):

@@ -27,6 +27,8 @@ OPTION2_C_LOW, OPTION2_C_HIGH = Decimal("0.300"), Decimal("0.700")  # [30.0 %, 7
 
 REJECT_P2 = "P2: above control price"
 ABNORMALLY_LOW_RATIO = Decimal("0.5")
+OPTION1_Q = (Decimal("0.5"), Decimal("1"))  # Q below / above the benchmark, fixed by the model text for option 1
+ALL_REJECTED = "全部投标均因报价超过招标控制价被否决，没有有效投标，不计算评标基准价和价格分，应重新招标。"
 
 
 class ScoringError(ValueError):
@@ -120,6 +122,40 @@ def k_errors(k: Decimal | None) -> list[str]:
     return []
 
 
+def q_errors(method: str, q_below: Decimal | None, q_above: Decimal | None, *, blank_ok: bool = False
+             ) -> list[str]:
+    """Q of the price formula (§4.5, §7 item 4): option 1 fixes 0.5 / 1 (blank means those); option 2 leaves Q blank in
+    the model text, so the tender must set both (``blank_ok``: a draft may still fill them in)."""
+    errors = []
+    if method == OPTION2 and (q_below is None or q_above is None) and not blank_ok:
+        errors.append("参考方式二的Q值（低于、高于评标基准价）在示范文本中留空，须由招标文件设定后才能计算价格分。")
+    if method == OPTION1 and (q_below, q_above) != (None, None) and (q_below, q_above) != OPTION1_Q:
+        errors.append("参考方式一的Q值由示范文本固定：低于评标基准价为0.5，高于评标基准价为1。")
+    if (q_below is not None and q_below < 0) or (q_above is not None and q_above < 0):
+        errors.append("Q值不能为负数。")
+    return errors
+
+
+def effective_q(method: str, q_below: Decimal | None, q_above: Decimal | None
+                ) -> tuple[Decimal | None, Decimal | None]:
+    """The Q values that apply: option 1 fills a blank with the model text's 0.5 / 1; option 2 has only the tender's."""
+    if method == OPTION1:
+        return (q_below if q_below is not None else OPTION1_Q[0], q_above if q_above is not None else OPTION1_Q[1])
+    return q_below, q_above
+
+
+def q_values(method: str, q_below: Decimal | None, q_above: Decimal | None) -> tuple[Decimal, Decimal]:
+    """The Q values in force; option 2 without the tender's Q is a ``ScoringError`` (never a silent 0.5 / 1)."""
+    if method not in PRICE_OPTIONS:
+        raise ScoringError(f"未知的价格分计算方式：{method}（应为 option1 或 option2）。")
+    below, above = effective_q(method, q_below, q_above)
+    if below is None or above is None:
+        raise ScoringError(q_errors(method, q_below, q_above)[0])
+    if below < 0 or above < 0:
+        raise ScoringError("Q值不能为负数。")
+    return below, above
+
+
 def draw_errors(method: str, c: Decimal | None, k: Decimal | None) -> list[str]:
     errors = c_errors(method, c)
     if method == OPTION1:
@@ -136,17 +172,26 @@ class PriceBid:
 
 @dataclass
 class PriceScoreResult:
-    benchmark: Decimal
-    c_used: Decimal
+    benchmark: Decimal | None  # None when every bid is rejected: there is no benchmark
+    c_used: Decimal | None
     a_value: Decimal | None
     scores: dict[str, Decimal] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)
     abnormally_low: list[str] = field(default_factory=list)
 
+    @property
+    def all_rejected(self) -> bool:
+        return self.benchmark is None
+
     def as_json(self) -> dict[str, Any]:
-        """The ``price_scores`` output of interfaces.md."""
-        return {"benchmark": str(self.benchmark), "scores": {k: str(v) for k, v in self.scores.items()},
-                "rejected": dict(self.rejected), "abnormally_low": list(self.abnormally_low)}
+        """The ``price_scores`` output of interfaces.md; when every bid is rejected, ``benchmark`` is null and
+        ``all_rejected``/``note`` say so (added keys, only then)."""
+        out: dict[str, Any] = {"benchmark": None if self.benchmark is None else str(self.benchmark),
+                               "scores": {k: str(v) for k, v in self.scores.items()},
+                               "rejected": dict(self.rejected), "abnormally_low": list(self.abnormally_low)}
+        if self.all_rejected:
+            out.update(all_rejected=True, note=ALL_REJECTED)
+        return out
 
 
 def abnormally_low(prices: dict[str, Decimal]) -> tuple[Decimal | None, list[str]]:
@@ -161,7 +206,9 @@ def abnormally_low(prices: dict[str, Decimal]) -> tuple[Decimal | None, list[str
 def benchmark_price(*, method: str, control_price: Decimal, qualified: Sequence[Decimal], c: Decimal,
                     k: Decimal | None = None, range_low: Decimal | None = None,
                     range_high: Decimal | None = None) -> tuple[Decimal, Decimal, Decimal | None]:
-    """评标基准价 in whole yuan; returns (benchmark, C actually used, A)."""
+    """评标基准价 in whole yuan; returns (benchmark, C actually used, A). Without any qualified bid there is none."""
+    if not qualified:
+        raise ScoringError("没有有效投标（全部被否决），不计算评标基准价。")
     if method == OPTION1:
         if k is None or range_low is None or range_high is None:
             raise ScoringError("参考方式一需要取值范围和K值。")
@@ -172,8 +219,6 @@ def benchmark_price(*, method: str, control_price: Decimal, qualified: Sequence[
         a = sum(inside, ZERO) / Decimal(len(inside))
         return round_yuan(a * c + control_price * k * (1 - c)), c, a
     if method == OPTION2:
-        if not qualified:
-            return round_yuan(control_price), ZERO, None
         a = sum(qualified, ZERO) / Decimal(len(qualified))
         return round_yuan(a * c + control_price * (1 - c)), c, a
     raise ScoringError(f"未知的价格分计算方式：{method}")
@@ -189,15 +234,15 @@ def price_score(price: Decimal, benchmark: Decimal, *, price_max: Decimal, q_bel
 
 def price_scores(*, method: str, control_price: Decimal, bids: Iterable[PriceBid], c: Decimal,
                  k: Decimal | None = None, price_range: tuple[Decimal, Decimal] | None = None,
-                 price_max: Decimal, q_below: Decimal, q_above: Decimal, validate_draws: bool = True
-                 ) -> PriceScoreResult:
-    """Benchmark and price score of every bid; bids above the control price are rejected (P2) and never scored."""
+                 price_max: Decimal, q_below: Decimal | None = None, q_above: Decimal | None = None,
+                 validate_draws: bool = True) -> PriceScoreResult:
+    """Benchmark and price score of every bid; bids above the control price are rejected (P2) and never scored.
+    Option 2 needs the tender's Q values; when every bid is rejected the result has no benchmark (``all_rejected``)."""
     if control_price <= 0:
         raise ScoringError("招标控制价必须大于0。")
     if validate_draws and (errors := draw_errors(method, c, k)):
         raise ScoringError("；".join(errors))
-    if q_below < 0 or q_above < 0:
-        raise ScoringError("Q值不能为负数。")
+    q_below, q_above = q_values(method, q_below, q_above)
     bids = list(bids)
     seen: set[str] = set()
     for bid in bids:
@@ -215,6 +260,8 @@ def price_scores(*, method: str, control_price: Decimal, bids: Iterable[PriceBid
         low, high = price_range
         if low > high:
             raise ScoringError("取值范围下限不能高于上限。")
+    if not qualified:  # every bid above the control price: no benchmark, no score (the lot fails)
+        return PriceScoreResult(benchmark=None, c_used=None, a_value=None, rejected=rejected)
     benchmark, c_used, a_value = benchmark_price(method=method, control_price=control_price,
                                                  qualified=list(qualified.values()), c=c, k=k,
                                                  range_low=low, range_high=high)
@@ -236,8 +283,8 @@ def price_scores_from_json(data: dict[str, Any]) -> PriceScoreResult:
     for key in ("control_price", "C", "price_max", "bids"):
         if key not in data:
             raise ScoringError(f"缺少字段：{key}")
-    q_below = to_decimal(data.get("q_below", "0.5"), "q_below")
-    q_above = to_decimal(data.get("q_above", "1"), "q_above")
+    q_below = to_decimal(data["q_below"], "q_below") if data.get("q_below") not in (None, "") else None
+    q_above = to_decimal(data["q_above"], "q_above") if data.get("q_above") not in (None, "") else None
     price_range = None
     k = None
     if method == OPTION1:

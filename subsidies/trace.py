@@ -19,7 +19,7 @@ TRACE_CAPTIONS: list[tuple[re.Pattern[str], str]] = [(re.compile(p), c) for p, c
     (r"^first crossing", "首次突破门槛"), (r"^highest not repeated", "就高不重复"),
     (r"^difference: − history", "扣除已获同类奖补"), (r"^difference: (\w+)", "差额补助：{fact}"),
     (r"^annual cap", "年度上限（扣除当年已获奖补）"), (r"^cumulative cap", "累计上限（扣除已获奖补）"), (r"^cap ", "金额上限"),
-    (r"^funding", "资金分担（市级承担部分）"), (r"^\w+: (\w+)$", "计算基数：{fact}"),
+    (r"^result rounded", "结果四舍五入到分（中间各项不取整）"), (r"^funding", "资金分担（市级承担部分）"), (r"^\w+: (\w+)$", "计算基数：{fact}"),
 ]]
 
 

@@ -169,8 +169,8 @@ class TenderAdmin(RelatedLinksMixin, WorkflowAdminMixin, ServiceEntryAdmin):
     policy = perms.TenderPolicy()
     workflow = TENDER
     form = forms.TenderForm
-    add_fields = ["project", "tender_no", "title", "bid_deadline", "evaluation_method", "price_option",
-                  "tech_weight", "commercial_weight", "price_weight", "candidate_count", "agent_name",
+    add_fields = ["project", "tender_no", "title", "bid_deadline", "evaluation_method", "price_option", "q_below",
+                  "q_above", "tech_weight", "commercial_weight", "price_weight", "candidate_count", "agent_name",
                   "contract_sign_days", "lot_subject", "lot_control_price", "lot_bid_bond_amount"]
     change_fields = list(ts.TENDER_EDITABLE)
     list_display = ["tender_no_col", "title", "tenderer_col", "workflow_state", "deadline_col"]
@@ -247,8 +247,9 @@ class TenderAdmin(RelatedLinksMixin, WorkflowAdminMixin, ServiceEntryAdmin):
                             m.ProjectStatus.UNDER_CONSTRUCTION)))
 
     def perform_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
-        options = {k: data[k] for k in ("price_option", "tech_weight", "commercial_weight", "price_weight",
-                                        "candidate_count", "agent_name", "contract_sign_days") if k in data}
+        options = {k: data[k] for k in ("price_option", "q_below", "q_above", "tech_weight", "commercial_weight",
+                                        "price_weight", "candidate_count", "agent_name", "contract_sign_days")
+                   if k in data}
         return ts.tender_create(
             project=data["project"], tender_no=data["tender_no"], title=data["title"],
             bid_deadline=data["bid_deadline"], evaluation_method=data["evaluation_method"],

@@ -82,8 +82,10 @@ class Tender(GovernedModel):
                                     default=PriceOption.OPTION1)
     range_low_pct = models.DecimalField("基准价取值范围下限（控制价%）", default=Decimal("85"), **SCORE)
     range_high_pct = models.DecimalField("基准价取值范围上限（控制价%）", default=Decimal("100"), **SCORE)
-    q_below = models.DecimalField("Q值（低于基准价）", max_digits=5, decimal_places=2, default=Decimal("0.5"))
-    q_above = models.DecimalField("Q值（高于基准价）", max_digits=5, decimal_places=2, default=Decimal("1"))
+    q_below = models.DecimalField("Q值（低于基准价）", max_digits=5, decimal_places=2, null=True, blank=True,
+                                  help_text="参考方式一由示范文本固定为0.5（可留空）；参考方式二示范文本留空，须由招标文件设定")
+    q_above = models.DecimalField("Q值（高于基准价）", max_digits=5, decimal_places=2, null=True, blank=True,
+                                  help_text="参考方式一由示范文本固定为1（可留空）；参考方式二示范文本留空，须由招标文件设定")
     report_received_on = models.DateField("收到评标报告日期", null=True, blank=True)
     award_determined_on = models.DateField("确定中标人日期", null=True, blank=True)
     award_notice_issued_on = models.DateField("中标通知书发出日期", null=True, blank=True)

@@ -28,6 +28,7 @@ from procurement.models import (
     TenderStatus,
 )
 from procurement.ocds.encoding import dumps_exact, loads_exact
+from procurement.scoring import effective_q
 
 OCID_PREFIX = "ocds-qz0sjj"  # placeholder prefix until the city registers one with the OCDS Data Support Team
 PUBLISHER = {"name": "泉州市数据管理局", "uid": "QZ-DATA"}
@@ -132,12 +133,13 @@ def _num(value: Decimal | None) -> Decimal | None:
 def _evaluation_criteria(tender: Tender, lots: list[Lot]) -> dict[str, Any]:
     criteria: dict[str, Any] = {"method": tender.evaluation_method, "candidateCount": tender.candidate_count}
     if tender.evaluation_method == EvaluationMethod.COMPREHENSIVE:
+        q_below, q_above = effective_q(tender.price_option, tender.q_below, tender.q_above)  # option 1: 0.5 / 1
         criteria.update({
             "weights": {"technical": tender.tech_weight, "commercial": tender.commercial_weight,
                         "price": tender.price_weight},
             "priceOption": tender.price_option,
             "benchmarkRangePercent": [tender.range_low_pct, tender.range_high_pct],
-            "q": {"belowBenchmark": tender.q_below, "aboveBenchmark": tender.q_above},
+            "q": {"belowBenchmark": q_below, "aboveBenchmark": q_above},
             "randomDraws": [{"parameter": d.param, "value": d.value, "date": _iso(d.drawn_at)}
                             for d in tender.draws.all() if d.param in ("C", "K")],
             "benchmarkPrices": [{"lot": str(lot.lot_no), "benchmark": _amount(lot.benchmark_price)}

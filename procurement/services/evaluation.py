@@ -43,6 +43,7 @@ from procurement.scoring import (
     average,
     price_deduction,
     price_scores,
+    q_errors,
     rank_comprehensive,
     rank_lowest_price,
 )
@@ -281,6 +282,8 @@ def _comprehensive(tender: Tender, lot: Lot, live: list[Bid], acting_user: Any) 
     k = current_draw(tender, DrawParam.K)
     if c is None or (tender.price_option == "option1" and k is None):
         raise ValidationError("尚未记录开标时抽取的C值" + ("和K值" if tender.price_option == "option1" else "") + "。")
+    if errors := q_errors(tender.price_option, tender.q_below, tender.q_above):
+        raise ValidationError(errors)  # option 2 without the tender's Q: never a silent 0.5 / 1
     members = active_committee(tender)
     scores = _scores_by_bid(lot, members)
     for bid in live:

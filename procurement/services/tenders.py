@@ -43,7 +43,7 @@ from procurement.models import (
 from procurement.permissions import can_manage_tender
 from procurement.redflags.base import EVENT_BID
 from procurement.redflags.engine import run_red_flags
-from procurement.scoring import c_errors, committee_errors, k_errors, weights_errors
+from procurement.scoring import c_errors, committee_errors, k_errors, q_errors, weights_errors
 from procurement.services.common import save_audited
 from procurement.workflow import PROJECT, TENDER
 
@@ -76,6 +76,7 @@ def tender_create(*, project: ItProject, tender_no: str, title: str, bid_deadlin
         errors += weights_errors(tender.tech_weight, tender.commercial_weight, tender.price_weight)
         if tender.range_low_pct > tender.range_high_pct:
             errors.append("基准价取值范围下限不能高于上限。")
+        errors += q_errors(tender.price_option, tender.q_below, tender.q_above, blank_ok=True)
     if not lots:
         errors.append("至少需要一个合同包。")
     if errors:
@@ -102,6 +103,9 @@ def _issue(step: Step) -> None:
     issued_at = step.inputs.get("issued_at") or step.now
     if issued_at >= tender.bid_deadline:
         raise ValidationError("投标截止时间必须晚于招标文件发布时间。")
+    if tender.evaluation_method == EvaluationMethod.COMPREHENSIVE and (
+            errors := q_errors(tender.price_option, tender.q_below, tender.q_above)):
+        raise ValidationError(errors)  # the published document must fill in what the model text leaves blank
     project = relock(tender.project)  # row locks before the first audit row
     tender.issued_at = issued_at
     if project.status == ProjectStatus.PD_APPROVED:  # the first tender issued: the project is procuring
@@ -353,7 +357,7 @@ def committee_validate(tender: Tender) -> None:
 
 
 TENDER_EDITABLE = ("title", "bid_deadline", "agent_name", "tech_weight", "commercial_weight", "price_weight",
-                   "price_option", "candidate_count", "contract_sign_days", "bid_validity_days")
+                   "price_option", "q_below", "q_above", "candidate_count", "contract_sign_days", "bid_validity_days")
 
 
 @transaction.atomic
@@ -374,6 +378,7 @@ def tender_update(*, tender: Tender, acting_user: Any, **changes: Any) -> Tender
         errors.append("中标候选人数量应为1至3名。")
     if tender.evaluation_method == EvaluationMethod.COMPREHENSIVE:
         errors += weights_errors(tender.tech_weight, tender.commercial_weight, tender.price_weight)
+        errors += q_errors(tender.price_option, tender.q_below, tender.q_above, blank_ok=True)
     if errors:
         raise ValidationError(errors)
     save_audited(tender, acting_user=acting_user, action="procurement.tender.update", before=before)

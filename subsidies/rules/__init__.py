@@ -23,7 +23,17 @@ from subsidies.rules.catalog import (
     SPLIT_CITATION,
     RuleDef,
 )
-from subsidies.rules.facts import CENT, CalculationError, HistoryItem, fmt, money, parse_facts, parse_history, parse_on
+from subsidies.rules.facts import (
+    CENT,
+    CalculationError,
+    HistoryItem,
+    fmt,
+    money,
+    normalize_key,
+    parse_facts,
+    parse_history,
+    parse_on,
+)
 from subsidies.rules.primitives import Context
 
 __all__ = ["CalculationError", "HistoryItem", "RULES", "RuleDef", "StateOf", "calculate", "default_state",
@@ -62,6 +72,14 @@ def default_state(rdef: RuleDef) -> dict[str, Any]:
 StateOf = Callable[[RuleDef, dt.date], dict[str, Any]]  # (rule, day) -> the state of default_state's shape
 
 
+def window_citation(rdef: RuleDef, state: dict[str, Any]) -> str:
+    """The clause(s) that set the rule's window (e.g. 泉政办规〔2025〕18号 九(一)), not the rule's own clause; a window
+    changed by an administrator says so."""
+    changed = (state["valid_from"], state["valid_to"], state["superseded_by"]) != (
+        rdef.valid_from, rdef.valid_to, rdef.superseded_by)
+    return rdef.window_citation + ("；适用期已由管理部门调整，以奖补规则配置为准" if changed else "")
+
+
 def _window_reason(rdef: RuleDef, state: dict[str, Any], on: dt.date) -> str:
     start, end = state["valid_from"], state["valid_to"]
     span = f"{start.isoformat()} 至 {end.isoformat() if end else '长期'}"
@@ -84,18 +102,18 @@ def calculate(code: str, facts: Any, history: Any = None, on: Any = None, *,
     rdef = get_rule_def(code)
     on_date = parse_on(on)
     parsed = parse_facts(rdef.facts, facts)
-    items = parse_history(history)
+    items = parse_history(history, known_rules=RULES_BY_CODE, on=on_date)
     state = state_of(rdef, on_date) if state_of is not None else default_state(rdef)
     relevant = [h for h in items if h.rule == rdef.code]
-    key = parsed.get("key", "") if rdef.keyed else ""
+    key = normalize_key(parsed.get("key", "")) if rdef.keyed else ""
     if key:
-        relevant = [h for h in relevant if h.key == key]
+        relevant = [h for h in relevant if normalize_key(h.key) == key]
     ctx = Context(code=rdef.code, citation=rdef.citation, facts=parsed, params=state["params"], history=relevant,
                   on=on_date, labels={f.name: f.label for f in rdef.facts})
     window = _window_reason(rdef, state, on_date)
     end = state["valid_to"].isoformat() if state["valid_to"] else "长期"
     ctx.record(f"in force {state['valid_from'].isoformat()} .. {end} on {on_date.isoformat()}",
-               "否" if window else "是")
+               "否" if window else "是", window_citation(rdef, state))
     if window:
         ctx.fail(window)
     else:
@@ -108,11 +126,14 @@ def calculate(code: str, facts: Any, history: Any = None, on: Any = None, *,
                     step.apply(ctx)
                     if not ctx.eligible:
                         break
-    amount = ctx.amount if (ctx.eligible and ctx.amount is not None) else Decimal("0")
+    exact = ctx.amount if (ctx.eligible and ctx.amount is not None) else Decimal("0")
+    amount = money(exact)  # the one rounding of the calculation: the result, to the cent, half-up
     if ctx.eligible and amount <= 0:
         ctx.fail("计算结果为0元，不予奖补")
     eligible = ctx.eligible
-    amount = money(amount) if eligible else Decimal("0.00")
+    if eligible and amount != exact:
+        ctx.record("result rounded half-up to 0.01", amount)
+    amount = amount if eligible else Decimal("0.00")
     split = funding_split(amount, state["funding"])
     if eligible:
         label = {SPLIT: "funding split city:county = 1:1", CITY_ONLY: "funding: city only"}.get(

@@ -54,6 +54,12 @@ DOC_2025 = "泉政办规〔2025〕18号"
 DOC_2022 = "泉政办〔2022〕7号"
 DOC_GD = "粤办函〔2021〕328号"
 SPLIT_CITATION = f"{DOC_2025} 九(二)"
+# The clause that sets a document's window (the "in force" trace step cites it, not the rule's own clause).
+WINDOW_CITATIONS = {
+    DOC_2021: f"{DOC_2021}（2021年6月8日印发，奖补条款未规定截止日期）",
+    DOC_2025: f"{DOC_2025} 九(一)",
+    DOC_GD: f"{DOC_GD}（原文未注明施行日期，自2021年1月1日起算）",
+}
 
 DOCUMENTS: list[dict[str, Any]] = [
     {"doc_number": DOC_2021, "title": "泉州市人民政府办公室关于印发泉州市政务数据管理规定和泉州市平台经济“五十百千”行动实施方案的通知",
@@ -100,10 +106,15 @@ class RuleDef:
     summary: str = ""
     note: str = ""
     periods: tuple[tuple[dt.date, dt.date | None], ...] = field(default=())
+    window_source: str = ""  # the clauses setting the window when they are not only the document's (DE-23, MDX-01)
 
     @property
     def citation(self) -> str:
         return f"{self.document} {self.clause}"
+
+    @property
+    def window_citation(self) -> str:
+        return self.window_source or WINDOW_CITATIONS[self.document]
 
     @property
     def bool_facts(self) -> tuple[str, ...]:
@@ -162,7 +173,8 @@ RULES: list[RuleDef] = [
     _rule("PE-04", "工业互联网示范工程补助(2021)", PLATFORM, DOC_2021, "三(二)1", "QZ-GXJ",
           [m("it_investment", IT), b("provider_is_local", "“互联网+”解决方案提供方为本地企业")],
           [Rate("it_investment", "rate"), Cap("cap")], {"rate": "0.10", "cap": "1000000"},
-          valid_from=D(2021, 6, 8), valid_to=D(2026, 1, 31), superseded_by="MDX-02", funding=LOCAL_FULL),
+          valid_from=D(2021, 6, 8), valid_to=D(2026, 1, 31), superseded_by="MDX-02", funding=LOCAL_FULL,
+          window_source=f"{DOC_2021}（2021年6月8日印发）；{DOC_2025} 九(一)（自2026年2月1日不一致处按新措施执行）"),
     _rule("PE-05", "两化融合示范/公共服务平台补助", PLATFORM, DOC_2021, "三(二)2", "QZ-GXJ",
           [m("it_investment", IT)], [Rate("it_investment", "rate"), Cap("cap")],
           {"rate": "0.10", "cap": "2000000"}, **PE),
@@ -292,13 +304,14 @@ RULES: list[RuleDef] = [
           [m("actual_investment", "实际投资（设备购置、软件开发，元）"),
            b("applicant_is_park_committee", "申报主体为开发区（高新区）管委会")],
           [Rate("actual_investment", "rate"), Cap("cap")], {"rate": "0.20", "cap": "1000000"},
-          valid_to=D(2026, 12, 31), recipient=PARK),
+          valid_to=D(2026, 12, 31), recipient=PARK, window_source=f"{DOC_2025} 九(一)、八(二)"),
     # ------------------------------------------------------------------ 制造业数字化转型 泉政办规〔2025〕18号 §四
     _rule("MDX-01", "中小企业数字化转型试点企业改造补助", MANUFACTURING, DOC_2025, "四(一)", "QZ-GXJ",
           [m("investment_ex_tax", "数字化改造投入（不含税，元）"), i("digital_level_after", "改造后数字化水平等级"),
            b("newly_listed_pilot", "新列入中小企业数字化转型试点城市的试点企业")],
           [Rate("investment_ex_tax", "rate"), CapByTier("digital_level_after", "caps", "改造后数字化水平须达到二级及以上")],
-          {"rate": "0.50", "caps": {"2": "200000", "3": "300000", "4": "500000"}}, valid_to=D(2027, 3, 31)),
+          {"rate": "0.50", "caps": {"2": "200000", "3": "300000", "4": "500000"}}, valid_to=D(2027, 3, 31),
+          window_source=f"{DOC_2025} 九(一)、四(一)"),
     _rule("MDX-02", "工业互联网示范工程补助(2025)", MANUFACTURING, DOC_2025, "四(二)", "QZ-GXJ",
           [m("it_investment", IT)], [Rate("it_investment", "rate"), Cap("cap")], {"rate": "0.10", "cap": "1000000"}),
     _rule("MDX-03", "行业应用工业APP补助", MANUFACTURING, DOC_2025, "四(三)", "QZ-GXJ",

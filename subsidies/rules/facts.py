@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +26,20 @@ def money(value: Any) -> Decimal:
 
 def fmt(value: Decimal) -> str:
     return str(money(value))
+
+
+def show(value: Decimal) -> str:
+    """A trace value: to the cent when the value is exact at the cent, else every digit. Intermediate parts of a
+    calculation are never rounded (only the result is, once), so the trace shows them as they are."""
+    if value == value.quantize(CENT):
+        return fmt(value)
+    return f"{value.normalize():f}"
+
+
+def normalize_key(value: Any) -> str:
+    """A project/licence/work identifier as compared: case and runs of white space do not distinguish two keys
+    ("LIC-001" and " lic-001" are the same licence)."""
+    return " ".join(str(value or "").split()).casefold()
 
 
 class CalculationError(ValidationError, ValueError):
@@ -180,7 +195,10 @@ class HistoryItem:
         return out
 
 
-def parse_history(raw: Any) -> list[HistoryItem]:
+def parse_history(raw: Any, *, known_rules: Collection[str] = (), on: dt.date | None = None) -> list[HistoryItem]:
+    """Validated history. With ``known_rules`` a rule code outside them is an error; with ``on`` an explicit (JSON)
+    item dated after ``on`` is an error. ``HistoryItem`` objects come from the award register and are taken as they
+    are (an award approved for a later event still counts against the caps of an earlier one)."""
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -190,6 +208,9 @@ def parse_history(raw: Any) -> list[HistoryItem]:
     for i, item in enumerate(raw):
         where = f"history[{i}]"
         if isinstance(item, HistoryItem):
+            if known_rules and item.rule not in known_rules:
+                errors[where] = f"未知的奖补规则编号：{item.rule}"
+                continue
             items.append(item)
             continue
         if not isinstance(item, dict):
@@ -208,12 +229,20 @@ def parse_history(raw: Any) -> list[HistoryItem]:
         except ValueError as exc:
             errors[where] = f"amount：{exc}"
             continue
+        rule = str(item["rule"]).strip().upper()
+        if known_rules and rule not in known_rules:
+            errors[where] = f"未知的奖补规则编号：{item['rule']}（已获奖补须注明本系统的规则编号，如 DE-03）"
+            continue
         try:
             day = dt.date.fromisoformat(str(item["date"]))
         except ValueError:
             errors[where] = "date 应为 YYYY-MM-DD"
             continue
-        items.append(HistoryItem(rule=str(item["rule"]).strip().upper(), amount=amount, date=day,
+        if on is not None and day > on:
+            errors[where] = (f"date {day.isoformat()} 晚于计算日期 {on.isoformat()}（已获奖补须在计算日期当日或之前；"
+                             "请核对 date，或将 on 设为实际申报日期）")
+            continue
+        items.append(HistoryItem(rule=rule, amount=amount, date=day,
                                  key=str(item.get("key") or "").strip()))
     if errors:
         raise CalculationError("history 有误", errors)

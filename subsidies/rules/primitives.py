@@ -2,6 +2,10 @@
 trace line with its citation, and either narrows the amount or makes the result ineligible (with a Chinese reason).
 
 Gates (``is_gate = True``) all run first so every failed condition is reported; amount steps then run in order.
+
+Amounts are exact ``Decimal`` values from step to step: no step rounds. The calculator quantizes the result once, to
+the cent, half-up (subsidy_rules.md "Conventions"), so a sum or a difference of parts (DE-12, CB-01) is never off by
+the cent its rounded parts would add.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from subsidies.rules.facts import HistoryItem, fmt, money
+from subsidies.rules.facts import HistoryItem, fmt, show
 
 OPS = {">": (operator.gt, "超过"), ">=": (operator.ge, "达到"), "<": (operator.lt, "低于"), "<=": (operator.le, "不超过")}
 ZERO = Decimal("0")
@@ -43,7 +47,7 @@ class Context:
         return Decimal(str(self.params[name]))
 
     def record(self, step: str, value: Any, citation: str = "") -> None:
-        text = fmt(value) if isinstance(value, Decimal) else str(value)
+        text = show(value) if isinstance(value, Decimal) else str(value)
         self.trace.append({"step": step, "value": text, "citation": citation or self.citation})
 
     def fail(self, reason: str) -> None:
@@ -159,7 +163,7 @@ class Base(Step):
     label: str = "base"
 
     def apply(self, ctx: Context) -> None:
-        ctx.amount = money(ctx.facts[self.fact])
+        ctx.amount = Decimal(ctx.facts[self.fact])
         ctx.record(f"{self.label}: {self.fact}", ctx.amount)
 
 
@@ -173,9 +177,9 @@ class Rate(Step):
 
     def apply(self, ctx: Context) -> None:
         rate = ctx.dec(self.param)
-        value = money(rate * Decimal(ctx.facts[self.fact]))
+        value = rate * Decimal(ctx.facts[self.fact])
         if self.add and ctx.amount is not None:
-            ctx.amount = money(ctx.amount + value)
+            ctx.amount = ctx.amount + value
             ctx.record(f"+ rate × base: {pct(rate)} × {self.fact}", ctx.amount)
         else:
             ctx.amount = value
@@ -190,7 +194,7 @@ class Fixed(Step):
     param: str
 
     def apply(self, ctx: Context) -> None:
-        ctx.amount = money(ctx.dec(self.param))
+        ctx.amount = ctx.dec(self.param)
         ctx.record("fixed amount", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -204,7 +208,7 @@ class PerUnit(Step):
 
     def apply(self, ctx: Context) -> None:
         unit = ctx.dec(self.param)
-        ctx.amount = money(unit * Decimal(ctx.facts[self.fact]))
+        ctx.amount = unit * Decimal(ctx.facts[self.fact])
         ctx.record(f"per unit: {self.fact} × {fmt(unit)}", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -221,7 +225,7 @@ class PerUnitByChoice(Step):
 
     def apply(self, ctx: Context) -> None:
         rate = Decimal(str(ctx.p(self.param)[ctx.facts[self.choice]]))
-        ctx.amount = money(rate * Decimal(ctx.facts[self.fact]))
+        ctx.amount = rate * Decimal(ctx.facts[self.fact])
         ctx.record(f"per unit: {self.fact} × {fmt(rate)} ({ctx.facts[self.choice]})", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -243,7 +247,7 @@ class TierByKey(Step):
             ctx.record(f"tier: {self.fact} = {key}", "无对应档次")
             ctx.fail(self.reason or f"{ctx.labels[self.fact]}“{key}”不在奖补档次内")
             return
-        ctx.amount = money(Decimal(str(tiers[key])))
+        ctx.amount = Decimal(str(tiers[key]))
         ctx.record(f"tier: {self.fact} = {key}", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -267,7 +271,7 @@ class TierByThreshold(Step):
             ctx.fail(self.reason or f"{ctx.labels[self.fact]}未达到{fmt(lowest)}")
             return
         threshold, amount = max(reached)
-        ctx.amount = money(amount)
+        ctx.amount = amount
         ctx.record(f"tier: {self.fact} ≥ {fmt(threshold)}", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -291,7 +295,7 @@ class FirstCrossing(Step):
             ctx.fail("本年度营业收入未首次突破任一奖励档次（1000万元、5000万元、1亿元，含本数）")
             return
         threshold, amount = max(crossed)
-        ctx.amount = money(amount)
+        ctx.amount = amount
         ctx.record(f"first crossing: threshold {fmt(threshold)}", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -308,7 +312,7 @@ class HighestOf(Step):
     def apply(self, ctx: Context) -> None:
         tiers = ctx.p(self.param)
         best = max(ctx.facts[self.fact], key=lambda v: Decimal(str(tiers[v])))
-        ctx.amount = money(Decimal(str(tiers[best])))
+        ctx.amount = Decimal(str(tiers[best]))
         ctx.record(f"highest not repeated: {best}", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -325,9 +329,9 @@ class ExcessOverRate(Step):
 
     def apply(self, ctx: Context) -> None:
         rate = ctx.dec(self.param)
-        burden = money(rate * Decimal(ctx.facts[self.base]))
+        burden = rate * Decimal(ctx.facts[self.base])
         ctx.record(f"rate × base: {pct(rate)} × {self.base}", burden)
-        ctx.amount = money(max(ZERO, Decimal(ctx.facts[self.paid]) - burden))
+        ctx.amount = max(ZERO, Decimal(ctx.facts[self.paid]) - burden)
         ctx.record(f"difference: {self.paid} − {pct(rate)} × {self.base}", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -342,7 +346,7 @@ class Cap(Step):
     def apply(self, ctx: Context) -> None:
         cap = ctx.dec(self.param)
         assert ctx.amount is not None
-        ctx.amount = money(min(ctx.amount, cap))
+        ctx.amount = min(ctx.amount, cap)
         ctx.record(f"cap {fmt(cap)}", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -367,7 +371,7 @@ class CapByTier(Step):
             return
         cap = Decimal(str(ctx.p(self.param)[str(usable[-1])]))
         assert ctx.amount is not None
-        ctx.amount = money(min(ctx.amount, cap))
+        ctx.amount = min(ctx.amount, cap)
         ctx.record(f"tier cap: {self.fact} ≥ {usable[-1]} → {fmt(cap)}", ctx.amount)
 
     def params(self) -> tuple[str, ...]:
@@ -383,10 +387,10 @@ class YearCap(Step):
     def apply(self, ctx: Context) -> None:
         cap, used = ctx.dec(self.param), ctx.same_year_history()
         assert ctx.amount is not None
-        ctx.amount = money(max(ZERO, min(ctx.amount, cap - used)))
+        ctx.amount = max(ZERO, min(ctx.amount, cap - used))
         ctx.record(f"annual cap {fmt(cap)} − {ctx.on.year} history {fmt(used)}", ctx.amount)
-        if ctx.amount == 0:
-            ctx.fail(f"{ctx.on.year}年度本项奖补已达上限{fmt(cap)}元")
+        if used > 0 and cap - used <= 0:  # a zero entitlement is the calculator's general "0元" reason
+            ctx.fail(f"{ctx.on.year}年度本项奖补已享受{fmt(used)}元，已达上限{fmt(cap)}元")
 
     def params(self) -> tuple[str, ...]:
         return (self.param,)
@@ -399,10 +403,10 @@ class CumulativeCap(Step):
     def apply(self, ctx: Context) -> None:
         cap, used = ctx.dec(self.param), ctx.all_history()
         assert ctx.amount is not None
-        ctx.amount = money(max(ZERO, min(ctx.amount, cap - used)))
+        ctx.amount = max(ZERO, min(ctx.amount, cap - used))
         ctx.record(f"cumulative cap {fmt(cap)} − history {fmt(used)}", ctx.amount)
-        if ctx.amount == 0:
-            ctx.fail(f"本项奖补累计已达上限{fmt(cap)}元")
+        if used > 0 and cap - used <= 0:
+            ctx.fail(f"本项奖补累计已享受{fmt(used)}元，已达上限{fmt(cap)}元")
 
     def params(self) -> tuple[str, ...]:
         return (self.param,)
@@ -415,7 +419,8 @@ class Difference(Step):
     def apply(self, ctx: Context) -> None:
         used = ctx.all_history()
         assert ctx.amount is not None
-        ctx.amount = money(max(ZERO, ctx.amount - used))
+        entitled = ctx.amount
+        ctx.amount = max(ZERO, entitled - used)
         ctx.record(f"difference: − history {fmt(used)}", ctx.amount)
-        if ctx.amount == 0:
-            ctx.fail(f"已享受本项奖补{fmt(used)}元，按差额规则无可补差额")
+        if used > 0 and ctx.amount == 0:  # nothing enjoyed yet and nothing due is the general "0元" reason
+            ctx.fail(f"已享受本项奖补{fmt(used)}元，不低于本次应享受的{show(entitled)}元，按差额规则无可补差额")

@@ -228,7 +228,7 @@ def _submit(step: Step) -> str:
         raise ValidationError(f"申报批次已于 {app.call.closes_on} 截止，不能再提交。")
     app.event_on = step.on
     result = _check_complete(app)
-    duplicate = (Application.objects.filter(enterprise_id=app.enterprise_id, rule_id=app.rule_id, key=app.key,
+    duplicate = (Application.objects.filter(enterprise_id=app.enterprise_id, rule_id=app.rule_id, key__iexact=app.key,
                                             period=app.period, status__in=ALIVE)
                  .exclude(pk=app.pk).order_by("pk").first())
     app.calculation, app.ceiling = result, Decimal(result["amount"])
