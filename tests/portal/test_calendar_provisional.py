@@ -160,3 +160,18 @@ def test_admin_screen_enters_a_notice_and_refuses_others(client, city_authority,
     assert notice.days.count() == 2 and day_info(date(2027, 2, 20)).is_workday
     client.force_login(make_user("clerk", Role.UNIT_DATA_ADMIN, make_unit("QZ-X", "某局")))
     assert client.get(url).status_code == 403
+
+
+def test_admin_changelist_due_columns_carry_the_mark(rf, city_authority):
+    """Every ``*_due_on`` column of a governed admin list (here 接口申请 ``due_on``) shows 暂定 for a 2027 date and
+    nothing for a 2026 one, with the date displayed as Django displays it."""
+    from django.contrib import admin as django_admin
+
+    from catalogs.models import InterfaceRequest
+
+    model_admin = django_admin.site._registry[InterfaceRequest]
+    request = rf.get("/admin/catalogs/interfacerequest/")
+    request.user = city_authority
+    column = next(c for c in model_admin.get_list_display(request) if getattr(c, "__name__", "") == "due_on")
+    assert "暂定" in column(InterfaceRequest(due_on=date(2027, 1, 6)))
+    assert "暂定" not in column(InterfaceRequest(due_on=date(2026, 12, 30)))
