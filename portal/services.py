@@ -98,11 +98,22 @@ def membership_save(*, membership: Membership, acting_user: Any) -> Membership:
 
 @transaction.atomic
 def holiday_override_save(*, override: HolidayOverride, acting_user: Any) -> HolidayOverride:
-    """Record a holiday or make-up working day the official calendar lacks (city data authority)."""
+    """Record a holiday or make-up working day the official calendar lacks (city data authority); open deadlines that
+    ran through its year are counted again (``portal.deadlines``)."""
+    from portal.deadlines import deadlines_affected, deadlines_recompute
     from portal.policies import can_maintain_holidays
+    from portal.workdays import calendar_changed
 
-    return _record_save(override, acting_user=acting_user, decision=can_maintain_holidays(acting_user),
-                        entity="holiday", verb="save")
+    require(can_maintain_holidays(acting_user))
+    years = {override.date.year} if override.date else set()
+    if override.pk:
+        years.add(HolidayOverride.objects.get(pk=override.pk).date.year)
+    pending = [p for year in sorted(years) for p in deadlines_affected(year)]
+    saved = _record_save(override, acting_user=acting_user, decision=can_maintain_holidays(acting_user),
+                         entity="holiday", verb="save")
+    calendar_changed()
+    deadlines_recompute(pending, acting_user=acting_user, reason=f"节假日调整 {override.date:%Y-%m-%d}，按新日历重算期限")
+    return saved
 
 
 def notifications_mark_read(*, user: Any, notification: Notification | None = None) -> int:

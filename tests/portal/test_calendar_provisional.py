@@ -175,3 +175,21 @@ def test_admin_changelist_due_columns_carry_the_mark(rf, city_authority):
     column = next(c for c in model_admin.get_list_display(request) if getattr(c, "__name__", "") == "due_on")
     assert "暂定" in column(InterfaceRequest(due_on=date(2027, 1, 6)))
     assert "暂定" not in column(InterfaceRequest(due_on=date(2026, 12, 30)))
+
+
+def test_a_single_override_also_recomputes_open_deadlines(city_authority, make_unit, make_user):
+    """A one-day correction (节假日调整 without a notice) moves open deadlines too: 4 Jan 2027 made a rest day moves
+    the review due 2027-01-06 to 2027-01-07; the year stays 暂定 (no notice)."""
+    from catalogs.services import entry_create, entry_transition
+    from portal.services import holiday_override_save
+
+    unit = make_unit("QZ-F", "市财政局")
+    admin = make_user("fin", Role.UNIT_DATA_ADMIN, unit)
+    entry = entry_create(source_unit=unit, code="T-1", title="测试资源", acting_user=admin,
+                         description="本目录登记本单位依法履职过程中产生的业务数据，按月更新，供各单位共享使用，包含必要的字段说明。",
+                         items=[{"name": "企业名称", "description": "企业登记名称"}])
+    entry = entry_transition(entry=entry, action="submit", acting_user=admin, on=date(2026, 12, 29))
+    holiday_override_save(override=HolidayOverride(date=date(2027, 1, 4), is_workday=False, name="临时调整"),
+                          acting_user=city_authority)
+    entry.refresh_from_db()
+    assert entry.review_due_on == date(2027, 1, 7) and is_provisional(entry.review_due_on)
