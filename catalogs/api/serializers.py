@@ -164,11 +164,13 @@ class CatalogTaskSerializer(ProvisionalDatesMixin, serializers.ModelSerializer):
     item = serializers.CharField(source="item.name", read_only=True)
     fields_declared = serializers.ListField(source="item.fields", read_only=True)
     unit = serializers.CharField(source="unit.name", read_only=True)
+    deadline_note = serializers.CharField(read_only=True, help_text="截止日如何得出（顺延、补报）")
 
     class Meta:
         model = CollectionTask
-        fields = ["id", "item", "fields_declared", "unit", "period", "period_start_on", "period_end_on", "due_on",
-                  "status", "is_initial_load", "submitted_at"]
+        fields = ["id", "item", "fields_declared", "unit", "period", "period_start_on", "period_end_on",
+                  "nominal_due_on", "due_on", "deadline_note", "status", "is_initial_load", "is_catch_up",
+                  "submitted_at"]
 
 
 class CatalogPushSerializer(serializers.Serializer):

@@ -168,3 +168,13 @@ def test_admin_shows_the_rule_on_the_task(client, unit_a, user_a):
     assert "截止日 2026-02-15 遇节假日顺延至 2026-02-24" in page
     listing = client.get("/admin/catalogs/collectiontask/").content.decode()
     assert "2026-02-24" in listing and "（顺延）" in listing
+
+
+def test_api_gives_the_rule_the_rolled_date_and_the_note(unit_a, user_a, api_client):
+    item = _item(unit_a)
+    collection_tasks_generate(on=date(2026, 2, 1))
+    api_client.force_authenticate(user_a)
+    task = CollectionTask.objects.get(item=item)
+    body = api_client.get(f"/api/v1/catalogs/tasks/{task.pk}/").json()
+    assert (body["nominal_due_on"], body["due_on"], body["due_on_provisional"]) == ("2026-02-15", "2026-02-24", False)
+    assert body["deadline_note"] == "截止日 2026-02-15 遇节假日顺延至 2026-02-24" and body["is_catch_up"] is False
