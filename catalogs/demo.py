@@ -8,7 +8,7 @@ interface request. Everything is written through the services, acting as the dem
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,17 @@ from catalogs.services import (
     entry_transition,
     interface_request_create,
 )
-from catalogs.services.collection import RULE_CADENCE, initial_task_for, period_containing, task_for
+from catalogs.services.collection import (
+    RULE_CADENCE,
+    initial_task_for,
+    period_containing,
+    reporting_units,
+    task_for,
+)
+from portal.demo import _org, demo_account
+from portal.models import OrgKind, OrgLevel
+from portal.roles import Role
+from portal.services import membership_grant
 
 CSV_PATH = Path(__file__).parent / "data" / "jinjiang_collection.csv"
 PERSONAL_FIELDS = {"联系电话", "联系人", "法人代表", "法定代表人姓名", "收款人账号", "银行账号", "权利人", "义务人",
@@ -116,6 +126,35 @@ def seed_jinjiang(ctx: dict[str, Any], grades: dict[str, Grade]) -> list[Collect
     return items
 
 
+# 晋江市 6 街道 13 镇: each submits the “各镇（街道）” items itself, with its own liaison (JJ seed 004 §十六 “各镇人民政府、
+# 街道办事处”; docs/adr/0102).
+JINJIANG_TOWNS = (
+    ("qingyang", "青阳街道"), ("meiling", "梅岭街道"), ("xiyuan", "西园街道"), ("luoshan", "罗山街道"),
+    ("lingyuan", "灵源街道"), ("xintang", "新塘街道"), ("anhai", "安海镇"), ("cizao", "磁灶镇"), ("chendai", "陈埭镇"),
+    ("chidian", "池店镇"), ("dongshi", "东石镇"), ("jinjing", "金井镇"), ("longhu", "龙湖镇"), ("neikeng", "内坑镇"),
+    ("shenhu", "深沪镇"), ("xibin", "西滨镇"), ("yinglin", "英林镇"), ("yonghe", "永和镇"), ("zimao", "紫帽镇"),
+)
+
+
+def seed_towns(ctx: dict[str, Any], items: list[CollectionItem]) -> None:
+    """The towns and streets of Jinjiang as organisations under “晋江市各镇（街道）”, a liaison (data administrator,
+    ``jj_town1`` … ``jj_town19``) each, and the towns' items submitted by every one of them."""
+    orgs, users = ctx["orgs"], ctx["users"]
+    parent = orgs["JJ-towns_streets"]
+    towns = []
+    for i, (code, name) in enumerate(JINJIANG_TOWNS, start=1):
+        town = orgs[f"JJ-town-{code}"] = _org(f"JJ-town-{code}", f"晋江市{name}", OrgKind.TOWN_STREET, OrgLevel.TOWN,
+                                              "350582", parent, i)
+        liaison = demo_account(f"jj_town{i}", ctx["password"], reset=ctx["reset"], staff=True,
+                               email=f"jj_town{i}@portal.local", first_name=f"{name}联络员")
+        if not liaison.memberships.filter(organization=town, retired_at__isnull=True).exists():
+            membership_grant(user=liaison, organization=town, role=Role.UNIT_DATA_ADMIN, acting_user=users["admin"])
+        towns.append(town)
+    for item in items:
+        if item.unit_id == parent.pk:
+            item.reporting_units.set(towns)
+
+
 def seed_base_resources(ctx: dict[str, Any], root: Classification, grades: dict[str, Grade]) -> None:
     orgs = ctx["orgs"]
     for code, title, unit_code, category, item_specs, open_type, keywords in BASE_RESOURCES:
@@ -156,11 +195,18 @@ def seed_base_resources(ctx: dict[str, Any], root: Classification, grades: dict[
 def seed_tasks(ctx: dict[str, Any], items: list[CollectionItem]) -> None:
     """Tasks in every status: 2026-09 submitted on time, 2026-10 mixed (on time / late / overdue), 2026-11 pending."""
     admin = ctx["users"]["admin"]
-    monthly = [i for i in items if RULE_CADENCE[i.deadline_rule] == "monthly"]
-    for n, item in enumerate(monthly):
-        sep = task_for(item, period_containing("monthly", date(2026, 9, 1)))
-        octo = task_for(item, period_containing("monthly", date(2026, 10, 1)))
-        task_for(item, period_containing("monthly", date(2026, 11, 1)))  # pending (due 15 Dec)
+    monthly = [(i, u) for i in items if RULE_CADENCE[i.deadline_rule] == "monthly" for u in reporting_units(i)]
+    # January 2026's data was due 15 Feb 2026, in the Spring Festival holiday: rolled to 24 Feb, submitted that day
+    for item, unit in monthly[:3]:
+        jan = task_for(item, period_containing("monthly", date(2026, 1, 1)), on=date(2026, 2, 1), unit=unit)
+        if not jan.submissions.exists():
+            collection_submit(task=jan, acting_user=admin, columns=item.fields, rows=[["示例"] * len(item.fields)],
+                              on=date(2026, 2, 24))
+    for n, (item, unit) in enumerate(monthly):
+        sep = task_for(item, period_containing("monthly", date(2026, 9, 1)), on=date(2026, 10, 1), unit=unit)
+        octo = task_for(item, period_containing("monthly", date(2026, 10, 1)), on=date(2026, 11, 1), unit=unit)
+        task_for(item, period_containing("monthly", date(2026, 11, 1)), on=date(2026, 12, 1),
+                 unit=unit)  # pending (due 15 Dec)
         rows = [["示例"] * len(item.fields)]
         if not sep.submissions.exists():
             collection_submit(task=sep, acting_user=admin, columns=item.fields, rows=rows, on=date(2026, 10, 12))
@@ -174,11 +220,13 @@ def seed_tasks(ctx: dict[str, Any], items: list[CollectionItem]) -> None:
                                   rows=[["示例"] * max(1, len(item.fields) - 1)], on=date(2026, 11, 14))
     for item in items:
         if RULE_CADENCE[item.deadline_rule] != "monthly":
-            task_for(item, period_containing(RULE_CADENCE[item.deadline_rule], date(2026, 7, 1)))
+            period = period_containing(RULE_CADENCE[item.deadline_rule], date(2026, 7, 1))
+            for unit in reporting_units(item):
+                task_for(item, period, on=min(period.end + timedelta(days=1), date(2026, 12, 1)), unit=unit)
     # the one-off first collection (历史/存量数据) of every item, generated the day after the JJ plan (2023-05-21):
     # submitted for all but every ninth item, which stays overdue (docs/adr/0104)
-    for n, item in enumerate(items):
-        batch, _ = initial_task_for(item, date(2023, 5, 22))
+    for n, (item, unit) in enumerate((i, u) for i in items for u in reporting_units(i)):
+        batch, _ = initial_task_for(item, date(2023, 5, 22), unit=unit)
         if batch is not None and n % 9 != 8 and not batch.submissions.exists():
             collection_submit(task=batch, acting_user=admin, columns=item.fields, rows=[["示例"] * len(item.fields)],
                               on=date(2023, 6, 9))
@@ -213,6 +261,7 @@ def seed_corrections(ctx: dict[str, Any]) -> None:
 def seed(ctx: dict[str, Any]) -> None:
     root, grades = seed_reference()
     items = seed_jinjiang(ctx, grades)
+    seed_towns(ctx, items)
     seed_base_resources(ctx, root, grades)
     seed_tasks(ctx, items)
     seed_corrections(ctx)

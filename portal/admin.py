@@ -19,6 +19,7 @@ from portal.models import (
     AuditLog,
     Enterprise,
     EnterpriseMember,
+    HolidayNotice,
     HolidayOverride,
     Membership,
     Notification,
@@ -116,11 +117,61 @@ class EnterpriseAdmin(GovernedAdmin):
         services.enterprise_save(enterprise=obj, acting_user=request.user)
 
 
+class HolidayNoticeDayInline(admin.TabularInline):
+    model = HolidayOverride
+    fk_name = "notice"
+    extra = 3
+    fields = ("date", "is_workday", "name")
+    verbose_name = "通知所列日期"
+    verbose_name_plural = "通知所列日期（放假日与调休上班日；未列出的日期按周一至周五上班）"
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).filter(retired_at__isnull=True)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return policies.can_maintain_holidays(request.user).allowed
+
+
+@admin.register(HolidayNotice)
+class HolidayNoticeAdmin(GovernedAdmin):
+    """A year's State Council notice with its days; saving it counts open deadlines of that year again."""
+
+    policy = policies.HolidayOverridePolicy()
+    list_display = ("year", "document_number", "published_on", "recomputed_at", "recomputed_count")
+    fields = ("year", "document_number", "title", "published_on", "recomputed_at", "recomputed_count")
+    readonly_fields = ("recomputed_at", "recomputed_count")
+    inlines = [HolidayNoticeDayInline]
+
+    def save_model(self, request: HttpRequest, obj: HolidayNotice, form: Any, change: bool) -> None:
+        """Saved with its days by the service in ``save_related``."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        days = None
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            if formset.model is HolidayOverride:
+                days = [{k: data.get(k) for k in ("date", "is_workday", "name")}
+                        for data in (getattr(f, "cleaned_data", None) or {} for f in formset.forms)
+                        if data.get("date") and not data.get("DELETE")]
+        services.holiday_notice_save(notice=form.instance, days=days, acting_user=request.user)
+
+    def response_add(self, request: HttpRequest, obj: HolidayNotice, post_url_continue: Any = None) -> Any:
+        self._recomputed_message(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: HolidayNotice) -> Any:
+        self._recomputed_message(request, obj)
+        return super().response_change(request, obj)
+
+    def _recomputed_message(self, request: HttpRequest, obj: HolidayNotice) -> None:
+        self.message_user(request, f"{obj.year}年日历已按通知更新，重算未办结事项的期限 {obj.recomputed_count} 项。")
+
+
 @admin.register(HolidayOverride)
 class HolidayOverrideAdmin(GovernedAdmin):
     policy = policies.HolidayOverridePolicy()
-    list_display = ("date", "is_workday", "name", "source")
-    list_filter = ("is_workday",)
+    list_display = ("date", "is_workday", "name", "notice", "source")
+    list_filter = ("is_workday", "notice")
     date_hierarchy = "date"
 
     def save_model(self, request: HttpRequest, obj: HolidayOverride, form: Any, change: bool) -> None:

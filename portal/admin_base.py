@@ -285,11 +285,44 @@ class ViewOnlyDisplayMixin:
         return [*readonly, *(name for name in self.view_only_display.values() if name not in readonly)]
 
 
+def due_date_column(model: type[Model], name: str) -> Callable[[Any], Any]:
+    """A changelist column showing the due date ``name`` as Django would, plus the 暂定 mark when it lies in a year
+    without an official holiday notice (ADR 0003)."""
+    from django.contrib.admin.utils import display_for_field
+    from django.utils.html import format_html
+
+    from portal.templatetags.portal_calendar import provisional
+
+    field = model._meta.get_field(name)
+
+    @admin.display(description=field.verbose_name, ordering=name)
+    def column(obj: Any) -> Any:
+        value = getattr(obj, name)
+        return format_html("{}{}", display_for_field(value, field, "-"), provisional(value))
+
+    column.__name__ = name
+    return column
+
+
+def _is_due_date(model: type[Model], name: Any) -> bool:
+    if not isinstance(name, str) or not (name == "due_on" or name.endswith("_due_on")):
+        return False
+    try:
+        return isinstance(model._meta.get_field(name), models.DateField)
+    except FieldDoesNotExist:
+        return False
+
+
 class GovernedAdmin(ViewOnlyDisplayMixin, ServiceFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     """Base admin for governed models: scoped, no delete, history view (revert disabled in settings); add/change
-    forms keep their input on a service's refusal (``ServiceFormMixin``)."""
+    forms keep their input on a service's refusal (``ServiceFormMixin``). Due-date columns carry the 暂定 mark."""
 
     list_per_page = 50
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        names = super().get_list_display(request)  # type: ignore[misc]
+        return [due_date_column(self.model, n) if _is_due_date(self.model, n) else n  # type: ignore[attr-defined]
+                for n in names]
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
         return ChineseHistoryHelper(self.model, historical_record)
 

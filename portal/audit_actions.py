@@ -15,6 +15,8 @@ LABELS = {
     "portal.enterprise.update": "修改申报主体",
     "portal.enterprise_member.add": "添加申报主体成员",
     "portal.holiday.save": "维护节假日调整",
+    "portal.holiday_notice.create": "录入年度放假通知（重算期限）",
+    "portal.holiday_notice.update": "修改年度放假通知（重算期限）",
     "portal.api_token.issue": "签发接口令牌",
     "portal.api_token.revoke": "吊销接口令牌",
     "portal.file.download": "下载文件",

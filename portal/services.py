@@ -22,6 +22,7 @@ from portal.models import (
     ApiToken,
     Enterprise,
     EnterpriseMember,
+    HolidayNotice,
     HolidayOverride,
     Membership,
     Notification,
@@ -97,11 +98,22 @@ def membership_save(*, membership: Membership, acting_user: Any) -> Membership:
 
 @transaction.atomic
 def holiday_override_save(*, override: HolidayOverride, acting_user: Any) -> HolidayOverride:
-    """Record a holiday or make-up working day the official calendar lacks (city data authority)."""
+    """Record a holiday or make-up working day the official calendar lacks (city data authority); open deadlines that
+    ran through its year are counted again (``portal.deadlines``)."""
+    from portal.deadlines import deadlines_affected, deadlines_recompute
     from portal.policies import can_maintain_holidays
+    from portal.workdays import calendar_changed
 
-    return _record_save(override, acting_user=acting_user, decision=can_maintain_holidays(acting_user),
-                        entity="holiday", verb="save")
+    require(can_maintain_holidays(acting_user))
+    years = {override.date.year} if override.date else set()
+    if override.pk:
+        years.add(HolidayOverride.objects.get(pk=override.pk).date.year)
+    pending = [p for year in sorted(years) for p in deadlines_affected(year)]
+    saved = _record_save(override, acting_user=acting_user, decision=can_maintain_holidays(acting_user),
+                         entity="holiday", verb="save")
+    calendar_changed()
+    deadlines_recompute(pending, acting_user=acting_user, reason=f"节假日调整 {override.date:%Y-%m-%d}，按新日历重算期限")
+    return saved
 
 
 def notifications_mark_read(*, user: Any, notification: Notification | None = None) -> int:
@@ -237,3 +249,68 @@ def notify_enterprise(*, enterprise: Enterprise, title: str, body: str = "", url
     """Notify every active user of an applicant organisation."""
     users = [m.user for m in enterprise.members.filter(retired_at__isnull=True).select_related("user")]
     return notify(recipients=users, title=title, body=body, url=url)
+
+
+@transaction.atomic
+def holiday_notice_save(*, notice: HolidayNotice, days: list[dict[str, Any]] | None, acting_user: Any,
+                        on: Any = None) -> HolidayNotice:
+    """Enter or change a year's State Council holiday notice with its days (holidays and make-up working days), then
+    count again every open due date that ran through that year (``portal.deadlines``): one transaction, so the
+    calendar and the deadlines move together. ``days`` ``None`` keeps the notice's days. History and audit rows."""
+    from portal.deadlines import deadlines_affected, deadlines_recompute
+    from portal.policies import can_maintain_holidays
+    from portal.workdays import calendar_changed
+
+    require(can_maintain_holidays(acting_user))
+    calendar_changed()
+    adding = notice._state.adding
+    before = None if adding else snapshot(HolidayNotice.objects.get(pk=notice.pk))
+    notice.full_clean()
+    rows = [] if days is None else list(days)
+    errors = []
+    seen: set[Any] = set()
+    for row in rows:
+        day = row.get("date")
+        if day is None:
+            errors.append("每一天都须填写日期。")
+        elif day.year != notice.year:
+            errors.append(f"{day:%Y-%m-%d} 不在 {notice.year} 年内。")
+        elif day in seen:
+            errors.append(f"{day:%Y-%m-%d} 重复填写。")
+        seen.add(day)
+    if errors:
+        raise ValidationError({"days": errors})
+    taken = HolidayOverride.objects.filter(date__in=seen, retired_at__isnull=True).exclude(
+        notice_id=notice.pk if notice.pk else None).exclude(notice__isnull=True)
+    if taken.exists():
+        raise ValidationError({"days": [f"{d:%Y-%m-%d} 已属于另一份通知。" for d in taken.values_list("date", flat=True)]})
+    pending = deadlines_affected(notice.year)  # read on the calendar still in force
+    with acting_as(acting_user):
+        notice.save()
+        if days is not None:
+            current = {o.date: o for o in HolidayOverride.objects.filter(date__year=notice.year)}
+            for row in rows:
+                override = current.pop(row["date"], None) or HolidayOverride(date=row["date"])
+                changed = (override._state.adding or override.notice_id != notice.pk or override.retired_at
+                           or override.is_workday != bool(row.get("is_workday")) or override.name != (row.get("name") or ""))
+                if changed:
+                    override.notice = notice
+                    override.is_workday = bool(row.get("is_workday"))
+                    override.name = row.get("name") or ""
+                    override.source = notice.document_number
+                    override.retired_at = None
+                    override.save()
+            for gone in current.values():  # days dropped from the notice are retired, not deleted
+                if gone.notice_id == notice.pk and gone.retired_at is None:
+                    gone.retired_at = timezone.now()
+                    gone.save()
+        calendar_changed()
+        moved = deadlines_recompute(pending, acting_user=acting_user,
+                                    reason=f"录入{notice.year}年放假通知（{notice.document_number}），按新日历重算期限")
+        notice.recomputed_at = timezone.now()
+        notice.recomputed_count = moved
+        notice.save(update_fields=["recomputed_at", "recomputed_count", "updated_at"])
+        audit_record(actor=acting_user, action=f"portal.holiday_notice.{'create' if adding else 'update'}",
+                     obj=notice, reason=f"重算期限 {moved} 项", before=before, after=snapshot(notice))
+    transaction.on_commit(calendar_changed)
+    return notice

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from catalogs import services
 from catalogs.admin.common import XlsxExportMixin, own_unit_filter, step_page
@@ -29,6 +30,7 @@ from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import plain
 from portal.files import download_link
 from portal.models import Organization
+from portal.templatetags.portal_calendar import provisional
 
 
 @admin.display(description="文件")
@@ -91,6 +93,7 @@ class CollectionItemAdmin(XlsxExportMixin, GovernedAdmin):
     list_filter = ("frequency", "deadline_rule", "has_frequency_conflict", ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name", "unit__name")
     list_select_related = ("unit",)
+    autocomplete_fields = ("reporting_units",)
     export_columns = [("事项编码", lambda i: i.code), ("信息或数据需求", lambda i: i.name), ("报送单位", lambda i: i.unit.name),
                       ("具体内容", lambda i: "、".join(i.fields)), ("更新频率", lambda i: i.get_frequency_display()),
                       ("报送时限", lambda i: i.get_deadline_rule_display()), ("冲突说明", lambda i: i.conflict_note)]
@@ -128,16 +131,31 @@ class CollectionTaskAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
 
     policy = CollectionTaskPolicy()
     workflow = COLLECTION_TASK
-    list_display = ("item", "unit", "period", "due_on", "workflow_state", "submitted_at")
-    list_filter = (own_unit_filter("报送单位", "unit"), "status", "is_initial_load", "period",
+    list_display = ("item", "unit", "period", "due_display", "workflow_state", "submitted_at")
+    list_filter = (own_unit_filter("报送单位", "unit"), "status", "is_initial_load", "is_catch_up", "period",
                    ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("item__name", "unit__name", "period")
     list_select_related = ("item", "unit")
-    readonly_fields = ("item", "unit", "period", "period_start_on", "period_end_on", "due_on", "status",
-                       "submitted_at", "reminded_at", "is_initial_load")
+    readonly_fields = ("item", "unit", "period", "period_start_on", "period_end_on", "deadline_display",
+                       "nominal_due_on", "due_on", "status", "submitted_at", "reminded_at", "is_initial_load",
+                       "is_catch_up")
     inlines = [SubmissionInline]
     export_columns = [("采集事项", lambda t: t.item.name), ("报送单位", lambda t: t.unit.name), ("数据期", lambda t: t.period),
-                      ("截止日", lambda t: t.due_on), ("状态", lambda t: t.get_status_display())]
+                      ("规定截止日", lambda t: t.nominal_due_on), ("截止日", lambda t: t.due_on),
+                      ("截止日说明", lambda t: t.deadline_note), ("状态", lambda t: t.get_status_display())]
+
+    @admin.display(description="截止日", ordering="due_on")
+    def due_display(self, obj: CollectionTask) -> str:
+        """The due date with the 顺延 rule in its tooltip and the 暂定 mark of a provisional calendar year."""
+        mark = provisional(obj.due_on)
+        rolled = obj.nominal_due_on is not None and obj.nominal_due_on != obj.due_on
+        return format_html('<span title="{}">{}{}</span>{}', obj.deadline_note, obj.due_on,
+                           "（顺延）" if rolled and not obj.is_catch_up else ("（补报）" if obj.is_catch_up else ""),
+                           mark)
+
+    @admin.display(description="截止日说明")
+    def deadline_display(self, obj: CollectionTask) -> str:
+        return format_html("{}{}", obj.deadline_note, provisional(obj.due_on))
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -24,7 +24,7 @@ from catalogs.models import (
 from catalogs.permissions import can_view_details
 from catalogs.services import entry_available_transitions
 from catalogs.services.entries import ENTRY_FIELDS
-from portal.api.fields import DownloadLinkField
+from portal.api.fields import DownloadLinkField, ProvisionalDatesMixin
 from portal.models import Organization
 
 
@@ -41,7 +41,7 @@ class CatalogInterfaceSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "origin", "endpoint", "spec", "call_instructions"]
 
 
-class CatalogEntrySerializer(serializers.ModelSerializer):
+class CatalogEntrySerializer(ProvisionalDatesMixin, serializers.ModelSerializer):
     source_unit = serializers.CharField(source="source_unit.name", read_only=True)
     source_unit_code = serializers.CharField(source="source_unit.code", read_only=True)
     items = CatalogDataItemSerializer(many=True, read_only=True)
@@ -160,15 +160,17 @@ class CatalogSubmissionSerializer(serializers.ModelSerializer):
                   "is_accepted", "message", "submitted_at", "download_url"]
 
 
-class CatalogTaskSerializer(serializers.ModelSerializer):
+class CatalogTaskSerializer(ProvisionalDatesMixin, serializers.ModelSerializer):
     item = serializers.CharField(source="item.name", read_only=True)
     fields_declared = serializers.ListField(source="item.fields", read_only=True)
     unit = serializers.CharField(source="unit.name", read_only=True)
+    deadline_note = serializers.CharField(read_only=True, help_text="截止日如何得出（顺延、补报）")
 
     class Meta:
         model = CollectionTask
-        fields = ["id", "item", "fields_declared", "unit", "period", "period_start_on", "period_end_on", "due_on",
-                  "status", "is_initial_load", "submitted_at"]
+        fields = ["id", "item", "fields_declared", "unit", "period", "period_start_on", "period_end_on",
+                  "nominal_due_on", "due_on", "deadline_note", "status", "is_initial_load", "is_catch_up",
+                  "submitted_at"]
 
 
 class CatalogPushSerializer(serializers.Serializer):
@@ -178,7 +180,7 @@ class CatalogPushSerializer(serializers.Serializer):
 
 
 # --------------------------------------------------------------------------------------------- corrections
-class CatalogCorrectionSerializer(serializers.ModelSerializer):
+class CatalogCorrectionSerializer(ProvisionalDatesMixin, serializers.ModelSerializer):
     entry = serializers.PrimaryKeyRelatedField(queryset=CatalogEntry.objects.all())
 
     class Meta:
@@ -196,7 +198,7 @@ class CatalogInterfaceRequestCreateSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
-class CatalogInterfaceRequestSerializer(serializers.ModelSerializer):
+class CatalogInterfaceRequestSerializer(ProvisionalDatesMixin, serializers.ModelSerializer):
     producer_unit = serializers.CharField(source="producer_unit.name", read_only=True)
 
     class Meta:

@@ -62,6 +62,9 @@ class CollectionItem(GovernedModel):
     source_clause = models.CharField("附件1条款", max_length=60, blank=True)
     notes = models.TextField("备注", blank=True)
     is_active = models.BooleanField("启用", default=True)
+    reporting_units = models.ManyToManyField(
+        "portal.Organization", verbose_name="分别报送的单位（镇、街道）", blank=True, related_name="collection_duties",
+        help_text="填写后，每个单位各自生成采集任务、各自报送（如“各镇（街道）”事项的每个镇、街道）；不填则由报送单位报送")
 
     class Meta:
         verbose_name = "采集事项"
@@ -88,7 +91,12 @@ class CollectionTask(GovernedModel):
     period = models.CharField("数据期", max_length=16, help_text="如 2026-03、2026Q1、2025")
     period_start_on = models.DateField("数据期开始")
     period_end_on = models.DateField("数据期结束")
-    due_on = models.DateField("报送截止日", db_index=True)
+    nominal_due_on = models.DateField("规定截止日", null=True, blank=True,
+                                      help_text="附件1报送时限规定的日期（遇节假日顺延前）")
+    due_on = models.DateField("报送截止日", db_index=True,
+                              help_text="规定截止日遇法定节假日或休息日顺延至其后第一个工作日")
+    is_catch_up = models.BooleanField("补报任务", default=False,
+                                      help_text="任务生成时规定截止日已过：截止日为生成后20个工作日")
     status = models.CharField("状态", max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING,
                               db_index=True)
     submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
@@ -100,10 +108,21 @@ class CollectionTask(GovernedModel):
         verbose_name = "采集任务"
         verbose_name_plural = "采集任务"
         ordering = ["-due_on", "unit_id", "item_id"]
-        constraints = [models.UniqueConstraint(fields=["item", "period"], name="catalog_task_unique_period")]
+        constraints = [models.UniqueConstraint(fields=["item", "unit", "period"],
+                                               name="catalog_task_unique_unit_period")]
 
     def __str__(self) -> str:
         return f"{self.item.name}（{self.period}）"
+
+    @property
+    def deadline_note(self) -> str:
+        """How the due date follows from the rule, as shown on the task (docs/adr/0102)."""
+        nominal, due = self.nominal_due_on, self.due_on
+        if nominal is None or due is None or nominal == due:
+            return f"截止日 {due:%Y-%m-%d}" if due else ""
+        if self.is_catch_up:
+            return f"规定截止日 {nominal:%Y-%m-%d} 在任务生成时已过，补报截止日 {due:%Y-%m-%d}（生成后20个工作日）"
+        return f"截止日 {nominal:%Y-%m-%d} 遇节假日顺延至 {due:%Y-%m-%d}"
 
 
 class SubmissionChannel(models.TextChoices):

@@ -13,6 +13,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from catalogs.models import (
@@ -27,16 +28,21 @@ from catalogs.models import (
 from catalogs.selectors import unit_members
 from catalogs.services.quality import entry_quality_refresh
 from catalogs.workflow import COLLECTION_TASK, OPEN_TASK_STATES
-from portal import files
+from portal import deadlines, files
 from portal.history import acting_as
 from portal.locks import lock_rows
 from portal.services import notify
-from portal.workdays import add_workdays
+from portal.workdays import add_workdays, next_workday
 from portal.workflow import Step
 from portal.xlsx import XlsxImportError, upload_rows
 
 REMIND_DAYS_BEFORE = 3
 INITIAL_LOAD_WORKDAYS = 20  # the source gives no deadline for the first (historical) load; docs/adr/0104
+CATCH_UP_WORKDAYS = 20  # a task generated after its deadline has passed gets as long as the first load (adr/0102)
+# The first collection is "as of" April 2023 (JJ annex 2: “2020年1月至2023年4月”, “截止至2023年4月全量”): what ends
+# after it is regular periodic data, whatever the yearly range says (“2020年至2023年” cannot hold 2023's full year,
+# due by 2024-01-31 under annex 1). docs/adr/0104.
+FIRST_COLLECTION_AS_OF = date(2023, 4, 30)
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
 
 # Which task cadence a deadline rule generates. Annex 1 (deadline_rule) wins over annex 2 (frequency) when they
@@ -76,7 +82,7 @@ def last_closed_period(cadence: str, on: date) -> Period:
 
 
 def due_date(rule: str, period: Period) -> date:
-    """Calendar due date of a period under a JJ annex-1 rule (calendar dates, not working days; JJ annex 1)."""
+    """The date a JJ annex-1 rule sets for a period (calendar dates, not working days; before rolling)."""
     if rule == DeadlineRule.MONTHLY_BY_15TH:
         nxt = period.end + timedelta(days=1)
         return date(nxt.year, nxt.month, 15)
@@ -89,11 +95,32 @@ def due_date(rule: str, period: Period) -> date:
     raise ValueError(rule)
 
 
-def task_for(item: CollectionItem, period: Period) -> CollectionTask:
+def rolled_due_date(rule: str, period: Period) -> date:
+    """The due date: the rule's date, or the first working day after it when it falls on a statutory holiday or a
+    rest day (顺延; 民法典第二百零三条: 期限的最后一日是法定休假日的，以法定休假日结束的次日为期限的最后一日)."""
+    return next_workday(due_date(rule, period))
+
+
+def reporting_units(item: CollectionItem) -> list[Any]:
+    """Who submits: each of ``item.reporting_units`` (towns and streets, each its own task), else ``item.unit``."""
+    units = [u for u in item.reporting_units.all() if u.retired_at is None]
+    return units or [item.unit]
+
+
+def _task_defaults(item: CollectionItem, unit: Any, period: Period, on: date) -> dict[str, Any]:
+    nominal = due_date(item.deadline_rule, period)
+    due = next_workday(nominal)
+    catch_up = due < on  # generated too late to meet it: never overdue on creation
+    return {"period_start_on": period.start, "period_end_on": period.end, "nominal_due_on": nominal,
+            "due_on": add_workdays(on, CATCH_UP_WORKDAYS) if catch_up else due, "is_catch_up": catch_up}
+
+
+def task_for(item: CollectionItem, period: Period, *, on: date | None = None, unit: Any = None) -> CollectionTask:
+    """The task of ``period`` for ``unit`` (default: the item's own unit), created on ``on`` when missing."""
+    unit = unit or item.unit
     task, _ = CollectionTask.objects.get_or_create(
-        item=item, period=period.label,
-        defaults={"unit_id": item.unit_id, "period_start_on": period.start, "period_end_on": period.end,
-                  "due_on": due_date(item.deadline_rule, period)})
+        item=item, unit=unit, period=period.label,
+        defaults=_task_defaults(item, unit, period, on or timezone.localdate()))
     return task
 
 
@@ -124,35 +151,76 @@ def initial_period(item: CollectionItem) -> Period | None:
     return Period(f"{start.label}~{end.label}", start.start, end.end)
 
 
-def initial_task_for(item: CollectionItem, on: date) -> tuple[CollectionTask | None, bool]:
-    """Create (once) the first-collection task of ``item``, due ``INITIAL_LOAD_WORKDAYS`` working days after ``on``."""
+def first_collection_covers_until(item: CollectionItem) -> date | None:
+    """The last day whose data the first collection holds: the end of its range, at most ``FIRST_COLLECTION_AS_OF``
+    (regular tasks start with the first period ending after it)."""
+    period = initial_period(item)
+    return None if period is None else min(period.end, FIRST_COLLECTION_AS_OF)
+
+
+def initial_task_for(item: CollectionItem, on: date, *, unit: Any = None) -> tuple[CollectionTask | None, bool]:
+    """Create (once) the first-collection task of ``item`` (for ``unit``), due ``INITIAL_LOAD_WORKDAYS`` working days
+    after ``on``."""
     period = initial_period(item)
     if period is None:
         return None, False
+    due = add_workdays(on, INITIAL_LOAD_WORKDAYS)
     return CollectionTask.objects.get_or_create(
-        item=item, period=period.label,
-        defaults={"unit_id": item.unit_id, "period_start_on": period.start, "period_end_on": period.end,
-                  "due_on": add_workdays(on, INITIAL_LOAD_WORKDAYS), "is_initial_load": True})
+        item=item, unit=unit or item.unit, period=period.label,
+        defaults={"period_start_on": period.start, "period_end_on": period.end, "nominal_due_on": due,
+                  "due_on": due, "is_initial_load": True})
+
+
+def periods_due(item: CollectionItem, unit: Any, on: date) -> list[Period]:
+    """The regular periods to generate on ``on``: from the one after the unit's latest task (or after the first
+    collection) up to the last closed period, so a series has no gaps; an item without a first collection and
+    without tasks starts with the last closed period."""
+    cadence = RULE_CADENCE[item.deadline_rule]
+    last = last_closed_period(cadence, on)
+    latest = (CollectionTask.objects.filter(item=item, unit=unit, is_initial_load=False)
+              .order_by("-period_end_on").values_list("period_end_on", flat=True).first())
+    covered = first_collection_covers_until(item)
+    after = max(d for d in (latest, covered) if d is not None) if (latest or covered) else None
+    if after is None:
+        return [last]
+    out: list[Period] = []
+    period = period_containing(cadence, after + timedelta(days=1))
+    while period.end <= last.end:
+        if period.end > after:
+            out.append(period)
+        period = period_containing(cadence, period.end + timedelta(days=1))
+    return out
 
 
 @transaction.atomic
 def collection_tasks_generate(*, on: date | None = None, acting_user: Any = None) -> int:
-    """Create, for every active item, its one-off first-collection task (once) and the task of the last closed
-    period after the first-collection range (idempotent); returns how many tasks are new."""
+    """Create, for every active item and each unit that submits it (every town and street of a “各镇（街道）” item),
+    its one-off first-collection task (once) and the task of every closed period after the first collection or the
+    unit's latest task (idempotent, no gaps). Due dates roll to the next working day; a task whose due date has
+    already passed is a catch-up task due ``CATCH_UP_WORKDAYS`` later. Returns how many tasks are new."""
     today = on or timezone.localdate()
     created = 0
     with acting_as(acting_user):
-        for item in CollectionItem.objects.filter(is_active=True, retired_at__isnull=True):
-            initial = initial_period(item)
-            _, new = initial_task_for(item, today)
-            created += new
-            period = last_closed_period(RULE_CADENCE[item.deadline_rule], today)
-            if initial is not None and period.end <= initial.end:
-                continue  # covered by the first collection
-            if not CollectionTask.objects.filter(item=item, period=period.label).exists():
-                task_for(item, period)
-                created += 1
+        for item in (CollectionItem.objects.filter(is_active=True, retired_at__isnull=True)
+                     .select_related("unit").prefetch_related("reporting_units")):
+            for unit in reporting_units(item):
+                _, new = initial_task_for(item, today, unit=unit)
+                created += new
+                for period in periods_due(item, unit, today):
+                    _, new = CollectionTask.objects.get_or_create(
+                        item=item, unit=unit, period=period.label,
+                        defaults=_task_defaults(item, unit, period, today))
+                    created += new
     return created
+
+
+def _nominal_of(task: CollectionTask) -> date | None:
+    return None if task.is_catch_up or task.is_initial_load else task.nominal_due_on
+
+
+# A holiday notice entered for a year rolls the open tasks' deadlines again (portal.deadlines, docs/adr/0003).
+deadlines.register(deadlines.DueDates(label="采集任务", model="catalogs.CollectionTask", field="due_on",
+                                      open=Q(status=TaskStatus.PENDING), nominal=_nominal_of))
 
 
 @COLLECTION_TASK.effect("overdue")
@@ -160,7 +228,7 @@ def _overdue(step: Step) -> None:
     task = step.obj
     if task.due_on >= step.on:
         raise ValidationError(f"截止日 {task.due_on:%Y-%m-%d} 未过，不能标记逾期。")
-    step.audit_reason = f"截止日 {task.due_on:%Y-%m-%d} 前未报送"
+    step.audit_reason = f"{task.deadline_note}，届时未报送"
     recipients = unit_members(task.unit_id)
     if recipients:
         step.then(lambda: notify(

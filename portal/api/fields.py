@@ -17,3 +17,30 @@ class DownloadLinkField(serializers.FileField):
         if not value or getattr(value.instance, "pk", None) is None:
             return None
         return download_url(value.instance, value.field.name)
+
+
+class ProvisionalFlagField(serializers.BooleanField):
+    """``true`` when the date beside it was computed from a year without an official holiday notice (暂定)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        kwargs.setdefault("help_text", "期限所在年份尚无国务院放假通知、按法定节假日推算时为 true（暂定）")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> bool:
+        from datetime import date
+
+        from portal.workdays import is_provisional
+
+        return isinstance(value, date) and is_provisional(value)
+
+
+class ProvisionalDatesMixin:
+    """Adds ``<name>_provisional`` next to every due date (``due_on``, ``*_due_on``) of a serializer (docs/api.md)."""
+
+    def get_fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = super().get_fields()  # type: ignore[misc]
+        for name, field in list(fields.items()):
+            if isinstance(field, serializers.DateField) and (name == "due_on" or name.endswith("_due_on")):
+                fields[f"{name}_provisional"] = ProvisionalFlagField(source=field.source or name)
+        return fields

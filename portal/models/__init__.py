@@ -4,6 +4,7 @@ from portal.models.base import GovernedModel, GovernedQuerySet
 from portal.models.enterprises import ApplicantKind, Enterprise, EnterpriseMember
 from portal.models.misc import (
     ApiToken,
+    HolidayNotice,
     HolidayOverride,
     LoginFailure,
     Notification,
@@ -14,6 +15,6 @@ from portal.models.organizations import Membership, Organization, OrgKind, OrgLe
 
 __all__ = [
     "AppendOnlyModel", "AppendOnlyQuerySet", "FrozenFieldsModel", "FrozenFieldsQuerySet", "ApiToken", "ApplicantKind", "AuditLog", "Enterprise", "EnterpriseMember", "GovernedModel", "GovernedQuerySet",
-    "HolidayOverride", "LoginFailure", "Membership", "Notification", "OrgKind", "OrgLevel", "Organization",
+    "HolidayNotice", "HolidayOverride", "LoginFailure", "Membership", "Notification", "OrgKind", "OrgLevel", "Organization",
     "OrganizationGroupObjectPermission", "OrganizationUserObjectPermission",
 ]

@@ -11,9 +11,31 @@ from portal.display import local_datetime
 from portal.models.base import GovernedModel
 
 
+class HolidayNotice(GovernedModel):
+    """A year's State Council holiday notice (国务院办公厅关于某年部分节假日安排的通知) as entered by the city data
+    authority; its days are ``HolidayOverride`` rows. A year with a notice is official: not provisional (暂定)."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    document_number = models.CharField("文号", max_length=80, help_text="如：国办发明电〔2026〕7号")
+    title = models.CharField("标题", max_length=200, blank=True)
+    published_on = models.DateField("发布日期")
+    recomputed_at = models.DateTimeField("期限重算时间", null=True, blank=True, editable=False)
+    recomputed_count = models.PositiveIntegerField("重算的期限数", default=0, editable=False)
+
+    class Meta:
+        verbose_name = "节假日通知"
+        verbose_name_plural = "节假日通知（国务院年度放假安排）"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年放假安排（{self.document_number}）"
+
+
 class HolidayOverride(GovernedModel):
     """An official holiday or make-up working day entered by staff; checked before chinese-calendar."""
 
+    notice = models.ForeignKey(HolidayNotice, verbose_name="所属通知", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="days")
     date = models.DateField("日期", unique=True)
     is_workday = models.BooleanField("是否工作日", help_text="勾选 = 调休上班日；不勾选 = 法定节假日/休息日")
     name = models.CharField("名称", max_length=60, blank=True, help_text="如：2027年春节")

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from catalogs.models import CatalogEntry, DataItem, EntryStatus
-from portal.api.fields import DownloadLinkField
+from portal.api.fields import DownloadLinkField, ProvisionalDatesMixin
 from portal.models import Enterprise, Organization
 from sharing.models import (
     Authorization,
@@ -33,7 +33,7 @@ class EntryBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "title", "share_type", "source_unit"]
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(ProvisionalDatesMixin, serializers.ModelSerializer):
     is_late = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -42,7 +42,7 @@ class StepSerializer(serializers.ModelSerializer):
                   "finished_on", "action", "action_label", "opinion", "is_late"]
 
 
-class ShareApplicationSerializer(serializers.ModelSerializer):
+class ShareApplicationSerializer(ProvisionalDatesMixin, serializers.ModelSerializer):
     applicant_unit = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     share_type = serializers.ChoiceField(choices=ShareType.choices, allow_blank=True, read_only=True,
                                          help_text="提交前为空")
@@ -194,7 +194,7 @@ class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
         fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
 
 
-class OpenDataApplicationSerializer(serializers.ModelSerializer):
+class OpenDataApplicationSerializer(ProvisionalDatesMixin, serializers.ModelSerializer):
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
     entries = serializers.PrimaryKeyRelatedField(many=True, queryset=CatalogEntry.objects.all())
     status_display = serializers.CharField(source="get_status_display", read_only=True)

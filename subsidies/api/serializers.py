@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from portal.api.fields import DownloadLinkField
+from portal.api.fields import DownloadLinkField, ProvisionalDatesMixin
 from subsidies.models import Application, Award, BudgetPool, Call, Evidence, PolicyDocument, Rule
 from subsidies.permissions import is_staff_member
 from subsidies.rules import rule_facts_schema
@@ -102,7 +102,7 @@ class SubsidyAwardSummarySerializer(serializers.Serializer):
     county = SubsidyAwardSummaryRowSerializer(many=True)
 
 
-class SubsidyTimelineStepSerializer(serializers.Serializer):
+class SubsidyTimelineStepSerializer(ProvisionalDatesMixin, serializers.Serializer):
     action = serializers.CharField()
     label = serializers.CharField()
     status = serializers.ChoiceField(choices=[("done", "已办"), ("current", "办理中"), ("pending", "待办")])
@@ -155,7 +155,7 @@ class SubsidyEvidenceSerializer(serializers.ModelSerializer):
                   "download_url"]
 
 
-class SubsidyApplicationSerializer(serializers.ModelSerializer):
+class SubsidyApplicationSerializer(ProvisionalDatesMixin, serializers.ModelSerializer):
     call_code = serializers.CharField(source="call.code", read_only=True)
     call_name = serializers.CharField(source="call.name", read_only=True)
     rule = serializers.CharField(source="rule.code", read_only=True)

@@ -154,24 +154,25 @@ def test_daily_job_through_the_task_queue(item, user_a):
     assert any(s[1] == "catalogs.tasks.daily_collection" for s in all_schedules())
 
 
-@pytest.mark.parametrize(("first_from", "first_to", "cadence", "rule", "label", "start", "end"), [
+@pytest.mark.parametrize(("first_from", "first_to", "cadence", "rule", "label", "start", "end", "regular"), [
     ("2020-01", "2023-04", "monthly", DeadlineRule.MONTHLY_BY_15TH, "2020-01~2023-04", date(2020, 1, 1),
-     date(2023, 4, 30)),
+     date(2023, 4, 30), 40),  # 2023-05 … 2026-08
     ("2020-Q1", "2023-Q1", "quarterly", DeadlineRule.QUARTERLY_30_DAYS, "2020Q1~2023Q1", date(2020, 1, 1),
-     date(2023, 3, 31)),
-    ("2020", "2023", "yearly", DeadlineRule.YEARLY_BY_JAN_END, "2020~2023", date(2020, 1, 1), date(2023, 12, 31)),
+     date(2023, 3, 31), 13),  # 2023Q2 … 2026Q2
+    ("2020", "2023", "yearly", DeadlineRule.YEARLY_BY_JAN_END, "2020~2023", date(2020, 1, 1), date(2023, 12, 31),
+     3),  # 2023 … 2025: the first collection holds data as of April 2023 (docs/adr/0104)
     ("FULL_SNAPSHOT", "2023-04", "monthly", DeadlineRule.MONTHLY_BY_15TH, "存量至2023-04", date(2023, 4, 1),
-     date(2023, 4, 30)),
+     date(2023, 4, 30), 40),
 ])
 def test_first_collection_is_one_historical_batch_task(unit_a, first_from, first_to, cadence, rule, label, start,
-                                                       end):
+                                                       end, regular):
     from portal.workdays import add_workdays
 
     item = CollectionItem.objects.create(unit=unit_a, code="I-1", name="历史数据事项", fields=["金额"],
                                          frequency=cadence, deadline_rule=rule, first_collection_from=first_from,
                                          first_collection_to=first_to)
     on = date(2026, 9, 28)  # the 20 working days cross the 2026 National Day holiday
-    assert collection_tasks_generate(on=on) == 2  # the batch + the last closed period
+    assert collection_tasks_generate(on=on) == 1 + regular  # the batch + every period after it (no gaps)
     batch = CollectionTask.objects.get(item=item, is_initial_load=True)
     assert (batch.period, batch.period_start_on, batch.period_end_on) == (label, start, end)
     assert batch.due_on == add_workdays(on, 20) == date(2026, 10, 30)  # 1–7 Oct off, 10 Oct worked
