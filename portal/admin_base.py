@@ -194,8 +194,15 @@ class AccessLoggedAdminMixin:
         self._log_object(request, response, "object")
         return response
 
-    def _log_object(self, request: HttpRequest, response: Any, key: str) -> None:
-        obj = (getattr(response, "context_data", None) or {}).get(key)
+    def render_history_view(self, request: HttpRequest, template: Any, context: dict[str, Any], **kwargs: Any) -> Any:
+        """simple-history's history list and past-version pages (rendered here, not as a TemplateResponse)."""
+        response = super().render_history_view(request, template, context, **kwargs)  # type: ignore[misc]
+        obj = context.get("object", context.get("original"))
+        self._log_object(request, response, "", obj)
+        return response
+
+    def _log_object(self, request: HttpRequest, response: Any, key: str, obj: Any = None) -> None:
+        obj = obj if obj is not None else (getattr(response, "context_data", None) or {}).get(key)
         if self.access_logged and request.method == "GET" and response.status_code == 200 and obj is not None:
             access_record(request=request, channel="admin", action="access", obj=obj)
 
@@ -375,9 +382,7 @@ class GovernedAdmin(ViewOnlyDisplayMixin, ServiceFormMixin, ScopedAdminMixin, Si
     def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
                           extra_context: Any = None) -> Any:
         _require_ids(object_id, version_id)
-        response = super().history_form_view(request, object_id, version_id, extra_context)
-        self._log_object(request, response, "original")  # a past version is a read of the record too
-        return response
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def history_form_view_title(self, request: HttpRequest, obj: Any) -> str:
         return f"查看历史版本：{obj}"  # reverting is disabled (SIMPLE_HISTORY_REVERT_DISABLED): a version is only viewed
