@@ -84,7 +84,7 @@ class AccessLog(AppendOnlyModel):
         "数据生产单位（编号）", blank=True, editable=False,
         help_text="数据所属生产单位的编号，以“|”分隔（|3|7|），供生产单位查看本单位数据的访问记录")
 
-    objects = AccessLogQuerySet.as_manager()
+    objects = AccessLogQuerySet.as_manager()  # type: ignore[misc]  # the purge method on top of the append-only set
 
     class Meta:
         verbose_name = "数据访问日志"
