@@ -6,8 +6,8 @@
 * Each app lists its file fields in ``<app>.permissions.DOWNLOADS`` (``PrivateFile``): who may download, and under
   which name.
 * There is one download path, ``/files/<app>/<model>/<pk>/<field>/`` (``file_response``): it asks that permission,
-  writes the audit and access-log rows and streams the file as an attachment. Admin widgets, API link fields and site pages link to
-  it with ``download_url``; nothing calls the storage's ``url``.
+  writes the audit and access-log rows and streams the file as an attachment. Admin widgets, API link fields and
+  site pages link to it with ``download_url``; nothing calls the storage's ``url``.
 """
 
 from __future__ import annotations
