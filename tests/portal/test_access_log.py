@@ -300,3 +300,17 @@ def test_logging_a_list_costs_the_same_for_5_and_50_rows(api_client, token_for, 
         assert len(inserts) == 1
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_every_declared_producer_path_leads_to_a_unit():
+    """``<app>.permissions.ACCESS_UNITS``: each model exists and its path ends at an organisation."""
+    from django.apps import apps
+    from django.contrib.admin.utils import get_fields_from_path
+
+    from portal.access_log import access_units
+
+    declared = access_units()
+    assert {"catalogs.CatalogEntry", "sharing.Authorization", "sharing.DataUseRecord"} <= set(declared)
+    for label, path in declared.items():
+        field = get_fields_from_path(apps.get_model(label), path)[-1]
+        assert field.related_model is Organization, (label, path)
