@@ -241,6 +241,20 @@ def can_download_submission(user: AnyUser, submission: Any) -> Decision:
 DOWNLOADS = [PrivateFile("catalogs.CollectionSubmission", "file", can_download_submission,
                          download_name=lambda submission: submission.file_name)]
 
+# The producer unit of each record, for the access log of reads (QZ §八(四); portal/access_log.py).
+ACCESS_UNITS = {
+    "catalogs.CatalogEntry": "source_unit",
+    "catalogs.DataItem": "entry__source_unit",
+    "catalogs.ServiceInterface": "entry__source_unit",
+    "catalogs.CatalogVersion": "entry__source_unit",
+    "catalogs.DataElement": "source_unit",
+    "catalogs.CollectionItem": "unit",
+    "catalogs.CollectionTask": "unit",
+    "catalogs.CollectionSubmission": "task__unit",
+    "catalogs.DataCorrection": "source_unit",
+    "catalogs.InterfaceRequest": "producer_unit",
+}
+
 
 # --------------------------------------------------------------------------------------------- policies
 class CatalogEntryPolicy(Policy):

@@ -1,5 +1,6 @@
-"""Admin building blocks: every ModelAdmin of a governed model scopes rows and objects through its ``Policy``, and
-every admin form that saves through a service keeps what was typed when the service refuses (``ServiceFormMixin``).
+"""Admin building blocks: every ModelAdmin of a governed model scopes rows and objects through its ``Policy``, logs
+its reads in the access log (``AccessLoggedAdminMixin``), and every admin form that saves through a service keeps what
+was typed when the service refuses (``ServiceFormMixin``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.access_log import access_record
 from portal.files import download_link, download_name, download_url
 from portal.history import ChineseHistoryHelper, history_delta
 from portal.permissions import Policy
@@ -165,8 +167,49 @@ def _swap(fields: Any, swap: dict[str, Any]) -> Any:
     return swap.get(fields, fields) if isinstance(fields, str) else fields
 
 
-class ScopedAdminMixin:
-    """Rows: ``policy.scope``; objects: ``policy.can_view/can_change``; deletion: never (retire instead).
+class AccessLoggedAdminMixin:
+    """Every read shown by the admin is one access-log row (QZ §八(四)): a changelist page is 查询 (its query string,
+    the number of matching rows, the ids on the page), a change or history page 访问 (the record). The rows come from
+    the page's own context, so logging costs the INSERT (and, for producer units behind a many-to-many, one SELECT)."""
+
+    access_logged = True
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        if self.access_logged and request.method == "GET" and response.status_code == 200 and cl is not None:
+            access_record(request=request, channel="admin", action="query", model=self.model,  # type: ignore[attr-defined]
+                          objects=list(cl.result_list), count=cl.result_count)
+        return response
+
+    def changeform_view(self, request: HttpRequest, object_id: Any = None, form_url: str = "",
+                        extra_context: Any = None) -> Any:
+        response = super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        if object_id is not None:
+            self._log_object(request, response, "original")
+        return response
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        response = super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+        self._log_object(request, response, "object")
+        return response
+
+    def render_history_view(self, request: HttpRequest, template: Any, context: dict[str, Any], **kwargs: Any) -> Any:
+        """simple-history's history list and past-version pages (rendered here, not as a TemplateResponse)."""
+        response = super().render_history_view(request, template, context, **kwargs)  # type: ignore[misc]
+        obj = context.get("object", context.get("original"))
+        self._log_object(request, response, "", obj)
+        return response
+
+    def _log_object(self, request: HttpRequest, response: Any, key: str, obj: Any = None) -> None:
+        obj = obj if obj is not None else (getattr(response, "context_data", None) or {}).get(key)
+        if self.access_logged and request.method == "GET" and response.status_code == 200 and obj is not None:
+            access_record(request=request, channel="admin", action="access", obj=obj)
+
+
+class ScopedAdminMixin(AccessLoggedAdminMixin):
+    """Rows: ``policy.scope``; objects: ``policy.can_view/can_change``; deletion: never (retire instead); reads
+    logged (``AccessLoggedAdminMixin``).
 
     Model permissions from the user's role groups still apply first (coarse), the policy narrows per object.
     """

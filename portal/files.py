@@ -6,8 +6,8 @@
 * Each app lists its file fields in ``<app>.permissions.DOWNLOADS`` (``PrivateFile``): who may download, and under
   which name.
 * There is one download path, ``/files/<app>/<model>/<pk>/<field>/`` (``file_response``): it asks that permission,
-  writes the audit row and streams the file as an attachment. Admin widgets, API link fields and site pages link to
-  it with ``download_url``; nothing calls the storage's ``url``.
+  writes the audit and access-log rows and streams the file as an attachment. Admin widgets, API link fields and
+  site pages link to it with ``download_url``; nothing calls the storage's ``url``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.html import format_html
 
+from portal.access_log import access_record
 from portal.audit import audit_record
 from portal.permissions import Decision
 from portal.roles import DOMAIN_APPS
@@ -183,6 +184,7 @@ def file_response(*, user: Any, app_label: str, model_name: str, pk: int, field:
     name = download_name(obj, field)
     with transaction.atomic():
         audit_record(actor=user, action="portal.file.download", obj=obj, after={"field": field, "name": name})
+        access_record(channel="download", action="download", user=user, obj=obj, label=name)
     response = FileResponse(handle, as_attachment=True, filename=name,
                             content_type=spec.content_type(obj) if spec.content_type else None)
     response["X-Content-Type-Options"] = "nosniff"

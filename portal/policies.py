@@ -108,3 +108,25 @@ class AuditLogPolicy(Policy):
 def user_list_scope(user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
     """User accounts: city-wide roles see all; anyone else only their own account."""
     return qs if getattr(user, "is_superuser", False) or user_scope(user).is_city_wide else qs.filter(pk=user.pk)
+
+
+class AccessLogPolicy(Policy):
+    """Reads of governed data (QZ §八(四)): city-wide roles and the technical service unit (which keeps the log) see
+    every row; a unit's staff the reads of data their unit produces; a county authority those of its county's units.
+    Nobody adds, changes or deletes rows here (the admin is read-only, the model append-only)."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        scope = user_scope(user)
+        if scope.is_city_wide or scope.has_role(Role.TECH_OPERATOR):
+            return qs
+        if not scope.is_staff_member:
+            return qs.none()
+        unit_ids = set(scope.unit_ids)
+        if scope.county_paths:
+            from portal.models import Organization
+
+            unit_ids |= set(Organization.objects.filter(scope.county_q("path")).values_list("pk", flat=True))
+        q = Q(pk__in=[])
+        for unit_id in sorted(unit_ids):
+            q |= Q(producer_unit_keys__contains=f"|{unit_id}|")
+        return qs.filter(q)

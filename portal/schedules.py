@@ -10,6 +10,7 @@ from portal.roles import DOMAIN_APPS
 # (name, function path, schedule type, minutes) — schedule type per django_q.models.Schedule
 KERNEL_SCHEDULES: list[tuple[str, str, str, int | None]] = [
     ("清理过期登录失败记录", "portal.tasks.purge_login_failures", "D", None),
+    ("清理满3年的数据访问日志", "portal.tasks.purge_access_log", "D", None),
 ]
 
 

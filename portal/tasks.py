@@ -22,3 +22,10 @@ def purge_login_failures() -> int:
     cutoff = timezone.now() - timedelta(days=30)
     deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+def purge_access_log() -> int:
+    """Daily: access-log rows older than three years are deleted (QZ §八(四) keeps them not less than 3 years)."""
+    from portal.access_log import access_log_purge
+
+    return access_log_purge()

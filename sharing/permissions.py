@@ -292,6 +292,17 @@ def _attachment(field: str, label: str) -> PrivateFile:
 
 DOWNLOADS = [_attachment("requirements_doc", "需求说明"), _attachment("technical_plan", "技术方案")]
 
+# The producer units of each record (the source units of the catalog entries concerned), for the access log of reads
+# (QZ §八(四); portal/access_log.py).
+ACCESS_UNITS = {
+    "sharing.ShareApplication": "entries__source_unit",
+    "sharing.ProducerOpinion": "producer_unit",
+    "sharing.Authorization": "entries__source_unit",
+    "sharing.DataUseRecord": "authorization__entries__source_unit",
+    "sharing.OpenDataApplication": "entries__source_unit",
+    "sharing.OpenDataGrant": "entries__source_unit",
+}
+
 
 class AuthorizationPolicy(Policy):
     def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:

@@ -87,9 +87,10 @@ def _is_transactional(request) -> bool:
 
 @pytest.fixture(autouse=True)
 def _audit_flushable(request):
-    """Transactional tests end with a flush. On SQLite the append-only trigger refuses the DELETE of audit rows
-    (PostgreSQL flushes with TRUNCATE, which row triggers do not see). After such a test, clear this test database's
-    audit rows with the trigger briefly dropped, then recreate it from the kernel migration's own SQL."""
+    """Transactional tests end with a flush. On SQLite the append-only triggers refuse the DELETE of audit rows and
+    of access-log rows younger than three years (PostgreSQL flushes with TRUNCATE, which row triggers do not see).
+    After such a test, clear this test database's audit and access rows with the delete triggers briefly dropped,
+    then recreate them from the kernel migrations' own SQL."""
     if not _is_transactional(request):
         yield
         return
@@ -101,10 +102,14 @@ def _audit_flushable(request):
 
     if connection.vendor == "sqlite":
         sql = import_module("portal.migrations.0002_audit_append_only").SQLITE
+        access_sql = import_module("portal.migrations.0005_access_log_append_only").SQLITE
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER IF EXISTS portal_auditlog_no_delete")
             cursor.execute("DELETE FROM portal_auditlog")
             cursor.execute(sql[1])
+            cursor.execute("DROP TRIGGER IF EXISTS portal_accesslog_no_delete")
+            cursor.execute("DELETE FROM portal_accesslog")
+            cursor.execute(access_sql[1])
 
 
 @pytest.fixture(scope="session", autouse=True)

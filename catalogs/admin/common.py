@@ -43,7 +43,7 @@ class XlsxExportMixin:
 
         name = f"{self.model._meta.verbose_name}-{timezone.localdate():%Y%m%d}.xlsx"  # type: ignore[attr-defined]
         return xlsx_response(name, [Sheet(str(self.model._meta.verbose_name),  # type: ignore[attr-defined]
-                                          [h for h, _ in self.export_columns], rows())])
+                                          [h for h, _ in self.export_columns], rows())], subject=qs)
 
 
 def step_page(admin: Any, request: HttpRequest, *, obj: Any, form: forms.Form, label: str, hint: str = "",

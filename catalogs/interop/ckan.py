@@ -1,17 +1,20 @@
-"""Read-only CKAN action API (v3) over the open catalog: package_list, package_show, package_search,
-organization_list — enough for ckanapi clients and CKAN harvesters."""
+"""Read-only CKAN action API (v3) over the open catalog: package_list, package_show, package_search (q, fq,
+facet.field, facet.limit, sort, rows, start: ``ckan_search``), organization_list, organization_show — what ckanapi
+clients and CKAN harvesters call. Reads of entries are access-logged like the portal's own API (QZ §八(四))."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from catalogs.interop import ckan_search as cs
 from catalogs.models import CatalogEntry, DataItem, ServiceInterface
 from catalogs.selectors import entry_list_open
+from portal.access_log import access_record
 
 MAX_ROWS = 1000
 
@@ -22,13 +25,22 @@ def _open() -> QuerySet[CatalogEntry]:
         Prefetch("interfaces", queryset=ServiceInterface.objects.filter(retired_at__isnull=True)))
 
 
-def _org(unit: Any) -> dict[str, Any]:
-    return {"id": unit.code, "name": unit.code.lower(), "title": unit.name, "type": "organization",
-            "state": "active", "is_organization": True}
+def _org(unit: Any, package_count: int | None = None, *, full: bool = False) -> dict[str, Any]:
+    """A unit as a CKAN organisation (name: its code in lower case; title: its Chinese name)."""
+    org: dict[str, Any] = {
+        "id": unit.code, "name": unit.code.lower(), "title": unit.name, "display_name": unit.name,
+        "description": "", "image_url": "", "type": "organization", "state": "active", "is_organization": True,
+        "approval_status": "approved", "created": unit.created_at.isoformat()}
+    if package_count is not None:
+        org["package_count"] = package_count
+    if full:
+        org.update({"image_display_url": "", "num_followers": 0, "extras": [], "tags": [], "groups": [],
+                    "users": []})
+    return org
 
 
 def package_dict(entry: CatalogEntry, base: str) -> dict[str, Any]:
-    tags = [w.strip() for w in entry.keywords.replace("、", ",").replace("，", ",").split(",") if w.strip()]
+    tags = cs.split_tags(entry.keywords)
     resources = [{"id": f"{entry.code}-interface-{i.pk}", "package_id": entry.code, "name": i.name,
                   "description": i.call_instructions, "url": i.endpoint, "format": "API",
                   "resource_type": i.kind} for i in entry.interfaces.all()]
@@ -90,17 +102,72 @@ def _int(params: dict[str, Any], key: str, default: int, maximum: int | None = N
     return value
 
 
-def search(q: str) -> QuerySet[CatalogEntry]:
-    qs = _open()
-    for term in q.split():
-        if ":" in term and not term.startswith("http"):  # field:value (CKAN syntax) → search the value
-            term = term.split(":", 1)[1]
-        if term in {"*", "*:*"} or not term:
-            continue
-        qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term) | Q(keywords__icontains=term)
-                       | Q(code__icontains=term) | Q(source_unit__name__icontains=term)
-                       | Q(items__name__icontains=term, items__retired_at__isnull=True))
-    return qs.distinct()
+def _search(params: dict[str, Any], base: str) -> dict[str, Any]:
+    """``package_search``: ``q``, ``fq``, ``facet.field``/``facet.limit``, ``sort``, ``rows``/``start`` (CKAN 2.9+)."""
+    rows, start = min(_int(params, "rows", 10), MAX_ROWS), _int(params, "start", 0, MAX_OFFSET)
+    text_clauses = cs.parse_q(str(params.get("q") or ""))
+    fq = params.get("fq") or ""
+    field_clauses = cs.parse(" ".join(map(str, fq)) if isinstance(fq, list) else str(fq))
+    fields = cs.facet_fields(params.get("facet.field"))
+    limit = cs.facet_limit(params.get("facet.limit"))
+    sort_text, order = cs.sort_key(params.get("sort"))
+    clauses = [*text_clauses, *field_clauses]
+    found = [f for f in cs.facts(cs.narrow_by_text(entry_list_open(), clauses)) if cs.matches(f, clauses)]
+    found = order(found)
+    page_ids = [f.pk for f in found[start:start + rows]]
+    entries = {e.pk: e for e in _open().filter(pk__in=page_ids)}
+    page = [entries[pk] for pk in page_ids if pk in entries]
+    plain, rich = cs.facets(found, fields, limit)
+    return {"count": len(found), "sort": sort_text, "facets": plain, "search_facets": rich,
+            "results": [package_dict(e, base) for e in page], "_entries": page}
+
+
+def _units() -> list[tuple[Any, int]]:
+    """The units with open entries and how many each has, ordered by code (the CKAN organisations)."""
+    counts: dict[int, int] = {}
+    units: dict[int, Any] = {}
+    for entry in entry_list_open().select_related("source_unit").order_by():
+        counts[entry.source_unit_id] = counts.get(entry.source_unit_id, 0) + 1
+        units[entry.source_unit_id] = entry.source_unit
+    return sorted(((units[i], counts[i]) for i in units), key=lambda pair: pair[0].code)
+
+
+def _organization_list(params: dict[str, Any]) -> list[Any]:
+    """``organization_list``: names (or dicts with ``all_fields``), ``sort`` by name/title/package_count,
+    ``limit``/``offset``."""
+    units = _units()
+    sort = str(params.get("sort") or "name asc").strip()
+    field, _, direction = sort.partition(" ")
+    keys = {"name": lambda p: p[0].code.lower(), "title": lambda p: p[0].name, "package_count": lambda p: p[1]}
+    if field not in keys or direction.strip().lower() not in ("", "asc", "desc"):
+        raise ValueError(f"不支持的排序：{sort}（支持 name、title、package_count，后接 asc 或 desc）。")
+    units.sort(key=keys[field], reverse=direction.strip().lower() == "desc")
+    offset = _int(params, "offset", 0, MAX_OFFSET)
+    limit = _int(params, "limit", MAX_ROWS) or MAX_ROWS
+    units = units[offset:offset + min(limit, MAX_ROWS)]
+    if str(params.get("all_fields", "")).lower() in ("true", "1"):
+        return [_org(u, count) for u, count in units]
+    return [u.code.lower() for u, _ in units]
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "1", "yes")
+
+
+def _organization_show(params: dict[str, Any], base: str) -> tuple[dict[str, Any], list[CatalogEntry]] | None:
+    """``organization_show`` by id (the unit code) or name (its lower case); ``include_datasets`` adds up to
+    1000 of its open entries as packages. Only units with open entries are CKAN organisations (else None)."""
+    ident = str(params.get("id") or params.get("name") or "").strip().lower()
+    found = next(((u, n) for u, n in _units() if ident and u.code.lower() == ident), None)
+    if found is None:
+        return None
+    unit, count = found
+    result = _org(unit, count, full=True)
+    entries: list[CatalogEntry] = []
+    if _truthy(params.get("include_datasets", False)):
+        entries = list(_open().filter(source_unit=unit).order_by("code")[:MAX_ROWS])
+        result["packages"] = [package_dict(e, base) for e in entries]
+    return result, entries
 
 
 @csrf_exempt
@@ -122,19 +189,28 @@ def action(request: HttpRequest, name: str) -> JsonResponse:
             entry = _open().filter(code__iexact=ident).first()
             if entry is None:
                 return _error(request, "Not Found Error", "Not found: 未找到该开放数据目录。", 404)
+            access_record(channel="api", action="access", request=request, obj=entry)
             return _ok(request, name, package_dict(entry, base))
         if name == "package_search":
-            rows, start = min(_int(params, "rows", 10), MAX_ROWS), _int(params, "start", 0, MAX_OFFSET)
-            qs = search(str(params.get("q") or "")).order_by("code")
-            page = list(qs[start:start + rows])
-            return _ok(request, name, {"count": qs.count(), "sort": "code asc", "facets": {}, "search_facets": {},
-                                       "results": [package_dict(e, base) for e in page]})
+            try:
+                result = _search(params, base)
+            except cs.SearchQueryError as exc:
+                return _error(request, "Search Query Error", f"Search Query is invalid: {exc}", 409)
+            page = result.pop("_entries")
+            access_record(channel="api", action="query", request=request, model=CatalogEntry, objects=page,
+                          count=result["count"])
+            return _ok(request, name, result)
         if name == "organization_list":
-            units = {e.source_unit.code: e.source_unit for e in entry_list_open()}
-            ordered = [units[c] for c in sorted(units)]
-            if str(params.get("all_fields", "")).lower() in ("true", "1"):
-                return _ok(request, name, [_org(u) for u in ordered])
-            return _ok(request, name, [u.code.lower() for u in ordered])
+            return _ok(request, name, _organization_list(params))
+        if name == "organization_show":
+            shown = _organization_show(params, base)
+            if shown is None:
+                return _error(request, "Not Found Error", "Not found: 未找到该组织（开放目录中的数源单位）。", 404)
+            result, entries = shown
+            if entries:
+                access_record(channel="api", action="query", request=request, model=CatalogEntry, objects=entries,
+                              count=result["package_count"])
+            return _ok(request, name, result)
         if name in ("status_show", "site_read"):
             return _ok(request, name, True if name == "site_read" else {"ckan_version": "2.10.0", "site_title":
                                                                         "泉州市政务数据开放目录", "extensions": []})

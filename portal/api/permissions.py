@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions, permissions
 
+from portal.access_log import access_record
 from portal.permissions import Policy
 
 SAFE = permissions.SAFE_METHODS
@@ -45,8 +47,42 @@ class PolicyPermission(permissions.BasePermission):
         return view.policy
 
 
-class ScopedViewSetMixin:
-    """Viewsets: the queryset is always ``policy.scope(user, base_queryset)``.
+class AccessLoggedViewMixin:
+    """Every successful GET that read governed records is one access-log row (QZ §八(四)): a paginated list is 查询
+    (query string, number of matches, ids on the page), ``get_object`` 访问. Files and exports log themselves
+    (``portal.files``, ``portal.xlsx``); writes are in the audit log."""
+
+    _access_object: Any = None
+    _access_page: Any = None
+    _access_model: Any = None
+
+    def get_object(self) -> Any:
+        obj = super().get_object()  # type: ignore[misc]
+        self._access_object = obj
+        return obj
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)  # type: ignore[misc]
+        if page is not None:
+            self._access_page, self._access_model = page, queryset.model
+        return page
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if request.method != "GET" or not 200 <= response.status_code < 300 or isinstance(response, FileResponse):
+            return response
+        if self._access_object is not None:
+            access_record(request=request, channel="api", action="access", obj=self._access_object)
+        elif self._access_page is not None:
+            paginator = getattr(getattr(self, "paginator", None), "page", None)
+            count = paginator.paginator.count if paginator is not None else None
+            access_record(request=request, channel="api", action="query", model=self._access_model,
+                          objects=self._access_page, count=count)
+        return response
+
+
+class ScopedViewSetMixin(AccessLoggedViewMixin):
+    """Viewsets: the queryset is always ``policy.scope(user, base_queryset)``; reads are access-logged.
 
     A write to one object (``POST …/{id}/<action>/``, PUT, PATCH) is checked before the handler reads the body: the
     object must be in scope (404) and ``policy.can_perform`` must not refuse (403).

@@ -1,3 +1,4 @@
+from portal.models.access import AccessAction, AccessChannel, AccessLog
 from portal.models.append_only import AppendOnlyModel, AppendOnlyQuerySet, FrozenFieldsModel, FrozenFieldsQuerySet
 from portal.models.audit import AuditLog
 from portal.models.base import GovernedModel, GovernedQuerySet
@@ -14,7 +15,7 @@ from portal.models.misc import (
 from portal.models.organizations import Membership, Organization, OrgKind, OrgLevel
 
 __all__ = [
-    "AppendOnlyModel", "AppendOnlyQuerySet", "FrozenFieldsModel", "FrozenFieldsQuerySet", "ApiToken", "ApplicantKind", "AuditLog", "Enterprise", "EnterpriseMember", "GovernedModel", "GovernedQuerySet",
+    "AccessAction", "AccessChannel", "AccessLog", "AppendOnlyModel", "AppendOnlyQuerySet", "FrozenFieldsModel", "FrozenFieldsQuerySet", "ApiToken", "ApplicantKind", "AuditLog", "Enterprise", "EnterpriseMember", "GovernedModel", "GovernedQuerySet",
     "HolidayNotice", "HolidayOverride", "LoginFailure", "Membership", "Notification", "OrgKind", "OrgLevel", "Organization",
     "OrganizationGroupObjectPermission", "OrganizationUserObjectPermission",
 ]

@@ -156,7 +156,8 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
         auth = selectors.authorization_get(request.user, pk)
         if auth is None:
             raise Http404("授权不存在或无权查看。")
-        return xlsx_response(f"使用记录-{auth.number}.xlsx", [exports.usage_sheet(auth, request.user)])
+        return xlsx_response(f"使用记录-{auth.number}.xlsx", [exports.usage_sheet(auth, request.user)],
+                             subject=auth)
 
 
 @admin.register(DataUseRecord)

@@ -56,7 +56,8 @@ class AuthorizationViewSet(WorkflowViewMixin, ScopedViewSetMixin, viewsets.ReadO
     def usage_export(self, request: Any, pk: Any = None) -> Any:
         """The authorization's usage records as .xlsx."""
         auth = self.get_object()
-        return xlsx_response(f"使用记录-{auth.number}.xlsx", [exports.usage_sheet(auth, request.user)])
+        return xlsx_response(f"使用记录-{auth.number}.xlsx", [exports.usage_sheet(auth, request.user)],
+                             subject=auth)
 
 
 class UsageRecordViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -34,7 +34,7 @@ class FilteredXlsxExportMixin:
         cl = self.get_changelist_instance(request)  # type: ignore[attr-defined]
         qs = cl.get_queryset(request)
         label = str(self.model._meta.verbose_name_plural)  # type: ignore[attr-defined]
-        return xlsx_response(f"{label}-{timezone.localdate():%Y%m%d}.xlsx", [self.export_sheet(qs)])
+        return xlsx_response(f"{label}-{timezone.localdate():%Y%m%d}.xlsx", [self.export_sheet(qs)], subject=qs)
 
     def export_sheet(self, qs: QuerySet[Any]) -> Sheet:
         raise NotImplementedError

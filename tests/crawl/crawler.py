@@ -7,7 +7,7 @@ A ``Crawl`` wraps the test client of one role. ``get(url, expect=...)`` fetches 
   "does not exist" redirect to the admin index (Django's answer for an object outside the admin queryset) pass.
 
 Every GET runs with a database hook that records writes; a GET that writes anything but a session, an audit row of a
-download, or the token's last-used time is a finding (GET must not change state). HTML answers are scanned for
+download, the token's last-used time or the access-log row of the read is a finding (GET must not change state). HTML answers are scanned for
 untranslated English (``english_words``).
 """
 
@@ -47,8 +47,9 @@ ALLOWED_WORDS = {
     "KB", "MB", "GB",
 }
 
-# Tables a GET may write to: the session, the audit row of a file download, the API token's last use.
-BOOKKEEPING_TABLES = {"django_session", "portal_auditlog", "portal_apitoken"}
+# Tables a GET may write to: the session, the audit row of a file download, the API token's last use, the access log
+# of reads (QZ §八(四), docs/adr/0009-access-log.md).
+BOOKKEEPING_TABLES = {"django_session", "portal_auditlog", "portal_apitoken", "portal_accesslog"}
 
 DENIED_STATUSES = {401, 403, 404}
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
