@@ -18,6 +18,7 @@ from sharing.filters import (
 from sharing.models import (
     Authorization,
     AuthorizationEvent,
+    CatalogImpact,
     DataUseRecord,
     OpenDataApplication,
     OpenDataGrant,
@@ -27,6 +28,7 @@ from sharing.models import (
 )
 from sharing.permissions import (
     AuthorizationPolicy,
+    CatalogImpactPolicy,
     DataUseRecordPolicy,
     OpenDataApplicationPolicy,
     OpenDataGrantPolicy,
@@ -81,6 +83,12 @@ def usage_record_list(*, user: Any, filters: Any = None,
     if authorization is not None:
         qs = qs.filter(authorization=authorization)
     return _filtered(UsageRecordFilter, filters, DataUseRecordPolicy().scope(user, qs))
+
+
+def catalog_impact_list(*, user: Any) -> QuerySet[CatalogImpact]:
+    """What catalog changes did to the grants ``user`` may see (and to the grants on the user's own entries)."""
+    qs = CatalogImpact.objects.select_related("entry", "authorization", "open_grant", "changed_by")
+    return CatalogImpactPolicy().scope(user, qs)
 
 
 def webhook_subscription_list(*, user: Any, filters: Any = None) -> QuerySet[WebhookSubscription]:

@@ -27,6 +27,7 @@ from catalogs.services.quality import entry_quality_refresh
 from catalogs.workflow import ENTRY
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
+from portal.hooks import announce
 from portal.locks import relock
 from portal.models import Organization
 from portal.permissions import require
@@ -232,6 +233,8 @@ def _submit(step: Step) -> None:
 @ENTRY.effect("publish")
 def _publish(step: Step) -> None:
     entry = step.obj
+    previous = CatalogVersion.objects.filter(entry=entry, number=entry.version).values_list("snapshot", flat=True)
+    before = previous.first() if entry.version else None
     entry.version += 1
     entry.published_at = step.now
     entry.return_reason = ""
@@ -239,6 +242,8 @@ def _publish(step: Step) -> None:
     def freeze() -> None:
         CatalogVersion.objects.create(entry=entry, number=entry.version, snapshot=entry_snapshot(entry),
                                       published_at=step.now, published_by=step.user)
+        # dependent grants follow the new version (sharing.services.catalog_impact, docs/adr/0205)
+        announce("catalogs.entry.published", entry=entry, previous=before, user=step.user, on=step.on)
 
     step.then(freeze)
     _refresh_quality(step)
@@ -264,8 +269,11 @@ def _request_retire(step: Step) -> None:
 
 @ENTRY.effect("retire")
 def _retire(step: Step) -> None:
-    step.obj.retired_at = step.now
-    step.obj.retire_reason = step.obj.retire_reason or step.inputs["reason"]
+    entry = step.obj
+    entry.retired_at = step.now
+    entry.retire_reason = entry.retire_reason or step.inputs["reason"]
+    step.then(lambda: announce("catalogs.entry.retired", entry=entry, user=step.user, on=step.on,
+                               reason=entry.retire_reason))
     _refresh_quality(step)
 
 
