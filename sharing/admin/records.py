@@ -179,8 +179,8 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
 class DataUseRecordAdmin(ReadOnlyAdmin):
     policy = permissions.DataUseRecordPolicy()
     list_display = ("acquired_at", "unit", "authorization", "user_name", "approver_name", "purpose",
-                    "acquisition_method", "media_type", "retain_until_on")
-    list_filter = (own_unit_filter("使用单位", "unit"), "acquisition_method", "media_type")
+                    "acquisition_method", "media_type", "is_violation", "retain_until_on")
+    list_filter = (own_unit_filter("使用单位", "unit"), "is_violation", "acquisition_method", "media_type")
     search_fields = ("purpose", "user_name", "authorization__number", "external_id")
     list_select_related = ("unit", "authorization")
     date_hierarchy = "acquired_at"
