@@ -18,8 +18,8 @@ from portal.ids import parse_id
 from portal.services import notify
 from sharing import permissions
 from sharing.models import AcquisitionMethod, Authorization, AuthorizationStatus, DataUseRecord, MediaType
-from sharing.selectors import Gap, authorization_service_gaps
 from sharing.models.authorizations import RETENTION_YEARS
+from sharing.selectors import Gap, authorization_service_gaps
 
 TEXT_FIELDS = {"purpose": "具体用途", "user_name": "使用人员", "approver_name": "批准人员",
                "data_content": "数据内容"}
