@@ -240,8 +240,7 @@ def _publish(step: Step) -> None:
     entry.return_reason = ""
 
     def freeze() -> None:
-        CatalogVersion.objects.create(entry=entry, number=entry.version, snapshot=entry_snapshot(entry),
-                                      published_at=step.now, published_by=step.user)
+        version_freeze(entry, user=step.user, at=step.now)
         # dependent grants follow the new version (sharing.services.catalog_impact, docs/adr/0205)
         announce("catalogs.entry.published", entry=entry, previous=before, user=step.user, on=step.on)
 
@@ -275,6 +274,12 @@ def _retire(step: Step) -> None:
     step.then(lambda: announce("catalogs.entry.retired", entry=entry, user=step.user, on=step.on,
                                reason=entry.retire_reason))
     _refresh_quality(step)
+
+
+def version_freeze(entry: CatalogEntry, *, user: Any, at: Any) -> CatalogVersion:
+    """Freeze ``entry`` as it is now (with its active items and interfaces) as published version ``entry.version``."""
+    return CatalogVersion.objects.create(entry=entry, number=entry.version, snapshot=entry_snapshot(entry),
+                                         published_at=at, published_by=user)
 
 
 def entry_available_transitions(user: Any, entry: CatalogEntry) -> list[str]:
