@@ -147,6 +147,8 @@ def _apply(obj: Authorization | OpenDataGrant, hits: list[Hit], *, entry: Catalo
     suspend = obj.status == S.ACTIVE and any(h.suspend for h in hits)
     if suspend:
         workflow.apply("catalog_suspend", obj, user=None, on=on, reason="；".join(h.reason for h in hits))
+    auth = obj if isinstance(obj, Authorization) else None
+    grant = obj if isinstance(obj, OpenDataGrant) else None
     rows = []
     for h in hits:
         decision = ImpactDecision.SUSPENDED if h.suspend and suspend else ImpactDecision.FLAGGED
@@ -155,7 +157,7 @@ def _apply(obj: Authorization | OpenDataGrant, hits: list[Hit], *, entry: Catalo
             reason += "（授权已处于暂停状态；冲突消除前不能恢复。）"
         rows.append(CatalogImpact.objects.create(
             entry=entry, entry_version=entry.version, change=h.change, decision=decision,
-            authorization=obj if is_auth else None, open_grant=None if is_auth else obj,
+            authorization=auth, open_grant=grant,
             reason=reason, changed_by=user if getattr(user, "is_authenticated", False) else None))
     audit_record(actor=user, action="sharing.catalog_impact.record", obj=obj, reason=rows[0].reason,
                  after={"entry": entry.code, "entry_version": entry.version,
