@@ -66,6 +66,17 @@ def _label(entry: CatalogEntry) -> str:
 
 
 # ------------------------------------------------------------------------------------------ the rules
+def _share_before(auth: Authorization, entry: CatalogEntry, previous: dict[str, Any] | None) -> str | None:
+    """The entry's share type before this change: from the previous published version, or, for an entry published
+    before versions were kept, as the authorization recorded it when issued (its frozen scope)."""
+    if previous:
+        return SHARE_BY_LABEL.get(str(previous.get("share_type", "")))
+    for granted in (auth.scope_snapshot or {}).get("entries", []):
+        if granted.get("id") == entry.pk and granted.get("share_type"):
+            return str(granted["share_type"])
+    return str(auth.share_type) or None
+
+
 def authorization_hits(auth: Authorization, entry: CatalogEntry, *, previous: dict[str, Any] | None,
                        retired: bool = False, retire_reason: str = "") -> list[Hit]:
     """What the change of ``entry`` means for ``auth`` (empty: nothing to do)."""
@@ -75,8 +86,8 @@ def authorization_hits(auth: Authorization, entry: CatalogEntry, *, previous: di
         hits.append(Hit(ImpactChange.ENTRY_RETIRED, True,
                         f"{name}已停用（{retire_reason or '未说明理由'}），授权所依据的目录不再有效。"))
         return hits
-    before = SHARE_BY_LABEL.get(str((previous or {}).get("share_type", "")))
-    if previous is not None and entry.share_type == ShareType.NOT_SHARED and before != ShareType.NOT_SHARED:
+    before = _share_before(auth, entry, previous)
+    if entry.share_type == ShareType.NOT_SHARED and before != ShareType.NOT_SHARED:
         if _is_visible_use(auth):
             hits.append(Hit(ImpactChange.NOT_SHARED, True,
                             f"{name}第{entry.version}版改为暂不共享：暂不共享数据只能通过比对、核查、统计接口"
@@ -86,12 +97,14 @@ def authorization_hits(auth: Authorization, entry: CatalogEntry, *, previous: di
             hits.append(Hit(ImpactChange.NOT_SHARED, False,
                             f"{name}第{entry.version}版改为暂不共享：请复核该授权是否仍符合“可用不可见”要求"
                             f"（泉政办〔2021〕21号 §五(四)）。"))
-    if previous is not None and entry.share_type == ShareType.CONDITIONAL and before == ShareType.UNCONDITIONAL:
+    if entry.share_type == ShareType.CONDITIONAL and before == ShareType.UNCONDITIONAL:
         hits.append(Hit(ImpactChange.CONDITIONAL, False,
                         f"{name}第{entry.version}版由无条件共享改为有条件共享：须经数据管理机构会同数据生产单位"
                         f"会商同意后共享（泉政办〔2021〕21号 §五(四)），请复核授权范围和条件。"))
     items = [i for i in auth.data_items.all() if i.entry_id == entry.pk]
-    gone = [i.name for i in items if i.retired_at is not None]
+    published_before = {i.get("name") for i in previous["items"]} if previous and "items" in previous else None
+    gone = [i.name for i in items if i.retired_at is not None  # retired in this version (not re-flagged later)
+            and (published_before is None or i.name in published_before)]
     if gone:
         every = len(gone) == len(items)
         hits.append(Hit(ImpactChange.ITEMS_RETIRED, every,
@@ -107,8 +120,10 @@ def grant_hits(grant: OpenDataGrant, entry: CatalogEntry, *, previous: dict[str,
     if retired:
         return [Hit(ImpactChange.ENTRY_RETIRED, True,
                     f"{name}已停用（{retire_reason or '未说明理由'}），许可所依据的开放目录不再有效。")]
-    before = OPEN_BY_LABEL.get(str((previous or {}).get("open_type", "")))
-    if previous is not None and entry.open_type == OpenType.CLOSED and before != OpenType.CLOSED:
+    # before: the previous published version; without one (published before versions were kept) the grant itself
+    # says the entry was 授权开放
+    before = OPEN_BY_LABEL.get(str(previous.get("open_type", ""))) if previous else OpenType.AUTHORIZED
+    if entry.open_type == OpenType.CLOSED and before != OpenType.CLOSED:
         return [Hit(ImpactChange.OPEN_CLOSED, True,
                     f"{name}第{entry.version}版开放类型改为不予开放：暂停相关数据服务并评估风险"
                     f"（《福建省公共数据资源开放开发管理办法（试行）》第十四条、第三十三条）。")]
@@ -222,9 +237,8 @@ def catalog_entry_changed(*, entry: CatalogEntry, user: Any, on: date | None = N
 
 def on_entry_published(*, entry: CatalogEntry, previous: dict[str, Any] | None, user: Any, on: date,
                        **_: Any) -> list[CatalogImpact]:
-    """Receiver of ``catalogs.entry.published``."""
-    if previous is None:  # a first publication: nothing was granted on it yet
-        return []
+    """Receiver of ``catalogs.entry.published`` (``previous`` is ``None`` for a first publication, or for an entry
+    published before versions were kept: the grants' own frozen scope stands in for it)."""
     return catalog_entry_changed(entry=entry, user=user, on=on, previous=previous)
 
 

@@ -222,3 +222,26 @@ def test_the_link_shows_on_both_records_and_is_scoped(world, clock, client):
         client.force_login(user)
         response = client.get("/admin/sharing/catalogimpact/")
         assert (bulk.number in response.content.decode()) is sees, user.username
+
+
+def test_entry_published_before_versions_were_kept(world, clock):
+    """An entry published without a frozen version (imported or seeded as published) has no previous snapshot: the
+    authorization's frozen scope says what was granted, so 暂不共享 still suspends its bulk exchange (QZ §五(四))."""
+    entry = make_entry("CC8", world.unit_b)  # published, version 0, no CatalogVersion
+    bulk = granted(world, entry, ServiceMode.BULK_EXCHANGE)
+    entry = republish(world, entry, share_type=ShareType.NOT_SHARED, open_type=OpenType.CLOSED,
+                      legal_basis="《中华人民共和国个人信息保护法》第十三条", interfaces=[VERIFY_INTERFACE])
+    assert entry.version == 1
+    bulk.refresh_from_db()
+    assert bulk.status == A.SUSPENDED
+    assert CatalogImpact.objects.get(authorization=bulk).change == ImpactChange.NOT_SHARED
+
+
+def test_a_second_version_does_not_flag_again(world, clock):
+    """Items retired in version 2 are flagged once; version 3 (a description change) leaves the grant alone."""
+    entry = published(world, "CC9")
+    name, code, _phone = entry.items.order_by("sort_order")
+    auth = granted(world, entry, ServiceMode.API, items=[name, code])
+    entry = republish(world, entry, items=[{"name": "名称"}, {"name": "联系电话"}])
+    republish(world, entry, description="补充资源摘要")
+    assert CatalogImpact.objects.filter(authorization=auth).count() == 1
