@@ -216,7 +216,7 @@ def seed_corrections(ctx: dict[str, Any]) -> None:
         interface_request_deliver(request=req, name="经营范围比对", kind=InterfaceKind.COMPARE,
                                   endpoint="http://10.35.5.21/scjg/compare",
                                   spec="REST/JSON，输入统一社会信用代码和经营范围，返回是否一致。",
-                                  call_instructions="POST JSON，平台令牌鉴权，每日调用不超过 5000 次。",
+                                  call_instructions="以 JSON 提交查询，平台令牌鉴权，每日调用不超过 5000 次。",
                                   acting_user=users["unit_admin_b"], on=date(2026, 11, 24))
 
 

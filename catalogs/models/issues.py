@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from catalogs.models.entries import InterfaceKind
 from portal.models import GovernedModel
 
 
@@ -84,7 +85,8 @@ class InterfaceRequest(GovernedModel):
     delivered_on = models.DateField("提供日期", null=True, blank=True)
     # what the producer delivered (QZ §二(三): interface, spec and call instructions), before the re-wrap
     delivered_name = models.CharField("接口名称", max_length=120, blank=True)
-    delivered_kind = models.CharField("接口类型", max_length=16, blank=True)
+    delivered_kind = models.CharField("接口类型", max_length=16, blank=True,
+                                      choices=[("", "无"), *InterfaceKind.choices])
     producer_endpoint = models.CharField("生产单位接口地址", max_length=300, blank=True)
     delivered_spec = models.TextField("接口规范", blank=True)
     delivered_call_instructions = models.TextField("调用说明", blank=True)
