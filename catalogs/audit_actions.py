@@ -12,6 +12,7 @@ LABELS = {
     "catalogs.collection_task.submit": "报送采集数据",
     "catalogs.correction.report": "报告问题数据",
     "catalogs.interface_request.create": "提出接口需求",
+    "catalogs.entry.publish_interface": "目录发布新版本（接口再封装发布）",
     # old codes (rows written before the audit vocabulary was unified)
     "catalog_entry_create": "新建目录",
     "catalog_entry_update": "修改目录",
@@ -36,4 +37,5 @@ LABELS = {
 }
 
 VALUE_LABELS = {"fields": "字段", "rows": "数据行数", "accepted": "校验通过", "submission": "报送记录",
-                "interface": "接口", "approved": "是否批准", "will_correct": "是否更正"}
+                "interface": "接口", "approved": "是否批准", "will_correct": "是否更正", "version": "版本号",
+                "endpoint": "接口地址"}

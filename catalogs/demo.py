@@ -18,6 +18,7 @@ from catalogs.models import (
     CollectionItem,
     DataCorrection,
     Grade,
+    InterfaceKind,
     InterfaceRequest,
     TaskStatus,
 )
@@ -30,6 +31,7 @@ from catalogs.services import (
     entry_create,
     entry_transition,
     interface_request_create,
+    interface_request_deliver,
 )
 from catalogs.services.collection import (
     RULE_CADENCE,
@@ -253,9 +255,17 @@ def seed_corrections(ctx: dict[str, Any]) -> None:
     correction_dispatch(correction=c3, analysis="分派工信局核实。", acting_user=users["tech_operator"],
                         on=date(2026, 10, 21))
     if not InterfaceRequest.objects.exists():
-        interface_request_create(entry=CatalogEntry.objects.get(code="QZ-SCJGJ-2026-009"),
-                                 description="为惠企政策兑现提供企业是否存在在办监管线索的核查接口。",
+        scjg = CatalogEntry.objects.get(code="QZ-SCJGJ-2026-009")
+        interface_request_create(entry=scjg, description="为惠企政策兑现提供企业是否存在在办监管线索的核查接口。",
                                  acting_user=users["city_authority"], on=date(2026, 11, 10))
+        # delivered by the producer, waiting for the technical service unit's re-wrap (QZ §二(三), docs/adr/0205)
+        req = interface_request_create(entry=scjg, description="为企业开办一件事提供经营范围比对接口。",
+                                       acting_user=users["city_authority"], on=date(2026, 11, 16))
+        interface_request_deliver(request=req, name="经营范围比对", kind=InterfaceKind.COMPARE,
+                                  endpoint="http://10.35.5.21/scjg/compare",
+                                  spec="REST/JSON，输入统一社会信用代码和经营范围，返回是否一致。",
+                                  call_instructions="以 JSON 提交查询，平台令牌鉴权，每日调用不超过 5000 次。",
+                                  acting_user=users["unit_admin_b"], on=date(2026, 11, 24))
 
 
 def seed(ctx: dict[str, Any]) -> None:

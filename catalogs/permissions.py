@@ -189,6 +189,13 @@ def can_deliver_interface(user: AnyUser, interface_request: Any) -> Decision:
     return can_act_as_producer(user, interface_request)
 
 
+def can_rewrap_interface(user: AnyUser, interface_request: Any) -> Decision:
+    """再封装并统一发布: the technical service unit (QZ §二(三))."""
+    if user is not None and user.is_authenticated and user_scope(user).has_role(Role.TECH_OPERATOR):
+        return ALLOW
+    return deny("接口由技术服务单位再封装后在市汇聚共享平台统一发布，您无权执行。")
+
+
 def can_request_extension(user: AnyUser, interface_request: Any) -> Decision:
     """书面申请延期: the producer unit's data administrator, once per request (QZ §二(三))."""
     decision = can_act_as_producer(user, interface_request)

@@ -168,6 +168,14 @@ def unit_members(unit_id: int, role: str = Role.UNIT_DATA_ADMIN) -> list[Any]:
                                                        retired_at__isnull=True).select_related("user")]
 
 
+def tech_operators() -> list[Any]:
+    """Active members of the technical service unit (recipients of the re-wrap notices)."""
+    from portal.models import Membership
+
+    return [m.user for m in Membership.objects.filter(role=Role.TECH_OPERATOR, retired_at__isnull=True)
+            .select_related("user")]
+
+
 def authority_users(unit: Any) -> list[Any]:
     """The city data authority's members and, for a county unit, its county authority's members (recipients)."""
     from portal.models import Membership

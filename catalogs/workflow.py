@@ -25,6 +25,7 @@ from catalogs.permissions import (
     can_request_retire,
     can_review_entry,
     can_revise_entry,
+    can_rewrap_interface,
     can_submit_collection,
     can_submit_entry,
 )
@@ -107,6 +108,14 @@ INTERFACE_REQUEST = Workflow(
                            Input("endpoint", "接口地址", kind="line"),
                            Input("spec", "接口规范", help="提供接口必须同时提供接口规范。"),
                            Input("call_instructions", "调用说明", help="提供接口必须同时提供调用说明。"))),
+        # QZ §二(三): the technical service unit re-wraps the producer's interface and publishes it on the platform;
+        # the entry gets a new published version that contains it (docs/adr/0205)
+        Transition("rewrap", "再封装并统一发布", (InterfaceRequestStatus.DELIVERED,), InterfaceRequestStatus.PUBLISHED,
+                   actor=can_rewrap_interface,
+                   inputs=(Input("platform_endpoint", "平台统一发布地址", kind="line",
+                                 help="再封装后在市汇聚共享平台统一发布的地址（数据应用单位调用此地址）。"),
+                           Input("spec", "再封装后的接口规范", required=False, help="留空则沿用生产单位提供的接口规范。"),
+                           Input("note", "再封装说明", required=False))),
         # the daily job flags requests still undelivered after their due date (state unchanged, flag + notice)
         Transition("overdue", "标记逾期未提供", OUTSTANDING_STATES, OUTSTANDING_STATES,
                    actor=can_mark_interface_overdue, hidden=True),

@@ -17,6 +17,8 @@ LABELS = {
     "sharing.open_application.create": "新建授权开放申请",
     "sharing.open_grant.issue": "签发授权开放许可",
     "sharing.usage_record.push": "推送数据使用记录",
+    "sharing.catalog_impact.record": "记录目录变更对授权的影响",
+    "sharing.usage_record.violation": "登记暂停或终止期间的数据使用（违规）",
     "sharing.webhook.subscribe": "订阅授权状态通知（Webhook）",
     "sharing.webhook.disable": "停用授权状态通知（Webhook）",
     # the codes of the first versions, kept for the rows already in the audit log
@@ -39,4 +41,5 @@ LABELS = {
 VALUE_LABELS = {"authorization": "授权编号", "grant": "许可编号", "misuse_kind": "原因类别", "renewed_from": "续期自",
                 "entries": "目录", "events": "订阅事件", "url": "回调地址", "agrees": "是否同意", "producer_unit": "数据生产单位",
                 "is_commercial": "用于商业用途", "application": "申请", "valid_until_on": "有效期止",
+                "entry": "目录", "entry_version": "目录版本号", "count": "条数", "batch_id": "批次号", "changes": "目录变更", "decisions": "处理结果",
                 **dict(MisuseKind.choices), **dict(WebhookEvent.choices)}

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from catalogs.models import CatalogEntry, CatalogLevel, DataItem, EntryStatus, OpenType, ShareType
 from portal.demo import demo_account
 from portal.models import Enterprise
@@ -181,6 +183,12 @@ def _authorizations(granted_api: Any, bulk: Any, applicant: Any, authority: Any,
     bulk_auth = bulk.authorizations.first()
     services.authorization_suspend(authorization=bulk_auth, misuse_kind=MisuseKind.OVER_SCOPE,
                                    reason="推送数据被用于非申请场景（演示）", acting_user=authority)
+    # a use reported after the suspension: recorded as a violation and shown to the authority (docs/adr/0205)
+    services.usage_records_push(records=[{
+        "authorization": bulk_auth.number, "purpose": "暂停后仍读取推送库做企业名录比对", "user_name": "系统运维人员",
+        "approver_name": "科室负责人", "data_content": "企业名称、统一社会信用代码",
+        "acquired_at": timezone.now().isoformat(), "acquisition_method": "bulk_push", "media_type": "database",
+        "external_id": f"DEMO-{bulk_auth.number}-V"}], acting_user=applicant)
     assert DataUseRecord.objects.filter(authorization=api_auth).count() >= 5
 
 

@@ -23,7 +23,7 @@ from sharing.states import Actor, Status
 _VIEW_ALL = ["sharing.view_shareapplication", "sharing.view_authorization", "sharing.view_datauserecord",
              "sharing.view_workflowstep", "sharing.view_produceropinion", "sharing.view_authorizationevent",
              "sharing.view_webhooksubscription", "sharing.view_opendataapplication",
-             "sharing.view_opendatagrant"]
+             "sharing.view_opendatagrant", "sharing.view_catalogimpact"]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CITY_AUTHORITY: [*_VIEW_ALL, "sharing.change_shareapplication", "sharing.change_authorization",
                           "sharing.change_opendataapplication", "sharing.view_webhookdelivery"],
@@ -128,6 +128,14 @@ def can_run_schedule(user: AnyUser, obj: Any) -> Decision:
     if user is None:
         return ALLOW
     return deny("到期由系统每日自动处理，不能手工执行。")
+
+
+def can_apply_catalog_change(user: AnyUser, obj: Any) -> Decision:
+    """Suspension because the catalog entry changed (docs/adr/0205): run by the system when the entry is published
+    or retired, never by hand."""
+    if user is None:
+        return ALLOW
+    return deny("因目录变更暂停由系统在目录发布或停用时自动执行，不能手工执行。")
 
 
 def assessment_units_q(user: AnyUser) -> Q | None:
@@ -349,6 +357,30 @@ class DataUseRecordPolicy(Policy):
 
     def can_delete(self, user: AnyUser, obj: Any) -> Decision:
         return deny("数据使用记录须保存不少于3年，不可删除。")
+
+
+class CatalogImpactPolicy(Policy):
+    """What a catalog change did to a grant: seen by whoever sees the grant, and by the entry's producer unit (special
+    agencies' authorizations aside); never changed or deleted."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        from sharing.models import Authorization, OpenDataGrant
+
+        s = user_scope(user)
+        if not user.is_authenticated or not s.is_staff_member:
+            return qs.none()
+        if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
+            return qs
+        auths = AuthorizationPolicy().scope(user, Authorization.objects.all()).values("pk")
+        grants = OpenDataGrantPolicy().scope(user, OpenDataGrant.objects.all()).values("pk")
+        own_entry = Q(entry__source_unit_id__in=s.unit_ids) & ~Q(authorization__is_special=True)
+        return qs.filter(Q(authorization_id__in=auths) | Q(open_grant_id__in=grants) | own_entry)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("目录变更影响记录只可追加，不可修改。")
+
+    def can_delete(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("目录变更影响记录只可追加，不可删除。")
 
 
 class WorkflowStepPolicy(Policy):

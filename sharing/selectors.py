@@ -3,6 +3,8 @@ when given query parameters, and uses a constant number of queries. The admin, t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +20,8 @@ from sharing.filters import (
 from sharing.models import (
     Authorization,
     AuthorizationEvent,
+    AuthorizationStatus,
+    CatalogImpact,
     DataUseRecord,
     OpenDataApplication,
     OpenDataGrant,
@@ -27,6 +31,7 @@ from sharing.models import (
 )
 from sharing.permissions import (
     AuthorizationPolicy,
+    CatalogImpactPolicy,
     DataUseRecordPolicy,
     OpenDataApplicationPolicy,
     OpenDataGrantPolicy,
@@ -81,6 +86,44 @@ def usage_record_list(*, user: Any, filters: Any = None,
     if authorization is not None:
         qs = qs.filter(authorization=authorization)
     return _filtered(UsageRecordFilter, filters, DataUseRecordPolicy().scope(user, qs))
+
+
+def catalog_impact_list(*, user: Any) -> QuerySet[CatalogImpact]:
+    """What catalog changes did to the grants ``user`` may see (and to the grants on the user's own entries)."""
+    qs = CatalogImpact.objects.select_related("entry", "authorization", "open_grant", "changed_by")
+    return CatalogImpactPolicy().scope(user, qs)
+
+
+Gap = tuple[datetime, datetime | None, str]
+
+
+def authorization_service_gaps(authorization_ids: Iterable[int]) -> dict[int, list[Gap]]:
+    """Per authorization, the periods in which it did not serve: (start, end or ``None`` = still, the status that
+    opened or last held it: suspended / revoked), read from its append-only status events (one query)."""
+    gaps: dict[int, list[Gap]] = {}
+    open_: dict[int, list[Any]] = {}
+    stopped = {AuthorizationStatus.SUSPENDED, AuthorizationStatus.REVOKED}
+    events = (AuthorizationEvent.objects.filter(authorization_id__in=set(authorization_ids))
+              .order_by("at", "id").values_list("authorization_id", "to_status", "at"))
+    for auth_id, to_status, at in events:
+        current = open_.get(auth_id)
+        if to_status in stopped:
+            if current is None:
+                open_[auth_id] = [at, None, to_status]
+            else:
+                current[2] = to_status  # suspended, then revoked: the gap goes on
+        elif current is not None:
+            current[1] = at
+            gaps.setdefault(auth_id, []).append((current[0], at, current[2]))
+            del open_[auth_id]
+    for auth_id, (start, _end, status) in open_.items():
+        gaps.setdefault(auth_id, []).append((start, None, status))
+    return gaps
+
+
+def usage_violation_list(user: Any) -> QuerySet[DataUseRecord]:
+    """Uses recorded while the authorization was suspended or terminated, newest first (the authority's board)."""
+    return usage_record_list(user=user).filter(is_violation=True).order_by("-acquired_at", "-pk")
 
 
 def webhook_subscription_list(*, user: Any, filters: Any = None) -> QuerySet[WebhookSubscription]:

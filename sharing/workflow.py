@@ -25,6 +25,7 @@ from sharing.permissions import (
     can_act_as_tech_unit,
     can_act_for_applicant,
     can_act_for_open_applicant,
+    can_apply_catalog_change,
     can_manage_authorization,
     can_manage_open_grant,
     can_run_schedule,
@@ -203,6 +204,7 @@ STOP_REASON = Input("reason", "具体原因")
 RESUME_REASON = Input("reason", "恢复理由（整改情况）")
 RENEW_REASON = Input("reason", "续期理由")
 RENEW_UNTIL = Input("valid_until_on", "续期至", kind="date")
+CATALOG_REASON = Input("reason", "目录变更情况")
 
 AUTHORIZATION = Workflow(
     "sharing.authorization", label="数据共享授权", model="sharing.Authorization", states=AuthorizationStatus,
@@ -217,6 +219,9 @@ AUTHORIZATION = Workflow(
         Transition("renew", "续期", (A.ACTIVE, A.EXPIRED), A.SUPERSEDED, actor=can_manage_authorization,
                    inputs=(RENEW_UNTIL, RENEW_REASON), optional=True),
         Transition("expire", "到期", (A.ACTIVE, A.SUSPENDED), A.EXPIRED, actor=can_run_schedule, hidden=True),
+        # the entry was reclassified to 暂不共享 or retired (docs/adr/0205): run by sharing.services.catalog_impact
+        Transition("catalog_suspend", "因目录变更暂停服务", (A.ACTIVE,), A.SUSPENDED, actor=can_apply_catalog_change,
+                   inputs=(CATALOG_REASON,), hidden=True),
     ],
 )
 
@@ -231,6 +236,9 @@ OPEN_GRANT = Workflow(
         Transition("revoke", "终止许可", (A.ACTIVE, A.SUSPENDED), A.REVOKED, actor=can_manage_open_grant,
                    inputs=(MISUSE_KIND, STOP_REASON), optional=True),
         Transition("expire", "到期", (A.ACTIVE, A.SUSPENDED), A.EXPIRED, actor=can_run_schedule, hidden=True),
+        # the entry was closed to opening (不予开放) or retired (docs/adr/0205)
+        Transition("catalog_suspend", "因目录变更暂停许可", (A.ACTIVE,), A.SUSPENDED, actor=can_apply_catalog_change,
+                   inputs=(CATALOG_REASON,), hidden=True),
     ],
 )
 

@@ -258,6 +258,7 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
             ("发布版本", filtered_list("catalogs.catalogversion", entry__id__exact=obj.pk)),
             ("数据纠错", filtered_list("catalogs.datacorrection", entry__id__exact=obj.pk)),
             ("接口提供要求", filtered_list("catalogs.interfacerequest", entry__id__exact=obj.pk)),
+            ("目录变更对授权的影响", filtered_list("sharing.catalogimpact", entry__id__exact=obj.pk)),
         ])
 
     @admin.display(description="其他办理")

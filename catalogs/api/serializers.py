@@ -205,6 +205,7 @@ class CatalogInterfaceRequestSerializer(ProvisionalDatesMixin, serializers.Model
         model = InterfaceRequest
         fields = ["id", "entry", "producer_unit", "description", "status", "requested_on", "original_due_on",
                   "due_on", "has_extension_request", "extension_workdays", "extension_reason",
-                  "is_extension_approved", "extension_decision_note", "delivered_on", "delivered_interface",
-                  "is_late", "is_overdue", "overdue_flagged_on"]
+                  "is_extension_approved", "extension_decision_note", "delivered_on", "delivered_name",
+                  "delivered_kind", "producer_endpoint", "platform_endpoint", "rewrapped_on", "published_version",
+                  "delivered_interface", "is_late", "is_overdue", "overdue_flagged_on"]
         read_only_fields = fields

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from catalogs.models.entries import InterfaceKind
 from portal.models import GovernedModel
 
 
@@ -57,7 +58,8 @@ class DataCorrection(GovernedModel):
 class InterfaceRequestStatus(models.TextChoices):
     OPEN = "open", "待提供"
     EXTENSION_REQUESTED = "extension_requested", "已申请延期"
-    DELIVERED = "delivered", "已提供"
+    DELIVERED = "delivered", "生产单位已提供，待技术服务单位再封装"
+    PUBLISHED = "published", "已再封装并统一发布"
 
 
 class InterfaceRequest(GovernedModel):
@@ -81,7 +83,22 @@ class InterfaceRequest(GovernedModel):
     is_extension_approved = models.BooleanField("延期已批准", default=False)
     extension_decision_note = models.TextField("延期审批意见", blank=True)
     delivered_on = models.DateField("提供日期", null=True, blank=True)
-    delivered_interface = models.ForeignKey("catalogs.ServiceInterface", verbose_name="提供的接口", null=True,
+    # what the producer delivered (QZ §二(三): interface, spec and call instructions), before the re-wrap
+    delivered_name = models.CharField("接口名称", max_length=120, blank=True)
+    delivered_kind = models.CharField("接口类型", max_length=16, blank=True,
+                                      choices=[("", "无"), *InterfaceKind.choices])
+    producer_endpoint = models.CharField("生产单位接口地址", max_length=300, blank=True)
+    delivered_spec = models.TextField("接口规范", blank=True)
+    delivered_call_instructions = models.TextField("调用说明", blank=True)
+    # the technical service unit re-wraps it and publishes it on the platform: a new published version of the entry
+    platform_endpoint = models.CharField("平台统一发布地址", max_length=300, blank=True)
+    rewrap_note = models.TextField("再封装说明", blank=True)
+    rewrapped_on = models.DateField("再封装发布日期", null=True, blank=True)
+    rewrapped_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="再封装经办人", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    published_version = models.PositiveIntegerField("发布的目录版本号", null=True, blank=True,
+                                                    help_text="接口随该版本发布；目录修订中时随下次发布。")
+    delivered_interface = models.ForeignKey("catalogs.ServiceInterface", verbose_name="发布的接口", null=True,
                                             blank=True, on_delete=models.PROTECT, related_name="+")
     is_late = models.BooleanField("逾期提供", default=False)
     is_overdue = models.BooleanField("已逾期未提供", default=False, db_index=True,

@@ -25,6 +25,7 @@ from catalogs.services.issues import (
     interface_request_deliver,
     interface_request_extension_decide,
     interface_request_extension_request,
+    interface_request_rewrap,
     interface_requests_mark_overdue,
 )
 from catalogs.services.quality import compute_quality, entry_quality_refresh
@@ -35,5 +36,5 @@ __all__ = [
     "correction_dispatch", "correction_report", "entry_available_transitions", "entry_create",
     "entry_quality_refresh", "entry_snapshot", "entry_transition", "entry_update", "entry_version_diff",
     "import_catalog", "interface_request_create", "interface_request_deliver", "interface_request_extension_decide",
-    "interface_request_extension_request", "interface_requests_mark_overdue", "version_diff",
+    "interface_request_extension_request", "interface_request_rewrap", "interface_requests_mark_overdue", "version_diff",
 ]

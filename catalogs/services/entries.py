@@ -27,6 +27,7 @@ from catalogs.services.quality import entry_quality_refresh
 from catalogs.workflow import ENTRY
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
+from portal.hooks import announce
 from portal.locks import relock
 from portal.models import Organization
 from portal.permissions import require
@@ -232,13 +233,16 @@ def _submit(step: Step) -> None:
 @ENTRY.effect("publish")
 def _publish(step: Step) -> None:
     entry = step.obj
+    previous = CatalogVersion.objects.filter(entry=entry, number=entry.version).values_list("snapshot", flat=True)
+    before = previous.first() if entry.version else None
     entry.version += 1
     entry.published_at = step.now
     entry.return_reason = ""
 
     def freeze() -> None:
-        CatalogVersion.objects.create(entry=entry, number=entry.version, snapshot=entry_snapshot(entry),
-                                      published_at=step.now, published_by=step.user)
+        version_freeze(entry, user=step.user, at=step.now)
+        # dependent grants follow the new version (sharing.services.catalog_impact, docs/adr/0205)
+        announce("catalogs.entry.published", entry=entry, previous=before, user=step.user, on=step.on)
 
     step.then(freeze)
     _refresh_quality(step)
@@ -264,9 +268,18 @@ def _request_retire(step: Step) -> None:
 
 @ENTRY.effect("retire")
 def _retire(step: Step) -> None:
-    step.obj.retired_at = step.now
-    step.obj.retire_reason = step.obj.retire_reason or step.inputs["reason"]
+    entry = step.obj
+    entry.retired_at = step.now
+    entry.retire_reason = entry.retire_reason or step.inputs["reason"]
+    step.then(lambda: announce("catalogs.entry.retired", entry=entry, user=step.user, on=step.on,
+                               reason=entry.retire_reason))
     _refresh_quality(step)
+
+
+def version_freeze(entry: CatalogEntry, *, user: Any, at: Any) -> CatalogVersion:
+    """Freeze ``entry`` as it is now (with its active items and interfaces) as published version ``entry.version``."""
+    return CatalogVersion.objects.create(entry=entry, number=entry.version, snapshot=entry_snapshot(entry),
+                                         published_at=at, published_by=user)
 
 
 def entry_available_transitions(user: Any, entry: CatalogEntry) -> list[str]:

@@ -14,16 +14,19 @@ from catalogs.models import (
     CatalogEntry,
     CorrectionStatus,
     DataCorrection,
+    EntryStatus,
     InterfaceKind,
+    InterfaceOrigin,
     InterfaceRequest,
     ServiceInterface,
 )
-from catalogs.selectors import authority_users, unit_members
+from catalogs.selectors import authority_users, tech_operators, unit_members
+from catalogs.services.entries import version_freeze
 from catalogs.services.quality import entry_quality_refresh
 from catalogs.workflow import CORRECTION, INTERFACE_REQUEST, MAX_EXTENSION, OUTSTANDING_STATES, REQUEST_LIMIT
 from portal.audit import audit_record, snapshot
 from portal.history import acting_as
-from portal.locks import lock_rows
+from portal.locks import lock_rows, relock
 from portal.models import Organization
 from portal.permissions import require
 from portal.services import notify
@@ -167,16 +170,73 @@ def _decide_extension(step: Step) -> None:
 
 @INTERFACE_REQUEST.effect("deliver")
 def _deliver(step: Step) -> None:
+    """The producer delivers the interface with its spec and call instructions; it is not on the entry yet: the
+    technical service unit re-wraps it and publishes it (``rewrap``, QZ §二(三))."""
     req = step.obj
     data = step.inputs
-    req.delivered_interface = ServiceInterface.objects.create(
-        entry=req.entry, name=data["name"], endpoint=data["endpoint"], spec=data["spec"],
-        call_instructions=data["call_instructions"], kind=data.get("kind") or InterfaceKind.DATA_QUERY)
+    req.delivered_name = data["name"]
+    req.delivered_kind = data.get("kind") or InterfaceKind.DATA_QUERY
+    req.producer_endpoint = data["endpoint"]
+    req.delivered_spec = data["spec"]
+    req.delivered_call_instructions = data["call_instructions"]
     req.delivered_on = step.on
     req.is_late = step.on > req.due_on
     req.is_overdue = False  # delivered: no longer outstanding (is_late keeps the record of a late delivery)
-    if req.entry_id:
-        step.then(lambda: entry_quality_refresh(req.entry))
+    subject = req.entry.title if req.entry_id else req.description[:30]
+    step.then(lambda: notify(
+        recipients=tech_operators(), title=f"待再封装发布的接口：{subject}",
+        body=f"{req.producer_unit}已提供接口“{req.delivered_name}”及接口规范、调用说明，请再封装后在市汇聚共享平台统一发布。",
+        url=f"/admin/catalogs/interfacerequest/{req.pk}/change/"))
+
+
+@INTERFACE_REQUEST.effect("rewrap")
+def _rewrap(step: Step) -> None:
+    """The technical service unit re-wraps the delivered interface and publishes it: the interface (at the platform
+    address) joins the entry, and a published entry gets a new version that contains it, so version diffs show it."""
+    req = step.obj
+    if req.entry_id is None:
+        raise ValidationError("该接口需求未关联目录条目，不能发布接口。")
+    entry = relock(req.entry)
+    if entry.status == EntryStatus.RETIRED:
+        raise ValidationError("目录已停用，不能发布接口。")
+    legacy = req.delivered_interface  # delivered before the re-wrap step existed: attached directly
+    name = req.delivered_name or (legacy.name if legacy else "")
+    values = {"kind": req.delivered_kind or (legacy.kind if legacy else InterfaceKind.DATA_QUERY),
+              "origin": InterfaceOrigin.PRODUCER, "endpoint": step.inputs["platform_endpoint"],
+              "spec": step.inputs.get("spec") or req.delivered_spec or (legacy.spec if legacy else ""),
+              "call_instructions": req.delivered_call_instructions or (legacy.call_instructions if legacy else "")}
+    if not name:
+        raise ValidationError("生产单位尚未提供接口名称，不能发布。")
+    if ServiceInterface.objects.filter(entry=entry, name=name, retired_at__isnull=True).exclude(
+            pk=getattr(legacy, "pk", None)).exists():
+        raise ValidationError(f"目录已有同名接口“{name}”，请核对后再发布。")
+    req.platform_endpoint = values["endpoint"]
+    req.rewrap_note = step.inputs.get("note") or ""
+    req.rewrapped_on = step.on
+    req.rewrapped_by = step.user
+    iface = legacy or ServiceInterface(entry=entry, name=name)
+    for key, value in values.items():
+        setattr(iface, key, value)
+    iface.retired_at = None
+    iface.full_clean(exclude=["entry"])
+    iface.save()
+    req.delivered_interface = iface
+    if entry.status == EntryStatus.PUBLISHED:
+        entry.version += 1
+        entry.published_at = step.now
+        entry.save(update_fields=["version", "published_at", "updated_at"])
+        version_freeze(entry, user=step.user, at=step.now)
+        req.published_version = entry.version
+        audit_record(actor=step.user, action="catalogs.entry.publish_interface", obj=entry,
+                     reason=f"接口“{name}”再封装发布", after={"version": entry.version, "interface": name,
+                                                                "endpoint": iface.endpoint})
+    step.audit_reason = f"平台统一发布地址：{iface.endpoint}"
+    when = f"随目录第{entry.version}版发布" if req.published_version else "目录修订中，随下次发布"
+    step.then(lambda: entry_quality_refresh(entry))
+    step.then(lambda: notify(
+        recipients=unit_members(req.producer_unit_id) + [req.requested_by], title=f"接口已再封装并统一发布：{entry.title}",
+        body=f"接口“{name}”已由技术服务单位再封装，平台地址 {iface.endpoint}，{when}。",
+        url=f"/admin/catalogs/interfacerequest/{req.pk}/change/"))
 
 
 @INTERFACE_REQUEST.effect("overdue")
@@ -197,6 +257,14 @@ def _overdue(step: Step) -> None:
             url=f"/admin/catalogs/interfacerequest/{req.pk}/change/"))
 
 
+def interface_request_rewrap(*, request: InterfaceRequest, platform_endpoint: str, acting_user: Any, spec: str = "",
+                             note: str = "", on: date | None = None) -> InterfaceRequest:
+    """The technical service unit re-wraps the delivered interface and publishes it on the platform (QZ §二(三)):
+    the entry gets a new published version containing it."""
+    return INTERFACE_REQUEST.apply("rewrap", request, user=acting_user, on=on, platform_endpoint=platform_endpoint,
+                                   spec=spec, note=note)
+
+
 def interface_request_extension_request(*, request: InterfaceRequest, reason: str, workdays: int | str,
                                         acting_user: Any, on: date | None = None) -> InterfaceRequest:
     """The producer asks in writing for one extension of at most 5 working days, before the due date."""
@@ -213,7 +281,8 @@ def interface_request_extension_decide(*, request: InterfaceRequest, approve: bo
 def interface_request_deliver(*, request: InterfaceRequest, name: str, endpoint: str, spec: str,
                               call_instructions: str, acting_user: Any, kind: str = InterfaceKind.DATA_QUERY,
                               on: date | None = None) -> InterfaceRequest:
-    """The producer delivers the interface with its spec and call instructions (QZ §二(三))."""
+    """The producer delivers the interface with its spec and call instructions (QZ §二(三)); the technical service
+    unit re-wraps and publishes it next (``interface_request_rewrap``)."""
     return INTERFACE_REQUEST.apply("deliver", request, user=acting_user, on=on, name=name, endpoint=endpoint,
                                    spec=spec, call_instructions=call_instructions, kind=kind)
 

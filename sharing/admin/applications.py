@@ -324,8 +324,9 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         steps = selectors.overdue_step_list(request.user)[:500]
+        violations = selectors.usage_violation_list(request.user)[:200]
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "超期办理看板",
-                   "steps": steps, "today": today()}
+                   "steps": steps, "violations": violations, "today": today()}
         return TemplateResponse(request, "admin/sharing/overdue.html", context)
 
     def assessment_view(self, request: HttpRequest) -> HttpResponse:

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from catalogs.admin.common import filtered_list, own_unit_filter, related_links
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
@@ -24,6 +24,7 @@ from sharing.models import (
     Authorization,
     AuthorizationEvent,
     AuthorizationStatus,
+    CatalogImpact,
     DataUseRecord,
     OpenDataApplication,
     OpenDataGrant,
@@ -40,6 +41,16 @@ SCOPE_LABELS = {
     "note": "说明", "id": "编号", "code": "目录编码", "title": "资源名称", "source_unit": "数源单位",
     "share_type": "共享类型", "entry": "所属目录", "name": "名称", **dict(ShareType.choices),
 }
+
+
+def impacts_html(impacts: Any) -> str:
+    """Each catalog change that reached a grant: the entry version (linked), the change, the decision and why."""
+    rows = [(reverse("admin:catalogs_catalogentry_change", args=[i.entry_id]), i.entry.code, i.entry_version,
+             i.get_change_display(), i.get_decision_display(), i.reason) for i in impacts]
+    if not rows:
+        return "无"
+    return format_html("<ul>{}</ul>", format_html_join(
+        "", '<li><a href="{}">{}</a> 第{}版：{}，<strong>{}</strong>。{}</li>', rows))
 
 
 @admin.display(description="授权范围快照")
@@ -109,7 +120,7 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     list_select_related = ("consumer_unit", "application")
     readonly_fields = ("number", "application", "consumer_unit", "service_mode", "interface_kind", "share_type",
                        "valid_from_on", "valid_until_on", "status", "status_changed_at", "status_reason",
-                       "renewed_from", scope_display, "is_special", "related_records")
+                       "renewed_from", scope_display, "is_special", "catalog_impacts_display", "related_records")
     exclude = ("entries", "data_items")
     inlines = [EventInline]
 
@@ -125,7 +136,12 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
                  ("续期后的授权", filtered_list("sharing.authorization", renewed_from__id__exact=obj.pk))]
         if obj.renewed_from_id:
             links.append(("续期前的授权", reverse("admin:sharing_authorization_change", args=[obj.renewed_from_id])))
+        links.append(("目录变更影响", filtered_list("sharing.catalogimpact", authorization__id__exact=obj.pk)))
         return related_links(links)
+
+    @admin.display(description="目录变更影响")
+    def catalog_impacts_display(self, obj: Authorization) -> str:
+        return impacts_html(obj.catalog_impacts.select_related("entry"))
 
     def get_urls(self) -> list[Any]:
         view = self.custom_view
@@ -164,8 +180,8 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
 class DataUseRecordAdmin(ReadOnlyAdmin):
     policy = permissions.DataUseRecordPolicy()
     list_display = ("acquired_at", "unit", "authorization", "user_name", "approver_name", "purpose",
-                    "acquisition_method", "media_type", "retain_until_on")
-    list_filter = (own_unit_filter("使用单位", "unit"), "acquisition_method", "media_type")
+                    "acquisition_method", "media_type", "is_violation", "retain_until_on")
+    list_filter = (own_unit_filter("使用单位", "unit"), "is_violation", "acquisition_method", "media_type")
     search_fields = ("purpose", "user_name", "authorization__number", "external_id")
     list_select_related = ("unit", "authorization")
     date_hierarchy = "acquired_at"
@@ -230,8 +246,19 @@ class OpenDataGrantAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     readonly_fields = ("number", "application", "enterprise", "valid_from_on", "valid_until_on", "status",
                        "status_reason", "is_third_party_forbidden", "is_resale_forbidden", "is_commercial_use_allowed",
                        "must_state_source", "restrictions_display", "attribution_text", scope_display,
-                       "status_changed_at", "expiry_reminded_on")
+                       "status_changed_at", "expiry_reminded_on", "catalog_impacts_display", "related_records")
     exclude = ("entries",)
+
+    @admin.display(description="目录变更影响")
+    def catalog_impacts_display(self, obj: OpenDataGrant) -> str:
+        return impacts_html(obj.catalog_impacts.select_related("entry"))
+
+    @admin.display(description="相关记录")
+    def related_records(self, obj: OpenDataGrant) -> str:
+        return related_links([
+            ("来源申请", reverse("admin:sharing_opendataapplication_change", args=[obj.application_id])),
+            ("目录变更影响", filtered_list("sharing.catalogimpact", open_grant__id__exact=obj.pk)),
+        ])
 
     @admin.display(description="使用限制条款")
     def restrictions_display(self, obj: OpenDataGrant) -> str:
@@ -247,6 +274,22 @@ class OpenDataGrantAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return selectors.open_grant_list(user=request.user)
+
+
+@admin.register(CatalogImpact)
+class CatalogImpactAdmin(ReadOnlyAdmin):
+    """What each catalog change did to the live grants (docs/adr/0205): linked to the entry and to the grant."""
+
+    policy = permissions.CatalogImpactPolicy()
+    list_display = ("created_at", "entry", "entry_version", "change", "decision", "authorization", "open_grant")
+    list_filter = ("change", "decision")
+    search_fields = ("entry__code", "entry__title", "authorization__number", "open_grant__number")
+    list_select_related = ("entry", "authorization", "open_grant")
+    readonly_fields = ("entry", "entry_version", "change", "decision", "authorization", "open_grant", "reason",
+                       "changed_by", "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return selectors.catalog_impact_list(user=request.user)
 
 
 @admin.register(WebhookSubscription)

@@ -87,8 +87,12 @@ class UsageRecordViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.R
         body.is_valid(raise_exception=True)
         created, skipped = services.usage_records_push(records=body.validated_data["records"],
                                                        acting_user=request.user)
-        return Response({"created": len(created), "skipped_external_ids": skipped,
-                         "batch_id": created[0].batch_id if created else ""}, status=status.HTTP_201_CREATED)
+        violations = [{"authorization": r.authorization.number, "external_id": r.external_id,
+                       "acquired_at": r.acquired_at, "violation_note": r.violation_note}
+                      for r in created if r.is_violation]
+        return Response(UsageBatchResultSerializer({
+            "created": len(created), "skipped_external_ids": skipped, "violations": violations,
+            "batch_id": created[0].batch_id if created else ""}).data, status=status.HTTP_201_CREATED)
 
 
 class WebhookSubscriptionViewSet(ServiceActionsMixin, ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

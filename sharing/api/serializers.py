@@ -154,8 +154,8 @@ class UsageRecordSerializer(serializers.ModelSerializer):
         model = DataUseRecord
         fields = ["id", "authorization", "unit", "purpose", "user_name", "approver_name", "data_content",
                   "acquired_at", "acquisition_method", "media_type", "external_id", "batch_id", "recorded_at",
-                  "retain_until_on"]
-        read_only_fields = ["unit", "batch_id", "recorded_at", "retain_until_on"]
+                  "retain_until_on", "is_violation", "violation_note"]
+        read_only_fields = ["unit", "batch_id", "recorded_at", "retain_until_on", "is_violation", "violation_note"]
 
     def to_representation(self, instance: Any) -> Any:
         data = super().to_representation(instance)
@@ -167,10 +167,18 @@ class UsageBatchSerializer(serializers.Serializer):
     records = serializers.ListField(child=serializers.DictField(), allow_empty=False)
 
 
+class UsageViolationSerializer(serializers.Serializer):
+    authorization = serializers.CharField(help_text="授权编号")
+    external_id = serializers.CharField(help_text="单位侧记录编号")
+    acquired_at = serializers.DateTimeField()
+    violation_note = serializers.CharField(help_text="违规说明（暂停或终止期间使用）")
+
+
 class UsageBatchResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     skipped_external_ids = serializers.ListField(child=serializers.CharField())
     batch_id = serializers.CharField()
+    violations = UsageViolationSerializer(many=True, help_text="已登记但标记为违规的记录（已通报数据管理机构）")
 
 
 class UsageSkippedSerializer(serializers.Serializer):

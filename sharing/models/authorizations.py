@@ -149,6 +149,10 @@ class DataUseRecord(AppendOnlyModel):
                                     related_name="+")
     recorded_at = models.DateTimeField("登记时间", default=timezone.now)
     retain_until_on = models.DateField("至少保存至")
+    # accepted as a recorded violation, never refused: the use already happened (docs/adr/0205, QZ §五(十))
+    is_violation = models.BooleanField("暂停或终止期间使用（违规）", default=False, db_index=True,
+                                       help_text="获取时间落在授权暂停或终止之后的，照常登记并标记违规，通报数据管理机构。")
+    violation_note = models.TextField("违规说明", blank=True)
 
     class Meta:
         verbose_name = "数据使用记录"

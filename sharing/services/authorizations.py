@@ -22,14 +22,16 @@ from portal.workdays import add_workdays
 from portal.workflow import Step
 from sharing.models import Authorization, AuthorizationEvent, AuthorizationStatus, WebhookEvent
 from sharing.services.applications import _unit_admins
+from sharing.services.catalog_impact import authorization_catalog_conflict
 from sharing.services.steps import new_number
 from sharing.services.webhooks import queue_webhooks
 from sharing.workflow import AUTHORIZATION, today
 
 S = AuthorizationStatus
-EVENTS = {"suspend": "suspend", "resume": "resume", "revoke": "revoke", "renew": "supersede", "expire": "expire"}
+EVENTS = {"suspend": "suspend", "resume": "resume", "revoke": "revoke", "renew": "supersede", "expire": "expire",
+          "catalog_suspend": "suspend"}
 WEBHOOKS = {"suspend": WebhookEvent.SUSPENDED, "resume": WebhookEvent.RESUMED, "revoke": WebhookEvent.REVOKED,
-            "expire": WebhookEvent.EXPIRED}
+            "expire": WebhookEvent.EXPIRED, "catalog_suspend": WebhookEvent.SUSPENDED}
 
 
 def _renewal(step: Step, auth: Authorization) -> str:
@@ -65,12 +67,17 @@ def _renewal(step: Step, auth: Authorization) -> str:
 @AUTHORIZATION.effect("revoke")
 @AUTHORIZATION.effect("renew")
 @AUTHORIZATION.effect("expire")
+@AUTHORIZATION.effect("catalog_suspend")
 def _status_change(step: Step) -> None:
     auth: Authorization = step.obj
     name = step.transition.name
     reason = str(step.inputs.get("reason") or "")
     if name == "resume" and auth.valid_until_on < step.on:
         raise ValidationError("授权已过有效期，不能恢复；请续期或重新申请。")
+    if name in ("resume", "renew"):
+        conflict = authorization_catalog_conflict(auth)  # 暂不共享 can never come back as bulk (docs/adr/0205)
+        if conflict:
+            raise ValidationError(conflict)
     if name == "expire":
         if auth.valid_until_on >= step.on:
             raise ValidationError(f"授权有效期至 {auth.valid_until_on}，尚未到期。")

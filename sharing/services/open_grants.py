@@ -18,6 +18,7 @@ from portal.services import notify_enterprise
 from portal.workdays import add_workdays
 from portal.workflow import Step
 from sharing.models import AuthorizationEvent, AuthorizationStatus, MisuseKind, OpenDataGrant
+from sharing.services.catalog_impact import open_grant_catalog_conflict
 from sharing.workflow import OPEN_GRANT, today
 
 S = AuthorizationStatus
@@ -31,12 +32,17 @@ def _site_url(grant: OpenDataGrant) -> str:
 @OPEN_GRANT.effect("resume")
 @OPEN_GRANT.effect("revoke")
 @OPEN_GRANT.effect("expire")
+@OPEN_GRANT.effect("catalog_suspend")
 def _status_change(step: Step) -> None:
     grant: OpenDataGrant = step.obj
     name = step.transition.name
     reason = str(step.inputs.get("reason") or "")
     if name == "resume" and grant.valid_until_on < step.on:
         raise ValidationError("许可已过有效期，不能恢复；请重新申请。")
+    if name == "resume":
+        conflict = open_grant_catalog_conflict(grant)  # a closed or retired entry is not opened again (docs/adr/0205)
+        if conflict:
+            raise ValidationError(conflict)
     if name == "expire":
         if grant.valid_until_on >= step.on:
             raise ValidationError(f"许可有效期至 {grant.valid_until_on}，尚未到期。")
@@ -47,7 +53,8 @@ def _status_change(step: Step) -> None:
     actor = step.user if getattr(step.user, "is_authenticated", False) else None
 
     def after() -> None:
-        AuthorizationEvent.objects.create(open_grant=grant, event=name, from_status=before, to_status=step.target,
+        event = "suspend" if name == "catalog_suspend" else name
+        AuthorizationEvent.objects.create(open_grant=grant, event=event, from_status=before, to_status=step.target,
                                           misuse_kind=misuse_kind, reason=reason, actor=actor)
         notify_enterprise(enterprise=grant.enterprise, title=f"授权开放许可{grant.get_status_display()}",
                           body=f"许可 {grant.number} 状态变更为“{grant.get_status_display()}”。原因：{reason}",

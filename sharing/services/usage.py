@@ -1,4 +1,5 @@
-"""Usage records (QZ §八(二)): appended one by one or pushed in batches; never updated or deleted."""
+"""Usage records (QZ §八(二)): appended one by one or pushed in batches; never updated or deleted. A use dated while
+the authorization was suspended (or after it was terminated) is recorded as a violation and reported to the authority."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from portal.audit import audit_record
+from portal.display import local_datetime
 from portal.ids import parse_id
+from portal.services import notify
 from sharing import permissions
-from sharing.models import AcquisitionMethod, Authorization, DataUseRecord, MediaType
+from sharing.models import AcquisitionMethod, Authorization, AuthorizationStatus, DataUseRecord, MediaType
 from sharing.models.authorizations import RETENTION_YEARS
+from sharing.selectors import Gap, authorization_service_gaps
 
 TEXT_FIELDS = {"purpose": "具体用途", "user_name": "使用人员", "approver_name": "批准人员",
                "data_content": "数据内容"}
@@ -111,11 +115,57 @@ def usage_records_push(*, records: list[dict[str, Any]], acting_user: Any) -> tu
             batch_id=batch_id, recorded_by=acting_user, recorded_at=now, retain_until_on=retain_until(acquired)))
     if errors:
         raise ValidationError(errors)
+    _flag_violations(rows, {auth.pk: auth for auth in by_ref.values()})
     created = DataUseRecord.objects.bulk_create(rows)
     audit_record(actor=acting_user, action="sharing.usage_record.push", obj=None,
                  after={"batch_id": batch_id, "count": len(created), "skipped": skipped,
                         "units": sorted(permissions.member_unit_ids(acting_user))})
+    violations = [r for r in created if r.is_violation]
+    if violations:
+        _report_violations(violations, acting_user)
     return created, skipped
+
+
+# ------------------------------------------------------------------------------------------ use while suspended
+def violation_note(gaps: list[Gap], acquired: datetime) -> str:
+    """Why a use at ``acquired`` breaks the authorization ('' when it was in service then)."""
+    for start, end, status in gaps:
+        if start <= acquired and (end is None or acquired < end):
+            since = local_datetime(start)
+            if status == AuthorizationStatus.REVOKED:
+                return f"获取时间在授权终止（{since}）之后。"
+            until = f"至 {local_datetime(end)} 恢复" if end is not None else "，至今未恢复"
+            return f"获取时间在授权暂停期间（{since} 起{until}）。"
+    return ""
+
+
+def _flag_violations(rows: list[DataUseRecord], auths: dict[int, Authorization]) -> None:
+    """A use dated inside a suspension (or after a termination) is recorded and flagged, not refused: the use
+    already happened and refusing it would lose the evidence (docs/adr/0205; QZ §五(十), FJ-REG art.33)."""
+    gaps = authorization_service_gaps({r.authorization_id for r in rows})
+    for row in rows:
+        note = violation_note(gaps.get(row.authorization_id, []), row.acquired_at)
+        if note:
+            row.is_violation, row.violation_note = True, f"授权 {auths[row.authorization_id].number}：{note}"
+
+
+def _report_violations(records: list[DataUseRecord], acting_user: Any) -> None:
+    """One audit row for the batch, and the data authority over each consumer unit told once per authorization."""
+    from catalogs.selectors import authority_users
+
+    audit_record(actor=acting_user, action="sharing.usage_record.violation", obj=None,
+                 after={"authorization": sorted({r.authorization.number for r in records}), "count": len(records),
+                        "batch_id": records[0].batch_id})
+    by_auth: dict[int, list[DataUseRecord]] = {}
+    for r in records:
+        by_auth.setdefault(r.authorization_id, []).append(r)
+    for group in by_auth.values():
+        auth = group[0].authorization
+        lines = "；".join(f"{local_datetime(r.acquired_at)} {r.user_name}：{r.purpose[:30]}" for r in group[:20])
+        notify(recipients=authority_users(auth.consumer_unit),
+               title=f"暂停期间使用数据：{auth.consumer_unit} {len(group)} 条",
+               body=f"{group[0].violation_note} 使用记录：{lines}",
+               url=f"/admin/sharing/datauserecord/?authorization__id__exact={auth.pk}&is_violation__exact=1")
 
 
 def usage_record_create(*, authorization: Authorization, acting_user: Any, **fields: Any) -> DataUseRecord:

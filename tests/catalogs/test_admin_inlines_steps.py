@@ -133,7 +133,7 @@ def test_correction_from_admin_through_every_step(client, make_entry, unit_a, us
     assert correction.status == "corrected" and correction.corrected_on
 
 
-def test_interface_request_admin_steps(client, make_entry, unit_a, user_a, user_b, city_authority):
+def test_interface_request_admin_steps(client, make_entry, unit_a, user_a, user_b, city_authority, tech_operator):
     entry = make_entry(unit_a, user_a, status=EntryStatus.PUBLISHED, authority=city_authority)
     add = "/admin/catalogs/interfacerequest/add/"
     client.force_login(user_a)
@@ -170,4 +170,11 @@ def test_interface_request_admin_steps(client, make_entry, unit_a, user_a, user_
                                     "spec": "REST/JSON", "call_instructions": "令牌"})
     req.refresh_from_db()
     assert req.status == "delivered"
-    assert ServiceInterface.objects.filter(entry=entry, name="信用核验").exists()
+    assert not ServiceInterface.objects.filter(entry=entry, name="信用核验").exists()  # the tech unit re-wraps first
+    assert "step/rewrap/" not in client.get(change).content.decode()
+    client.force_login(tech_operator)
+    assert "step/rewrap/" in client.get(change).content.decode()
+    client.post(step + "rewrap/", {"platform_endpoint": "https://platform.example/v"})
+    req.refresh_from_db()
+    assert req.status == "published" and req.published_version == 2
+    assert ServiceInterface.objects.get(entry=entry, name="信用核验").endpoint == "https://platform.example/v"

@@ -122,7 +122,8 @@ def test_county_entry_needs_county_authority(api_client, make_entry, county_unit
 IR = "/api/v1/catalogs/interface-requests/"
 
 
-def test_interface_request_api(api_client, make_entry, unit_a, user_a, user_b, city_authority, county_authority):
+def test_interface_request_api(api_client, make_entry, unit_a, user_a, user_b, city_authority, county_authority,
+                               tech_operator):
     entry = make_entry(unit_a, user_a, status=EntryStatus.PUBLISHED, authority=city_authority)
     api_client.force_authenticate(user_a)  # a unit cannot demand interfaces
     assert api_client.post(IR, {"entry": entry.pk, "description": "需要按信用代码查询"}, format="json").status_code == 403
@@ -154,8 +155,14 @@ def test_interface_request_api(api_client, make_entry, unit_a, user_a, user_b, c
     assert r.status_code == 400 and "spec" in r.json()  # spec and call instructions are required
     r = api_client.post(f"{IR}{pk}/deliver/", {"name": "信用代码查询", "endpoint": "https://api.example/c",
                                                 "spec": "REST/JSON", "call_instructions": "GET ?uscc="}, format="json")
-    assert r.json()["status"] == "delivered" and r.json()["delivered_interface"]
-    assert entry.interfaces.filter(name="信用代码查询").exists()
+    assert r.json()["status"] == "delivered" and r.json()["delivered_name"] == "信用代码查询"
+    assert not entry.interfaces.filter(name="信用代码查询").exists()  # the tech unit re-wraps it first (QZ §二(三))
+    r = api_client.post(f"{IR}{pk}/rewrap/", {"platform_endpoint": "https://platform.example/c"}, format="json")
+    assert r.status_code == 403  # the producer may not publish it itself
+    api_client.force_authenticate(tech_operator)
+    r = api_client.post(f"{IR}{pk}/rewrap/", {"platform_endpoint": "https://platform.example/c"}, format="json")
+    assert r.json()["status"] == "published" and r.json()["delivered_interface"]
+    assert entry.interfaces.get(name="信用代码查询").endpoint == "https://platform.example/c"
 
 
 def test_submission_download_permissions(client, api_client, unit_a, user_a, user_b, city_authority, tech_operator,

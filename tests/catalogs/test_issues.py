@@ -98,4 +98,4 @@ def test_interface_request_due_and_single_extension(entry, user_a, user_b, city_
     req = interface_request_deliver(request=req, name="资金核验", endpoint="/api/verify", spec="OpenAPI 3 文档",
                                     call_instructions="POST JSON", acting_user=user_a, on=date(2026, 10, 20))
     assert req.status == InterfaceRequestStatus.DELIVERED and not req.is_late
-    assert entry.interfaces.filter(name="资金核验").exists()
+    assert req.delivered_name == "资金核验"  # on the entry only after the tech unit's re-wrap (test_interface_delivery)

@@ -19,6 +19,7 @@ from catalogs.services import (
     entry_create,
     entry_transition,
     interface_request_create,
+    interface_request_deliver,
     interface_request_extension_request,
 )
 from catalogs.services.collection import RULE_CADENCE, last_closed_period, period_containing, task_for
@@ -91,6 +92,12 @@ def interface_request_case(transition: str, demo: Any) -> Case:
         return Case(req, producer, other_unit, {
             "name": "企业名称核验", "kind": InterfaceKind.VERIFY, "endpoint": "https://api.example/verify",
             "spec": "OpenAPI 3 文档", "call_instructions": "以令牌调用，POST JSON。"})
+    if transition == "rewrap":  # delivered by the producer, re-wrapped by the technical service unit
+        req = interface_request_deliver(request=req, name="企业名称核验", endpoint="https://api.example/verify",
+                                        spec="OpenAPI 3 文档", call_instructions="以令牌调用，POST JSON。",
+                                        kind=InterfaceKind.VERIFY, acting_user=producer)
+        return Case(req, _user("tech_operator"), producer,
+                    {"platform_endpoint": "https://platform.example/gw/verify", "note": "已统一鉴权"})
     req = interface_request_extension_request(request=req, reason="需协调省级系统改造。", workdays=3,
                                               acting_user=producer)
     if transition == "decide_extension":

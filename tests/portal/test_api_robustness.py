@@ -257,7 +257,7 @@ def test_blank_interface_kind_and_restricted_entries_match_their_schema(openapi,
 
 def test_deliver_and_dispose_answer_the_record_they_changed(openapi, api_headers):
     schema, client = openapi
-    request = InterfaceRequest.objects.filter(producer_unit__code="QZ-SCJGJ").first()
+    request = InterfaceRequest.objects.filter(producer_unit__code="QZ-SCJGJ", status="open").first()
     body = {"name": "市场主体登记信息查询", "endpoint": "https://api.qz.gov.cn/scj/registration",
             "spec": "GET ?uscc=…，返回 JSON", "call_instructions": "凭授权令牌调用"}
     delivered = client.post(f"{API}/catalogs/interface-requests/{request.pk}/deliver/", json=body,

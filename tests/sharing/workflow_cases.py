@@ -130,6 +130,7 @@ GRANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "revoke": (A.ACTIVE, {"misuse_kind": "illegal_use", "reason": "违法使用（测试）"}),
     "renew": (A.ACTIVE, {"reason": "继续使用（测试）"}),
     "expire": (A.ACTIVE, {}),
+    "catalog_suspend": (A.ACTIVE, {"reason": "目录“测试”第2版改为暂不共享（测试）"}),
 }
 
 
@@ -143,6 +144,8 @@ def _grant_case(model: Any, name: str) -> Case:
         inputs = {**inputs, "valid_until_on": max(on, obj.valid_until_on) + timedelta(days=365)}
     if name == "expire":
         return Case(obj=obj, allowed=None, denied=_user(CITY), inputs={}, on=obj.valid_until_on + timedelta(days=1))
+    if name == "catalog_suspend":  # run by the system when the entry is published or retired (docs/adr/0205)
+        return Case(obj=obj, allowed=None, denied=_user(CITY), inputs=dict(inputs), on=on)
     return Case(obj=obj, allowed=_user(CITY), denied=_user(TECH), inputs=dict(inputs), on=on)
 
 
