@@ -15,12 +15,12 @@ from catalogs.models import (
     CollectionTask,
     DataCorrection,
     DataItem,
+    Desensitisation,
     EntryStatus,
     InterfaceRequest,
-    OpenType,
     ServiceInterface,
 )
-from catalogs.models.entries import CatalogEntryQuerySet
+from catalogs.models.entries import CatalogEntryQuerySet, open_catalog_q
 from portal.permissions import user_scope
 from portal.roles import Role
 
@@ -30,7 +30,7 @@ def _entry_base() -> CatalogEntryQuerySet:
 
 
 REPUBLISHED_STATES = (EntryStatus.REVISING, EntryStatus.SUBMITTED, EntryStatus.RETURNED)
-OPEN_Q = Q(status=EntryStatus.PUBLISHED, is_state_secret=False) & ~Q(open_type=OpenType.CLOSED)
+OPEN_Q = open_catalog_q()
 
 
 def entry_list_open() -> QuerySet[CatalogEntry]:
@@ -60,8 +60,11 @@ def open_entry_search(*, filters: dict[str, Any] | None = None) -> QuerySet[Cata
 
 def open_entry_get(code: str) -> CatalogEntry | None:
     """One entry of the open catalog with its active items and interfaces (None when absent or not open)."""
+    records = Prefetch("desensitisations", queryset=Desensitisation.objects.filter(retired_at__isnull=True),
+                       to_attr="active_desensitisations")
+    items = DataItem.objects.filter(retired_at__isnull=True).prefetch_related(records)
     return (entry_list_open().filter(code=code)
-            .prefetch_related(Prefetch("items", queryset=DataItem.objects.filter(retired_at__isnull=True)),
+            .prefetch_related(Prefetch("items", queryset=items),
                               Prefetch("interfaces", queryset=ServiceInterface.objects.filter(retired_at__isnull=True)))
             .first())
 
