@@ -39,8 +39,8 @@ def entry_list_open() -> QuerySet[CatalogEntry]:
 
 
 def open_entry_search(*, filters: dict[str, Any] | None = None) -> QuerySet[CatalogEntry]:
-    """The open catalog narrowed by the public search form's cleaned data (``q``, ``open_type``, ``unit``,
-    ``classification``, ``frequency``), ordered by code."""
+    """The open catalog narrowed by the public search form's cleaned data (``q``, ``open_type``, ``share_type``,
+    ``unit``, ``classification``, ``frequency``), ordered by code."""
     qs = entry_list_open()
     data = filters or {}
     if data.get("q"):
@@ -49,6 +49,8 @@ def open_entry_search(*, filters: dict[str, Any] | None = None) -> QuerySet[Cata
                        | Q(keywords__icontains=term) | Q(code__icontains=term))
     if data.get("open_type"):
         qs = qs.filter(open_type=data["open_type"])
+    if data.get("share_type"):
+        qs = qs.filter(share_type=data["share_type"])
     if data.get("unit"):
         qs = qs.filter(source_unit=data["unit"])
     if data.get("classification"):
