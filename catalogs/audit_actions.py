@@ -13,6 +13,8 @@ LABELS = {
     "catalogs.correction.report": "报告问题数据",
     "catalogs.interface_request.create": "提出接口需求",
     "catalogs.entry.publish_interface": "目录发布新版本（接口再封装发布）",
+    "catalogs.desensitisation.record": "登记脱敏处理记录",
+    "catalogs.desensitisation.retire": "撤销脱敏处理记录",
     # old codes (rows written before the audit vocabulary was unified)
     "catalog_entry_create": "新建目录",
     "catalog_entry_update": "修改目录",

@@ -28,8 +28,10 @@ from catalogs.services import (
     correction_decide,
     correction_dispatch,
     correction_report,
+    desensitisation_record,
     entry_create,
     entry_transition,
+    entry_update,
     interface_request_create,
     interface_request_deliver,
 )
@@ -71,12 +73,21 @@ DESC = "{title}：由{unit}依法履职产生并负责维护，是泉州市政�
 
 
 def _entry(ctx: dict[str, Any], *, code: str, unit: Any, title: str, items: list[dict[str, Any]],
-           publish: bool, **fields: Any) -> CatalogEntry:
+           publish: bool, desensitise: dict[str, tuple[str, str]] | None = None, **fields: Any) -> CatalogEntry:
+    """Create (and publish) an entry once; ``desensitise`` = {personal item name: (method, note)} recorded before
+    submission (an open entry with personal items needs them, GD 第三十二条)."""
     admin = ctx["users"]["admin"]
     existing = CatalogEntry.objects.filter(code=code).first()
     if existing is not None:
         return existing
-    entry = entry_create(source_unit=unit, code=code, title=title, acting_user=admin, items=items, **fields)
+    open_type = fields.pop("open_type", "closed")
+    entry = entry_create(source_unit=unit, code=code, title=title, acting_user=admin, items=items,
+                         open_type="closed" if desensitise else open_type, **fields)
+    for name, (method, note) in (desensitise or {}).items():
+        desensitisation_record(item=entry.items.get(name=name), method=method, performed_on=date(2026, 1, 12),
+                               note=note, acting_user=admin)
+    if desensitise:
+        entry = entry_update(entry=entry, acting_user=admin, open_type=open_type)
     if publish:
         entry = entry_transition(entry=entry, action="submit", acting_user=admin)
         entry = entry_transition(entry=entry, action="publish", acting_user=admin)
@@ -190,8 +201,33 @@ def seed_base_resources(ctx: dict[str, Any], root: Classification, grades: dict[
                   {"name": "备案日期", "data_type": "date", "description": "日期"}],
            share_type="conditional", legal_basis="《福建省大数据发展条例》第十五条", open_type="authorized",
            update_frequency="monthly", keywords="跨境电商,备案")
+    # 授权开放 with a personal item: opened after its recorded desensitisation (GD 第三十二条; 福建省大数据发展条例 第三十二条)
+    _entry(ctx, code="QZ-SWJ-2026-004", unit=orgs["QZ-SWJ"], title="跨境电商企业联系人信息（脱敏）", publish=True,
+           description="跨境电商备案企业的联系人信息，联系电话已做部分屏蔽处理，授权开放给内资控股企业、高校和科研院所用于产业研究。",
+           items=[{"name": "企业名称", "description": "备案企业名称"},
+                  {"name": "联系电话", "is_personal_info": True, "description": "联系人手机号（中间四位以*代替）"}],
+           share_type="conditional", legal_basis="《福建省大数据发展条例》第十五条", open_type="authorized",
+           update_frequency="monthly", keywords="跨境电商,联系人", grade=grades["L2"],
+           desensitise={"联系电话": ("mask", "手机号中间四位以*代替；抽检100条无完整号码")})
+    _second_version(ctx, "QZ-GXJ-2026-001", description="泉州市规模以上工业企业名录，含企业名称、所属行业、所在县区和营业收入区间，"
+                    "按年更新，普遍开放供社会查询使用。",
+                    items=[{"name": "企业名称", "description": "工商登记名称"}, {"name": "所属行业", "description": "国民经济行业分类"},
+                           {"name": "所在县区", "description": "行政区划"},
+                           {"name": "营业收入区间", "description": "上年度营业收入所在区间（亿元）"}])
     _entry(ctx, code="QZ-GXJ-2026-002", unit=orgs["QZ-GXJ"], title="数字经济重点项目库（草稿）", publish=False,
            description="编制中的数字经济重点项目库。", items=[{"name": "项目名称"}], open_type="closed")
+
+
+def _second_version(ctx: dict[str, Any], code: str, **changes: Any) -> None:
+    """Revise and republish a demo entry once (version 2), so the public change log has something to show."""
+    admin = ctx["users"]["admin"]
+    entry = CatalogEntry.objects.filter(code=code, version=1).first()
+    if entry is None:
+        return
+    entry = entry_transition(entry=entry, action="revise", acting_user=admin)
+    entry = entry_update(entry=entry, acting_user=admin, **changes)
+    entry = entry_transition(entry=entry, action="submit", acting_user=admin)
+    entry_transition(entry=entry, action="publish", acting_user=admin)
 
 
 def seed_tasks(ctx: dict[str, Any], items: list[CollectionItem]) -> None:

@@ -107,6 +107,14 @@ def can_edit_entry(user: AnyUser, entry: CatalogEntry) -> Decision:
     return ALLOW
 
 
+def can_record_desensitisation(user: AnyUser, entry: CatalogEntry) -> Decision:
+    """脱敏处理记录 are kept by the source unit's data administrators while the entry is editable (before opening)."""
+    decision = can_edit_entry(user, entry)
+    if not decision and user.is_authenticated and _is_unit_admin(user, entry.source_unit_id):
+        return deny(f"目录处于“{entry.get_status_display()}”状态，不能登记脱敏处理记录；已发布的目录请先“发起修订”。")
+    return decision
+
+
 def can_review_entry(user: AnyUser, entry: CatalogEntry) -> Decision:
     if not user.is_authenticated:
         return NOT_LOGGED_IN

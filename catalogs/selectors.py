@@ -15,12 +15,12 @@ from catalogs.models import (
     CollectionTask,
     DataCorrection,
     DataItem,
+    Desensitisation,
     EntryStatus,
     InterfaceRequest,
-    OpenType,
     ServiceInterface,
 )
-from catalogs.models.entries import CatalogEntryQuerySet
+from catalogs.models.entries import CatalogEntryQuerySet, open_catalog_q
 from portal.permissions import user_scope
 from portal.roles import Role
 
@@ -30,7 +30,7 @@ def _entry_base() -> CatalogEntryQuerySet:
 
 
 REPUBLISHED_STATES = (EntryStatus.REVISING, EntryStatus.SUBMITTED, EntryStatus.RETURNED)
-OPEN_Q = Q(status=EntryStatus.PUBLISHED, is_state_secret=False) & ~Q(open_type=OpenType.CLOSED)
+OPEN_Q = open_catalog_q()
 
 
 def entry_list_open() -> QuerySet[CatalogEntry]:
@@ -39,8 +39,8 @@ def entry_list_open() -> QuerySet[CatalogEntry]:
 
 
 def open_entry_search(*, filters: dict[str, Any] | None = None) -> QuerySet[CatalogEntry]:
-    """The open catalog narrowed by the public search form's cleaned data (``q``, ``open_type``, ``unit``,
-    ``classification``, ``frequency``), ordered by code."""
+    """The open catalog narrowed by the public search form's cleaned data (``q``, ``open_type``, ``share_type``,
+    ``unit``, ``classification``, ``frequency``), ordered by code."""
     qs = entry_list_open()
     data = filters or {}
     if data.get("q"):
@@ -49,6 +49,8 @@ def open_entry_search(*, filters: dict[str, Any] | None = None) -> QuerySet[Cata
                        | Q(keywords__icontains=term) | Q(code__icontains=term))
     if data.get("open_type"):
         qs = qs.filter(open_type=data["open_type"])
+    if data.get("share_type"):
+        qs = qs.filter(share_type=data["share_type"])
     if data.get("unit"):
         qs = qs.filter(source_unit=data["unit"])
     if data.get("classification"):
@@ -60,8 +62,11 @@ def open_entry_search(*, filters: dict[str, Any] | None = None) -> QuerySet[Cata
 
 def open_entry_get(code: str) -> CatalogEntry | None:
     """One entry of the open catalog with its active items and interfaces (None when absent or not open)."""
+    records = Prefetch("desensitisations", queryset=Desensitisation.objects.filter(retired_at__isnull=True),
+                       to_attr="active_desensitisations")
+    items = DataItem.objects.filter(retired_at__isnull=True).prefetch_related(records)
     return (entry_list_open().filter(code=code)
-            .prefetch_related(Prefetch("items", queryset=DataItem.objects.filter(retired_at__isnull=True)),
+            .prefetch_related(Prefetch("items", queryset=items),
                               Prefetch("interfaces", queryset=ServiceInterface.objects.filter(retired_at__isnull=True)))
             .first())
 

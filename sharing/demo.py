@@ -13,7 +13,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from catalogs.models import CatalogEntry, CatalogLevel, DataItem, EntryStatus, OpenType, ShareType
+from catalogs.models import CatalogEntry, CatalogLevel, DataItem, EntryStatus, OpenType, ServiceInterface, ShareType
+from catalogs.models import InterfaceKind as CatalogInterfaceKind
 from portal.demo import demo_account
 from portal.models import Enterprise
 from portal.roles import Role
@@ -54,6 +55,10 @@ def _entries(orgs: dict[str, Any]) -> dict[str, CatalogEntry]:
         for i, name in enumerate(items):
             DataItem.objects.get_or_create(entry=entry, name=name, defaults={"sort_order": i,
                                                                              "is_personal_info": "电话" in name})
+        if share == ShareType.NOT_SHARED:  # 可用不可见 (QZ §五(四)): the producer hangs a verification interface
+            ServiceInterface.objects.get_or_create(entry=entry, name=f"{title}核查接口", defaults={
+                "kind": CatalogInterfaceKind.VERIFY, "endpoint": f"https://dsj.quanzhou.gov.cn/api/verify/{code}",
+                "spec": "仅返回是/否，不返回明细", "call_instructions": "经数据管理机构会同数据生产单位同意后调用"})
         found[code] = entry
     return found
 

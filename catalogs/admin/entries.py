@@ -25,6 +25,7 @@ from catalogs.models import (
     Classification,
     DataElement,
     DataItem,
+    Desensitisation,
     EntryStatus,
     Grade,
     ServiceInterface,
@@ -139,6 +140,52 @@ class InterfaceInline(EntryChildInline):
     verbose_name_plural = "数据服务接口（勾选“删除”即停用该接口）"
 
 
+class DesensitisationInlineForm(forms.ModelForm):
+    class Meta:
+        model = Desensitisation
+        fields = ("item", "method", "performed_on", "note")
+        widgets = {"note": forms.Textarea(attrs={"rows": 2, "cols": 30})}
+
+
+class DesensitisationInline(EntryChildInline):
+    """脱敏处理记录 of the entry's personal items (GD 第三十二条): recorded by ``desensitisation_record`` when the entry is
+    saved; a changed row is recorded anew (the old one is retired), “删除” retires it."""
+
+    model = Desensitisation
+    form = DesensitisationInlineForm
+    fk_name = "entry"
+    extra = 0
+    verbose_name_plural = "脱敏处理记录（个人信息项开放前逐项登记：方式、日期；登记人即处理责任人）"
+    readonly_fields = ("performed_by",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("item", "performed_by")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        self._entry = obj  # per-request inline instance (ModelAdmin.get_inline_instances builds new ones)
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "item":
+            entry = getattr(self, "_entry", None)
+            kwargs["queryset"] = (DataItem.objects.filter(entry=entry, retired_at__isnull=True, is_personal_info=True)
+                                  if entry is not None else DataItem.objects.none())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _save_desensitisations(formset: Any, user: Any) -> None:
+    """New or changed rows are recorded (a new record retires the item's previous one); ticked rows are retired."""
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None) or {}
+        record = form.instance if form.instance.pk else None
+        if record is not None and data.get("DELETE"):
+            services.desensitisation_retire(record=record, acting_user=user, reason="在目录修改页删除")
+        elif data.get("item") and not data.get("DELETE") and (record is None or form.has_changed()):
+            services.desensitisation_record(item=data["item"], method=data.get("method") or "",
+                                            performed_on=data.get("performed_on"), note=data.get("note") or "",
+                                            acting_user=user)
+
+
 class EntryForm(forms.ModelForm):
     class Meta:
         model = CatalogEntry
@@ -166,7 +213,7 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
                    "update_frequency", "base_category", ("source_unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "title", "description", "keywords")
     list_select_related = ("source_unit",)
-    inlines = [DataItemInline, InterfaceInline]
+    inlines = [DataItemInline, InterfaceInline, DesensitisationInline]
     readonly_fields = ("status", "level", "version", "quality_display", "versions_display", "review_due_on",
                        "return_reason", "retire_reason", "related_buttons", "related_records")
     export_columns = [
@@ -199,6 +246,10 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and not can_view_details(request.user, obj):
             return []
+        if obj is None or not DataItem.objects.filter(entry=obj, retired_at__isnull=True,
+                                                      is_personal_info=True).exists():
+            # records belong to saved personal items: the inline appears once the entry has one
+            return [i for i in self.inlines if i is not DesensitisationInline]
         return self.inlines
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -212,15 +263,23 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
         """Saved with its items and interfaces by the service in ``save_related``."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        items = interfaces = None
+        items = interfaces = desensitisations = None
         for formset in formsets:
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-            if formset.model is DataItem:
+            if formset.model is Desensitisation:
+                desensitisations = formset
+            elif formset.model is DataItem:
                 items = _rows(formset, ("name", "data_type", "description", "is_personal_info", "element_code"))
             elif formset.model is ServiceInterface:
                 interfaces = _rows(formset, services.entries.INTERFACE_FIELDS)
         data = {f: form.cleaned_data[f] for f in services.entries.ENTRY_FIELDS if f in form.cleaned_data}
         if change:
+            if desensitisations is not None and desensitisations.has_changed():
+                # first, so that the same save may open the entry (普遍开放 needs every personal item recorded)
+                try:
+                    _save_desensitisations(desensitisations, request.user)
+                except ValidationError as exc:  # shown above the inline's rows (ServiceFormMixin)
+                    raise ValidationError({desensitisations.prefix: exc.messages}) from exc
             services.entry_update(entry=form.instance, acting_user=request.user, items=items,
                                   interfaces=interfaces, **data)
         else:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogs', '0006_private_submission_files'),
+        ('catalogs', '0007_collection_rolled_deadlines_and_towns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -21,6 +21,8 @@ from catalogs.models.entries import (
     DataElement,
     DataItem,
     DataType,
+    Desensitisation,
+    DesensitisationMethod,
     DocKind,
     EntryStatus,
     Grade,
@@ -36,7 +38,7 @@ from catalogs.models.issues import CorrectionStatus, DataCorrection, InterfaceRe
 __all__ = [
     "AggregationMode", "BaseCategory", "CatalogEntry", "CatalogLevel", "CatalogVersion", "Classification",
     "CollectionFrequency", "CollectionItem", "CollectionSubmission", "CollectionTask", "CorrectionStatus",
-    "DataCorrection", "DataElement", "DataItem", "DataType", "DeadlineRule", "DocKind", "EntryStatus", "Grade",
+    "DataCorrection", "DataElement", "DataItem", "DataType", "Desensitisation", "DesensitisationMethod", "DeadlineRule", "DocKind", "EntryStatus", "Grade",
     "InitialBasis", "InterfaceKind", "InterfaceOrigin", "InterfaceRequest", "InterfaceRequestStatus", "OpenType",
     "PayloadKind", "ServiceInterface", "ShareType", "SubmissionChannel", "TaskStatus", "UpdateFrequency",
 ]

@@ -150,8 +150,21 @@ class CatalogEntryQuerySet(GovernedQuerySet):
         return self.filter(status=EntryStatus.PUBLISHED)
 
     def open_part(self) -> CatalogEntryQuerySet:
-        """Published entries whose open type is not 不予开放 (the open catalog)."""
-        return self.published().exclude(open_type=OpenType.CLOSED).filter(is_state_secret=False)
+        """Published entries whose open type is not 不予开放 and that hold no personal data without a recorded
+        desensitisation (the open catalog; see ``open_catalog_q``)."""
+        return self.filter(open_catalog_q())
+
+
+def open_catalog_q() -> models.Q:
+    """What may be shown as open data (public site, applicants, CKAN, DCAT): published, not 不予开放, not a state
+    secret, and no personal data left undesensitised: every active personal item has an active desensitisation record
+    (GD 公共数据管理办法 第三十二条), and an entry flagged 含个人信息 names its personal items."""
+    personal = DataItem.objects.filter(entry=models.OuterRef("pk"), retired_at__isnull=True, is_personal_info=True)
+    recorded = Desensitisation.objects.filter(item=models.OuterRef("pk"), retired_at__isnull=True)
+    pending = personal.exclude(models.Exists(recorded))
+    return (models.Q(status=EntryStatus.PUBLISHED, is_state_secret=False) & ~models.Q(open_type=OpenType.CLOSED)
+            & ~models.Q(models.Exists(pending))
+            & ~(models.Q(has_personal_info=True) & ~models.Q(models.Exists(personal))))
 
 
 class CatalogEntry(GovernedModel):
@@ -301,3 +314,37 @@ class CatalogVersion(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.entry.code} v{self.number}"
+
+
+class DesensitisationMethod(models.TextChoices):
+    ANONYMIZE = "anonymize", "匿名化"
+    DEIDENTIFY = "deidentify", "去标识化"
+    MASK = "mask", "部分屏蔽（掩码）"
+    GENERALIZE = "generalize", "泛化（区间化、聚合）"
+    OTHER = "other", "其他（须在说明中写明）"
+
+
+class Desensitisation(GovernedModel):
+    """脱敏处理记录 of one personal-information item: who processed it, how and when (GD 公共数据管理办法 第三十二条；
+    福建省大数据发展条例 第三十二条 “记录数据处理全流程”). An entry with a personal item is opened (授权开放/普遍开放)
+    only when every such item has an active record; a newer record retires the older one."""
+
+    entry = models.ForeignKey(CatalogEntry, verbose_name="目录条目", on_delete=models.PROTECT,
+                              related_name="desensitisations", editable=False)
+    item = models.ForeignKey(DataItem, verbose_name="信息项", on_delete=models.PROTECT,
+                             related_name="desensitisations")
+    method = models.CharField("脱敏方式", max_length=16, choices=DesensitisationMethod.choices)
+    performed_on = models.DateField("处理日期")
+    performed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人（处理责任人）",
+                                     on_delete=models.PROTECT, related_name="+", editable=False)
+    note = models.TextField("处理说明", blank=True, help_text="处理规则、工具或结果抽检情况；脱敏方式为“其他”时必填")
+
+    class Meta:
+        verbose_name = "脱敏处理记录"
+        verbose_name_plural = "脱敏处理记录"
+        ordering = ["entry", "item", "-performed_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["item"], condition=models.Q(retired_at__isnull=True),
+                                               name="catalog_desensitisation_one_active")]
+
+    def __str__(self) -> str:
+        return f"{self.item.name}：{self.get_method_display()}（{self.performed_on:%Y-%m-%d}）"

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from catalogs import permissions as perms
@@ -18,7 +19,9 @@ from catalogs.models import (
     CatalogVersion,
     DataElement,
     DataItem,
+    Desensitisation,
     EntryStatus,
+    InterfaceKind,
     OpenType,
     ServiceInterface,
     ShareType,
@@ -57,12 +60,54 @@ def entry_rule_errors(entry: CatalogEntry) -> dict[str, list[str]]:
         add("legal_basis", f"共享类型为“{entry.get_share_type_display()}”时必须填写法律、法规或党中央、国务院政策依据。")
     if entry.share_type == ShareType.NOT_SHARED and entry.open_type != OpenType.CLOSED:
         add("open_type", "暂不共享的数据不能向社会开放，开放类型应为“不予开放”。")
-    if entry.open_type == OpenType.OPEN and (entry.has_personal_info or entry.has_trade_secret):
-        add("open_type", "含个人信息或商业秘密的数据须脱密脱敏后方可普遍开放；请脱敏后取消相应标记，或改为授权开放/不予开放。")
+    if entry.open_type == OpenType.OPEN and entry.has_trade_secret:
+        add("open_type", "含商业秘密的数据须脱密后方可普遍开放；请脱密后取消相应标记，或改为授权开放/不予开放。")
+    if entry.open_type == OpenType.OPEN and entry.has_personal_info and (entry.pk is None or undesensitised_items(entry)):
+        add("open_type", "含个人信息的数据须脱敏后方可普遍开放：请先为每个个人信息项登记脱敏处理记录，或改为授权开放/不予开放。")
     if entry.aggregation_mode == AggregationMode.INTERFACE_ONLY and not entry.no_aggregation_reason.strip():
         add("no_aggregation_reason", "仅提供接口（不能汇聚）的数据必须说明法律法规或政策依据。")
     if not entry.title.strip():
         add("title", "资源名称不能为空。")
+    return errors
+
+
+# QZ §五(四): 暂不共享 data is used only through the interfaces the producer hangs on the platform (可用不可见)
+USABLE_NOT_VISIBLE_KINDS = (InterfaceKind.COMPARE, InterfaceKind.VERIFY, InterfaceKind.STATISTICS)
+
+
+def undesensitised_items(entry: CatalogEntry) -> list[DataItem]:
+    """Active personal-information items of ``entry`` without an active desensitisation record."""
+    recorded = Desensitisation.objects.filter(item=OuterRef("pk"), retired_at__isnull=True)
+    return list(DataItem.objects.filter(entry=entry, retired_at__isnull=True, is_personal_info=True)
+                .exclude(Exists(recorded)).order_by("sort_order", "pk"))
+
+
+def entry_publication_errors(entry: CatalogEntry) -> dict[str, list[str]]:
+    """The rules checked when an entry is submitted and again when it is published: the catalog rules, at least one
+    data item, 可用不可见 interfaces of 暂不共享 data (QZ §五(四), 附件1 第4–5点) and a recorded desensitisation of every
+    personal item before opening (GD 第三十二条; 闽数字办〔2022〕6号 第十一条、第十三条; 福建省大数据发展条例 第三十二条)."""
+    errors = entry_rule_errors(entry)
+
+    def add(field: str, msg: str) -> None:
+        errors.setdefault(field, []).append(msg)
+
+    active_items = DataItem.objects.filter(entry=entry, retired_at__isnull=True)
+    if not active_items.exists():
+        add("items", "提交前至少登记一个信息项。")
+    if entry.share_type == ShareType.NOT_SHARED and not ServiceInterface.objects.filter(
+            entry=entry, retired_at__isnull=True, kind__in=USABLE_NOT_VISIBLE_KINDS).exists():
+        add("interfaces", "暂不共享的数据须依照“可用不可见”原则向市汇聚共享平台挂接比对、核查或统计接口"
+                          "（泉政办〔2021〕21号 §五(四)）；请至少登记一个比对、核查或统计接口。")
+    if entry.open_type != OpenType.CLOSED:
+        label = entry.get_open_type_display()
+        missing = undesensitised_items(entry)
+        if missing:
+            names = "、".join(f"“{i.name}”" for i in missing)
+            add("open_type", f"含个人信息的信息项须脱敏并登记脱敏处理记录（处理人、方式、日期）后方可{label}；"
+                             f"{names}尚无脱敏处理记录（《广东省公共数据管理办法》第三十二条）。")
+        elif entry.has_personal_info and not active_items.filter(is_personal_info=True).exists():
+            add("open_type", f"目录标注“含个人信息”，但未标明哪些信息项是个人信息；请在信息项上勾选“个人信息”并逐项"
+                             f"登记脱敏处理记录后方可{label}，或改为不予开放。")
     return errors
 
 
@@ -144,11 +189,15 @@ def _sync_interfaces(entry: CatalogEntry, interfaces: list[dict[str, Any]]) -> N
 
 
 def _check_personal_flag(entry: CatalogEntry) -> None:
-    """An entry with a personal-information item is marked 含个人信息 (saved with history, inside the service)."""
+    """An entry with a personal-information item is marked 含个人信息 (saved with history, inside the service); the
+    rules are checked again with the saved items (普遍开放 needs each personal item desensitised)."""
     if DataItem.objects.filter(entry=entry, retired_at__isnull=True, is_personal_info=True).exists() and \
             not entry.has_personal_info:
         entry.has_personal_info = True
         entry.save(update_fields=["has_personal_info", "updated_at"])
+    errors = entry_rule_errors(entry)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _validate_and_save(entry: CatalogEntry) -> None:
@@ -221,9 +270,7 @@ def _refresh_quality(step: Step) -> None:
 @ENTRY.effect("submit")
 def _submit(step: Step) -> None:
     entry = step.obj
-    errors = entry_rule_errors(entry)
-    if not DataItem.objects.filter(entry=entry, retired_at__isnull=True).exists():
-        errors.setdefault("items", []).append("提交前至少登记一个信息项。")
+    errors = entry_publication_errors(entry)
     if errors:
         raise ValidationError(errors)
     entry.submitted_at = step.now
@@ -233,6 +280,9 @@ def _submit(step: Step) -> None:
 @ENTRY.effect("publish")
 def _publish(step: Step) -> None:
     entry = step.obj
+    errors = entry_publication_errors(entry)  # the interfaces or records may have changed since submission
+    if errors:
+        raise ValidationError(errors)
     previous = CatalogVersion.objects.filter(entry=entry, number=entry.version).values_list("snapshot", flat=True)
     before = previous.first() if entry.version else None
     entry.version += 1

@@ -104,10 +104,30 @@ def validate_application(app: ShareApplication, entries: list[Any], items: list[
             add("interface_kind", "暂不共享的数据只能通过比对、核查、统计接口使用（可用不可见），不能申请数据查询接口。")
     if mode == ServiceMode.API and not app.interface_kind:
         add("interface_kind", "请选择接口类型。")
+    for message in missing_interface_refusals(app, entries):
+        add("interface_kind", message)
     if app.kind == RequestKind.SPECIAL_AGENCY and app.applicant_unit.kind != OrgKind.SPECIAL_AGENCY:
         add("kind", "特殊机关数据需求仅限公安、法院、检察院、司法、安全、纪委监委等部门提出。")
     if errors:
         raise ValidationError(errors)
+
+
+def missing_interface_refusals(app: ShareApplication, entries: list[Any]) -> list[str]:
+    """QZ §五(四): 暂不共享 data is used only through the 比对/核查/统计 interfaces its producer has hung on the platform
+    (可用不可见), so an interface application to such an entry needs an active interface of the kind applied for."""
+    if app.service_mode != ServiceMode.API or app.interface_kind not in USABLE_NOT_VISIBLE_KINDS:
+        return []
+    from catalogs.models import ServiceInterface
+
+    not_shared = [e for e in entries if e.share_type == ShareType.NOT_SHARED]
+    if not not_shared:
+        return []
+    having = set(ServiceInterface.objects.filter(entry__in=not_shared, kind=app.interface_kind,
+                                                 retired_at__isnull=True).values_list("entry_id", flat=True))
+    label = app.get_interface_kind_display()
+    return [f"暂不共享目录“{e.title}”未挂接{label}（可用不可见，泉政办〔2021〕21号 §五(四)），不能申请该接口；"
+            "请改选该目录已有的比对、核查或统计接口，或由数据管理机构先要求数据生产单位提供接口。"
+            for e in not_shared if e.pk not in having]
 
 
 def route_for(app: ShareApplication, entries: list[Any]) -> tuple[str, str]:
@@ -207,6 +227,11 @@ def _county_forward(step: Step) -> None:
 
 
 def _assess_reasonable(step: Step) -> None:
+    # the interfaces may have been retired since submission: a 暂不共享 entry without the interface applied for
+    # cannot be assessed as reasonable (QZ §五(四); QZ-A2 §2 “开放相应的接口”)
+    refusals = missing_interface_refusals(step.obj, list(step.obj.entries.all()))
+    if refusals:
+        raise ValidationError(refusals)
     step.go(Status.CONFIRMING if step.obj.share_type == ShareType.UNCONDITIONAL else Status.JOINT_REVIEW)
 
 

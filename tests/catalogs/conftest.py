@@ -62,6 +62,9 @@ def make_entry(db):
         fields.setdefault("open_type", OpenType.CLOSED)
         code = fields.pop("code", f"T-{unit.code}-{counter['n']:04d}")
         title = fields.pop("title", f"测试资源{counter['n']}")
+        if fields["share_type"] == ShareType.NOT_SHARED:  # 可用不可见 (QZ §五(四)): a verification interface
+            fields.setdefault("interfaces", [{"name": "核查接口", "kind": "verify", "endpoint": "https://api.example/v",
+                                              "spec": "仅返回是/否", "call_instructions": "经同意后调用"}])
         entry = entry_create(source_unit=unit, code=code, title=title, acting_user=user,
                              items=items if items is not None else [
                                  {"name": "企业名称", "description": "企业登记名称"},

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from catalogs.models import CatalogLevel, ShareType
+from catalogs.models import CatalogLevel, ServiceInterface, ShareType
 from portal.models import AuditLog, Notification
 from sharing.models import (
     Authorization,
@@ -140,6 +140,9 @@ def test_not_shared_only_through_verification_interfaces(world, clock):
     assert "不得批量交换" in str(err.value)
     with pytest.raises(ValidationError, match="比对、核查、统计接口"):
         make_application(world.unit_a, world.user_a, [entry], interface_kind=InterfaceKind.DATA_QUERY)
+    with pytest.raises(ValidationError, match="未挂接核查接口"):  # QZ §五(四): only interfaces the producer hung
+        make_application(world.unit_a, world.user_a, [entry], interface_kind=InterfaceKind.VERIFY)
+    ServiceInterface.objects.create(entry=entry, name="社保核查", kind="verify")
     app = make_application(world.unit_a, world.user_a, [entry], interface_kind=InterfaceKind.VERIFY)
     assert share_application_submit(application=app, acting_user=world.user_a).status == Status.ASSESSING
 
