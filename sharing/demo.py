@@ -146,11 +146,17 @@ def seed(ctx: dict[str, Any]) -> None:
         [submit, ("joint_reject", authority, {"opinion": "超出履职需要",
                                               "policy_basis": "《个人信息保护法》第十三条"})])
     csub = ("submit", county_applicant)
-    run(app("县级审核中：晋江税务登记", [county_entry], ServiceMode.API, unit=jj_fin, user=county_applicant,
-            source_location=SourceLocation.COUNTY_SUBCENTER), [csub])
-    run(app("县级已批准并报市备案：晋江税务登记", [county_entry], ServiceMode.API, unit=jj_fin,
-            user=county_applicant, source_location=SourceLocation.COUNTY_SUBCENTER),
-        [csub, ("county_approve", county)])
+    # county-local data (QZ-A2 §4): the city's steps, the county's data authority reviewing, filed with the city
+    local = {"unit": jj_fin, "user": county_applicant, "source_location": SourceLocation.COUNTY_SUBCENTER}
+    jj_tax = {"unit": orgs["JJ-tax"]}
+    run(app("县级路线评估中：晋江税务登记", [county_entry], ServiceMode.API, **local), [csub])
+    run(app("县级路线已授权并报市备案：晋江税务登记", [county_entry], ServiceMode.API, **local),
+        [csub, ("assess_reasonable", tech, ok), ("opinion", users["admin"], jj_tax), ("joint_approve", county),
+         ("confirm", county), ("grant", tech)])
+    run(app("县级路线会商中（5个工作日）：晋江税务登记批量交换", [county_entry], ServiceMode.BULK_EXCHANGE, **local),
+        [csub])
+    run(app("县级路线待签协议：晋江税务登记批量交换", [county_entry], ServiceMode.BULK_EXCHANGE, **local),
+        [csub, ("opinion", users["admin"], jj_tax), ("joint_approve", county)])
     run(app("待县级统一向市级申请：省级回流数据", [county_entry], ServiceMode.API, unit=jj_fin, user=county_applicant,
             source_location=SourceLocation.PROVINCIAL_BACKFLOW), [csub])
     run(app("县级已转市级：企业登记信息", [ent], ServiceMode.API, unit=jj_fin, user=county_applicant),

@@ -123,6 +123,28 @@ def can_act_as_county_authority(user: AnyUser, application: Any) -> Decision:
     return deny("该环节由申请单位所在县（市、区）数据管理机构办理，您无权执行。")
 
 
+def _reviewing_actor(application: Any) -> str:
+    """Who holds the authority's steps of ``application``: the county's data authority on the county route (QZ-A2 §4,
+    “由本区域数据管理机构审核”), the city's otherwise."""
+    from sharing.models import Route
+
+    return Actor.COUNTY_AUTHORITY if getattr(application, "route", "") == Route.COUNTY_LOCAL else Actor.CITY_AUTHORITY
+
+
+def can_act_as_reviewing_authority(user: AnyUser, application: Any) -> Decision:
+    """Joint review, confirmation, adjustment, stop, negotiation: the city data authority; on the county route
+    (county-local data, QZ-A2 §4) the data authority of the applicant unit's county instead. Annex 2 §4 changes who
+    reviews, not what is reviewed: the steps are the city's (docs/adr/0206-sharing-county-route-and-open-data-checks.md)."""
+    if _reviewing_actor(application) == Actor.COUNTY_AUTHORITY:
+        return can_act_as_county_authority(user, application)
+    return can_act_as_city_authority(user, application)
+
+
+can_act_as_reviewing_authority.actor = Actor.CITY_AUTHORITY  # type: ignore[attr-defined]
+can_act_as_reviewing_authority.actor_for = _reviewing_actor  # type: ignore[attr-defined]
+can_act_as_reviewing_authority.actor_label = "数据管理机构（县级审核路线为本县（市、区）数据管理机构）"  # type: ignore[attr-defined]
+
+
 def can_run_schedule(user: AnyUser, obj: Any) -> Decision:
     """Expiry at the end of the period: only the daily job (no person) runs it."""
     if user is None:

@@ -22,6 +22,7 @@ from portal.workflow import Input, Limit, Transition, Workflow, register_paramet
 from sharing.permissions import (
     can_act_as_city_authority,
     can_act_as_county_authority,
+    can_act_as_reviewing_authority,
     can_act_as_tech_unit,
     can_act_for_applicant,
     can_act_for_open_applicant,
@@ -119,15 +120,16 @@ SHARE_APPLICATION = Workflow(
     },
     transitions=[
         Transition("submit", "提交申请", (S.DRAFT,),
-                   (S.COUNTY_REVIEW, S.COUNTY_FORWARDING, S.COORDINATING, S.ASSESSING, S.JOINT_REVIEW,
-                    S.PUSH_CONFIGURING), actor=can_act_for_applicant),
+                   (S.COUNTY_FORWARDING, S.COORDINATING, S.ASSESSING, S.JOINT_REVIEW, S.PUSH_CONFIGURING),
+                   actor=can_act_for_applicant),
         Transition("withdraw", "撤回申请", tuple(sorted(OPEN_STATES)), S.WITHDRAWN, actor=can_act_for_applicant,
                    inputs=(WITHDRAW_REASON,), optional=True),
-        # county routing (QZ-A2 §4)
-        Transition("county_approve", "县级审核通过（报市级备案）", (S.COUNTY_REVIEW,), S.GRANTED,
-                   actor=can_act_as_county_authority, inputs=(OPINION.optional(),)),
-        Transition("county_reject", "县级审核不通过", (S.COUNTY_REVIEW,), S.REJECTED,
-                   actor=can_act_as_county_authority, inputs=(OPINION, POLICY_BASIS)),
+        # county routing (QZ-A2 §4). County-local requests run the city's steps, the county's authority reviewing
+        # (``can_act_as_reviewing_authority``); ``county_review`` is only left for applications submitted before
+        # that (it used to grant at once): they are moved into the same steps.
+        Transition("county_accept", "转入评估、会商等审核环节", (S.COUNTY_REVIEW,),
+                   (S.ASSESSING, S.JOINT_REVIEW, S.PUSH_CONFIGURING), actor=can_act_as_county_authority,
+                   inputs=(OPINION.optional(),)),
         Transition("county_forward", "统一向市级申请", (S.COUNTY_FORWARDING,),
                    (S.ASSESSING, S.JOINT_REVIEW, S.PUSH_CONFIGURING), actor=can_act_as_county_authority,
                    inputs=(OPINION.optional(),)),
@@ -142,17 +144,17 @@ SHARE_APPLICATION = Workflow(
         Transition("assess_unreasonable", "评估：需求不合理", (S.ASSESSING,), S.NEGOTIATING,
                    actor=can_act_as_tech_unit, inputs=(OPINION,)),
         Transition("negotiate_close", "协商完毕：关闭并请重新申请", (S.NEGOTIATING,), S.CLOSED_FOR_RESUBMISSION,
-                   actor=can_act_as_city_authority, inputs=(OPINION,)),
+                   actor=can_act_as_reviewing_authority, inputs=(OPINION,)),
         # joint review with the producer (QZ §五(四); bulk: QZ-A2 §3, 5 working days)
         Transition("joint_approve", "会商同意", (S.JOINT_REVIEW,), (S.AGREEMENT_SIGNING, S.CONFIRMING),
-                   actor=can_act_as_city_authority, inputs=(OPINION.optional(),)),
+                   actor=can_act_as_reviewing_authority, inputs=(OPINION.optional(),)),
         Transition("joint_reject", "会商不同意（不予共享）", (S.JOINT_REVIEW,), S.REJECTED,
-                   actor=can_act_as_city_authority, inputs=(OPINION, POLICY_BASIS)),
-        Transition("confirm", "确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_city_authority,
+                   actor=can_act_as_reviewing_authority, inputs=(OPINION, POLICY_BASIS)),
+        Transition("confirm", "确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_reviewing_authority,
                    inputs=(OPINION.optional(),)),
-        Transition("adjust", "调整后确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_city_authority,
+        Transition("adjust", "调整后确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_reviewing_authority,
                    inputs=(OPINION, DATA_ITEMS, VALID_UNTIL)),
-        Transition("stop", "停止授权", (S.CONFIRMING,), S.STOPPED, actor=can_act_as_city_authority,
+        Transition("stop", "停止授权", (S.CONFIRMING,), S.STOPPED, actor=can_act_as_reviewing_authority,
                    inputs=(OPINION, POLICY_BASIS)),
         Transition("grant", "开放接口并授权", (S.GRANTING,), (S.MODEL_BUILDING, S.GRANTED),
                    actor=can_act_as_tech_unit, inputs=(OPINION.optional(),)),
@@ -236,10 +238,14 @@ OPEN_GRANT = Workflow(
 
 
 # ------------------------------------------------------------------------------------------ reading the declarations
-def step_actor(workflow: Workflow, state: str) -> str:
-    """Who acts in ``state``: the actor of the steps leaving it (withdrawal by the applicant aside)."""
+def step_actor(workflow: Workflow, state: str, obj: object = None) -> str:
+    """Who acts in ``state``: the actor of the steps leaving it (withdrawal by the applicant aside); given the record,
+    the actor its route decides (the county's authority on the county route)."""
     for t in workflow.transitions.values():
         if state in t.sources and t.name != "withdraw":
+            actor_for = getattr(t.actor, "actor_for", None)
+            if obj is not None and actor_for is not None:
+                return str(actor_for(obj))
             return str(getattr(t.actor, "actor", Actor.APPLICANT))
     return Actor.APPLICANT
 

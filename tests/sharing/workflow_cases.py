@@ -57,8 +57,7 @@ REFUSAL = {"opinion": "超出履职需要（测试）", "policy_basis": "《泉�
 SHARE: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "submit": (Status.DRAFT, APPLICANT, "unit_admin_b", {}),
     "withdraw": (Status.ASSESSING, APPLICANT, "unit_admin_b", {"opinion": "业务调整，不再需要"}),
-    "county_approve": (Status.COUNTY_REVIEW, "county_authority", CITY, OPINION),
-    "county_reject": (Status.COUNTY_REVIEW, "county_authority", CITY, REFUSAL),
+    "county_accept": (Status.COUNTY_REVIEW, "county_authority", CITY, OPINION),
     "county_forward": (Status.COUNTY_FORWARDING, "county_authority", TECH, OPINION),
     "coordinate_approve": (Status.COORDINATING, CITY, TECH, OPINION),
     "coordinate_reject": (Status.COORDINATING, CITY, TECH, REFUSAL),
