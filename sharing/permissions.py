@@ -253,6 +253,43 @@ def can_act_for_open_applicant(user: AnyUser, application: Any) -> Decision:
     return deny("只有申请主体本身可以办理该环节。")
 
 
+def open_pending_provider_ids(application: Any) -> set[int]:
+    """Provider units (source units of the requested entries) that have not yet consented or refused."""
+    given = {c.producer_unit_id for c in application.consents.all()}
+    return {e.source_unit_id for e in application.entries.all()} - given
+
+
+def open_provider_ids_answered_by(user: AnyUser, application: Any) -> set[int]:
+    """The pending provider units ``user`` answers for (a superuser: one at a time)."""
+    pending = open_pending_provider_ids(application)
+    if user_scope(user).is_superuser:
+        return {min(pending)} if pending else set()
+    return pending & set(units_for(user, Role.UNIT_DATA_ADMIN))
+
+
+@_acts_as(Actor.PRODUCER)
+def can_act_as_open_provider(user: AnyUser, application: Any) -> Decision:
+    """Consent or refuse to open the data (FJ-OPEN art.10 “经数据提供单位同意”): the data admin of a provider unit of
+    the requested entries that has not given its opinion yet."""
+    if not user or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    pending = open_pending_provider_ids(application)
+    if pending and (user_scope(user).is_superuser or pending & units_for(user, Role.UNIT_DATA_ADMIN)):
+        return ALLOW
+    return deny("该环节由所申请目录的数据提供单位的数据管理员办理（每个单位一次）；您无权执行或本单位已提交意见。")
+
+
+def can_download_open_file(user: AnyUser, application: Any) -> Decision:
+    """资格证明材料: the applicant organisation and the staff who may see the application."""
+    if OpenDataApplicationPolicy().can_view(user, application):
+        return ALLOW
+    return deny("您无权查看该申请及其附件。")
+
+
+def can_download_open_agreement(user: AnyUser, agreement: Any) -> Decision:
+    return can_download_open_file(user, agreement.application)
+
+
 def can_manage_open_grant(user: AnyUser, grant: Any) -> Decision:
     """Suspend / resume / terminate an open-data grant: the city data authority only."""
     if not user or not user.is_authenticated:
@@ -312,7 +349,13 @@ def _attachment(field: str, label: str) -> PrivateFile:
                        download_name=lambda app: f"{label}-{app.number}{PurePath(getattr(app, field).name).suffix}")
 
 
-DOWNLOADS = [_attachment("requirements_doc", "需求说明"), _attachment("technical_plan", "技术方案")]
+DOWNLOADS = [
+    _attachment("requirements_doc", "需求说明"), _attachment("technical_plan", "技术方案"),
+    PrivateFile("sharing.OpenDataApplication", "eligibility_evidence", can_download_open_file,
+                download_name=lambda app: f"资格证明材料-{app.number}{PurePath(app.eligibility_evidence.name).suffix}"),
+    PrivateFile("sharing.OpenDataAgreement", "file", can_download_open_agreement,
+                download_name=lambda a: f"数据使用和安全保障协议-{a.number}{PurePath(a.file.name).suffix}"),
+]
 
 
 class AuthorizationPolicy(Policy):
@@ -381,7 +424,12 @@ class OpenDataApplicationPolicy(Policy):
         if s.is_superuser or s.has_role(*self.STAFF):
             return qs if s.is_superuser else qs.filter(Q(enterprise_id__in=s.enterprise_ids)
                                                        | ~Q(status="draft"))
-        return qs.filter(enterprise_id__in=s.enterprise_ids)
+        q = Q(enterprise_id__in=s.enterprise_ids)
+        if s.unit_ids and s.is_staff_member:  # a provider unit sees submitted applications for its data
+            q |= Exists(qs.model.entries.through.objects.filter(
+                opendataapplication_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids)) \
+                & ~Q(status="draft")
+        return qs.filter(q)
 
     def can_add(self, user: AnyUser) -> Decision:
         return ALLOW if user_scope(user).enterprise_ids else deny("只有已注册的申请主体可以提出授权开放申请。")

@@ -22,6 +22,7 @@ from portal.workflow import Input, Limit, Transition, Workflow, register_paramet
 from sharing.permissions import (
     can_act_as_city_authority,
     can_act_as_county_authority,
+    can_act_as_open_provider,
     can_act_as_reviewing_authority,
     can_act_as_tech_unit,
     can_act_for_applicant,
@@ -94,7 +95,6 @@ ENTRIES = Input("entries", "保留的目录（只能缩小范围）", kind="mult
                 options=_application_entries, help="不选则保留原申请的全部目录。")
 EXTRA_RESTRICTIONS = Input("extra_restrictions", "附加限制条件（每行一条）", required=False,
                            help="规定的限制条款（不得提供给第三方、不得倒卖、注明来源和获取日期等）自动写入许可。")
-GRANT_UNTIL = Input("valid_until_on", "授权截止日", kind="date", required=False, help="留空则按申请截止日或一年。")
 
 # ------------------------------------------------------------------------------------------ share applications
 # The 5-day joint review is statutory only for bulk exchange (QZ-A2 §3); for other modes it is a service target.
@@ -169,31 +169,62 @@ SHARE_APPLICATION = Workflow(
 )
 
 # ------------------------------------------------------------------------------------------ open data (QZ §六(五))
+# QZ §六(四)–(五), with the Fujian overlay (FJ-OPEN art.10, FJ-REG art.15; catalog_sharing.md §4.2 step 5): the
+# applicant's eligibility is verified by the authority with evidence before anything else; after the authority's
+# confirmation each provider unit consents, and the grant is issued only once the signed 数据使用和安全保障协议 is
+# recorded. The term never exceeds the requested end date (docs/adr/0206-sharing-county-route-and-open-data-checks.md).
+EVIDENCE = Input("eligibility_evidence", "资格证明材料", kind="file",
+                 help="营业执照及股权结构证明（内资控股法人企业），或高等院校、科研院所的法人证书等。")
+VERIFY_OPINION = Input("opinion", "核验意见", help="写明核验了哪些材料、结论是什么。")
+INELIGIBLE_REASON = Input("opinion", "不符合申请资格的原因")
+GRANT_UNTIL = Input("valid_until_on", "授权截止日", kind="date", required=False,
+                    help="留空则按申请的使用截止日；只能提前（缩短须在意见中说明理由），不能晚于申请的截止日。")
+PROVIDER_REASON = Input("opinion", "不同意的理由")
+AGREEMENT_NUMBER = Input("agreement_number", "协议编号", kind="line")
+AGREEMENT_SIGNED_ON = Input("signed_on", "签署日期", kind="date")
+AGREEMENT_SIGNATORIES = Input("signatories", "签署各方（每行一方）", help="如：申请主体名称、市数据管理机构、技术服务单位。")
+AGREEMENT_FILE = Input("agreement_file", "已签署的协议文件", kind="file")
+
 OS = OpenStatus
 OPEN_APPLICATION = Workflow(
     "sharing.open_application", label="授权开放申请", model="sharing.OpenDataApplication", states=OpenStatus,
     due_field="current_due_on", lock_related=("enterprise",),
     limits={
+        OS.VERIFYING: _open(OS.VERIFYING, 5, "QZ §六(四)" + SLA),
         OS.ASSESSING: _open(OS.ASSESSING, 5, "QZ §六(五)“及时”" + SLA),
         OS.CONFIRMING: _open(OS.CONFIRMING, 3, "QZ §六(五)" + SLA),
         OS.NEGOTIATING: _open(OS.NEGOTIATING, 10, "QZ §六(五)" + SLA),
+        OS.CONSENTING: _open(OS.CONSENTING, 5, "FJ-OPEN 第十条；FJ-REG 第十五条" + SLA),
+        OS.AGREEMENT_SIGNING: _open(OS.AGREEMENT_SIGNING, 10, "FJ-OPEN 第十条" + SLA),
     },
     transitions=[
-        Transition("submit", "提交申请", (OS.DRAFT,), OS.ASSESSING, actor=can_act_for_open_applicant),
+        Transition("submit", "提交申请", (OS.DRAFT,), OS.VERIFYING, actor=can_act_for_open_applicant),
         Transition("withdraw", "撤回申请", tuple(sorted(OPEN_ACTIVE_STATES)), OS.WITHDRAWN,
                    actor=can_act_for_open_applicant, inputs=(WITHDRAW_REASON,), optional=True),
+        Transition("verify_eligibility", "核验申请资格：符合", (OS.VERIFYING,), OS.ASSESSING,
+                   actor=can_act_as_city_authority, inputs=(EVIDENCE, VERIFY_OPINION)),
+        Transition("refuse_eligibility", "核验申请资格：不符合", (OS.VERIFYING,), OS.INELIGIBLE,
+                   actor=can_act_as_city_authority, inputs=(INELIGIBLE_REASON, POLICY_BASIS)),
         Transition("assess_reasonable", "评估：需求合理", (OS.ASSESSING,), OS.CONFIRMING, actor=can_act_as_tech_unit,
                    inputs=(OPINION,)),
         Transition("assess_unreasonable", "评估：需求不合理", (OS.ASSESSING,), OS.NEGOTIATING,
                    actor=can_act_as_tech_unit, inputs=(OPINION,)),
         Transition("negotiate_close", "协商完毕：关闭并请重新申请", (OS.NEGOTIATING,), OS.CLOSED_FOR_RESUBMISSION,
                    actor=can_act_as_city_authority, inputs=(OPINION,)),
-        Transition("confirm", "确认并授权", (OS.CONFIRMING,), OS.GRANTED, actor=can_act_as_city_authority,
-                   inputs=(OPINION.optional(), GRANT_UNTIL, EXTRA_RESTRICTIONS)),
-        Transition("adjust", "调整后授权", (OS.CONFIRMING,), OS.GRANTED, actor=can_act_as_city_authority,
-                   inputs=(OPINION, ENTRIES, GRANT_UNTIL, EXTRA_RESTRICTIONS)),
+        Transition("confirm", "确认授权（征求数据提供单位同意）", (OS.CONFIRMING,), OS.CONSENTING,
+                   actor=can_act_as_city_authority, inputs=(OPINION.optional(), GRANT_UNTIL, EXTRA_RESTRICTIONS)),
+        Transition("adjust", "调整后确认授权（征求数据提供单位同意）", (OS.CONFIRMING,), OS.CONSENTING,
+                   actor=can_act_as_city_authority, inputs=(OPINION, ENTRIES, GRANT_UNTIL, EXTRA_RESTRICTIONS)),
         Transition("stop", "停止授权", (OS.CONFIRMING,), OS.STOPPED, actor=can_act_as_city_authority,
                    inputs=(OPINION, POLICY_BASIS)),
+        Transition("provider_consent", "数据提供单位同意开放", (OS.CONSENTING,), (OS.CONSENTING, OS.AGREEMENT_SIGNING),
+                   actor=can_act_as_open_provider, inputs=(OPINION.optional(),)),
+        Transition("provider_refuse", "数据提供单位不同意开放", (OS.CONSENTING,), OS.PROVIDER_REFUSED,
+                   actor=can_act_as_open_provider, inputs=(PROVIDER_REASON,)),
+        Transition("agreement_record", "登记已签署协议并开放接口授权", (OS.AGREEMENT_SIGNING,), OS.GRANTED,
+                   actor=can_act_as_tech_unit,
+                   inputs=(AGREEMENT_NUMBER, AGREEMENT_SIGNED_ON, AGREEMENT_SIGNATORIES, AGREEMENT_FILE,
+                           OPINION.optional())),
     ],
 )
 

@@ -22,13 +22,14 @@ from sharing.models.authorizations import (
     MediaType,
     MisuseKind,
 )
-from sharing.models.open_data import OpenDataApplication, OpenDataGrant
+from sharing.models.open_data import OpenDataAgreement, OpenDataApplication, OpenDataConsent, OpenDataGrant
 from sharing.models.webhooks import DEFAULT_EVENTS, DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "DEFAULT_EVENTS", "SHARE_TYPE_RANK", "USABLE_NOT_VISIBLE_KINDS",
     "AcquisitionMethod", "Authorization", "AuthorizationEvent", "AuthorizationStatus", "DataUseRecord",
-    "DeliveryStatus", "InterfaceKind", "MediaType", "MisuseKind", "OpenDataApplication", "OpenDataGrant",
+    "DeliveryStatus", "InterfaceKind", "MediaType", "MisuseKind", "OpenDataAgreement", "OpenDataApplication", "OpenDataConsent",
+    "OpenDataGrant",
     "ProducerOpinion", "RequestKind", "Route", "ServiceMode", "ShareApplication", "ShareType", "SourceLocation",
     "WebhookDelivery", "WebhookEvent", "WebhookSubscription", "WorkflowStep",
 ]
