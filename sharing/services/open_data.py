@@ -32,7 +32,7 @@ from sharing.workflow import OPEN_APPLICATION, OPEN_FINAL_STATES, Actor, OpenSta
 INSTITUTIONS = (ApplicantKind.UNIVERSITY, ApplicantKind.RESEARCH_INSTITUTE)
 
 
-ELIGIBLE_KINDS = {ApplicantKind.ENTERPRISE: "内资控股法人企业", ApplicantKind.UNIVERSITY: "高等院校",
+ELIGIBLE_KINDS: dict[str, str] = {ApplicantKind.ENTERPRISE: "内资控股法人企业", ApplicantKind.UNIVERSITY: "高等院校",
                   ApplicantKind.RESEARCH_INSTITUTE: "科研院所"}
 NOT_DECLARED = "请声明本主体符合申请资格（{kind}），并准备证明材料供数据管理机构核验；核验通过前不具备授权资格。"
 
