@@ -142,7 +142,7 @@ def can_act_as_reviewing_authority(user: AnyUser, application: Any) -> Decision:
 
 can_act_as_reviewing_authority.actor = Actor.CITY_AUTHORITY  # type: ignore[attr-defined]
 can_act_as_reviewing_authority.actor_for = _reviewing_actor  # type: ignore[attr-defined]
-can_act_as_reviewing_authority.actor_label = "数据管理机构（县级审核路线为本县（市、区）数据管理机构）"  # type: ignore[attr-defined]
+can_act_as_reviewing_authority.actor_label = "市数据管理机构（县级审核路线：本县（市、区）数据管理机构）"  # type: ignore[attr-defined]
 
 
 def can_run_schedule(user: AnyUser, obj: Any) -> Decision:
