@@ -23,7 +23,7 @@ from sharing.states import Actor, Status
 _VIEW_ALL = ["sharing.view_shareapplication", "sharing.view_authorization", "sharing.view_datauserecord",
              "sharing.view_workflowstep", "sharing.view_produceropinion", "sharing.view_authorizationevent",
              "sharing.view_webhooksubscription", "sharing.view_opendataapplication",
-             "sharing.view_opendatagrant"]
+             "sharing.view_opendatagrant", "sharing.view_opendataconsent", "sharing.view_opendataagreement"]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CITY_AUTHORITY: [*_VIEW_ALL, "sharing.change_shareapplication", "sharing.change_authorization",
                           "sharing.change_opendataapplication", "sharing.view_webhookdelivery"],

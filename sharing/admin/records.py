@@ -217,7 +217,7 @@ class OpenDataApplicationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedA
     list_select_related = ("enterprise",)
     readonly_fields = ("number", "enterprise", "applicant_user", "purpose", "scenario", "is_commercial",
                        "usage_method", "requested_until_on", "status", "submitted_at", "current_due_on",
-                       "declares_eligibility", "eligibility_display", "eligibility_evidence_link",
+                       "declares_eligibility", "eligibility_display",
                        "eligibility_note", "eligibility_verified_by", "eligibility_verified_at",
                        "assessment_opinion", "decision_note", "granted_until_on", "term_reason",
                        "extra_restrictions", "agreement_display", "stop_policy_basis", "stop_reason",
@@ -230,10 +230,6 @@ class OpenDataApplicationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedA
         """Verified or not (QZ §六(四)): until the authority verified the evidence the applicant is not eligible."""
         decision = services.open_grant_eligibility(obj)
         return "符合（已核验）" if decision else f"不具备授权资格：{decision.reason}"
-
-    @admin.display(description="资格证明材料")
-    def eligibility_evidence_link(self, obj: OpenDataApplication) -> str:
-        return download_link(obj, "eligibility_evidence", obj.eligibility_evidence_name)
 
     @admin.display(description="数据使用和安全保障协议")
     def agreement_display(self, obj: OpenDataApplication) -> str:

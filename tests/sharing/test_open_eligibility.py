@@ -139,7 +139,7 @@ def test_eligibility_is_shown_to_staff_and_applicant(world, clock, enterprises, 
         "营业执照.pdf", b"%PDF-1.4 x")})
     assert response.status_code == 302
     page = client.get(reverse("admin:sharing_opendataapplication_change", args=[app.pk])).content.decode()
-    assert "符合（已核验）" in page and "资格证明材料-" in page
+    assert "符合（已核验）" in page and f"资格证明材料-{app.number}.pdf" in page
     download = f"/files/sharing/opendataapplication/{app.pk}/eligibility_evidence/"
     assert client.get(download).status_code == 200
     client.force_login(user)
@@ -251,7 +251,8 @@ def test_term_never_exceeds_the_requested_end_date(world, clock, enterprises, en
     assert grant.scope_snapshot["term_reason"] == "首次授权先开放半年，评估后再议"
 
 
-def test_term_defaults_to_the_requested_end_date_and_a_time_limit_is_required(world, clock, enterprises, entries):
+def test_term_defaults_to_the_requested_end_date_and_a_time_limit_is_required(world, clock, enterprises, entries,
+                                                                               client):
     """FJ-OPEN art.10: without a stated time limit the application is refused at once; left blank at confirmation,
     the term is the requested end date (never the former default of one year)."""
     ent, user = enterprises.domestic
@@ -265,3 +266,7 @@ def test_term_defaults_to_the_requested_end_date_and_a_time_limit_is_required(wo
     assert app.granted_until_on == REQUESTED and app.term_reason == ""
     app = open_consent_and_sign(app, [world.user_b], world.tech)
     assert OpenDataGrant.objects.get(application=app).valid_until_on == REQUESTED
+    client.force_login(world.authority)  # the record page shows the consents and the agreement with its file
+    page = client.get(reverse("admin:sharing_opendataapplication_change", args=[app.pk])).content.decode()
+    assert "QZKF-2026-001" in page and "泉州市大数据管理局" in page and "协议.pdf" in page
+    assert "单位乙" in page and "同意开放" in page
