@@ -66,7 +66,9 @@ class RegistrationForm(forms.Form):
                                     empty_label="请选择", help_text="注册地所在的县（市、区）或开发区，用于确定县级财政分担",
                                     error_messages={"required": "请选择所在县（市、区）。",
                                                     "invalid_choice": "请选择列表中的县（市、区）。"})
-    is_domestic_controlled = forms.BooleanField(label="内资控股", required=False, initial=True)
+    is_domestic_controlled = forms.BooleanField(
+        label="内资控股（自报）", required=False, initial=False,
+        help_text="如实填写；申请授权开放数据时须提交证明材料，经数据管理机构核验。")
     contact_name = forms.CharField(label="联系人", max_length=60)
     contact_phone = forms.RegexField(label="联系电话", regex=r"^[0-9\-+ ]{7,20}$", max_length=20,
                                      widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),

@@ -158,7 +158,7 @@ def membership_retire(*, membership: Membership, acting_user: Any, reason: str) 
 
 @transaction.atomic
 def enterprise_register(*, uscc: str, name: str, kind: str, username: str, password: str, email: str = "",
-                        contact_name: str = "", contact_phone: str = "", is_domestic_controlled: bool = True,
+                        contact_name: str = "", contact_phone: str = "", is_domestic_controlled: bool = False,
                         region: Organization | None = None) -> EnterpriseMember:
     """Register an applicant organisation with its first (manager) user; refuses an invalid or taken code."""
     uscc = uscc.strip().upper()

@@ -153,11 +153,17 @@ def seed(ctx: dict[str, Any]) -> None:
         [submit, ("joint_reject", authority, {"opinion": "超出履职需要",
                                               "policy_basis": "《个人信息保护法》第十三条"})])
     csub = ("submit", county_applicant)
-    run(app("县级审核中：晋江税务登记", [county_entry], ServiceMode.API, unit=jj_fin, user=county_applicant,
-            source_location=SourceLocation.COUNTY_SUBCENTER), [csub])
-    run(app("县级已批准并报市备案：晋江税务登记", [county_entry], ServiceMode.API, unit=jj_fin,
-            user=county_applicant, source_location=SourceLocation.COUNTY_SUBCENTER),
-        [csub, ("county_approve", county)])
+    # county-local data (QZ-A2 §4): the city's steps, the county's data authority reviewing, filed with the city
+    local = {"unit": jj_fin, "user": county_applicant, "source_location": SourceLocation.COUNTY_SUBCENTER}
+    jj_tax = {"unit": orgs["JJ-tax"]}
+    run(app("县级路线评估中：晋江税务登记", [county_entry], ServiceMode.API, **local), [csub])
+    run(app("县级路线已授权并报市备案：晋江税务登记", [county_entry], ServiceMode.API, **local),
+        [csub, ("assess_reasonable", tech, ok), ("opinion", users["admin"], jj_tax), ("joint_approve", county),
+         ("confirm", county), ("grant", tech)])
+    run(app("县级路线会商中（5个工作日）：晋江税务登记批量交换", [county_entry], ServiceMode.BULK_EXCHANGE, **local),
+        [csub])
+    run(app("县级路线待签协议：晋江税务登记批量交换", [county_entry], ServiceMode.BULK_EXCHANGE, **local),
+        [csub, ("opinion", users["admin"], jj_tax), ("joint_approve", county)])
     run(app("待县级统一向市级申请：省级回流数据", [county_entry], ServiceMode.API, unit=jj_fin, user=county_applicant,
             source_location=SourceLocation.PROVINCIAL_BACKFLOW), [csub])
     run(app("县级已转市级：企业登记信息", [ent], ServiceMode.API, unit=jj_fin, user=county_applicant),
@@ -198,28 +204,58 @@ def _authorizations(granted_api: Any, bulk: Any, applicant: Any, authority: Any,
 
 
 def _open_data(ctx: dict[str, Any], entry: Any, tech: Any, authority: Any) -> None:
+    """Open-data applications at each step: eligibility verified with evidence (or refused), assessed, confirmed
+    (one with a shortened term), provider consent, signed agreement, grant (one suspended)."""
     if OpenDataApplication.objects.filter(purpose__startswith=PREFIX).exists():
         return
+    from django.core.files.base import ContentFile
+
     by_name = {e.name: e for e in Enterprise.objects.all()}
     users = ctx["users"]
-    specs = [("applicant", "福建晋江智造科技有限公司", True, ["assess_reasonable", "confirm"]),
-             ("applicant_univ", "泉州信息工程学院", False, ["assess_reasonable"]),
+    on = today()
+    provider = users["unit_admin_b"]  # 市场监管局 data admin: the provider of GXDEMO-SCJG-001
+    full = ["verify", "assess_reasonable", "confirm", "provider_consent", "agreement_record"]
+    specs = [("applicant", "福建晋江智造科技有限公司", True, full),
+             ("applicant_univ", "泉州信息工程学院", False, ["verify", "assess_reasonable", "confirm"]),
              ("applicant_b", "泉州丰泽跨境电商有限公司", True, []),
-             ("applicant", "福建晋江智造科技有限公司", True, ["assess_reasonable", "confirm", "suspend"])]
-    for username, name, commercial, steps in specs:
+             ("applicant_foreign", "泉州外资数据服务有限公司", True, ["refuse"]),
+             ("applicant", "福建晋江智造科技有限公司", True, [*full, "suspend"])]
+    for i, (username, name, commercial, steps) in enumerate(specs):
         enterprise = by_name.get(name)
-        if enterprise is None:
+        if enterprise is None or username not in users:
             continue
         application = services.open_application_create(
             enterprise=enterprise, entries=[entry], purpose=f"{PREFIX}产业链上下游分析",
-            scenario="为本企业供应商筛选提供企业登记核验", is_commercial=commercial, acting_user=users[username])
+            scenario="为本企业供应商筛选提供企业登记核验", is_commercial=commercial, acting_user=users[username],
+            requested_until_on=on + timedelta(days=365), declares_eligibility=True)
         application = services.open_application_submit(application=application, acting_user=users[username])
         for action in steps:
             if action == "suspend":  # a grant suspended by the authority (演示)
                 services.open_grant_suspend(grant=application.grant, misuse_kind=MisuseKind.OVER_SCOPE,
                                             reason="发现数据被提供给合作方（演示）", acting_user=authority)
                 continue
-            actor = tech if action.startswith("assess") else authority
-            application = services.open_application_act(
-                application=application, action=action, acting_user=actor, opinion="需求合理" if actor == tech else "",
-                extra_restrictions="每日调用不超过 1000 次" if action == "confirm" else "")
+            kwargs: dict[str, Any] = {}
+            if action == "verify":
+                action, actor = "verify_eligibility", authority
+                kwargs = {"opinion": "已核验营业执照和股权结构说明，内资控股（演示）",
+                          "eligibility_evidence": ContentFile(b"demo evidence", name="营业执照及股权结构.pdf")}
+            elif action == "refuse":
+                action, actor = "refuse_eligibility", authority
+                kwargs = {"opinion": "股权结构说明显示外资持股超过50%，不属于内资控股法人企业（演示）",
+                          "policy_basis": "《泉州市政务数据管理规定》六(四)"}
+            elif action.startswith("assess"):
+                actor, kwargs = tech, {"opinion": "需求合理"}
+            elif action == "confirm":
+                actor, kwargs = authority, {"extra_restrictions": "每日调用不超过 1000 次"}
+                if i == 0:  # the authority shortens the term, with its reason
+                    kwargs.update(valid_until_on=on + timedelta(days=180),
+                                  opinion="首次授权，先授权半年，到期评估使用情况后可重新申请")
+            elif action == "provider_consent":
+                actor, kwargs = provider, {"opinion": "同意按授权范围开放"}
+            else:  # agreement_record
+                actor = tech
+                kwargs = {"agreement_number": f"QZKF-DEMO-{i + 1:03d}", "signed_on": on,
+                          "signatories": f"{name}\n泉州市大数据管理局\n技术服务单位",
+                          "agreement_file": ContentFile(b"demo agreement", name="数据使用和安全保障协议.pdf")}
+            application = services.open_application_act(application=application, action=action, acting_user=actor,
+                                                        **kwargs)

@@ -23,7 +23,8 @@ from sharing.states import Actor, Status
 _VIEW_ALL = ["sharing.view_shareapplication", "sharing.view_authorization", "sharing.view_datauserecord",
              "sharing.view_workflowstep", "sharing.view_produceropinion", "sharing.view_authorizationevent",
              "sharing.view_webhooksubscription", "sharing.view_opendataapplication",
-             "sharing.view_opendatagrant", "sharing.view_catalogimpact"]
+             "sharing.view_opendatagrant", "sharing.view_catalogimpact", "sharing.view_opendataconsent",
+             "sharing.view_opendataagreement"]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CITY_AUTHORITY: [*_VIEW_ALL, "sharing.change_shareapplication", "sharing.change_authorization",
                           "sharing.change_opendataapplication", "sharing.view_webhookdelivery"],
@@ -121,6 +122,28 @@ def can_act_as_county_authority(user: AnyUser, application: Any) -> Decision:
                               and _county_governs(user, application.applicant_unit)):
         return ALLOW
     return deny("该环节由申请单位所在县（市、区）数据管理机构办理，您无权执行。")
+
+
+def _reviewing_actor(application: Any) -> str:
+    """Who holds the authority's steps of ``application``: the county's data authority on the county route (QZ-A2 §4,
+    “由本区域数据管理机构审核”), the city's otherwise."""
+    from sharing.models import Route
+
+    return Actor.COUNTY_AUTHORITY if getattr(application, "route", "") == Route.COUNTY_LOCAL else Actor.CITY_AUTHORITY
+
+
+def can_act_as_reviewing_authority(user: AnyUser, application: Any) -> Decision:
+    """Joint review, confirmation, adjustment, stop, negotiation: the city data authority; on the county route
+    (county-local data, QZ-A2 §4) the data authority of the applicant unit's county instead. Annex 2 §4 changes who
+    reviews, not what is reviewed: the steps are the city's (docs/adr/0206-sharing-county-route-and-open-data-checks.md)."""
+    if _reviewing_actor(application) == Actor.COUNTY_AUTHORITY:
+        return can_act_as_county_authority(user, application)
+    return can_act_as_city_authority(user, application)
+
+
+can_act_as_reviewing_authority.actor = Actor.CITY_AUTHORITY  # type: ignore[attr-defined]
+can_act_as_reviewing_authority.actor_for = _reviewing_actor  # type: ignore[attr-defined]
+can_act_as_reviewing_authority.actor_label = "市数据管理机构（县级审核路线：本县（市、区）数据管理机构）"  # type: ignore[attr-defined]
 
 
 def can_run_schedule(user: AnyUser, obj: Any) -> Decision:
@@ -239,6 +262,43 @@ def can_act_for_open_applicant(user: AnyUser, application: Any) -> Decision:
     return deny("只有申请主体本身可以办理该环节。")
 
 
+def open_pending_provider_ids(application: Any) -> set[int]:
+    """Provider units (source units of the requested entries) that have not yet consented or refused."""
+    given = {c.producer_unit_id for c in application.consents.all()}
+    return {e.source_unit_id for e in application.entries.all()} - given
+
+
+def open_provider_ids_answered_by(user: AnyUser, application: Any) -> set[int]:
+    """The pending provider units ``user`` answers for (a superuser: one at a time)."""
+    pending = open_pending_provider_ids(application)
+    if user_scope(user).is_superuser:
+        return {min(pending)} if pending else set()
+    return pending & set(units_for(user, Role.UNIT_DATA_ADMIN))
+
+
+@_acts_as(Actor.PRODUCER)
+def can_act_as_open_provider(user: AnyUser, application: Any) -> Decision:
+    """Consent or refuse to open the data (FJ-OPEN art.10 “经数据提供单位同意”): the data admin of a provider unit of
+    the requested entries that has not given its opinion yet."""
+    if not user or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    pending = open_pending_provider_ids(application)
+    if pending and (user_scope(user).is_superuser or pending & units_for(user, Role.UNIT_DATA_ADMIN)):
+        return ALLOW
+    return deny("该环节由所申请目录的数据提供单位的数据管理员办理（每个单位一次）；您无权执行或本单位已提交意见。")
+
+
+def can_download_open_file(user: AnyUser, application: Any) -> Decision:
+    """资格证明材料: the applicant organisation and the staff who may see the application."""
+    if OpenDataApplicationPolicy().can_view(user, application):
+        return ALLOW
+    return deny("您无权查看该申请及其附件。")
+
+
+def can_download_open_agreement(user: AnyUser, agreement: Any) -> Decision:
+    return can_download_open_file(user, agreement.application)
+
+
 def can_manage_open_grant(user: AnyUser, grant: Any) -> Decision:
     """Suspend / resume / terminate an open-data grant: the city data authority only."""
     if not user or not user.is_authenticated:
@@ -298,7 +358,13 @@ def _attachment(field: str, label: str) -> PrivateFile:
                        download_name=lambda app: f"{label}-{app.number}{PurePath(getattr(app, field).name).suffix}")
 
 
-DOWNLOADS = [_attachment("requirements_doc", "需求说明"), _attachment("technical_plan", "技术方案")]
+DOWNLOADS = [
+    _attachment("requirements_doc", "需求说明"), _attachment("technical_plan", "技术方案"),
+    PrivateFile("sharing.OpenDataApplication", "eligibility_evidence", can_download_open_file,
+                download_name=lambda app: f"资格证明材料-{app.number}{PurePath(app.eligibility_evidence.name).suffix}"),
+    PrivateFile("sharing.OpenDataAgreement", "file", can_download_open_agreement,
+                download_name=lambda a: f"数据使用和安全保障协议-{a.number}{PurePath(a.file.name).suffix}"),
+]
 
 # The producer units of each record (the source units of the catalog entries concerned), for the access log of reads
 # (QZ §八(四); portal/access_log.py).
@@ -402,7 +468,12 @@ class OpenDataApplicationPolicy(Policy):
         if s.is_superuser or s.has_role(*self.STAFF):
             return qs if s.is_superuser else qs.filter(Q(enterprise_id__in=s.enterprise_ids)
                                                        | ~Q(status="draft"))
-        return qs.filter(enterprise_id__in=s.enterprise_ids)
+        q = Q(enterprise_id__in=s.enterprise_ids)
+        if s.unit_ids and s.is_staff_member:  # a provider unit sees submitted applications for its data
+            q |= Exists(qs.model.entries.through.objects.filter(
+                opendataapplication_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids)) \
+                & ~Q(status="draft")
+        return qs.filter(q)
 
     def can_add(self, user: AnyUser) -> Decision:
         return ALLOW if user_scope(user).enterprise_ids else deny("只有已注册的申请主体可以提出授权开放申请。")

@@ -23,6 +23,7 @@ from sharing.models import (
     AuthorizationStatus,
     CatalogImpact,
     DataUseRecord,
+    OpenDataAgreement,
     OpenDataApplication,
     OpenDataGrant,
     ShareApplication,
@@ -154,6 +155,11 @@ def open_application_get_for_user(user: Any, pk: Any) -> OpenDataApplication | N
 def open_grant_for_application(application: OpenDataApplication) -> OpenDataGrant | None:
     """The grant an application produced (with ``restrictions`` and ``attribution_text``), or ``None``."""
     return OpenDataGrant.objects.filter(application=application).prefetch_related("entries").first()
+
+
+def open_agreement_for_application(application: OpenDataApplication) -> OpenDataAgreement | None:
+    """The signed 数据使用和安全保障协议 of ``application``, if recorded."""
+    return OpenDataAgreement.objects.filter(application=application).first()
 
 
 def open_grant_list(*, user: Any, filters: Any = None) -> QuerySet[OpenDataGrant]:

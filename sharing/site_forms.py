@@ -9,6 +9,7 @@ from django import forms
 from catalogs.models import OpenType
 from catalogs.selectors import entry_list_open
 from portal.models import ApplicantKind, Enterprise
+from sharing.services.open_data import ELIGIBLE_KINDS
 
 NON_COMMERCIAL_ONLY = frozenset({ApplicantKind.UNIVERSITY, ApplicantKind.RESEARCH_INSTITUTE})
 YES_NO = [("false", "否，用于科研、教学、公益等非商业用途"), ("true", "是，用于商业用途")]
@@ -34,10 +35,18 @@ class OpenApplicationForm(forms.Form):
                               help_text="说明为什么需要这些数据，例如：开展区域产业分析研究。")
     scenario = forms.CharField(label="应用场景", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
                                help_text="说明数据在哪个系统、哪项业务中如何使用。")
+    requested_until_on = forms.DateField(
+        label="申请使用截止日", widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="依申请开放须明确使用时限（《福建省公共数据资源开放开发管理办法（试行）》第十条）；授权期限不会超过此日。",
+        error_messages={"required": "请填写申请使用截止日。", "invalid": "请输入有效的日期，如 2027-06-30。"})
     is_commercial = forms.TypedChoiceField(label="是否用于商业用途", choices=YES_NO, widget=forms.RadioSelect,
                                            coerce=lambda v: v == "true", empty_value=None,
                                            help_text="高等院校、科研院所只能申请非商业用途。",
                                            error_messages={"required": "请选择是否用于商业用途。"})
+
+    declares_eligibility = forms.BooleanField(
+        label="申请资格声明", required=True, initial=False,
+        error_messages={"required": "请勾选申请资格声明：授权开放数据仅限内资控股法人企业、高等院校或科研院所申请。"})
 
     def __init__(self, *args: Any, enterprise: Enterprise, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +54,10 @@ class OpenApplicationForm(forms.Form):
         self.fields["entries"].queryset = authorized_entries()
         if enterprise.kind in NON_COMMERCIAL_ONLY:
             self.fields["is_commercial"].initial = "false"
+        kind = ELIGIBLE_KINDS.get(enterprise.kind, "内资控股法人企业、高等院校或科研院所")
+        self.fields["declares_eligibility"].help_text = (
+            f"本主体声明属于{kind}，并将按要求提交证明材料（营业执照及股权结构证明，或法人证书）。数据管理机构核验通过前，"
+            "本申请不具备授权资格；声明不实的，申请不予授权。")
 
     def clean_is_commercial(self) -> bool:
         value = self.cleaned_data["is_commercial"]

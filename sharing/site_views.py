@@ -20,15 +20,23 @@ from sharing.workflow import OPEN_APPLICATION, Actor, OpenStatus, step_actor
 # What each status means for the applicant and what happens next.
 STATUS_HELP = {
     OpenStatus.DRAFT: "申请尚未提交。检查内容后点击“提交申请”。",
-    OpenStatus.ASSESSING: "技术服务单位正在评估您的需求是否合理。",
+    OpenStatus.VERIFYING: "数据管理机构正在核验您的申请资格，请按要求提供证明材料（营业执照及股权结构证明，或法人证书）。"
+                          "核验通过前，本申请不具备授权资格。",
+    OpenStatus.ASSESSING: "申请资格已核验。技术服务单位正在评估您的需求是否合理。",
     OpenStatus.CONFIRMING: "需求评估合理，等待数据管理机构确认授权。",
     OpenStatus.NEGOTIATING: "需求评估认为需要调整，数据管理机构将与您协商；协商后可能需要重新申请。",
+    OpenStatus.CONSENTING: "数据管理机构已确认，正在征求数据提供单位同意。",
+    OpenStatus.AGREEMENT_SIGNING: "数据提供单位已同意。请与数据管理机构、技术服务单位签署数据使用和安全保障协议；"
+                                  "协议登记后签发授权许可。",
+    OpenStatus.INELIGIBLE: "经核验，申请主体不符合授权开放的申请资格，原因见下方。",
+    OpenStatus.PROVIDER_REFUSED: "数据提供单位不同意开放，理由见下方。",
     OpenStatus.GRANTED: "已授权。请按下方授权范围和限制条款使用数据。",
     OpenStatus.STOPPED: "数据管理机构决定停止授权，原因和政策依据见下方。",
     OpenStatus.CLOSED_FOR_RESUBMISSION: "协商后本申请已关闭，请按协商意见调整后重新申请。",
     OpenStatus.WITHDRAWN: "您已撤回本申请。",
 }
 STATUS_TONE = {OpenStatus.GRANTED: "ok", OpenStatus.STOPPED: "bad", OpenStatus.WITHDRAWN: "bad",
+               OpenStatus.INELIGIBLE: "bad", OpenStatus.PROVIDER_REFUSED: "bad",
                OpenStatus.CLOSED_FOR_RESUBMISSION: "warn", OpenStatus.NEGOTIATING: "warn"}
 
 
@@ -69,6 +77,7 @@ def open_application_create(request: HttpRequest) -> HttpResponse:
             application = services.open_application_create(
                 enterprise=enterprise, entries=list(data["entries"]), purpose=data["purpose"],
                 scenario=data["scenario"], is_commercial=data["is_commercial"], acting_user=request.user,
+                requested_until_on=data["requested_until_on"], declares_eligibility=data["declares_eligibility"],
                 submit="submit" in request.POST)
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -93,6 +102,9 @@ def _detail_context(request: HttpRequest, application: Any,
             if limit else None,
             "step_actor": Actor(step_actor(OPEN_APPLICATION, application.status)).label if limit else "",
             "steps": steps, "today": timezone.localdate(), "grant": grant,
+            "eligibility": services.open_grant_eligibility(application),
+            "consents": list(application.consents.select_related("producer_unit").order_by("pk")),
+            "agreement": selectors.open_agreement_for_application(application),
             "can_submit": bool(OPEN_APPLICATION.allows("submit", request.user, application)),
             "can_withdraw": bool(OPEN_APPLICATION.allows("withdraw", request.user, application)),
             "withdraw_form": withdraw_form or WithdrawForm()}

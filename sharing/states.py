@@ -46,17 +46,30 @@ OPEN_STATES = frozenset(Status) - FINAL_STATES - {Status.DRAFT}
 
 class OpenStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
+    VERIFYING = "verifying", "待数据管理机构核验申请资格"
     ASSESSING = "assessing", "技术服务单位需求评估中"
     CONFIRMING = "confirming", "待数据管理机构确认"
     NEGOTIATING = "negotiating", "协商调整中"
+    CONSENTING = "consenting", "待数据提供单位同意"
+    AGREEMENT_SIGNING = "agreement_signing", "待签署数据使用和安全保障协议"
     GRANTED = "granted", "已授权"
+    INELIGIBLE = "ineligible", "申请资格核验未通过"
+    PROVIDER_REFUSED = "provider_refused", "数据提供单位不同意开放"
     STOPPED = "stopped", "已停止授权"
     CLOSED_FOR_RESUBMISSION = "closed_for_resubmission", "已关闭（协商后重新申请）"
     WITHDRAWN = "withdrawn", "已撤回"
 
 
 OPEN_FINAL_STATES = frozenset({OpenStatus.GRANTED, OpenStatus.STOPPED, OpenStatus.CLOSED_FOR_RESUBMISSION,
-                               OpenStatus.WITHDRAWN})
+                               OpenStatus.WITHDRAWN, OpenStatus.INELIGIBLE, OpenStatus.PROVIDER_REFUSED})
+
+
+class EligibilityStatus(models.TextChoices):
+    """The staff verification of an open-data applicant's eligibility (QZ §六(四)); self-declaration is not enough."""
+
+    UNVERIFIED = "unverified", "未核验（核验前不具备授权资格）"
+    VERIFIED = "verified", "已核验：符合申请资格"
+    REFUSED = "refused", "已核验：不符合申请资格"
 OPEN_ACTIVE_STATES = frozenset(OpenStatus) - OPEN_FINAL_STATES - {OpenStatus.DRAFT}
 
 

@@ -22,6 +22,8 @@ from portal.workflow import Input, Limit, Transition, Workflow, register_paramet
 from sharing.permissions import (
     can_act_as_city_authority,
     can_act_as_county_authority,
+    can_act_as_open_provider,
+    can_act_as_reviewing_authority,
     can_act_as_tech_unit,
     can_act_for_applicant,
     can_act_for_open_applicant,
@@ -94,7 +96,6 @@ ENTRIES = Input("entries", "保留的目录（只能缩小范围）", kind="mult
                 options=_application_entries, help="不选则保留原申请的全部目录。")
 EXTRA_RESTRICTIONS = Input("extra_restrictions", "附加限制条件（每行一条）", required=False,
                            help="规定的限制条款（不得提供给第三方、不得倒卖、注明来源和获取日期等）自动写入许可。")
-GRANT_UNTIL = Input("valid_until_on", "授权截止日", kind="date", required=False, help="留空则按申请截止日或一年。")
 
 # ------------------------------------------------------------------------------------------ share applications
 # The 5-day joint review is statutory only for bulk exchange (QZ-A2 §3); for other modes it is a service target.
@@ -120,15 +121,16 @@ SHARE_APPLICATION = Workflow(
     },
     transitions=[
         Transition("submit", "提交申请", (S.DRAFT,),
-                   (S.COUNTY_REVIEW, S.COUNTY_FORWARDING, S.COORDINATING, S.ASSESSING, S.JOINT_REVIEW,
-                    S.PUSH_CONFIGURING), actor=can_act_for_applicant),
+                   (S.COUNTY_FORWARDING, S.COORDINATING, S.ASSESSING, S.JOINT_REVIEW, S.PUSH_CONFIGURING),
+                   actor=can_act_for_applicant),
         Transition("withdraw", "撤回申请", tuple(sorted(OPEN_STATES)), S.WITHDRAWN, actor=can_act_for_applicant,
                    inputs=(WITHDRAW_REASON,), optional=True),
-        # county routing (QZ-A2 §4)
-        Transition("county_approve", "县级审核通过（报市级备案）", (S.COUNTY_REVIEW,), S.GRANTED,
-                   actor=can_act_as_county_authority, inputs=(OPINION.optional(),)),
-        Transition("county_reject", "县级审核不通过", (S.COUNTY_REVIEW,), S.REJECTED,
-                   actor=can_act_as_county_authority, inputs=(OPINION, POLICY_BASIS)),
+        # county routing (QZ-A2 §4). County-local requests run the city's steps, the county's authority reviewing
+        # (``can_act_as_reviewing_authority``); ``county_review`` is only left for applications submitted before
+        # that (it used to grant at once): they are moved into the same steps.
+        Transition("county_accept", "转入评估、会商等审核环节", (S.COUNTY_REVIEW,),
+                   (S.ASSESSING, S.JOINT_REVIEW, S.PUSH_CONFIGURING), actor=can_act_as_county_authority,
+                   inputs=(OPINION.optional(),)),
         Transition("county_forward", "统一向市级申请", (S.COUNTY_FORWARDING,),
                    (S.ASSESSING, S.JOINT_REVIEW, S.PUSH_CONFIGURING), actor=can_act_as_county_authority,
                    inputs=(OPINION.optional(),)),
@@ -143,17 +145,17 @@ SHARE_APPLICATION = Workflow(
         Transition("assess_unreasonable", "评估：需求不合理", (S.ASSESSING,), S.NEGOTIATING,
                    actor=can_act_as_tech_unit, inputs=(OPINION,)),
         Transition("negotiate_close", "协商完毕：关闭并请重新申请", (S.NEGOTIATING,), S.CLOSED_FOR_RESUBMISSION,
-                   actor=can_act_as_city_authority, inputs=(OPINION,)),
+                   actor=can_act_as_reviewing_authority, inputs=(OPINION,)),
         # joint review with the producer (QZ §五(四); bulk: QZ-A2 §3, 5 working days)
         Transition("joint_approve", "会商同意", (S.JOINT_REVIEW,), (S.AGREEMENT_SIGNING, S.CONFIRMING),
-                   actor=can_act_as_city_authority, inputs=(OPINION.optional(),)),
+                   actor=can_act_as_reviewing_authority, inputs=(OPINION.optional(),)),
         Transition("joint_reject", "会商不同意（不予共享）", (S.JOINT_REVIEW,), S.REJECTED,
-                   actor=can_act_as_city_authority, inputs=(OPINION, POLICY_BASIS)),
-        Transition("confirm", "确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_city_authority,
+                   actor=can_act_as_reviewing_authority, inputs=(OPINION, POLICY_BASIS)),
+        Transition("confirm", "确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_reviewing_authority,
                    inputs=(OPINION.optional(),)),
-        Transition("adjust", "调整后确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_city_authority,
+        Transition("adjust", "调整后确认授权", (S.CONFIRMING,), S.GRANTING, actor=can_act_as_reviewing_authority,
                    inputs=(OPINION, DATA_ITEMS, VALID_UNTIL)),
-        Transition("stop", "停止授权", (S.CONFIRMING,), S.STOPPED, actor=can_act_as_city_authority,
+        Transition("stop", "停止授权", (S.CONFIRMING,), S.STOPPED, actor=can_act_as_reviewing_authority,
                    inputs=(OPINION, POLICY_BASIS)),
         Transition("grant", "开放接口并授权", (S.GRANTING,), (S.MODEL_BUILDING, S.GRANTED),
                    actor=can_act_as_tech_unit, inputs=(OPINION.optional(),)),
@@ -168,31 +170,62 @@ SHARE_APPLICATION = Workflow(
 )
 
 # ------------------------------------------------------------------------------------------ open data (QZ §六(五))
+# QZ §六(四)–(五), with the Fujian overlay (FJ-OPEN art.10, FJ-REG art.15; catalog_sharing.md §4.2 step 5): the
+# applicant's eligibility is verified by the authority with evidence before anything else; after the authority's
+# confirmation each provider unit consents, and the grant is issued only once the signed 数据使用和安全保障协议 is
+# recorded. The term never exceeds the requested end date (docs/adr/0206-sharing-county-route-and-open-data-checks.md).
+EVIDENCE = Input("eligibility_evidence", "资格证明材料", kind="file",
+                 help="营业执照及股权结构证明（内资控股法人企业），或高等院校、科研院所的法人证书等。")
+VERIFY_OPINION = Input("opinion", "核验意见", help="写明核验了哪些材料、结论是什么。")
+INELIGIBLE_REASON = Input("opinion", "不符合申请资格的原因")
+GRANT_UNTIL = Input("valid_until_on", "授权截止日", kind="date", required=False,
+                    help="留空则按申请的使用截止日；只能提前（缩短须在意见中说明理由），不能晚于申请的截止日。")
+PROVIDER_REASON = Input("opinion", "不同意的理由")
+AGREEMENT_NUMBER = Input("agreement_number", "协议编号", kind="line")
+AGREEMENT_SIGNED_ON = Input("signed_on", "签署日期", kind="date")
+AGREEMENT_SIGNATORIES = Input("signatories", "签署各方（每行一方）", help="如：申请主体名称、市数据管理机构、技术服务单位。")
+AGREEMENT_FILE = Input("agreement_file", "已签署的协议文件", kind="file")
+
 OS = OpenStatus
 OPEN_APPLICATION = Workflow(
     "sharing.open_application", label="授权开放申请", model="sharing.OpenDataApplication", states=OpenStatus,
     due_field="current_due_on", lock_related=("enterprise",),
     limits={
+        OS.VERIFYING: _open(OS.VERIFYING, 5, "QZ §六(四)" + SLA),
         OS.ASSESSING: _open(OS.ASSESSING, 5, "QZ §六(五)“及时”" + SLA),
         OS.CONFIRMING: _open(OS.CONFIRMING, 3, "QZ §六(五)" + SLA),
         OS.NEGOTIATING: _open(OS.NEGOTIATING, 10, "QZ §六(五)" + SLA),
+        OS.CONSENTING: _open(OS.CONSENTING, 5, "FJ-OPEN 第十条；FJ-REG 第十五条" + SLA),
+        OS.AGREEMENT_SIGNING: _open(OS.AGREEMENT_SIGNING, 10, "FJ-OPEN 第十条" + SLA),
     },
     transitions=[
-        Transition("submit", "提交申请", (OS.DRAFT,), OS.ASSESSING, actor=can_act_for_open_applicant),
+        Transition("submit", "提交申请", (OS.DRAFT,), OS.VERIFYING, actor=can_act_for_open_applicant),
         Transition("withdraw", "撤回申请", tuple(sorted(OPEN_ACTIVE_STATES)), OS.WITHDRAWN,
                    actor=can_act_for_open_applicant, inputs=(WITHDRAW_REASON,), optional=True),
+        Transition("verify_eligibility", "核验申请资格：符合", (OS.VERIFYING,), OS.ASSESSING,
+                   actor=can_act_as_city_authority, inputs=(EVIDENCE, VERIFY_OPINION)),
+        Transition("refuse_eligibility", "核验申请资格：不符合", (OS.VERIFYING,), OS.INELIGIBLE,
+                   actor=can_act_as_city_authority, inputs=(INELIGIBLE_REASON, POLICY_BASIS)),
         Transition("assess_reasonable", "评估：需求合理", (OS.ASSESSING,), OS.CONFIRMING, actor=can_act_as_tech_unit,
                    inputs=(OPINION,)),
         Transition("assess_unreasonable", "评估：需求不合理", (OS.ASSESSING,), OS.NEGOTIATING,
                    actor=can_act_as_tech_unit, inputs=(OPINION,)),
         Transition("negotiate_close", "协商完毕：关闭并请重新申请", (OS.NEGOTIATING,), OS.CLOSED_FOR_RESUBMISSION,
                    actor=can_act_as_city_authority, inputs=(OPINION,)),
-        Transition("confirm", "确认并授权", (OS.CONFIRMING,), OS.GRANTED, actor=can_act_as_city_authority,
-                   inputs=(OPINION.optional(), GRANT_UNTIL, EXTRA_RESTRICTIONS)),
-        Transition("adjust", "调整后授权", (OS.CONFIRMING,), OS.GRANTED, actor=can_act_as_city_authority,
-                   inputs=(OPINION, ENTRIES, GRANT_UNTIL, EXTRA_RESTRICTIONS)),
+        Transition("confirm", "确认授权（征求数据提供单位同意）", (OS.CONFIRMING,), OS.CONSENTING,
+                   actor=can_act_as_city_authority, inputs=(OPINION.optional(), GRANT_UNTIL, EXTRA_RESTRICTIONS)),
+        Transition("adjust", "调整后确认授权（征求数据提供单位同意）", (OS.CONFIRMING,), OS.CONSENTING,
+                   actor=can_act_as_city_authority, inputs=(OPINION, ENTRIES, GRANT_UNTIL, EXTRA_RESTRICTIONS)),
         Transition("stop", "停止授权", (OS.CONFIRMING,), OS.STOPPED, actor=can_act_as_city_authority,
                    inputs=(OPINION, POLICY_BASIS)),
+        Transition("provider_consent", "数据提供单位同意开放", (OS.CONSENTING,), (OS.CONSENTING, OS.AGREEMENT_SIGNING),
+                   actor=can_act_as_open_provider, inputs=(OPINION.optional(),)),
+        Transition("provider_refuse", "数据提供单位不同意开放", (OS.CONSENTING,), OS.PROVIDER_REFUSED,
+                   actor=can_act_as_open_provider, inputs=(PROVIDER_REASON,)),
+        Transition("agreement_record", "登记已签署协议并开放接口授权", (OS.AGREEMENT_SIGNING,), OS.GRANTED,
+                   actor=can_act_as_tech_unit,
+                   inputs=(AGREEMENT_NUMBER, AGREEMENT_SIGNED_ON, AGREEMENT_SIGNATORIES, AGREEMENT_FILE,
+                           OPINION.optional())),
     ],
 )
 
@@ -244,10 +277,14 @@ OPEN_GRANT = Workflow(
 
 
 # ------------------------------------------------------------------------------------------ reading the declarations
-def step_actor(workflow: Workflow, state: str) -> str:
-    """Who acts in ``state``: the actor of the steps leaving it (withdrawal by the applicant aside)."""
+def step_actor(workflow: Workflow, state: str, obj: object = None) -> str:
+    """Who acts in ``state``: the actor of the steps leaving it (withdrawal by the applicant aside); given the record,
+    the actor its route decides (the county's authority on the county route)."""
     for t in workflow.transitions.values():
         if state in t.sources and t.name != "withdraw":
+            actor_for = getattr(t.actor, "actor_for", None)
+            if obj is not None and actor_for is not None:
+                return str(actor_for(obj))
             return str(getattr(t.actor, "actor", Actor.APPLICANT))
     return Actor.APPLICANT
 

@@ -21,7 +21,9 @@ class Enterprise(GovernedModel):
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[validate_uscc])
     name = models.CharField("名称", max_length=200)
     kind = models.CharField("主体类型", max_length=32, choices=ApplicantKind.choices, default=ApplicantKind.ENTERPRISE)
-    is_domestic_controlled = models.BooleanField("内资控股", default=True)
+    is_domestic_controlled = models.BooleanField(
+        "内资控股（自报）", default=False,
+        help_text="申报主体自报；授权开放的申请资格须经数据管理机构在申请中核验证明材料（QZ §六(四)）。")
     is_small_micro = models.BooleanField("中小微企业", default=False)
     region = models.ForeignKey("portal.Organization", verbose_name="所在县（市、区）", null=True, blank=True,
                                on_delete=models.PROTECT, related_name="enterprises")

@@ -16,6 +16,7 @@ from catalogs.admin.common import filtered_list, own_unit_filter, related_links
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
+from portal.files import download_link
 from portal.workflow import Transition
 from portal.xlsx import xlsx_response
 from sharing import exports, permissions, selectors, services
@@ -26,7 +27,9 @@ from sharing.models import (
     AuthorizationStatus,
     CatalogImpact,
     DataUseRecord,
+    OpenDataAgreement,
     OpenDataApplication,
+    OpenDataConsent,
     OpenDataGrant,
     ShareType,
     WebhookDelivery,
@@ -204,20 +207,61 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
         return selectors.usage_record_list(user=request.user)
 
 
+class ConsentInline(admin.TabularInline):
+    """The provider units' consents (FJ-OPEN art.10), read-only: given through the workflow step."""
+
+    model = OpenDataConsent
+    extra = 0
+    can_delete = False
+    fields = ("producer_unit", "agrees", "reason", "given_by", "given_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(OpenDataApplication)
 class OpenDataApplicationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
     policy = permissions.OpenDataApplicationPolicy()
     workflow = OPEN_APPLICATION
-    list_display = ("number", "enterprise", "is_commercial", "workflow_state", "current_due_on", "submitted_at")
-    list_filter = ("status", "is_commercial", "enterprise__kind")
+    list_display = ("number", "enterprise", "is_commercial", "eligibility_status", "workflow_state",
+                    "current_due_on", "submitted_at")
+    list_filter = ("status", "eligibility_status", "is_commercial", "enterprise__kind")
     search_fields = ("number", "enterprise__name", "enterprise__uscc")
     list_select_related = ("enterprise",)
     readonly_fields = ("number", "enterprise", "applicant_user", "purpose", "scenario", "is_commercial",
                        "usage_method", "requested_until_on", "status", "submitted_at", "current_due_on",
-                       "assessment_opinion", "decision_note", "stop_policy_basis", "stop_reason", "withdraw_reason",
-                       "previous_application")
+                       "declares_eligibility", "eligibility_display",
+                       "eligibility_note", "eligibility_verified_by", "eligibility_verified_at",
+                       "assessment_opinion", "decision_note", "granted_until_on", "term_reason",
+                       "extra_restrictions", "agreement_display", "stop_policy_basis", "stop_reason",
+                       "withdraw_reason", "previous_application")
     exclude = ("entries",)
-    inlines = [OpenStepInline]
+    inlines = [ConsentInline, OpenStepInline]
+
+    @admin.display(description="申请资格")
+    def eligibility_display(self, obj: OpenDataApplication) -> str:
+        """Verified or not (QZ §六(四)): until the authority verified the evidence the applicant is not eligible."""
+        decision = services.open_grant_eligibility(obj)
+        return "符合（已核验）" if decision else f"不具备授权资格：{decision.reason}"
+
+    @admin.display(description="数据使用和安全保障协议")
+    def agreement_display(self, obj: OpenDataApplication) -> str:
+        agreement = OpenDataAgreement.objects.filter(application=obj).select_related("recorded_by").first()
+        if agreement is None:
+            return "尚未登记（签署前不签发许可，FJ-OPEN 第十条）"
+        return format_html("{}，{} 签署；签署各方：{}；{}（{} 于 {} 登记）", agreement.number, agreement.signed_on,
+                           "、".join(agreement.signatories.splitlines()),
+                           download_link(agreement, "file", agreement.file_name), agreement.recorded_by,
+                           agreement.recorded_at.strftime("%Y-%m-%d %H:%M"))
+
+    def workflow_apply(self, request: HttpRequest, obj: Any, transition: Transition, data: dict[str, Any]) -> Any:
+        """Through the service (its ``files.atomic()`` removes an uploaded file again when the step is refused)."""
+        return services.open_application_act(application=obj, action=transition.name, acting_user=request.user,
+                                             **data)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

@@ -210,12 +210,14 @@ class OpenDataApplicationSerializer(ProvisionalDatesMixin, serializers.ModelSeri
     class Meta:
         model = OpenDataApplication
         fields = ["id", "number", "enterprise", "entries", "purpose", "scenario", "is_commercial", "usage_method",
-                  "requested_until_on", "status", "status_display", "submitted_at", "current_due_on",
-                  "assessment_opinion", "decision_note", "stop_policy_basis", "stop_reason", "previous_application",
-                  "created_at"]
+                  "requested_until_on", "declares_eligibility", "eligibility_status", "eligibility_verified_at",
+                  "eligibility_note", "granted_until_on", "term_reason", "status", "status_display", "submitted_at",
+                  "current_due_on", "assessment_opinion", "decision_note", "stop_policy_basis", "stop_reason",
+                  "previous_application", "created_at"]
         read_only_fields = ["number", "status", "submitted_at", "current_due_on", "assessment_opinion",
-                            "decision_note", "stop_policy_basis", "stop_reason", "previous_application",
-                            "created_at"]
+                            "eligibility_status", "eligibility_verified_at", "eligibility_note", "granted_until_on",
+                            "term_reason", "decision_note", "stop_policy_basis", "stop_reason",
+                            "previous_application", "created_at"]
 
 
 class AuthorizationEventSerializer(serializers.ModelSerializer):

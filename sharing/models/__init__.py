@@ -23,13 +23,14 @@ from sharing.models.authorizations import (
     MisuseKind,
 )
 from sharing.models.impacts import CatalogImpact, ImpactChange, ImpactDecision
-from sharing.models.open_data import OpenDataApplication, OpenDataGrant
+from sharing.models.open_data import OpenDataAgreement, OpenDataApplication, OpenDataConsent, OpenDataGrant
 from sharing.models.webhooks import DEFAULT_EVENTS, DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "DEFAULT_EVENTS", "SHARE_TYPE_RANK", "USABLE_NOT_VISIBLE_KINDS",
     "AcquisitionMethod", "Authorization", "AuthorizationEvent", "AuthorizationStatus", "CatalogImpact", "DataUseRecord",
-    "DeliveryStatus", "ImpactChange", "ImpactDecision", "InterfaceKind", "MediaType", "MisuseKind", "OpenDataApplication", "OpenDataGrant",
+    "DeliveryStatus", "ImpactChange", "ImpactDecision", "InterfaceKind", "MediaType", "MisuseKind", "OpenDataAgreement",
+    "OpenDataApplication", "OpenDataConsent", "OpenDataGrant",
     "ProducerOpinion", "RequestKind", "Route", "ServiceMode", "ShareApplication", "ShareType", "SourceLocation",
     "WebhookDelivery", "WebhookEvent", "WebhookSubscription", "WorkflowStep",
 ]

@@ -25,6 +25,7 @@ from sharing.services.open_data import (
     open_application_resubmit,
     open_application_submit,
     open_application_withdraw,
+    open_grant_eligibility,
 )
 from sharing.services.open_grants import (
     open_grant_resume,
@@ -40,7 +41,7 @@ from sharing.services.webhooks import webhook_deliver, webhook_disable, webhook_
 
 __all__ = [
     "authorization_renew", "authorization_resume", "authorization_revoke", "authorization_suspend",
-    "authorizations_expire", "authorizations_remind_expiring", "grant_restrictions", "open_applicant_eligibility",
+    "authorizations_expire", "authorizations_remind_expiring", "grant_restrictions", "open_applicant_eligibility", "open_grant_eligibility",
     "open_application_act", "open_application_create", "open_application_resubmit", "open_application_submit",
     "open_application_withdraw", "open_grant_resume", "open_grant_revoke", "open_grant_set_status",
     "open_grant_suspend", "open_grants_expire", "open_grants_remind_expiring", "producer_opinion_give", "share_application_act",

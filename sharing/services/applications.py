@@ -139,7 +139,8 @@ def route_for(app: ShareApplication, entries: list[Any]) -> tuple[str, str]:
         local = all(e.level == CatalogLevel.COUNTY and e.source_unit.path.startswith(county.path) for e in entries)
         if local and app.source_location not in (SourceLocation.PROVINCIAL_BACKFLOW,
                                                  SourceLocation.CITY_UNIFIED_SYSTEM):
-            return Route.COUNTY_LOCAL, Status.COUNTY_REVIEW
+            # the county's authority reviews (QZ-A2 §4), in the same steps as the city's
+            return Route.COUNTY_LOCAL, city_first_state(app.service_mode, strictest_share_type(entries))
         return Route.COUNTY_FORWARD, Status.COUNTY_FORWARDING
     return Route.CITY, city_first_state(app.service_mode, strictest_share_type(entries))
 
@@ -215,8 +216,11 @@ def _submit(step: Step) -> None:
     step.go(state)
 
 
-def _county_approve(step: Step) -> None:
-    step.obj.filed_with_city_at = step.now
+def _county_accept(step: Step) -> None:
+    """An application left in the former county review (granted at once before QZ-A2 §4 was read as changing only
+    the reviewer): into the same first step as any other, still reviewed by the county."""
+    app = step.obj
+    step.go(city_first_state(app.service_mode, app.share_type))
 
 
 def _county_forward(step: Step) -> None:
@@ -296,7 +300,7 @@ def _withdraw(step: Step) -> None:
 
 
 SHARE_EFFECTS: dict[str, Callable[[Step], None]] = {
-    "submit": _submit, "county_approve": _county_approve, "county_forward": _county_forward,
+    "submit": _submit, "county_accept": _county_accept, "county_forward": _county_forward,
     "assess_reasonable": _assess_reasonable, "joint_approve": _joint_approve, "adjust": _adjust,
     "agreement_record": _agreement_record, "grant": _grant, "push_configure": _push_configure,
     "withdraw": _withdraw,
@@ -319,6 +323,8 @@ def _share_effect(name: str) -> Callable[[Step], None]:
         step.audit_reason = opinion if not basis else f"{opinion}（政策依据：{basis}）"
         if step.target in FINAL_STATES:
             app.decided_at = step.now
+        if step.target == Status.GRANTED and app.route == Route.COUNTY_LOCAL:
+            app.filed_with_city_at = step.now  # 县级审核的，报市级数据管理机构备案 (QZ-A2 §4)
         book_step(step, field="share_application", opinion=opinion or str(step.inputs.get("agreement_reference") or ""),
                   service_mode=app.service_mode, county=app.applicant_county, applicant_unit=app.applicant_unit)
 
@@ -394,7 +400,7 @@ def _notify_after(app: ShareApplication, action: str, label: str, authorization:
         body += f"原因：{app.rejection_reason}；政策依据：{app.rejection_policy_basis}。"
     notify(recipients=_unit_admins(app.applicant_unit_id), title=f"数据共享申请{label}", body=body,
            url=f"/admin/sharing/shareapplication/{app.pk}/change/")
-    if action == "county_approve":
+    if authorization is not None and app.route == Route.COUNTY_LOCAL:
         from django.contrib.auth import get_user_model
 
         city = list(get_user_model().objects.filter(memberships__role=Role.CITY_AUTHORITY,

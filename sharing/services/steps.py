@@ -55,7 +55,7 @@ def book_step(step: Step, *, field: str, opinion: str, service_mode: str = "", c
         finish_step(application=obj, field=field, action=step.transition.name, action_label=step.transition.label,
                     user=step.user, opinion=opinion, on=step.on)
         if limit is not None:
-            actor = step_actor(workflow, state)
+            actor = step_actor(workflow, state, obj)
             WorkflowStep.objects.create(
                 **{field: obj}, state=state, state_label=workflow.state_label(state), actor=actor,
                 responsible_unit=responsible_unit(actor, applicant_unit=applicant_unit, county=county),

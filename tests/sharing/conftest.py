@@ -110,3 +110,30 @@ def enterprises(db, make_user):
         univ=make("univ", "12350000488000123", kind=ApplicantKind.UNIVERSITY),
         assoc=make("assoc", "51350500MJ0000123", kind=ApplicantKind.ASSOCIATION),
     )
+
+
+REQUESTED_UNTIL = dt.date(2027, 9, 30)
+
+
+def open_verify(app, authority):
+    """The authority verifies the declared eligibility with evidence (QZ §六(四))."""
+    from sharing.services import open_application_act
+
+    return open_application_act(application=app, action="verify_eligibility", acting_user=authority,
+                                opinion="已核验营业执照、股权结构说明（内资控股）",
+                                eligibility_evidence=SimpleUploadedFile("营业执照.pdf", b"%PDF-1.4 licence"))
+
+
+def open_consent_and_sign(app, providers, tech, *, number="QZKF-2026-001"):
+    """Each provider consents, then the signed agreement is recorded and the grant issued (FJ-OPEN art.10)."""
+    from django.utils import timezone
+
+    from sharing.services import open_application_act
+
+    for provider in providers:
+        app = open_application_act(application=app, action="provider_consent", acting_user=provider,
+                                   opinion="同意开放")
+    return open_application_act(application=app, action="agreement_record", acting_user=tech,
+                                agreement_number=number, signed_on=timezone.localdate(),
+                                signatories="申请主体\n泉州市大数据管理局\n技术服务单位",
+                                agreement_file=SimpleUploadedFile("协议.pdf", b"%PDF-1.4 agreement"))

@@ -25,7 +25,7 @@ from sharing.services import (
     steps_flag_overdue,
 )
 from sharing.workflow import OpenStatus, Status
-from tests.sharing.conftest import make_application
+from tests.sharing.conftest import REQUESTED_UNTIL, make_application, open_consent_and_sign, open_verify
 
 D = dt.date
 
@@ -35,16 +35,17 @@ def open_entry(world):
     return world.entry("O1", world.unit_b, open_type=OpenType.AUTHORIZED)
 
 
-def create(ent, user, entries, commercial=False):
+def create(ent, user, entries, commercial=False, declares=True):
     return open_application_create(enterprise=ent, entries=entries, purpose="产业链分析", scenario="园区招商画像",
-                                   is_commercial=commercial, acting_user=user)
+                                   is_commercial=commercial, acting_user=user, requested_until_on=REQUESTED_UNTIL,
+                                   declares_eligibility=declares)
 
 
 def test_eligibility(world, clock, enterprises, open_entry):
     closed = world.entry("O2", world.unit_b, open_type=OpenType.CLOSED)
-    ent, user = enterprises.foreign
-    with pytest.raises(ValidationError, match="内资控股"):
-        create(ent, user, [open_entry])
+    ent, user = enterprises.foreign  # what it ticked on registration decides nothing: the verification does
+    with pytest.raises(ValidationError, match="请声明本主体符合申请资格（内资控股法人企业）"):
+        create(ent, user, [open_entry], declares=False)
     ent, user = enterprises.univ
     with pytest.raises(ValidationError, match="不得用于商业用途"):
         create(ent, user, [open_entry], commercial=True)
@@ -62,6 +63,8 @@ def test_eligibility(world, clock, enterprises, open_entry):
 def test_full_open_path_with_restrictions(world, clock, enterprises, open_entry):
     ent, user = enterprises.univ
     app = open_application_submit(application=create(ent, user, [open_entry]), acting_user=user)
+    assert app.status == OpenStatus.VERIFYING and app.current_due_on == D(2026, 10, 13)
+    app = open_verify(app, world.authority)
     assert app.status == OpenStatus.ASSESSING and app.current_due_on == D(2026, 10, 13)
     with pytest.raises(PermissionDenied):
         open_application_act(application=app, action="assess_reasonable", acting_user=user, opinion="自评合理")
@@ -71,6 +74,8 @@ def test_full_open_path_with_restrictions(world, clock, enterprises, open_entry)
         open_application_act(application=app, action="confirm", acting_user=world.tech)
     app = open_application_act(application=app, action="confirm", acting_user=world.authority,
                                valid_until_on=D(2027, 9, 30))
+    assert app.status == OpenStatus.CONSENTING
+    app = open_consent_and_sign(app, [world.user_b], world.tech)
     assert app.status == OpenStatus.GRANTED
     grant = selectors.open_grant_for_application(app)
     assert grant.valid_until_on == D(2027, 9, 30) and not grant.is_commercial_use_allowed
@@ -91,6 +96,7 @@ def test_full_open_path_with_restrictions(world, clock, enterprises, open_entry)
 def test_open_negotiation_stop_and_withdraw(world, clock, enterprises, open_entry):
     ent, user = enterprises.domestic
     app = open_application_submit(application=create(ent, user, [open_entry], commercial=True), acting_user=user)
+    app = open_verify(app, world.authority)
     app = open_application_act(application=app, action="assess_unreasonable", acting_user=world.tech,
                                opinion="场景与所申请数据无关")
     app = open_application_act(application=app, action="negotiate_close", acting_user=world.authority,
@@ -98,6 +104,7 @@ def test_open_negotiation_stop_and_withdraw(world, clock, enterprises, open_entr
     new = open_application_resubmit(application=app, acting_user=user)
     assert new.previous_application == app and new.status == OpenStatus.DRAFT
     new = open_application_submit(application=new, acting_user=user)
+    new = open_verify(new, world.authority)
     new = open_application_act(application=new, action="assess_reasonable", acting_user=world.tech, opinion="合理")
     with pytest.raises(ValidationError):
         open_application_act(application=new, action="stop", acting_user=world.authority, opinion="不妥")
@@ -124,10 +131,10 @@ def test_open_selectors_hide_other_applicants(world, clock, enterprises, open_en
     assert api_client.get(f"/api/v1/sharing/open-applications/{app.pk}/").status_code == 404
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     response = api_client.post(f"/api/v1/sharing/open-applications/{app.pk}/actions/submit/", {}, format="json")
-    assert response.status_code == 200 and response.json()["status"] == "assessing"
+    assert response.status_code == 200 and response.json()["status"] == "verifying"
     response = api_client.post("/api/v1/sharing/open-applications/", {
-        "enterprise": ent.pk, "entries": [open_entry.pk], "purpose": "p", "scenario": "s", "is_commercial": False},
-        format="json")
+        "enterprise": ent.pk, "entries": [open_entry.pk], "purpose": "p", "scenario": "s", "is_commercial": False,
+        "requested_until_on": "2027-06-30", "declares_eligibility": True}, format="json")
     assert response.status_code == 201
 
 

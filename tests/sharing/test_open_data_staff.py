@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from catalogs.models import OpenType
@@ -19,6 +20,7 @@ from sharing.services import (
     open_application_submit,
 )
 from sharing.workflow import OpenStatus
+from tests.sharing.conftest import REQUESTED_UNTIL, open_consent_and_sign, open_verify
 
 D = dt.date
 
@@ -30,8 +32,10 @@ def submitted(world, clock, enterprises):
     e2 = world.entry("OS2", world.unit_b, open_type=OpenType.AUTHORIZED)
     ent, user = enterprises.univ
     app = open_application_create(enterprise=ent, entries=[e1, e2], purpose="区域经济研究", scenario="论文数据分析",
-                                  is_commercial=False, acting_user=user)
-    return open_application_submit(application=app, acting_user=user), user, e1, e2
+                                  is_commercial=False, acting_user=user, requested_until_on=REQUESTED_UNTIL,
+                                  declares_eligibility=True)
+    app = open_application_submit(application=app, acting_user=user)
+    return open_verify(app, world.authority), user, e1, e2
 
 
 def notices(user, title):
@@ -41,7 +45,8 @@ def notices(user, title):
 def granted_app(world, submitted, **confirm):
     app, user, *_ = submitted
     app = open_application_act(application=app, action="assess_reasonable", acting_user=world.tech, opinion="合理")
-    return open_application_act(application=app, action="confirm", acting_user=world.authority, **confirm)
+    app = open_application_act(application=app, action="confirm", acting_user=world.authority, **confirm)
+    return open_consent_and_sign(app, [world.user_b], world.tech)
 
 
 def test_admin_assessment_and_adjusted_grant_with_restrictions(world, submitted, client):
@@ -73,12 +78,17 @@ def test_admin_assessment_and_adjusted_grant_with_restrictions(world, submitted,
     response = client.post(url, {"opinion": "仅授权第一类目录", "entries": [e1.pk], "valid_until_on": "2027-06-30",
                                  "extra_restrictions": "每日调用不超过1000次\n仅在学校内网环境使用"})
     assert response.status_code == 302
+    app.refresh_from_db()
+    assert app.status == OpenStatus.CONSENTING and selectors.open_grant_for_application(app) is None
+    assert app.granted_until_on == D(2027, 6, 30) and app.term_reason == "仅授权第一类目录"  # shortened, with reason
+    open_consent_and_sign(app, [world.user_b], world.tech)
     grant = selectors.open_grant_for_application(app)
     assert list(grant.entries.all()) == [e1] and grant.valid_until_on == D(2027, 6, 30)
     assert grant.restrictions[-2:] == ["附加条件：每日调用不超过1000次", "附加条件：仅在学校内网环境使用"]
     assert any("不得提供给第三方" in r for r in grant.restrictions)
     assert any("不得用于或变相用于商业用途" in r for r in grant.restrictions)
-    body = notices(applicant, "授权开放申请调整后授权")[0]
+    assert notices(applicant, "授权开放申请调整后确认授权（征求数据提供单位同意）")
+    body = notices(applicant, "授权开放申请登记已签署协议并开放接口授权")[0]
     assert grant.number in body and "2027-06-30" in body
 
 
@@ -115,6 +125,16 @@ def test_api_confirm_with_restrictions_then_suspend_resume_revoke(world, submitt
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world.authority)}")
     response = api_client.post(f"/api/v1/sharing/open-applications/{app.pk}/actions/confirm/",
                                {"extra_restrictions": "成果发表前报数据管理机构备案"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "consenting"
+    assert not OpenDataGrant.objects.filter(application=app).exists()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world.user_b)}")  # the provider unit consents
+    response = api_client.post(f"/api/v1/sharing/open-applications/{app.pk}/actions/provider_consent/",
+                               {"opinion": "同意"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "agreement_signing"
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world.tech)}")
+    response = api_client.post(f"/api/v1/sharing/open-applications/{app.pk}/actions/agreement_record/", {
+        "agreement_number": "QZKF-API-1", "signed_on": "2026-09-30", "signatories": "申请主体\n市数据管理机构",
+        "agreement_file": SimpleUploadedFile("协议.pdf", b"%PDF-1.4 a")}, format="multipart")
     assert response.status_code == 200 and response.json()["status"] == "granted"
     grant = OpenDataGrant.objects.get(application=app)
     assert grant.restrictions[-1] == "附加条件：成果发表前报数据管理机构备案"
@@ -173,7 +193,7 @@ def test_admin_grant_buttons_and_refusals(world, submitted, client):
 
 def test_expiry_job_and_reminder_notify_the_applicant(world, submitted, clock):
     app, applicant, *_ = submitted
-    app = granted_app(world, submitted, valid_until_on=D(2026, 10, 20))
+    app = granted_app(world, submitted, valid_until_on=D(2026, 10, 20), opinion="先授权至十月底，评估后再议")
     grant = OpenDataGrant.objects.get(application=app)
     names = [s[1] for s in tasks.SCHEDULES]
     assert "sharing.tasks.expire_open_grants" in names and "sharing.tasks.remind_expiring_open_grants" in names

@@ -226,28 +226,32 @@ def test_authority_stops_grant_with_basis(world, clock):
     assert app.status == Status.STOPPED and app.rejection_policy_basis == "QZ §八(一)"
 
 
-def test_county_local_request_decided_by_county_and_filed_with_city(world, clock):
+def test_county_local_request_runs_the_city_steps_reviewed_by_the_county(world, clock):
+    """QZ-A2 §4 changes who reviews, not what is reviewed (walked through step by step in test_county_route.py)."""
     entry = world.entry("JJ1", world.jj_tax, level=CatalogLevel.COUNTY)
     app = make_application(world.jj_fin, world.jj_fin_admin, [entry], source_location=SourceLocation.COUNTY_SUBCENTER)
     app = share_application_submit(application=app, acting_user=world.jj_fin_admin)
-    assert (app.route, app.status, app.applicant_county) == (Route.COUNTY_LOCAL, Status.COUNTY_REVIEW, world.jj)
-    step = WorkflowStep.objects.get(share_application=app, state=Status.COUNTY_REVIEW)
-    assert step.responsible_unit == world.jj_data and step.due_on == D(2026, 10, 13)
+    assert (app.route, app.status, app.applicant_county) == (Route.COUNTY_LOCAL, Status.ASSESSING, world.jj)
+    app = act(app, "assess_reasonable", world.tech, opinion="合理")
     for outsider in (world.authority, world.ss_auth, world.tech):
-        with pytest.raises(PermissionDenied, match="县（市、区）数据管理机构"):
-            act(app, "county_approve", outsider)
-    app = act(app, "county_approve", world.jj_auth)
+        with pytest.raises(PermissionDenied):
+            act(app, "confirm", outsider)
+    app = act(app, "confirm", world.jj_auth)
+    app = act(app, "grant", world.tech)
     assert app.status == Status.GRANTED and app.filed_with_city_at is not None
     assert Notification.objects.filter(recipient=world.authority, title="县级数据共享审核备案").exists()
     assert Authorization.objects.get(application=app).consumer_unit == world.jj_fin
 
 
-def test_county_reject_requires_basis(world, clock):
+def test_county_refusal_at_confirmation_requires_basis(world, clock):
     entry = world.entry("JJ2", world.jj_tax, level=CatalogLevel.COUNTY)
     app = share_application_submit(application=make_application(world.jj_fin, world.jj_fin_admin, [entry]),
                                    acting_user=world.jj_fin_admin)
-    app = act(app, "county_reject", world.jj_auth, opinion="非履职需要", policy_basis="QZ §五(三)")
-    assert app.status == Status.REJECTED and app.rejection_reason == "非履职需要"
+    app = act(app, "assess_reasonable", world.tech, opinion="合理")
+    with pytest.raises(ValidationError):
+        act(app, "stop", world.jj_auth, opinion="非履职需要")
+    app = act(app, "stop", world.jj_auth, opinion="非履职需要", policy_basis="QZ §五(三)")
+    assert app.status == Status.STOPPED and app.rejection_reason == "非履职需要"
 
 
 @pytest.mark.parametrize("city_entry, location", [(True, SourceLocation.CITY_PLATFORM),
@@ -304,7 +308,7 @@ def test_step_by_wrong_role_is_refused_and_changes_nothing(world, clock):
         (world.user_a, "assess_reasonable", "由技术服务单位办理"),
         (world.tech, "confirm", "由市数据管理机构办理"),
         (world.user_b, "withdraw", "只有申请单位的数据管理员"),
-        (world.jj_auth, "county_approve", "县（市、区）数据管理机构"),
+        (world.jj_auth, "county_accept", "县（市、区）数据管理机构"),
     ]:
         with pytest.raises(PermissionDenied, match=message):
             act(app, action, user, opinion="试图越权")
@@ -343,7 +347,7 @@ def test_content_rules_on_create(world, clock):
 
 def test_every_transition_has_a_test_path():
     """Guard: the paths above cover every declared transition of the table."""
-    covered = {"submit", "withdraw", "county_approve", "county_reject", "county_forward", "coordinate_approve",
+    covered = {"submit", "withdraw", "county_accept", "county_forward", "coordinate_approve",
                "coordinate_reject", "assess_reasonable", "assess_unreasonable", "negotiate_close", "joint_approve",
                "joint_reject", "confirm", "adjust", "stop", "grant", "model_complete", "agreement_record",
                "push_configure"}

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from catalogs.models import CatalogEntry
@@ -29,6 +30,7 @@ from sharing.models import (
     ShareType,
     SourceLocation,
 )
+from sharing.states import EligibilityStatus
 from sharing.workflow import OpenStatus, Status
 from tests.workflow_cases import Case, provides
 
@@ -57,8 +59,7 @@ REFUSAL = {"opinion": "超出履职需要（测试）", "policy_basis": "《泉�
 SHARE: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "submit": (Status.DRAFT, APPLICANT, "unit_admin_b", {}),
     "withdraw": (Status.ASSESSING, APPLICANT, "unit_admin_b", {"opinion": "业务调整，不再需要"}),
-    "county_approve": (Status.COUNTY_REVIEW, "county_authority", CITY, OPINION),
-    "county_reject": (Status.COUNTY_REVIEW, "county_authority", CITY, REFUSAL),
+    "county_accept": (Status.COUNTY_REVIEW, "county_authority", CITY, OPINION),
     "county_forward": (Status.COUNTY_FORWARDING, "county_authority", TECH, OPINION),
     "coordinate_approve": (Status.COORDINATING, CITY, TECH, OPINION),
     "coordinate_reject": (Status.COORDINATING, CITY, TECH, REFUSAL),
@@ -98,28 +99,47 @@ def share_application_case(name: str, demo: Any) -> Case:
 OPEN: dict[str, tuple[str, str, str, dict[str, Any]]] = {
     "submit": (OpenStatus.DRAFT, "applicant", "applicant_b", {}),
     "withdraw": (OpenStatus.ASSESSING, "applicant", "applicant_b", {"opinion": "不再需要"}),
+    "verify_eligibility": (OpenStatus.VERIFYING, CITY, TECH, {"opinion": "已核验营业执照和股权结构（测试）"}),
+    "refuse_eligibility": (OpenStatus.VERIFYING, CITY, TECH, REFUSAL),
     "assess_reasonable": (OpenStatus.ASSESSING, TECH, CITY, OPINION),
     "assess_unreasonable": (OpenStatus.ASSESSING, TECH, CITY, OPINION),
     "negotiate_close": (OpenStatus.NEGOTIATING, CITY, TECH, OPINION),
     "confirm": (OpenStatus.CONFIRMING, CITY, TECH, {"opinion": "同意授权", "extra_restrictions": "每日调用不超过1000次"}),
     "adjust": (OpenStatus.CONFIRMING, CITY, TECH, {"opinion": "仅授权部分目录", "extra_restrictions": ""}),
     "stop": (OpenStatus.CONFIRMING, CITY, TECH, REFUSAL),
+    "provider_consent": (OpenStatus.CONSENTING, "unit_admin_b", CITY, {"opinion": "同意开放（测试）"}),
+    "provider_refuse": (OpenStatus.CONSENTING, "unit_admin_b", CITY, {"opinion": "涉及商业秘密（测试）"}),
+    "agreement_record": (OpenStatus.AGREEMENT_SIGNING, TECH, CITY,
+                         {"agreement_number": "QZKF-TEST-001", "signatories": "申请主体\n市数据管理机构"}),
 }
+# states past the eligibility verification (QZ §六(四)): the test setup records it as verified
+VERIFIED_STATES = {OpenStatus.ASSESSING, OpenStatus.CONFIRMING, OpenStatus.NEGOTIATING, OpenStatus.CONSENTING,
+                   OpenStatus.AGREEMENT_SIGNING}
 
 
 @provides("sharing.open_application")
 def open_application_case(name: str, demo: Any) -> Case:
     state, allowed, denied, inputs = OPEN[name]
+    on = timezone.localdate()
     enterprise = Enterprise.objects.get(name="福建晋江智造科技有限公司")
     app = services.open_application_create(
         enterprise=enterprise, entries=[CatalogEntry.objects.get(code="GXDEMO-SCJG-001")],
-        purpose="【测试】产业链分析", scenario="供应商筛选", is_commercial=True, acting_user=_user("applicant"))
+        purpose="【测试】产业链分析", scenario="供应商筛选", is_commercial=True, acting_user=_user("applicant"),
+        requested_until_on=on + timedelta(days=365), declares_eligibility=True)
     if state != OpenStatus.DRAFT:
-        OpenDataApplication.objects.filter(pk=app.pk).update(status=state, submitted_at=timezone.now())
+        extra: dict[str, Any] = {}
+        if state in VERIFIED_STATES:
+            extra = {"eligibility_status": EligibilityStatus.VERIFIED, "granted_until_on": app.requested_until_on}
+        OpenDataApplication.objects.filter(pk=app.pk).update(status=state, submitted_at=timezone.now(), **extra)
         app.refresh_from_db()
+    inputs = dict(inputs)
     if name == "adjust":
-        inputs = {**inputs, "entries": [str(pk) for pk in app.entries.values_list("pk", flat=True)]}
-    return Case(obj=app, allowed=_user(allowed), denied=_user(denied), inputs=dict(inputs), on=timezone.localdate())
+        inputs["entries"] = [str(pk) for pk in app.entries.values_list("pk", flat=True)]
+    if name == "verify_eligibility":
+        inputs["eligibility_evidence"] = SimpleUploadedFile("营业执照.pdf", b"%PDF-1.4 licence")
+    if name == "agreement_record":
+        inputs.update(signed_on=on, agreement_file=SimpleUploadedFile("协议.pdf", b"%PDF-1.4 agreement"))
+    return Case(obj=app, allowed=_user(allowed), denied=_user(denied), inputs=inputs, on=on)
 
 
 A = AuthorizationStatus

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -9,6 +11,8 @@ from catalogs.models import CatalogEntry, EntryStatus, OpenType
 from portal.models import ApplicantKind
 from sharing.models import OpenDataApplication
 from sharing.workflow import OpenStatus
+
+ASKED = {"requested_until_on": dt.date(2027, 6, 30), "declares_eligibility": True}
 
 
 @pytest.fixture
@@ -25,7 +29,7 @@ def open_entry(unit_a):
 
 def _form(entry, **over):
     data = {"entries": [entry.pk], "purpose": "开展区域产业用能分析", "scenario": "园区能耗监测平台",
-            "is_commercial": "false", "submit": "1"}
+            "is_commercial": "false", "requested_until_on": "2027-06-30", "declares_eligibility": "on", "submit": "1"}
     data.update(over)
     return data
 
@@ -37,9 +41,10 @@ def test_apply_and_submit_then_follow_status(client, applicant, auth_entry):
     response = client.post(url, _form(auth_entry))
     assert response.status_code == 302
     app = OpenDataApplication.objects.get()
-    assert app.status == OpenStatus.ASSESSING and list(app.entries.all()) == [auth_entry]
+    assert app.status == OpenStatus.VERIFYING and list(app.entries.all()) == [auth_entry]
     html = client.get(response["Location"]).content.decode()
-    assert "技术服务单位需求评估中" in html and app.current_due_on.strftime("%Y年%-m月%-d日") in html
+    assert "待数据管理机构核验申请资格" in html and app.current_due_on.strftime("%Y年%-m月%-d日") in html
+    assert "尚未经数据管理机构核验证明材料，不具备授权资格" in html  # unverified is shown as not eligible
 
 
 def test_draft_then_submit_from_detail(client, applicant, auth_entry):
@@ -52,7 +57,7 @@ def test_draft_then_submit_from_detail(client, applicant, auth_entry):
     assert app.status == OpenStatus.DRAFT
     client.post(reverse("sharing_site:open_application_submit", args=[app.pk]))
     app.refresh_from_db()
-    assert app.status == OpenStatus.ASSESSING
+    assert app.status == OpenStatus.VERIFYING
 
 
 def test_university_cannot_apply_for_commercial_use(client, make_applicant, auth_entry):
@@ -80,28 +85,45 @@ def test_only_authorized_entries_can_be_chosen_and_errors_keep_input(client, app
     assert not OpenDataApplication.objects.exists()
 
 
-def test_foreign_controlled_enterprise_is_told_why_before_the_form(client, make_applicant, auth_entry):
-    from portal.models import Enterprise
-
-    user = make_applicant("foreign")
-    Enterprise.objects.filter(members__user=user).update(is_domestic_controlled=False)
+def test_association_is_told_why_before_the_form(client, make_applicant, auth_entry):
+    """QZ §六(四): only 内资控股法人企业、高校、科研院所 may apply."""
+    user = make_applicant("assoc", kind=ApplicantKind.ASSOCIATION)
     client.force_login(user)
     response = client.get(reverse("sharing_site:open_application_create"))
     assert response.status_code == 403 and "内资控股" in response.content.decode()
 
 
+def test_enterprise_must_declare_eligibility_and_a_time_limit(client, applicant, auth_entry):
+    """QZ §六(四) (declaration, not ticked by default) and FJ-OPEN art.10 (the time limit is stated)."""
+    client.force_login(applicant)
+    html = client.get(reverse("sharing_site:open_application_create")).content.decode()
+    assert 'name="declares_eligibility"' in html and "checked" not in html.split('name="declares_eligibility"')[1][:80]
+    data = _form(auth_entry)
+    data.pop("declares_eligibility")
+    data.pop("requested_until_on")
+    response = client.post(reverse("sharing_site:open_application_create"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_declares_eligibility_error"' in html and 'id="id_requested_until_on_error"' in html
+    assert not OpenDataApplication.objects.exists()
+
+
 def test_granted_application_shows_grant_and_restrictions(client, applicant, auth_entry, make_user, make_unit):
     from portal.roles import Role
     from sharing.services import open_application_act, open_application_create, open_application_submit
+    from tests.sharing.conftest import open_consent_and_sign, open_verify
 
     app = open_application_create(enterprise=applicant.enterprise_memberships.get().enterprise,
                                   entries=[auth_entry], purpose="研究", scenario="分析", is_commercial=False,
-                                  acting_user=applicant)
+                                  acting_user=applicant, **ASKED)
     open_application_submit(application=app, acting_user=applicant)
     tech = make_user("tech", Role.TECH_OPERATOR, make_unit("QZ-TECH", "技术服务单位"))
     city = make_user("city", Role.CITY_AUTHORITY, make_unit("QZ-DATA", "市数据管理局"))
+    provider = make_user("provider", Role.UNIT_DATA_ADMIN, auth_entry.source_unit)
+    open_verify(app, city)
     open_application_act(application=app, action="assess_reasonable", acting_user=tech, opinion="需求合理")
     open_application_act(application=app, action="confirm", acting_user=city, opinion="同意")
+    open_consent_and_sign(app, [provider], tech)
     client.force_login(applicant)
     html = client.get(reverse("sharing_site:open_application_detail", args=[app.pk])).content.decode()
     assert "已授权" in html and "授权许可 KQ" in html
@@ -114,7 +136,7 @@ def test_other_applicant_cannot_open_or_act_on_application_by_id(client, applica
 
     app = open_application_create(enterprise=applicant.enterprise_memberships.get().enterprise,
                                   entries=[auth_entry], purpose="研究", scenario="分析", is_commercial=False,
-                                  acting_user=applicant)
+                                  acting_user=applicant, **ASKED)
     client.force_login(other_applicant)
     assert client.get(reverse("sharing_site:open_application_detail", args=[app.pk])).status_code == 404
     assert client.post(reverse("sharing_site:open_application_submit", args=[app.pk])).status_code == 404
@@ -122,7 +144,7 @@ def test_other_applicant_cannot_open_or_act_on_application_by_id(client, applica
     response = client.post(reverse("sharing_site:open_application_withdraw", args=[app.pk]), {"reason": "恶意"})
     assert response.status_code == 404
     app.refresh_from_db()
-    assert app.status == OpenStatus.ASSESSING
+    assert app.status == OpenStatus.VERIFYING
     assert app.number not in client.get(reverse("sharing_site:open_applications")).content.decode()
 
 
@@ -131,7 +153,7 @@ def test_withdraw_requires_reason(client, applicant, auth_entry):
 
     app = open_application_create(enterprise=applicant.enterprise_memberships.get().enterprise,
                                   entries=[auth_entry], purpose="研究", scenario="分析", is_commercial=False,
-                                  acting_user=applicant)
+                                  acting_user=applicant, **ASKED)
     open_application_submit(application=app, acting_user=applicant)
     client.force_login(applicant)
     url = reverse("sharing_site:open_application_withdraw", args=[app.pk])

@@ -2,8 +2,9 @@
 
 1. Subsidy: register → 试算 → apply with an evidence file → staff return it for correction → applicant corrects →
    staff approve → applicant sees the approved amount and the printable decision.
-2. Open data: an enterprise applies for a 授权开放 entry → staff assess and confirm in the admin → the applicant sees
-   the grant and its restrictions.
+2. Open data: an enterprise applies for a 授权开放 entry (declaring its eligibility and the time limit) → staff verify
+   the eligibility with evidence, assess, confirm; the provider unit consents; the signed agreement is recorded → the
+   applicant sees the grant and its restrictions.
 Every main page is screenshotted under test-artifacts/site/ and checked for horizontal scrolling.
 """
 
@@ -13,6 +14,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from portal.models import Enterprise, Organization, OrgKind, OrgLevel
 from portal.uscc import make_uscc
@@ -153,6 +155,8 @@ def test_open_data_journey(page, shot, live_server, make_user, make_unit, applic
                                         description="企业年度报告中的公示信息。", open_conditions="仅限统计分析")
     tech = make_user("tech_operator", Role.TECH_OPERATOR, make_unit("QZ-TECH", "大数据服务中心"), is_staff=True)
     city = make_user("city_authority", Role.CITY_AUTHORITY, make_unit("QZ-DATA", "市数据管理局"), is_staff=True)
+    provider = make_user("scj_admin", Role.UNIT_DATA_ADMIN, source, is_staff=True)
+    today = timezone.localdate()
 
     _login(page, live_server, "acme")
     page.get_by_role("link", name="开放数据").first.click()
@@ -166,21 +170,42 @@ def test_open_data_journey(page, shot, live_server, make_user, make_unit, applic
     page.get_by_label("使用目的").fill("分析晋江鞋服企业经营趋势")
     page.get_by_label("应用场景").fill("企业内部经营分析报告，不对外提供")
     page.get_by_label(re.compile("否，用于科研")).check()
+    page.get_by_label("申请使用截止日").fill(f"{today.year + 1}-06-30")
+    declaration = page.get_by_label("申请资格声明")
+    assert not declaration.is_checked()  # never ticked for the applicant (QZ §六(四))
+    declaration.check()
     page.get_by_role("button", name="提交申请").click()
-    assert "技术服务单位需求评估中" in page.locator("#status-panel").inner_text()
+    status = page.locator("#status-panel").inner_text()
+    assert "待数据管理机构核验申请资格" in status
+    assert "不具备授权资格" in page.locator("#eligibility").inner_text()
     shot(page, "12-open-submitted")
     app = OpenDataApplication.objects.get()
 
-    # --- staff in the admin (desktop context): assess, then confirm
+    # --- staff in the admin (desktop context): verify eligibility, assess, confirm, provider consent, agreement
     staff = page.context.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     admin = staff.new_page()
-    for user, action, opinion in ((tech, "评估：需求合理", "用途明确，需求合理"), (city, "确认并授权", "同意授权一年")):
+    pdf = {"mimeType": "application/pdf", "buffer": PDF_BYTES}
+    steps = [
+        (city, "核验申请资格：符合", {"核验意见": "已核验营业执照及股权结构说明：内资控股"},
+         {"#id_eligibility_evidence": "营业执照.pdf"}),
+        (tech, "评估：需求合理", {"意见或原因": "用途明确，需求合理"}, {}),
+        (city, "确认授权（征求数据提供单位同意）", {"意见或原因": "同意授权"}, {}),
+        (provider, "数据提供单位同意开放", {"意见或原因": "同意开放"}, {}),
+        (tech, "登记已签署协议并开放接口授权",
+         {"协议编号": "QZKF-2026-001", "签署日期": today.isoformat(), "签署各方": "申请主体\n市数据管理局"},
+         {"#id_agreement_file": "协议.pdf"}),
+    ]
+    for user, action, fields, uploads in steps:
         _login(admin, live_server, user.username, admin=True)
         admin.goto(f"{live_server.url}/admin/sharing/opendataapplication/{app.pk}/change/")
-        admin.get_by_role("link", name=action).click()
-        admin.get_by_label("意见或原因").fill(opinion)
+        admin.get_by_role("link", name=action, exact=True).click()
+        for label, value in fields.items():
+            admin.get_by_label(label).fill(value)
+        for selector, name in uploads.items():
+            admin.set_input_files(selector, files=[{"name": name, **pdf}])
         admin.locator("input[type=submit]").click()
         admin.wait_for_load_state()
+        assert admin.locator(".errorlist, .messagelist .error").count() == 0, admin.content()[:2000]
         admin.context.clear_cookies()
     staff.close()
     app.refresh_from_db()
