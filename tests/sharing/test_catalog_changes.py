@@ -6,8 +6,11 @@ by rule; the holder, the producer unit and the data authority are told; the link
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from catalogs.models import CatalogEntry, EntryStatus, OpenType, ShareType
 from catalogs.services import entry_transition, entry_update
@@ -32,7 +35,7 @@ from sharing.services import (
     share_application_act,
     share_application_submit,
 )
-from tests.sharing.conftest import make_application, make_entry
+from tests.sharing.conftest import make_application, make_entry, open_consent_and_sign, open_verify
 
 A = AuthorizationStatus
 VERIFY_INTERFACE = {"name": "企业名称核查", "kind": "verify", "endpoint": "https://platform.example/verify",
@@ -162,13 +165,16 @@ def test_unchanged_republication_touches_nothing(world, clock):
 
 @pytest.fixture
 def open_grant(world, clock, enterprises):
-    entry = published(world, "CC6", open_type=OpenType.AUTHORIZED)
+    # no personal item: opening one needs a desensitisation record (tests/catalogs/test_desensitisation.py)
+    entry = published(world, "CC6", open_type=OpenType.AUTHORIZED, items=("名称", "代码", "注册资本"))
     ent, user = enterprises.domestic
     app = open_application_create(enterprise=ent, entries=[entry], purpose="产业链分析", scenario="供应商筛选",
-                                  is_commercial=True, acting_user=user)
-    app = open_application_submit(application=app, acting_user=user)
+                                  is_commercial=True, acting_user=user, declares_eligibility=True,
+                                  requested_until_on=timezone.localdate() + dt.timedelta(days=365))
+    app = open_verify(open_application_submit(application=app, acting_user=user), world.authority)
     app = open_application_act(application=app, action="assess_reasonable", acting_user=world.tech, opinion="合理")
-    open_application_act(application=app, action="confirm", acting_user=world.authority)
+    app = open_application_act(application=app, action="confirm", acting_user=world.authority)
+    open_consent_and_sign(app, [world.user_b], world.tech)
     return OpenDataGrant.objects.get(application=app), entry
 
 
