@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 from django.contrib.admin import AdminSite
-from django.db.models import F
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -92,14 +91,15 @@ def _tasks(request: HttpRequest, site: AdminSite, wf: Workflow, today: date, soo
     qs = model_admin.get_queryset(request).filter(**{f"{wf.state_field}__in": sources})
     if wf.lock_related:
         qs = qs.select_related(*wf.lock_related)
-    qs = qs.order_by(F(wf.due_field).asc(nulls_last=True), "pk") if wf.due_field else qs.order_by("pk")
+    due_expr = wf.due_expression()
+    qs = qs.order_by(due_expr.asc(nulls_last=True), "pk") if due_expr is not None else qs.order_by("pk")
     rows = list(qs[:SCAN_LIMIT + 1])
     kind.truncated = len(rows) > SCAN_LIMIT
     for obj in rows[:SCAN_LIMIT]:
         steps = wf.awaiting(request.user, obj)
         if not steps:
             continue
-        due = getattr(obj, wf.due_field, None) if wf.due_field else None
+        due = wf.due_on(obj)
         badge = "" if due is None else ("overdue" if due < today else ("soon" if due <= soon else ""))
         kind.tasks.append(Task(
             title=str(obj), url=reverse("admin:{}_{}_change".format(*info), args=[obj.pk]),
