@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.admin import AdminSite
+from django.db.models import Subquery
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -94,12 +95,16 @@ def _tasks(request: HttpRequest, site: AdminSite, wf: Workflow, today: date, soo
     info = model._meta.app_label, model._meta.model_name
     kind = Kind(label=str(model._meta.verbose_name_plural), list_url=reverse("admin:{}_{}_changelist".format(*info)))
     sources = {s for t in wf.transitions.values() if not t.hidden for s in t.sources}
-    qs = model_admin.get_queryset(request).filter(**{f"{wf.state_field}__in": sources})
+    scoped = model_admin.get_queryset(request)
+    due_expr = wf.due_expression()
+    order = [due_expr.asc(nulls_last=True), "pk"] if due_expr is not None else ["pk"]
+    # one statement: the first SCAN_LIMIT + 1 keys in due order are chosen over the bare table (no joins: fast at
+    # 200k rows), then only those rows are read with their related rows
+    first = scoped.filter(**{f"{wf.state_field}__in": sources}).order_by(*order).values("pk")[:SCAN_LIMIT + 1]
+    qs = scoped.filter(pk__in=Subquery(first))
     if wf.lock_related:
         qs = qs.select_related(*wf.lock_related)
-    due_expr = wf.due_expression()
-    qs = qs.order_by(due_expr.asc(nulls_last=True), "pk") if due_expr is not None else qs.order_by("pk")
-    rows = list(qs[:SCAN_LIMIT + 1])
+    rows = list(qs.order_by(*order))
     kind.truncated = len(rows) > SCAN_LIMIT
     for obj in rows[:SCAN_LIMIT]:
         steps = wf.awaiting(request.user, obj)
