@@ -1,4 +1,5 @@
-"""`make bench`: timings with ratios against a baseline measured in the same run, on a throw-away SQLite database.
+"""`make bench`: timings with ratios against a baseline measured in the same run, on a throw-away SQLite database
+(or ``PORTAL_BENCH_DATABASE_URL``).
 
 Each `benchmarks/bench_*.py` module exposes `run(report)`; `report(name, value, baseline, unit)` prints the ratio.
 """
@@ -31,7 +32,8 @@ def timed(func: Callable[[], object], repeat: int = 5) -> float:
 def main() -> int:
     tmp = tempfile.mkdtemp(prefix="portal-bench-")
     os.environ.setdefault("PORTAL_TESTING", "1")
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+    # a throw-away SQLite file, or the (empty, throw-away) database of PORTAL_BENCH_DATABASE_URL, e.g. PostgreSQL
+    os.environ["DATABASE_URL"] = os.environ.get("PORTAL_BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     sys.path.insert(0, str(ROOT))
     import django

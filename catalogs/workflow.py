@@ -63,6 +63,8 @@ CORRECTION = Workflow(
     state_field="status", due_field="",  # one due field per step (analysis/decide/correct_due_on), set by effects
     limits={CorrectionStatus.REPORTED: ANALYSIS_LIMIT, CorrectionStatus.DISPATCHED: DECIDE_LIMIT,
             CorrectionStatus.CORRECTING: CORRECT_LIMIT},
+    due_fields={CorrectionStatus.REPORTED: "analysis_due_on", CorrectionStatus.DISPATCHED: "decide_due_on",
+                CorrectionStatus.CORRECTING: "correct_due_on"},
     lock_related=("entry", "source_unit"),
     transitions=[
         Transition("dispatch_to_source", "分析并分派", (CorrectionStatus.REPORTED,), CorrectionStatus.DISPATCHED,
@@ -87,7 +89,7 @@ INTERFACE_REQUEST = Workflow(
     states=InterfaceRequestStatus, state_field="status",
     # the due date (10 wd from the request, moved by an approved extension) is kept by the effects: a step does not
     # open a new limit of its own
-    due_field="",
+    due_field="", due_fields={s: "due_on" for s in OUTSTANDING_STATES},
     lock_related=("producer_unit", "entry"),
     transitions=[
         Transition("request_extension", "书面申请延期", (InterfaceRequestStatus.OPEN,),
@@ -133,6 +135,7 @@ DONE_TASK_STATES = (TaskStatus.SUBMITTED, TaskStatus.LATE_SUBMITTED)
 COLLECTION_TASK = Workflow(
     "catalogs.collection_task", label="数据采集任务", model="catalogs.CollectionTask", states=TaskStatus,
     state_field="status", due_field="", lock_related=("item", "unit"),
+    due_fields={s: "due_on" for s in OPEN_TASK_STATES},
     transitions=[
         # Every file (upload, or columns+rows pushed through the API) is recorded as a submission with the result of
         # the column check. An accepted file of an open task submits it: on or before the due date → 按时报送, after

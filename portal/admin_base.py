@@ -356,7 +356,82 @@ def _is_due_date(model: type[Model], name: Any) -> bool:
         return False
 
 
-class GovernedAdmin(ViewOnlyDisplayMixin, ServiceFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+def _flat(fields: Any) -> list[Any]:
+    """The names (or callables) of a fieldset's ``fields``, lines of several fields flattened."""
+    if isinstance(fields, list | tuple):
+        return [name for f in fields for name in _flat(f)]
+    return [fields]
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value is False or (isinstance(value, str | list | dict | tuple | FieldFile) and not value)
+
+
+class CollapseEmptyGroupsMixin:
+    """Record pages: a titled fieldset (not the first) whose fields are all empty on this record and none required
+    on its form is rendered collapsed (Django's ``collapse`` class, a closed ``<details>``). On the add page, on a
+    posted form (errors, refusals) and for groups with something in them, every group stays open.
+
+    "Empty": ``None``, ``""``, ``False``, an empty file or JSON, a many-to-many without rows. A computed column
+    (display method) counts as content, so a group showing one is never hidden."""
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self._collapse_empty(request, obj, super().get_fieldsets(request, obj))  # type: ignore[misc]
+
+    def _collapse_empty(self, request: HttpRequest, obj: Any, fieldsets: Any) -> Any:
+        """``fieldsets`` with the ``collapse`` class added to the empty optional groups of ``obj``."""
+        if obj is None or getattr(obj, "pk", None) is None or request.method == "POST" or len(fieldsets) < 2:
+            return fieldsets
+        readonly = set(self.get_readonly_fields(request, obj))  # type: ignore[attr-defined]
+        out = []
+        for i, (title, opts) in enumerate(fieldsets):
+            classes = tuple(opts.get("classes", ()))
+            if i and title and "collapse" not in classes and self._group_is_empty(obj, opts["fields"], readonly):
+                opts = {**opts, "classes": (*classes, "collapse")}
+            out.append((title, opts))
+        return out
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        """Inlines of a record: one without rows that this person cannot add to is collapsed too (a closed
+        ``<details>`` with its title, instead of an empty table)."""
+        inlines = super().get_inline_instances(request, obj)  # type: ignore[misc]
+        if obj is None or getattr(obj, "pk", None) is None or request.method == "POST":
+            return inlines
+        from django.forms.models import _get_foreign_key
+
+        for inline in inlines:
+            if inline.has_add_permission(request, obj):
+                continue
+            try:
+                fk = _get_foreign_key(type(obj), inline.model, fk_name=inline.fk_name)
+            except ValueError:
+                continue
+            if not inline.get_queryset(request).filter(**{fk.name: obj}).exists():
+                inline.classes = [*(inline.classes or ()), "collapse"]
+                inline.verbose_name_plural = f"{inline.verbose_name_plural or inline.model._meta.verbose_name_plural}（无）"
+        return inlines
+
+    def _group_is_empty(self, obj: Any, fields: Any, readonly: set[Any]) -> bool:
+        for name in _flat(fields):
+            if not isinstance(name, str):
+                return False
+            try:
+                field = obj._meta.get_field(name)
+            except FieldDoesNotExist:
+                return False  # a display method of the admin or the model: shown content
+            if field.many_to_many:
+                if getattr(obj, name).exists():
+                    return False
+                continue
+            required = (field.editable and not field.blank and name not in readonly
+                        and not isinstance(field, models.BooleanField))
+            if required or not _is_empty(getattr(obj, field.attname, None)):
+                return False
+        return True
+
+
+class GovernedAdmin(CollapseEmptyGroupsMixin, ViewOnlyDisplayMixin, ServiceFormMixin, ScopedAdminMixin,
+                    SimpleHistoryAdmin):
     """Base admin for governed models: scoped, no delete, history view (revert disabled in settings); add/change
     forms keep their input on a service's refusal (``ServiceFormMixin``). Due-date columns carry the 暂定 mark."""
 
@@ -366,6 +441,7 @@ class GovernedAdmin(ViewOnlyDisplayMixin, ServiceFormMixin, ScopedAdminMixin, Si
         names = super().get_list_display(request)  # type: ignore[misc]
         return [due_date_column(self.model, n) if _is_due_date(self.model, n) else n  # type: ignore[attr-defined]
                 for n in names]
+
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
         return ChineseHistoryHelper(self.model, historical_record)
 

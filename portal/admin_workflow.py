@@ -104,7 +104,7 @@ class WorkflowAdminMixin:
         ahead = [t for t in wf.transitions.values() if state in t.sources and not t.hidden]
         duties = [t for t in ahead if not t.is_optional_for(obj)]
         actors = sorted({label for t in duties if (label := getattr(t.actor, "actor_label", ""))})
-        due = getattr(obj, wf.due_field, None) if wf.due_field else None
+        due = wf.due_on(obj)
         today = timezone.localdate()
         badge = "" if due is None else ("overdue" if due < today else (
             "soon" if due <= add_workdays(today, SOON_WORKDAYS) else ""))

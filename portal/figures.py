@@ -124,12 +124,26 @@ def sharing_decisions(user: Any) -> Chart:
         ident="figure-sharing-decisions")
 
 
+def sharing_overdue(user: Any) -> Chart:
+    from sharing.figures import overdue_steps_by_unit
+
+    rows, total = overdue_steps_by_unit(user)
+    return Chart(
+        title="各单位共享办理超期环节", summary="按责任单位：超过法定期限、超过服务目标期限的未办结环节数",
+        categories=[r.unit for r in rows], category_header="责任单位",
+        series=[Series("超过法定期限", charts.VERMILLION, [r.statutory for r in rows]),
+                Series("超过服务目标期限", charts.ORANGE, [r.target for r in rows])],
+        stacked=True, short=charts.plain, exact=charts.pieces, total_label="合计",
+        note=_shown(total, len(rows), "单位"), ident="figure-sharing-overdue")
+
+
 @dataclass(frozen=True)
 class Spec:
     model: str  # "<app>.<model>" whose view permission shows the figure
     build: Callable[[Any], Chart | tuple[Chart, ...]]
     link: str = ""  # admin URL name of the board the figure summarises
     link_label: str = ""
+    on_workbench: bool = True  # False: drawn on its board only (``figure_html``)
 
 
 SPECS: tuple[Spec, ...] = (
@@ -138,11 +152,12 @@ SPECS: tuple[Spec, ...] = (
     Spec("sharing.shareapplication", sharing_decisions, "admin:sharing_assessment", "共享工作考核"),
     Spec("subsidies.budgetpool", budget_by_pool, "admin:subsidies_budgetpool_changelist", "资金池"),
     Spec("subsidies.budgetpool", budget_by_county),
+    Spec("sharing.shareapplication", sharing_overdue, "admin:sharing_overdue", "共享办理逾期看板", on_workbench=False),
 )
 
 
 KEYS = {"overdue-tasks": 0, "catalog-coverage": 1, "catalog-quality": 1, "sharing-decisions": 2, "budget-pool": 3,
-        "budget-county": 4}
+        "budget-county": 4, "sharing-overdue": 5}
 
 
 def _may_see(request: HttpRequest, site: AdminSite, spec: Spec) -> bool:
@@ -166,11 +181,27 @@ def figure_html(request: HttpRequest, site: AdminSite, key: str) -> SafeString:
     return SafeString("")  # pragma: no cover - every key names one of its spec's charts
 
 
+def figures_page(model_admin: Any, request: HttpRequest, *, title: str, keys: tuple[str, ...],
+                 intro: str = "") -> Any:
+    """A board page of figures (``keys``) for an admin of the model behind them: the admin's own view permission
+    first (a role without it gets 403), each figure drawn for the person's scope."""
+    from django.core.exceptions import PermissionDenied
+    from django.template.response import TemplateResponse
+
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    site = model_admin.admin_site
+    drawn = [html for key in keys if (html := figure_html(request, site, key))]
+    return TemplateResponse(request, "admin/figures_page.html", {
+        **site.each_context(request), "opts": model_admin.model._meta, "title": title, "intro": intro,
+        "figures": drawn})
+
+
 def workbench_figures(request: HttpRequest, site: AdminSite) -> list[Figure]:
     """The figures ``request.user`` may see, drawn; a figure with nothing in the user's scope is left out."""
     out: list[Figure] = []
     for spec in SPECS:
-        if not _may_see(request, site, spec):
+        if not spec.on_workbench or not _may_see(request, site, spec):
             continue
         built = spec.build(request.user)
         try:

@@ -186,7 +186,7 @@ class Workflow:
     def __init__(self, name: str, *, label: str, model: str, states: type[models.TextChoices],
                  transitions: Iterable[Transition], state_field: str = "status", due_field: str = "",
                  limits: dict[str, Limit] | None = None, lock_related: tuple[str, ...] = (),
-                 effects_module: str = "") -> None:
+                 effects_module: str = "", due_fields: dict[str, str] | None = None) -> None:
         self.name = name
         self.label = label
         self.model_label = model
@@ -198,6 +198,9 @@ class Workflow:
             self.transitions[t.name] = t
         self.state_field = state_field
         self.due_field = due_field
+        # where the due date of a state is kept when it is not ``due_field`` (records with one due field per step,
+        # set by the effects): read by the 工作台 and the record header, never written by ``apply``
+        self.due_fields = {str(k): v for k, v in (due_fields or {}).items()}
         self.limits = dict(limits or {})
         self.lock_related = lock_related
         self.effects_module = effects_module or f"{name.split('.', 1)[0]}.services"
@@ -239,6 +242,26 @@ class Workflow:
 
     def limit_of(self, transition: Transition, target: str) -> Limit | None:
         return transition.limit or self.limits.get(target)
+
+    def due_field_of(self, state: str) -> str:
+        """The field holding the due date of a record in ``state`` (``due_fields``, else ``due_field``; "": none)."""
+        return self.due_fields.get(str(state), self.due_field)
+
+    def due_on(self, obj: Any) -> date | None:
+        """The due date of ``obj``'s current step, read from the field its state declares."""
+        name = self.due_field_of(getattr(obj, self.state_field))
+        return getattr(obj, name, None) if name else None
+
+    def due_expression(self) -> Any:
+        """The current due date as one SQL expression (per-state fields as a ``CASE``), for ordering in one query;
+        ``None`` when the workflow keeps no due date."""
+        from django.db.models import Case, F, When
+
+        if not self.due_fields:
+            return F(self.due_field) if self.due_field else None
+        whens = [When(**{self.state_field: state, "then": F(name)}) for state, name in self.due_fields.items()]
+        return Case(*whens, default=F(self.due_field) if self.due_field else None,
+                    output_field=models.DateField())
 
     # ---------------------------------------------------------------------------------------- reading
     def allows(self, name: str, user: Any, obj: Any) -> Decision:

@@ -62,6 +62,9 @@ def _awarded_lot_options(tender: Any) -> list[tuple[int, str]]:
 # ------------------------------------------------------------------------------------------------ IT projects
 PROJECT = Workflow(
     "procurement.project", label="政务信息化项目", model="procurement.ItProject", states=ProjectStatus,
+    # each step keeps its own due date (set by the effects): the 工作台 and the record header read it per state
+    due_fields={P.JOINT_REVIEW: "joint_review_due_on", P.FSR_APPROVED: "pd_review_due_on",
+                P.COMPLETED: "acceptance_due_on"},
     transitions=[
         Transition("start_joint_review", "启动联合审核", (P.DEMAND_COLLECTED,), P.JOINT_REVIEW, can_approve_project,
                    limit=Limit(5, basis="黑龙江办法第10条（D33）", statutory=True,
@@ -178,6 +181,7 @@ OBJECTION_REPLY_LIMIT = Limit(3, basis="若干规则第32条、示范文本第13
 OBJECTION = Workflow(
     "procurement.objection", label="异议", model="procurement.Objection", states=ObjectionStatus,
     limits={OB.RECEIVED: OBJECTION_DECISION_LIMIT},
+    due_fields={OB.RECEIVED: "decision_due_on", OB.ACCEPTED: "reply_due_on", OB.DEEMED_ACCEPTED: "reply_due_on"},
     transitions=[
         Transition("accept", "受理异议", (OB.RECEIVED,), (OB.ACCEPTED, OB.DEEMED_ACCEPTED), can_handle_objection,
                    inputs=(ON,)),
@@ -198,7 +202,7 @@ COMPLAINT_REVIEW_LIMIT = Limit(3, basis="行政监督管理办法第10条（D24�
 
 COMPLAINT = Workflow(
     "procurement.complaint", label="投诉", model="procurement.Complaint", states=ComplaintStatus,
-    limits={C.FILED: COMPLAINT_REVIEW_LIMIT},
+    limits={C.FILED: COMPLAINT_REVIEW_LIMIT}, due_fields={C.FILED: "review_due_on"},
     transitions=[
         Transition("accept", "受理投诉", (C.FILED,), C.ACCEPTED, can_supervise,
                    inputs=(Input("suspends_award", "责令暂停发出中标通知书/签订合同", kind="bool", required=False),

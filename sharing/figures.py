@@ -62,3 +62,32 @@ def decisions_by_month(user: Any, *, months: int = 12, today: dt.date | None = N
         start = _month_start(today, back)
         out.append(MonthDecisions(start.year, start.month, *counted.get((start.year, start.month), (0, 0, 0))))
     return out
+
+
+@dataclass(frozen=True)
+class UnitOverdueSteps:
+    unit: str
+    statutory: int  # 超过法定期限
+    target: int  # 超过服务目标期限（非法定）
+
+    @property
+    def total(self) -> int:
+        return self.statutory + self.target
+
+
+def overdue_steps_by_unit(user: Any, *, today: dt.date | None = None, limit: int = 12
+                          ) -> tuple[list[UnitOverdueSteps], int]:
+    """Open application steps past their due date per responsible unit (most first), within what the user's
+    ``WorkflowStepPolicy`` lets them see, and how many such units there are; one aggregate query."""
+    from sharing.models import WorkflowStep
+    from sharing.permissions import WorkflowStepPolicy
+
+    today = today or timezone.localdate()
+    qs = WorkflowStepPolicy().scope(user, WorkflowStep.objects.filter(finished_on__isnull=True, due_on__lt=today))
+    rows = list(qs.values("responsible_unit__short_name", "responsible_unit__name")
+                .annotate(statutory=Count("pk", filter=Q(is_statutory=True)),
+                          target=Count("pk", filter=Q(is_statutory=False)), total=Count("pk"))
+                .order_by("-total", "responsible_unit__name"))
+    out = [UnitOverdueSteps(r["responsible_unit__short_name"] or r["responsible_unit__name"] or "申请方（补正、确认）",
+                            r["statutory"], r["target"]) for r in rows]
+    return out[:limit], len(out)

@@ -347,8 +347,17 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
         return [
             path("<int:pk>/diff/", view(self.diff_view), name="catalogs_catalogentry_diff"),
             path("import/", view(self.import_view), name="catalogs_catalogentry_import"),
+            path("quality/", view(self.quality_view), name="catalogs_catalogentry_quality"),
             *super().get_urls(),
         ]
+
+    def quality_view(self, request: HttpRequest) -> HttpResponse:
+        """目录质量评估: coverage (published / not yet) and the average quality score per source unit, as figures."""
+        from portal.figures import figures_page
+
+        return figures_page(self, request, title="目录质量评估（按数源单位）", keys=("catalog-coverage", "catalog-quality"),
+                            intro="按数源单位统计目录编制（已发布、未发布）与目录质量评分平均值（QZ 附件1、附件2 "
+                                  "目录要素与质量要求）；范围为您可查看的目录。")
 
     def _scoped(self, request: HttpRequest, pk: int) -> CatalogEntry:
         return get_object_or_404(self.get_queryset(request), pk=pk)

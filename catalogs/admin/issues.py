@@ -57,6 +57,18 @@ class DataCorrectionAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     list_select_related = ("entry", "source_unit", "reporter_unit")
     readonly_fields = [*(f.name for f in DataCorrection._meta.fields if f.name not in ("id", "created_at")),
                        "related_records"]
+    # one group per step of QZ §七 (分析分派 → 核实决定 5 wd → 更正 10 wd); the steps not reached yet are empty and
+    # collapsed (portal.admin_base.CollapseEmptyGroupsMixin)
+    fieldsets = [
+        (None, {"fields": ["entry", "source_unit", "reporter_unit", "reported_by", "reported_on", "description",
+                           "status", "related_records"]}),
+        ("分析分派（技术服务单位）", {"fields": ["analysis_due_on", "dispatched_on", "analysis", "is_analysis_late"]}),
+        ("核实决定（数源单位，5个工作日）", {"fields": ["decide_due_on", "decided_on", "decision_reason",
+                                                      "is_decision_late"]}),
+        ("更正（决定更正后10个工作日）", {"fields": ["correct_due_on", "corrected_on", "correction_note",
+                                                    "is_correction_late"]}),
+        ("记录", {"fields": ["updated_at", "retired_at"]}),
+    ]
     export_columns = [("编号", lambda c: c.pk), ("目录", lambda c: c.entry.title), ("数源单位", lambda c: c.source_unit.name),
                       ("状态", lambda c: c.get_status_display()), ("报告日期", lambda c: c.reported_on),
                       ("核实期限", lambda c: c.decide_due_on), ("更正期限", lambda c: c.correct_due_on)]

@@ -1,6 +1,6 @@
 """``{% load portal_figures %}{% portal_figure "overdue-tasks" %}``: one of the 工作台's figures on a board page.
 
-Keys: ``portal.figures.KEYS`` (overdue-tasks, catalog-coverage, catalog-quality, sharing-decisions, budget-pool,
+Keys: ``portal.figures.KEYS`` (overdue-tasks, catalog-coverage, catalog-quality, sharing-decisions, sharing-overdue, budget-pool,
 budget-county). The figure is drawn for the page's user (scoped by the app's policy) when they may view the model
 behind it, else nothing; needs ``request`` in the context (the admin's pages have it).
 """

@@ -76,6 +76,19 @@ class ItProjectAdmin(RelatedLinksMixin, WorkflowAdminMixin, ServiceEntryAdmin):
                   "data_resources_text", "has_sharing_analysis", "content_and_scale", "is_emergency_inclusion",
                   "is_classified", "responsible_person"]
     change_fields = list(ps.PROJECT_EDITABLE)
+    field_groups = [
+        ("联合审核（5个工作日）", ["joint_review_started_on", "joint_review_due_on", "joint_review_done_on",
+                                "review_opinions"]),
+        ("可行性研究与初步设计", ["fsr_approval_no", "fsr_approved_on", "is_merged_fsr_pd", "merge_reason",
+                               "pd_submitted_on", "pd_review_due_on", "pd_approval_no", "pd_approved_on",
+                               "budget_estimate"]),
+        ("运维经费", ["om_funding_requested", "om_funding_approved", "om_funding_approved_on"]),
+        ("建设与验收", ["construction_started_on", "completed_on", "acceptance_due_on", "acceptance_applied_on",
+                     "archive_acceptance_passed", "crypto_assessment_report", "security_check_passed",
+                     "classified_review_passed", "accepted_on"]),
+        ("运行与自评价", ["in_operation_on", "self_evaluated_on"]),
+        ("暂停", ["suspended_reason"]),
+    ]
     list_display = ["code_col", "name", "unit_col", "workflow_state", "total_investment", "acceptance_due_on"]
 
     @admin.display(description="项目编号", ordering="code")

@@ -114,8 +114,10 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
     policy = perms.ApplicationPolicy()
     workflow = APPLICATION
     change_form_template = "admin/subsidies/application/change_form.html"
-    list_display = ["number", "enterprise", "rule", "period", "status", "ceiling", "approved_amount", "due_on",
-                    "overdue_display", "is_duplicate"]
+    # fits a 1366-px laptop with the sidebar and the filters: the rule by its code (full title on hover), the due date
+    # and its 已逾期 badge in one column, amounts on one line
+    list_display = ["number", "enterprise", "rule_code", "workflow_state", "ceiling", "approved_amount",
+                    "due_display", "is_duplicate"]  # the year leads the number (and is a filter)
     list_filter = ["status", "period", "rule__family", RuleFilter, "is_duplicate", "call"]
     list_select_related = ["enterprise", "rule", "call"]
     search_fields = ["number", "enterprise__name", "enterprise__uscc"]
@@ -124,7 +126,17 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
                        "ceiling", "approved_amount", "decision_reason", "correction_request", "is_duplicate",
                        "duplicate_of", "submitted_at", "event_on", "due_on", "publicity_ends_on", "reviewer",
                        "payment_display", "calculation_display", "timeline_display"]
-    fields = readonly_fields
+    # the status and due date lead the page (record header); the groups follow the steps, and those not reached
+    # yet (no approved amount, no 补正, no duplicate, no payment) are collapsed (CollapseEmptyGroupsMixin)
+    fieldsets = [
+        (None, {"fields": ["number", "enterprise", "rule", "call", "period", "status", "submitted_at", "event_on",
+                           "due_on", "reviewer", "timeline_display"]}),
+        ("申报事实与测算", {"fields": ["facts_display", "calculation_display", "ceiling", "key"]}),
+        ("补正", {"fields": ["correction_request"]}),
+        ("审核决定与公示", {"fields": ["approved_amount", "decision_reason", "publicity_ends_on"]}),
+        ("重复申报核查", {"fields": ["is_duplicate", "duplicate_of"]}),
+        ("财政拨付", {"fields": ["payment_display"]}),
+    ]
     inlines = [EvidenceInline, ScoreInline, ObjectionInline]
     # 财政拨付 is no bulk action: each payment is confirmed on its step page with 支付凭证号 and 支付日期.
     actions = ["accept_selected", "review_selected", "publicity_selected", "publicity_close_selected"]
@@ -165,6 +177,18 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
     @admin.display(description="逾期", boolean=True)
     def overdue_display(self, obj: Application) -> bool:
         return obj.is_overdue
+
+    @admin.display(description="规则", ordering="rule__code")
+    def rule_code(self, obj: Application) -> str:
+        return format_html('<span title="{}">{}</span>', str(obj.rule), obj.rule.code)
+
+    @admin.display(description="办理期限", ordering="due_on")
+    def due_display(self, obj: Application) -> str:
+        if obj.due_on is None:
+            return "—"
+        if obj.is_overdue:
+            return format_html('{}<br><span class="badge badge-overdue">已逾期</span>', obj.due_on)
+        return str(obj.due_on)
 
     @admin.display(description="申报事实")
     def facts_display(self, obj: Application) -> str:
@@ -267,8 +291,10 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
 @admin.register(Award)
 class AwardAdmin(FilteredXlsxExportMixin, GovernedAdmin):
     policy = perms.AwardPolicy()
-    list_display = ["application", "enterprise", "rule", "year", "amount", "city_amount", "county_amount", "county",
-                    "status", "approved_on", "disbursed_on", "payment_reference"]
+    # fits a 1366-px laptop for finance staff: the application by its number, the rule by its code, the city/county
+    # shares in one column, the payment (date and voucher number) in one
+    list_display = ["application_number", "enterprise", "rule_code", "shares", "county_short", "status_display",
+                    "payment"]
     list_filter = ["year", "status", "rule__family", RuleFilter, "county"]
     list_select_related = ["application", "enterprise", "rule", "county"]
     search_fields = ["enterprise__name", "enterprise__uscc", "application__number"]
@@ -276,6 +302,36 @@ class AwardAdmin(FilteredXlsxExportMixin, GovernedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Award]:
         return award_list(user=request.user)
+
+    @admin.display(description="申报编号", ordering="application__number")
+    def application_number(self, obj: Award) -> str:
+        return obj.application.number
+
+    @admin.display(description="规则", ordering="rule__code")
+    def rule_code(self, obj: Award) -> str:
+        return format_html('<span title="{}">{}</span>', str(obj.rule), obj.rule.code)
+
+    @admin.display(description="承担县（市、区）", ordering="county__name")
+    def county_short(self, obj: Award) -> str:
+        county = obj.county
+        return (county.short_name or county.name.removesuffix("人民政府")) if county is not None else "—"
+
+    @admin.display(description="状态（核定日期）", ordering="status")
+    def status_display(self, obj: Award) -> str:
+        return format_html('<span class="badge badge-state{}">{}</span><br>{}',
+                           " badge-final" if obj.status == "released" else "", obj.get_status_display(),
+                           obj.approved_on or "")
+
+    @admin.display(description="核定金额及市/县分担（元）", ordering="amount")
+    def shares(self, obj: Award) -> str:
+        return format_html('<b>{}</b><br><span class="quiet">市 {}<br>县 {}</span>', obj.amount, obj.city_amount,
+                           obj.county_amount)
+
+    @admin.display(description="拨付（日期、凭证号）", ordering="disbursed_on")
+    def payment(self, obj: Award) -> str:
+        if not obj.disbursed_on:
+            return "未拨付"
+        return format_html("{}<br>{}", obj.disbursed_on, obj.payment_reference or "—")
 
     def export_sheet(self, qs: QuerySet[Award]) -> Sheet:
         """The filtered awards as the finance detail sheet (one line per paying level, 合计 of the amounts)."""

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from portal.admin_base import GovernedAdmin, ViewOnlyDisplayMixin
@@ -261,6 +262,18 @@ class BudgetPoolAdmin(ServiceSaveMixin, GovernedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return pool_list(user=request.user)
+
+    def get_urls(self) -> list[Any]:
+        return [path("utilisation/", self.custom_view(self.utilisation_view), name="subsidies_budgetpool_utilisation"),
+                *super().get_urls()]
+
+    def utilisation_view(self, request: HttpRequest) -> Any:
+        """资金使用情况: budget use per pool and per county (已拨付, 已核定未拨付, 可用余额) as figures."""
+        from portal.figures import figures_page
+
+        return figures_page(self, request, title="资金使用情况", keys=("budget-pool", "budget-county"),
+                            intro="本年度各资金池及各县（市、区）预算的使用情况：已拨付、已核定未拨付与可用余额；"
+                                  "范围为您可查看的资金池。")
 
     def save_service(self, request: HttpRequest, obj: BudgetPool, form: Any) -> Any:
         return services.budget_pool_save(pool=obj, acting_user=request.user)
