@@ -120,7 +120,8 @@ def manual_award_create(*, enterprise: Enterprise, pool: BudgetPool, amount: Any
         region = enterprise.region
         county = region.county if region is not None else None
         if county is None or county.pk != pool.county_id:
-            errors.setdefault("pool", []).append(f"奖补对象不在{pool.county.name}，不能使用该县级资金池。")
+            where = pool.county.name if pool.county is not None else "该县（市、区）"
+            errors.setdefault("pool", []).append(f"奖补对象不在{where}，不能使用该县级资金池。")
     if errors:
         raise ValidationError(errors)
     with files.atomic(), acting_as(acting_user):
@@ -184,21 +185,28 @@ def _disburse(step: Step) -> None:
     award: ManualAward = step.obj
     pool = _lock_pools([award.pool_id])[award.pool_id]
     _book(pool, reserved=-award.amount, committed=award.amount)
-    paid_on = step.inputs.get("paid_on")
-    if isinstance(paid_on, str):
-        try:
-            paid_on = dt.date.fromisoformat(paid_on.strip())
-        except ValueError:
-            raise ValidationError({"paid_on": ["“支付日期”须为有效日期（年-月-日）。"]}) from None
-    if isinstance(paid_on, dt.datetime):
-        paid_on = paid_on.date()
-    if paid_on > step.on:
-        raise ValidationError({"paid_on": [f"支付日期不能晚于今天（{step.on.isoformat()}）。"]})
-    if award.approved_on and paid_on < award.approved_on:
-        raise ValidationError({"paid_on": [f"支付日期不能早于批准日期（{award.approved_on.isoformat()}）。"]})
+    paid_on = _paid_on(step.inputs.get("paid_on"), approved_on=award.approved_on, today=step.on)
     award.disbursed_on = paid_on
     award.payment_reference = str(step.inputs.get("payment_reference") or "").strip()
     step.audit_reason = f"支付凭证号 {award.payment_reference}，支付日期 {paid_on.isoformat()}"
+
+
+def _paid_on(value: Any, *, approved_on: dt.date | None, today: dt.date) -> dt.date:
+    """The payment date: a date, not in the future, not before the approval."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError({"paid_on": ["“支付日期”须为有效日期（年-月-日）。"]}) from None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        raise ValidationError({"paid_on": ["请填写“支付日期”。"]})
+    if value > today:
+        raise ValidationError({"paid_on": [f"支付日期不能晚于今天（{today.isoformat()}）。"]})
+    if approved_on is not None and value < approved_on:
+        raise ValidationError({"paid_on": [f"支付日期不能早于批准日期（{approved_on.isoformat()}）。"]})
+    return value
 
 
 @MANUAL_AWARD.effect("cancel")

@@ -9,6 +9,7 @@ the pool's cap under the same row locks as rule awards; finance sees it as 一�
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from decimal import Decimal
 from io import StringIO
@@ -154,6 +155,10 @@ def test_approve_reserves_disburse_commits_cancel_releases_with_history_and_audi
     manual_award_approve(award=other, acting_user=leader)
     pool.refresh_from_db()
     assert pool.reserved == Decimal("60000.00") and pool.committed == 0
+    with pytest.raises(ValidationError) as refused:  # 支付日期 not in the future
+        manual_award_disburse(award=award, acting_user=finance, payment_reference="GK2026-YS1",
+                              paid_on=timezone.localdate() + dt.timedelta(days=1))
+    assert "不能晚于今天" in refused.value.message_dict["paid_on"][0]
     manual_award_disburse(award=award, acting_user=finance, payment_reference="GK2026-YS1",
                           paid_on=timezone.localdate())
     manual_award_cancel(award=other, acting_user=leader, reason="项目未落地")
@@ -370,6 +375,7 @@ def test_api_lists_manual_awards_scoped_with_constant_queries(api_client, token_
     url = "/api/v1/subsidies/manual-awards/"
     _enter(pool, applicant[1], reviewer, leader, amount="1000")
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(reviewer)}")
+    api_client.get(url)  # the token's first use is recorded once
     with CaptureQueriesContext(db) as one:
         body = api_client.get(url).json()
     row = body["results"][0]
