@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -20,6 +20,7 @@ from portal.models import Enterprise
 from portal.roles import Role
 from subsidies import permissions as perms
 from subsidies import services
+from subsidies.exports import disbursement_response
 from subsidies.models import ManualAward
 from subsidies.selectors import manual_award_list, pool_list
 from subsidies.workflow import MANUAL_AWARD
@@ -45,6 +46,7 @@ class ManualAwardAdmin(WorkflowAdminMixin, GovernedAdmin):
     list_filter = ["year", "status", "pool__level"]
     list_select_related = ["enterprise", "pool__call", "pool__county", "approver", "entered_by"]
     search_fields = ["decision_number", "subject", "enterprise__name", "enterprise__uscc"]
+    actions = ["export_selected_year"]
     READ_FIELDS = ["kind_display", "decision_number", "decided_on", "document_display", "document_sha256", "subject",
                    "enterprise", "pool", "amount", "year", "status", "entered_by", "approver", "approved_on",
                    "decision_note", "disbursed_on", "payment_reference", "released_on"]
@@ -94,3 +96,12 @@ class ManualAwardAdmin(WorkflowAdminMixin, GovernedAdmin):
     @admin.display(description="决定文件")
     def document_display(self, obj: ManualAward) -> str:
         return download_link(obj, "decision_document")
+
+    @admin.action(description="导出所选一事一议所在年度的财政拨付表（.xlsx）")
+    def export_selected_year(self, request: HttpRequest, queryset: QuerySet[ManualAward]) -> Any:
+        """The same finance workbook as the award list's (rule awards and 一事一议 within the user's scope)."""
+        years = sorted(set(queryset.values_list("year", flat=True)))
+        if len(years) != 1:
+            self.message_user(request, "请选择同一年度的一事一议奖补导出。", level=messages.ERROR)
+            return None
+        return disbursement_response(years[0], request.user)

@@ -393,3 +393,22 @@ def test_api_lists_manual_awards_scoped_with_constant_queries(api_client, token_
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(applicant[0])}")
     response = api_client.get(url)
     assert response.status_code == 403 or response.json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_admin_export_action_gives_finance_the_workbook_with_the_manual_line(client, pool, applicant, reviewer,
+                                                                           leader, finance):
+    """Finance exports the year's workbook from the 一事一议 list too; the detail carries the 一事一议 line."""
+    from io import BytesIO
+
+    award = _enter(pool, applicant[1], reviewer, leader, amount="12345.67")
+    manual_award_approve(award=award, acting_user=leader)
+    client.force_login(finance)
+    response = client.post(reverse("admin:subsidies_manualaward_changelist"),
+                           {"action": "export_selected_year", "_selected_action": [award.pk]})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    wb = openpyxl.load_workbook(BytesIO(content), read_only=True)
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    line = next(r for r in rows if r[11] == "一事一议")
+    assert Decimal(str(line[4])) == Decimal("12345.67") and line[12] == "泉数纪〔2026〕3号"
