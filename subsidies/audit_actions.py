@@ -19,6 +19,7 @@ LABELS = {
     "subsidies.objection.record": "登记公示异议",
     "subsidies.objection.resolve": "处理公示异议",
     "subsidies.award.release": "释放预留的奖补资金",
+    "subsidies.manual_award.create": "登记一事一议奖补",
     **{f"subsidies.{entity}.create": f"新增{name}" for entity, name in CONFIG_ENTITIES.items()},
     **{f"subsidies.{entity}.change": f"修改{name}" for entity, name in CONFIG_ENTITIES.items()},
 }

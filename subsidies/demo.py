@@ -141,3 +141,27 @@ def seed(ctx: dict[str, Any]) -> None:
           [*flow, approved("180000")], data_rev)
     apply("DEMO-DE09-POOL", "applicant_foreign", "DE-09", {"compute_service_invoiced": "50000.01"},
           [*flow], data_rev)
+    _manual_awards(calls["DEMO-PE"], ent, users)
+
+
+def _manual_awards(call: Call, ent: dict[str, Any], users: dict[str, Any]) -> None:
+    """一事一议 (平台经济“五十百千”行动实施方案 三(四)1) in the 平台经济 city pool, entered by the 市工信局 program
+    officer, approved by its 分管领导: one paid, one approved (资金已预留), one waiting for approval."""
+    pool = call.pools.get(level=PoolLevel.CITY)
+    year = timezone.localdate().year
+    officer, leader, finance = users["program_officer"], users["unit_leader"], users["finance_officer"]
+    for n, (who, subject, amount, steps) in enumerate([
+        ("applicant", "重点平台“鞋服产业互联网平台”落地奖励", "500000", ["approve", "disburse"]),
+        ("applicant_b", "跨境电商综合服务平台场地租金补助", "200000", ["approve"]),
+        ("applicant_univ", "工业互联网标识解析创新中心设备投入补助", "150000", []),
+    ], start=1):
+        award = services.manual_award_create(
+            enterprise=ent[who], pool=pool, amount=amount, subject=subject,
+            decision_number=f"泉工信纪〔{year}〕演示{n}号", decided_on=timezone.localdate() - dt.timedelta(days=10),
+            decision_document=SimpleUploadedFile(f"一事一议会议纪要{n}.pdf", PDF), approver=leader,
+            acting_user=officer)
+        if "approve" in steps:
+            award = services.manual_award_approve(award=award, acting_user=leader, note="经研究同意，按会议纪要执行。")
+        if "disburse" in steps:
+            services.manual_award_disburse(award=award, acting_user=finance, payment_reference=f"GK{year}-YS{n:04d}",
+                                           paid_on=timezone.localdate())

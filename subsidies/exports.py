@@ -7,13 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import chain
 from typing import IO, Any
 
 from django.db.models import QuerySet
 
 from portal.xlsx import Sheet, display_width, write_workbook, xlsx_response
-from subsidies.models import Award, AwardStatus, BudgetPool
-from subsidies.selectors import award_list, award_summary, pool_list, pool_utilisation
+from subsidies.models import Award, AwardStatus, BudgetPool, ManualAward
+from subsidies.models.manual import KIND_LABEL
+from subsidies.selectors import (
+    LIVE_MANUAL,
+    award_list,
+    award_summary,
+    manual_award_list,
+    manual_award_summary,
+    pool_list,
+    pool_utilisation,
+)
 
 DISBURSEMENT_HEADERS = ["企业名称", "收款人", "收款人账号", "单位名称", "金额", "指标文号", "指标摘要", "项目名称",
                         "上级指标文号", "资金级次", "承担县（市、区）", "规则编号", "申报编号", "开户行", "核定日期",
@@ -46,10 +56,47 @@ def disbursement_rows(awards: QuerySet[Award]) -> Iterator[list[Any]]:
                    award.payment_reference, award.get_status_display()]
 
 
+def manual_of_year(year: int, manual: QuerySet[ManualAward]) -> QuerySet[ManualAward]:
+    """Approved 一事一议 awards of the year (reserved or paid; rejected and cancelled ones excluded)."""
+    return (manual.filter(year=year, status__in=LIVE_MANUAL)
+            .select_related("enterprise", "pool__budget_unit", "pool__county", "pool__call__responsible_unit")
+            .order_by("approved_on", "pk"))
+
+
+def manual_rows(manual: QuerySet[ManualAward]) -> Iterator[list[Any]]:
+    """One detail row per 一事一议 award (one pool, one paying level): 规则编号 reads 一事一议, 申报编号 the decision's
+    文号, 项目名称 the matter decided."""
+    for award in manual.iterator(chunk_size=500):
+        pool = award.pool
+        unit = pool.budget_unit.name if pool.budget_unit else (
+            pool.call.responsible_unit.name if pool.call.responsible_unit else "")
+        yield [award.enterprise.name, award.enterprise.name, award.enterprise.bank_account, unit, award.amount,
+               pool.budget_doc_number, pool.budget_summary, f"{KIND_LABEL}：{award.subject}",
+               pool.parent_budget_doc_number, pool.get_level_display(), pool.county.name if pool.county else "",
+               KIND_LABEL, award.decision_number, award.enterprise.bank_name, award.approved_on, award.disbursed_on,
+               award.payment_reference, award.get_status_display()]
+
+
+def _with_manual(rows: list[dict[str, Any]], extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The county summary with the 一事一议 amounts added to the county (or 市级全额承担) lines they were paid from."""
+    merged: dict[str, dict[str, Any]] = {r["key"]: dict(r) for r in rows}
+    for r in extra:
+        row = merged.setdefault(r["key"], {"key": r["key"], "n": 0, "total": Decimal("0"), "city": Decimal("0"),
+                                           "county_total": Decimal("0"), "paid": Decimal("0")})
+        for k in ("n", "total", "city", "county_total", "paid"):
+            row[k] += r[k]
+    return [merged[k] for k in sorted(merged)]
+
+
 def _summary_rows(rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
     """One line per key; the 合计 line is added by ``write_workbook`` (``Sheet.totals``)."""
     for r in rows:
         yield [r["key"], r["n"], r["total"], r["city"], r["county_total"], r["paid"]]
+
+
+def manual_unit_names(manual: QuerySet[ManualAward]) -> set[str]:
+    return {unit or department or "" for unit, department in manual.values_list(
+        "pool__budget_unit__name", "pool__call__responsible_unit__name").distinct()}
 
 
 def unit_names(awards: QuerySet[Award]) -> set[str]:
@@ -70,10 +117,11 @@ DETAIL_WIDTHS = [20, 20, 20, 0, 15, 25, 20, 26, 25, 9, 15, 9, 19, 18, 11.5, 11.5
 UNIT_COLUMN = 3
 
 
-def detail_widths(awards: QuerySet[Award]) -> list[float]:
+def detail_widths(awards: QuerySet[Award], manual: QuerySet[ManualAward] | None = None) -> list[float]:
     """Column widths of the detail sheet: 单位名称 as wide as the longest name (never cut), the others fixed."""
     widths = list(DETAIL_WIDTHS)
-    widths[UNIT_COLUMN] = max([display_width(n) + 2 for n in unit_names(awards)] + [12.0])
+    names = unit_names(awards) | (manual_unit_names(manual) if manual is not None else set())
+    widths[UNIT_COLUMN] = max([display_width(n) + 2 for n in names] + [12.0])
     return widths
 
 
@@ -84,21 +132,31 @@ def _pool_total(row: list[Any]) -> list[Any]:
     return row
 
 
-def workbook_sheets(year: int, awards: QuerySet[Award], pools: QuerySet[BudgetPool]) -> list[Sheet]:
-    """Every sheet from the caller's scope: ``awards`` and ``pools`` are what the caller may see (all of them for the
-    command line), so the summaries never add up rows the caller's lists do not show. Every sheet prints landscape,
-    one page wide, with its header row repeated and a 合计 line (``portal.xlsx.print_setup``)."""
+def workbook_sheets(year: int, awards: QuerySet[Award], pools: QuerySet[BudgetPool],
+                    manual: QuerySet[ManualAward] | None = None) -> list[Sheet]:
+    """Every sheet from the caller's scope: ``awards``, ``pools`` and ``manual`` (一事一议) are what the caller may
+    see (all of them for the command line), so the summaries never add up rows the caller's lists do not show.
+    一事一议 awards follow the rule awards in the detail (规则编号 一事一议) and are one subtotal line of their own
+    in the family and rule summaries. Every sheet prints landscape, one page wide, with its header row repeated and
+    a 合计 line (``portal.xlsx.print_setup``)."""
     summary = award_summary(awards, year=year)
     detail = awards_of_year(year, awards)
+    manual_detail = manual_of_year(year, manual) if manual is not None else ManualAward.objects.none()
+    extra = manual_award_summary(manual_detail, year=year)
+    own_line = [extra["total"]] if extra["total"]["n"] else []
     money_totals = (2, 3, 4, 5)
     return [
-        Sheet(f"{year}年拨付明细", DISBURSEMENT_HEADERS, disbursement_rows(detail), widths=detail_widths(detail),
+        Sheet(f"{year}年拨付明细", DISBURSEMENT_HEADERS,
+              chain(disbursement_rows(detail), manual_rows(manual_detail)),
+              widths=detail_widths(detail, manual_detail),
               wrap=DETAIL_WRAP, totals=(4,), print_title=f"{year}年度惠企政策奖补拨付明细表"),
-        Sheet("按政策类别汇总", SUMMARY_HEADERS, _summary_rows(summary["family"]), widths=[24, 8, 16, 16, 16, 16],
+        Sheet("按政策类别汇总", SUMMARY_HEADERS, _summary_rows(summary["family"] + own_line),
+              widths=[24, 8, 16, 16, 16, 16],
               wrap=(0,), totals=(1, *money_totals), print_title=f"{year}年度奖补按政策类别汇总"),
-        Sheet("按规则汇总", SUMMARY_HEADERS, _summary_rows(summary["rule"]), widths=[40, 8, 16, 16, 16, 16],
+        Sheet("按规则汇总", SUMMARY_HEADERS, _summary_rows(summary["rule"] + own_line), widths=[40, 8, 16, 16, 16, 16],
               wrap=(0,), totals=(1, *money_totals), print_title=f"{year}年度奖补按规则汇总"),
-        Sheet("按县区汇总", SUMMARY_HEADERS, _summary_rows(summary["county"]), widths=[24, 8, 16, 16, 16, 16],
+        Sheet("按县区汇总", SUMMARY_HEADERS, _summary_rows(_with_manual(summary["county"], extra["county"])),
+              widths=[24, 8, 16, 16, 16, 16],
               wrap=(0,), totals=(1, *money_totals), print_title=f"{year}年度奖补按县（市、区）汇总"),
         Sheet("资金池使用", POOL_HEADERS, ([r["call"], r["year"], r["level"], r["county"], r["amount"], r["reserved"],
                                        r["committed"], r["available"], r["utilisation"]]
@@ -110,13 +168,16 @@ def workbook_sheets(year: int, awards: QuerySet[Award], pools: QuerySet[BudgetPo
 
 def export_disbursements(*, year: int, out: IO[bytes]) -> dict[str, Any]:
     """The command line's workbook of ``year`` (every award and pool) to ``out``; the number of awards and total."""
-    awards, pools = Award.objects.all(), BudgetPool.objects.all()
-    write_workbook(workbook_sheets(year, awards, pools), out)
+    awards, pools, manual = Award.objects.all(), BudgetPool.objects.all(), ManualAward.objects.all()
+    write_workbook(workbook_sheets(year, awards, pools, manual), out)
     amounts = list(awards_of_year(year, awards).values_list("amount", flat=True))
-    return {"awards": len(amounts), "total": sum(amounts, Decimal("0"))}
+    manual_amounts = list(manual_of_year(year, manual).values_list("amount", flat=True))
+    return {"awards": len(amounts), "manual": len(manual_amounts),
+            "total": sum(amounts, Decimal("0")) + sum(manual_amounts, Decimal("0"))}
 
 
 def disbursement_response(year: int, user: Any) -> Any:
     """The workbook of ``year`` as the admin action streams it: awards and pools within ``user``'s scope."""
     return xlsx_response(f"奖补拨付表-{year}.xlsx",
-                         workbook_sheets(year, award_list(user=user), pool_list(user=user)))
+                         workbook_sheets(year, award_list(user=user), pool_list(user=user),
+                                         manual_award_list(user=user)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from subsidies.models import Application, Award, BudgetPool, Call, Evidence, Rule
+from subsidies.models import Application, Award, BudgetPool, Call, Evidence, ManualAward, Rule
 
 
 class RuleFilter(django_filters.FilterSet):
@@ -41,3 +41,9 @@ class PoolFilter(django_filters.FilterSet):
     class Meta:
         model = BudgetPool
         fields = ["call", "level", "county", "call__year"]
+
+
+class ManualAwardFilter(django_filters.FilterSet):
+    class Meta:
+        model = ManualAward
+        fields = ["year", "status", "pool", "enterprise__uscc"]

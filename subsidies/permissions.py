@@ -26,7 +26,7 @@ STAFF_READ_ROLES = (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY, Role.PROGRAM_OFF
                     Role.FINANCE_OFFICER, Role.AUDITOR)
 
 _ALL = ["policydocument", "rule", "ruleparameter", "call", "budgetpool", "application", "applicationevent",
-        "evidence", "expertscore", "objection", "award"]
+        "evidence", "expertscore", "objection", "award", "manualaward"]
 
 
 def _perms(*items: str) -> list[str]:
@@ -37,13 +37,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CITY_AUTHORITY: _perms(*[f"view_{m}" for m in _ALL], "add_policydocument", "change_policydocument",
                                 "change_rule", "add_ruleparameter", "change_ruleparameter", "add_call", "change_call",
                                 "add_budgetpool", "change_budgetpool", "change_application", "add_objection",
-                                "change_objection", "add_expertscore"),
+                                "change_objection", "add_expertscore", "add_manualaward", "change_manualaward"),
     Role.PROGRAM_OFFICER: _perms(*[f"view_{m}" for m in _ALL], "add_call", "change_call", "add_budgetpool",
                                  "change_budgetpool", "change_application", "add_objection", "change_objection",
-                                 "add_expertscore"),
-    Role.UNIT_LEADER: _perms(*[f"view_{m}" for m in _ALL], "change_application"),
-    Role.FINANCE_OFFICER: _perms(*[f"view_{m}" for m in _ALL], "change_budgetpool", "change_application"),
-    Role.COUNTY_AUTHORITY: _perms(*[f"view_{m}" for m in _ALL]),
+                                 "add_expertscore", "add_manualaward"),
+    Role.UNIT_LEADER: _perms(*[f"view_{m}" for m in _ALL], "change_application", "change_manualaward"),
+    Role.FINANCE_OFFICER: _perms(*[f"view_{m}" for m in _ALL], "change_budgetpool", "change_application",
+                                 "change_manualaward"),
+    Role.COUNTY_AUTHORITY: _perms(*[f"view_{m}" for m in _ALL], "change_manualaward"),
     Role.AUDITOR: _perms(*[f"view_{m}" for m in _ALL]),
 }
 
@@ -356,3 +357,111 @@ class ObjectionPolicy(ApplicationChildPolicy):
 
 class AwardPolicy(ApplicationChildPolicy):
     pass
+
+
+# --------------------------------------------------------------------------------------------- 一事一议
+def can_enter_manual_award(user: AnyUser, pool: Any = None) -> Decision:
+    """登记一事一议奖补: the city authority, or a program officer of the unit organising the pool's call."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.is_superuser or scope.has_role(Role.CITY_AUTHORITY):
+        return ALLOW
+    units = units_for(user, Role.PROGRAM_OFFICER)
+    if units and (pool is None or pool.call.responsible_unit_id is None or pool.call.responsible_unit_id in units):
+        return ALLOW
+    return deny("只有市数据管理机构或该资金池所属批次组织单位的经办人可以登记一事一议奖补。")
+
+
+def can_approve_manual_awards(user: AnyUser, pool: Any) -> Decision:
+    """Who has the authority to approve a 一事一议 award booked in ``pool``: the city authority, the 分管领导 of the
+    unit organising the pool's call, or the county authority of a county pool's county."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.has_role(Role.CITY_AUTHORITY):
+        return ALLOW
+    unit = pool.call.responsible_unit_id
+    if unit is not None and unit in units_for(user, Role.UNIT_LEADER):
+        return ALLOW
+    county = pool.county
+    if county is not None and any(county.path.startswith(p) for p in scope.county_paths):
+        return ALLOW
+    return deny("审批人须为市数据管理机构负责人、批次组织单位分管领导或资金池所属县（市、区）数据管理机构。")
+
+
+def can_approve_manual_award(user: AnyUser, award: Any) -> Decision:
+    """批准/不予批准: only the approver named at entry, who is not the person who entered it, and still has the
+    authority over the pool."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if user.pk == award.entered_by_id:
+        return deny("登记人不能审批本人登记的一事一议奖补。")
+    if user.pk != award.approver_id:
+        return deny("只有登记时指定的审批人可以审批该一事一议奖补。")
+    return can_approve_manual_awards(user, award.pool)
+
+
+def can_cancel_manual_award(user: AnyUser, award: Any) -> Decision:
+    """撤销 an approved, unpaid 一事一议 award (its money goes back to the pool): its approver or the city authority."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if user.pk == award.approver_id or user_scope(user).has_role(Role.CITY_AUTHORITY):
+        return ALLOW
+    return deny("只有审批人或市数据管理机构可以撤销一事一议奖补。")
+
+
+def can_disburse_manual_award(user: AnyUser, award: Any) -> Decision:
+    """财政拨付 of a 一事一议 award: finance officers, as for rule awards."""
+    return can_disburse_award(user, award)
+
+
+def manual_award_q(user: AnyUser) -> Q | None:
+    """``Q`` over 一事一议 awards the user may see; None means all: the pools the user sees (``pool_q``), plus what
+    the user entered or must approve. Applicants see none in the admin."""
+    scope = user_scope(user)
+    if scope.is_superuser:
+        return None
+    if not scope.is_staff_member:
+        return Q(pk__in=[])
+    q = pool_q(user)
+    if q is None:
+        return None
+    from subsidies.models import BudgetPool
+
+    return (Q(pool__in=BudgetPool.objects.filter(q).values("pk")) | Q(entered_by_id=user.pk)
+            | Q(approver_id=user.pk))
+
+
+def can_view_manual_award(user: AnyUser, award: Any) -> Decision:
+    from subsidies.models import ManualAward
+
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    q = manual_award_q(user)
+    if q is None or ManualAward.objects.filter(q, pk=award.pk).exists():
+        return ALLOW
+    return deny("您无权查看该一事一议奖补。")
+
+
+class ManualAwardPolicy(Policy):
+    """Rows via ``manual_award_q``; entered through ``manual_award_create``, changed only by workflow steps."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if not user.is_authenticated:
+            return qs.none()
+        q = manual_award_q(user)
+        return qs if q is None else qs.filter(q)
+
+    def can_view(self, user: AnyUser, obj: Any) -> Decision:
+        return can_view_manual_award(user, obj)
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return can_enter_manual_award(user)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("一事一议奖补登记后不可修改，请通过审批、撤销等办理环节处理。")
+
+
+DOWNLOADS.append(PrivateFile("subsidies.ManualAward", "decision_document", can_view_manual_award,
+                             download_name=lambda award: award.document_name))

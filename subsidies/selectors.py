@@ -20,10 +20,12 @@ from subsidies.models import (
     BudgetPool,
     Call,
     Evidence,
+    ManualAward,
+    ManualAwardStatus,
     PolicyDocument,
     Rule,
 )
-from subsidies.permissions import BudgetPoolPolicy, own_rules_q, scope_applications
+from subsidies.permissions import BudgetPoolPolicy, ManualAwardPolicy, own_rules_q, scope_applications
 from subsidies.rules import HistoryItem
 from subsidies.rules.catalog import FAMILY_CHOICES
 from subsidies.rules.facts import money
@@ -143,6 +145,34 @@ def pool_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[B
     """Budget pools the user may see (``BudgetPoolPolicy``)."""
     qs = BudgetPoolPolicy().scope(user, BudgetPool.objects.select_related("call", "county"))
     return _filtered(f.PoolFilter, qs, filters).order_by("call__year", "call__code", "pk")
+
+
+LIVE_MANUAL = (ManualAwardStatus.APPROVED, ManualAwardStatus.DISBURSED)
+
+
+def manual_award_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[ManualAward]:
+    """一事一议 awards the user may see (``ManualAwardPolicy``), newest decision first."""
+    qs = ManualAwardPolicy().scope(user, ManualAward.objects.select_related(
+        "enterprise", "pool__call", "pool__county", "approver", "entered_by"))
+    return _filtered(f.ManualAwardFilter, qs, filters).order_by("-decided_on", "-pk")
+
+
+def manual_award_summary(manual: QuerySet[ManualAward], *, year: int) -> dict[str, Any]:
+    """Approved (reserved + paid) 一事一议 awards of ``manual`` (the caller's scope) of a year: one subtotal row keyed
+    一事一议, and the same split by county (city pools count as 市级全额承担)."""
+    qs = manual.filter(year=year, status__in=LIVE_MANUAL)
+    agg = {"n": Count("pk"), "total": Sum("amount"), "paid": Sum("amount", filter=Q(status=ManualAwardStatus.DISBURSED))}
+    counties = []
+    for r in qs.values("pool__level", "pool__county__name").annotate(**agg).order_by("pool__county__name"):
+        is_county = r["pool__level"] == "county"
+        counties.append({"key": r["pool__county__name"] or "（市级全额承担）", "n": r["n"], "total": r["total"],
+                         "city": Decimal("0") if is_county else r["total"],
+                         "county_total": r["total"] if is_county else Decimal("0"), "paid": r["paid"]})
+    total = qs.aggregate(**agg)
+    by_level = dict(qs.values_list("pool__level").annotate(s=Sum("amount")))
+    row = {"key": "一事一议", "n": total["n"], "total": total["total"], "city": by_level.get("city"),
+           "county_total": by_level.get("county"), "paid": total["paid"]}
+    return {"total": _cents(row), "county": [_cents(c) for c in counties]}
 
 
 def award_history(*, enterprise_id: int, rule_id: int, exclude_application_id: int | None = None) -> list[HistoryItem]:

@@ -17,14 +17,18 @@ from dataclasses import replace
 from portal.workflow import AMOUNT, Input, Limit, Transition, Workflow
 from subsidies.models.applications import ALIVE, CLOCK_RUNNING, FINANCE_VISIBLE, RESERVING
 from subsidies.models.applications import ApplicationStatus as S
+from subsidies.models.manual import ManualAwardStatus as M
 from subsidies.permissions import (
     can_act_for_applicant,
+    can_approve_manual_award,
+    can_cancel_manual_award,
     can_close_publicity,
     can_disburse_award,
+    can_disburse_manual_award,
     can_review_application,
 )
 
-__all__ = ["ALIVE", "APPLICATION", "CLOCK_RUNNING", "FINANCE_VISIBLE", "RESERVING", "TIMELINE", "WITHDRAWABLE",
+__all__ = ["ALIVE", "APPLICATION", "MANUAL_AWARD", "CLOCK_RUNNING", "FINANCE_VISIBLE", "RESERVING", "TIMELINE", "WITHDRAWABLE",
            "step_label"]  # the state sets live beside ApplicationStatus (permissions need them before this module)
 
 NOTE = Input("note", "说明", required=False)
@@ -76,6 +80,27 @@ APPLICATION = Workflow(
                    can_review_application, inputs=(CANCEL_REASON,), optional=True),
     ],
     effects_module="subsidies.services.applications",
+)
+
+# 一事一议 (泉政办〔2021〕21号 平台经济“五十百千”行动实施方案 三(四)1): entered with its decision document by a
+# program officer (``manual_award_create``), approved by the approver named at entry (the pool booking, under the
+# same pool locks as rule awards), paid by finance, or cancelled before payment (the money goes back to the pool).
+MANUAL_AWARD = Workflow(
+    "subsidies.manual_award",
+    label="一事一议奖补",
+    model="subsidies.ManualAward",
+    states=M,
+    transitions=[
+        Transition("approve", "批准（预留资金）", (M.PENDING,), M.APPROVED, can_approve_manual_award,
+                   inputs=(Input("note", "审批意见", required=False),)),
+        Transition("reject", "不予批准", (M.PENDING,), M.REJECTED, can_approve_manual_award,
+                   inputs=(Input("reason", "不予批准的理由"),)),
+        Transition("disburse", "财政拨付", (M.APPROVED,), M.DISBURSED, can_disburse_manual_award,
+                   inputs=(PAYMENT_REFERENCE, PAID_ON, NOTE)),
+        Transition("cancel", "撤销（释放资金）", (M.APPROVED,), M.CANCELLED, can_cancel_manual_award,
+                   inputs=(Input("reason", "撤销理由"),), optional=True),
+    ],
+    effects_module="subsidies.services.manual",
 )
 
 WITHDRAWABLE = frozenset(APPLICATION.transitions["withdraw"].sources)

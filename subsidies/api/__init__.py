@@ -6,6 +6,7 @@ from subsidies.api.views import (
     AwardViewSet,
     CallViewSet,
     EvidenceViewSet,
+    ManualAwardViewSet,
     PolicyDocumentViewSet,
     PoolViewSet,
     RuleViewSet,
@@ -19,4 +20,5 @@ router.register("applications", ApplicationViewSet, basename="subsidy-applicatio
 router.register("evidence", EvidenceViewSet, basename="subsidy-evidence")
 router.register("awards", AwardViewSet, basename="subsidy-award")
 router.register("pools", PoolViewSet, basename="subsidy-pool")
+router.register("manual-awards", ManualAwardViewSet, basename="subsidy-manual-award")
 urlpatterns = router.urls

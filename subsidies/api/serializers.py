@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from portal.api.fields import DownloadLinkField, ProvisionalDatesMixin
-from subsidies.models import Application, Award, BudgetPool, Call, Evidence, PolicyDocument, Rule
+from subsidies.models import Application, Award, BudgetPool, Call, Evidence, ManualAward, PolicyDocument, Rule
 from subsidies.permissions import is_staff_member
 from subsidies.rules import rule_facts_schema
 
@@ -205,3 +205,25 @@ class SubsidyAwardSerializer(serializers.ModelSerializer):
         fields = ["id", "application", "application_number", "call", "rule", "enterprise", "enterprise_name", "uscc",
                   "key", "year", "amount", "city_amount", "county_amount", "county", "status", "status_label",
                   "approved_on", "disbursed_on", "payment_reference", "released_on"]
+
+
+class SubsidyManualAwardSerializer(serializers.ModelSerializer):
+    """一事一议奖补 (read only): the decision (文号, date, document), the approver, the pool and the payment."""
+
+    kind = serializers.CharField(source="kind_label", read_only=True, help_text="奖补方式：一事一议")
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
+    call = serializers.IntegerField(source="pool.call_id", read_only=True)
+    pool_level = serializers.CharField(source="pool.level", read_only=True)
+    county = serializers.CharField(source="pool.county.name", read_only=True, default="")
+    approver = serializers.CharField(source="approver.get_username", read_only=True)
+    entered_by = serializers.CharField(source="entered_by.get_username", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    decision_document_url = DownloadLinkField(source="decision_document", read_only=True)
+
+    class Meta:
+        model = ManualAward
+        fields = ["id", "kind", "enterprise", "enterprise_name", "uscc", "pool", "call", "pool_level", "county",
+                  "year", "amount", "subject", "decision_number", "decided_on", "decision_document_url",
+                  "document_sha256", "entered_by", "approver", "status", "status_label", "approved_on",
+                  "decision_note", "disbursed_on", "payment_reference", "released_on"]

@@ -211,6 +211,19 @@ class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.SubsidyAwardSummarySerializer(award_summary(self.get_queryset(), year=year)).data)
 
 
+class ManualAwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """一事一议 awards the caller may see (staff: the pools they see, plus what they entered or must approve); read
+    only: entry and steps are in the admin."""
+
+    policy = perms.ManualAwardPolicy()
+    permission_classes = [IsAuthenticated, *ScopedViewSetMixin.permission_classes]
+    serializer_class = s.SubsidyManualAwardSerializer
+    filterset_class = filters.ManualAwardFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.manual_award_list(user=self.request.user)
+
+
 class PoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Budget pools with reserved, committed and available money (staff)."""
 

@@ -11,10 +11,11 @@ from subsidies.models.applications import (
 )
 from subsidies.models.awards import Award, AwardStatus
 from subsidies.models.calls import BudgetPool, Call, PoolLevel
+from subsidies.models.manual import ManualAward, ManualAwardStatus
 from subsidies.models.policy import PolicyDocument, Rule, RuleParameter
 
 __all__ = [
     "Application", "ApplicationEvent", "ApplicationStatus", "Award", "AwardStatus", "BudgetPool", "Call",
-    "Evidence", "ExpertScore", "Objection", "ObjectionStatus", "PolicyDocument", "PoolLevel", "Rule",
+    "Evidence", "ExpertScore", "ManualAward", "ManualAwardStatus", "Objection", "ObjectionStatus", "PolicyDocument", "PoolLevel", "Rule",
     "RuleParameter",
 ]

@@ -27,6 +27,13 @@ from subsidies.services.config import (
     rule_parameter_save,
     rule_save,
 )
+from subsidies.services.manual import (
+    manual_award_approve,
+    manual_award_cancel,
+    manual_award_create,
+    manual_award_disburse,
+    manual_award_reject,
+)
 from subsidies.services.money import application_approve, application_disburse
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
     "application_disburse", "application_publicity_close", "application_publicity_start", "application_reject",
     "application_resubmit", "application_return_for_correction", "application_review_start", "application_score",
     "application_submit", "application_update", "application_withdraw", "budget_pool_save", "call_save",
-    "evidence_add", "evidence_retire", "objection_record", "objection_resolve", "policy_document_save",
+    "evidence_add", "evidence_retire", "manual_award_approve", "manual_award_cancel", "manual_award_create",
+    "manual_award_disburse", "manual_award_reject", "objection_record", "objection_resolve", "policy_document_save",
     "rule_parameter_save", "rule_save", "rules_sync",
 ]

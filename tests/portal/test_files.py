@@ -66,7 +66,8 @@ def test_every_file_field_is_private_and_has_download_rules():
     assert {(m._meta.label, f.name) for m, f in fields} == {
         ("catalogs.CollectionSubmission", "file"), ("sharing.ShareApplication", "requirements_doc"),
         ("sharing.ShareApplication", "technical_plan"), ("sharing.OpenDataApplication", "eligibility_evidence"),
-        ("sharing.OpenDataAgreement", "file"), ("subsidies.Evidence", "file")}
+        ("sharing.OpenDataAgreement", "file"), ("subsidies.Evidence", "file"),
+        ("subsidies.ManualAward", "decision_document")}
     for model, field in fields:
         assert isinstance(field.upload_to, files.PrivatePath), (model, field)
         assert (model._meta.app_label, model._meta.model_name, field.name) in files.private_files()

@@ -64,3 +64,18 @@ def application_case(transition: str, demo: Any) -> Case:
     }[transition]
     app = _app(source)
     return Case(app, allowed=_reviewer(app), denied=app.created_by, inputs=inputs)
+
+
+@provides("subsidies.manual_award")
+def manual_award_case(transition: str, demo: Any) -> Case:
+    """一事一议 (``subsidies.demo._manual_awards``): entered by program_officer, approver unit_leader; finance pays."""
+    from subsidies.models import ManualAward, ManualAwardStatus
+
+    source = ManualAwardStatus.PENDING if transition in ("approve", "reject") else ManualAwardStatus.APPROVED
+    award = ManualAward.objects.filter(status=source).order_by("pk").first()
+    if transition == "disburse":
+        return Case(award, allowed=_user("finance_officer"), denied=_user("program_officer"),
+                    inputs={"payment_reference": "GK2026-YS0099", "paid_on": timezone.localdate(), "note": ""})
+    inputs = {"approve": {"note": "同意。"}, "reject": {"reason": "决定文件与登记事项不符。"},
+              "cancel": {"reason": "企业项目未落地，撤销奖补。"}}[transition]
+    return Case(award, allowed=_user("unit_leader"), denied=_user("program_officer"), inputs=inputs)

@@ -28,4 +28,4 @@ class Command(BaseCommand):
         except OSError as exc:
             sys.stderr.write(f"无法写入 {options['out']}：{exc}\n")
             sys.exit(2)
-        self.stdout.write(f"已导出 {year} 年度奖补 {result['awards']} 笔，合计 {result['total']:.2f} 元 → {options['out']}")
+        self.stdout.write(f"已导出 {year} 年度奖补 {result['awards']} 笔、一事一议 {result['manual']} 笔，合计 {result['total']:.2f} 元 → {options['out']}")
