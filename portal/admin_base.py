@@ -375,8 +375,20 @@ class CollapseEmptyGroupsMixin:
     "Empty": ``None``, ``""``, ``False``, an empty file or JSON, a many-to-many without rows. A computed column
     (display method) counts as content, so a group showing one is never hidden."""
 
+    # record pages: (title, fields) groups of the change page, in order, e.g. one per workflow step; fields not
+    # named stay in the first, untitled group and names the page does not show are ignored. Groups of steps not
+    # reached yet are empty and collapsed.
+    field_groups: list[tuple[str, list[str]]] = []
+
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self._collapse_empty(request, obj, super().get_fieldsets(request, obj))  # type: ignore[misc]
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        if obj is not None and self.field_groups and len(fieldsets) == 1:
+            fields = list(fieldsets[0][1]["fields"])
+            grouped = {name for _, names in self.field_groups for name in names}
+            sets = [(None, {"fields": [f for f in fields if f not in grouped]})]
+            sets += [(title, {"fields": [f for f in names if f in fields]}) for title, names in self.field_groups]
+            fieldsets = [(title, opts) for title, opts in sets if opts["fields"]]
+        return self._collapse_empty(request, obj, fieldsets)
 
     def _collapse_empty(self, request: HttpRequest, obj: Any, fieldsets: Any) -> Any:
         """``fieldsets`` with the ``collapse`` class added to the empty optional groups of ``obj``."""

@@ -27,12 +27,17 @@ class ProvisionalFlagField(serializers.BooleanField):
         kwargs.setdefault("help_text", "期限所在年份尚无国务院放假通知、按法定节假日推算时为 true（暂定）")
         super().__init__(**kwargs)
 
+    def get_attribute(self, instance: Any) -> Any:
+        # wrapped, so that a missing date (None) still reaches to_representation and answers false, never null
+        return (super().get_attribute(instance),)
+
     def to_representation(self, value: Any) -> bool:
         from datetime import date
 
         from portal.workdays import is_provisional
 
-        return isinstance(value, date) and is_provisional(value)
+        day = value[0] if isinstance(value, tuple) else value
+        return isinstance(day, date) and is_provisional(day)
 
 
 class ProvisionalDatesMixin:

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('portal', '0002_audit_append_only'),
+        ('portal', '0003_holiday_notice'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -47,5 +47,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("portal", "0003_access_log")]
+    dependencies = [("portal", "0004_access_log")]
     operations = [migrations.RunPython(forwards, backwards)]

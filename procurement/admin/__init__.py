@@ -186,6 +186,14 @@ class TenderAdmin(RelatedLinksMixin, WorkflowAdminMixin, ServiceEntryAdmin):
                   "q_above", "tech_weight", "commercial_weight", "price_weight", "candidate_count", "agent_name",
                   "contract_sign_days", "lot_subject", "lot_control_price", "lot_bid_bond_amount"]
     change_fields = list(ts.TENDER_EDITABLE)
+    field_groups = [
+        ("评标办法与权重", ["evaluation_method", "tech_weight", "commercial_weight", "price_weight", "price_option",
+                     "range_low_pct", "range_high_pct", "q_below", "q_above", "candidate_count"]),
+        ("发布、投标与开标", ["issued_at", "bid_deadline", "opened_at", "bid_validity_days"]),
+        ("定标与合同", ["report_received_on", "award_determined_on", "award_notice_issued_on", "written_report_filed_on",
+                   "contract_sign_days"]),
+        ("终止", ["terminated_reason"]),
+    ]
     list_display = ["tender_no_col", "title", "tenderer_col", "workflow_state", "deadline_col"]
 
     @admin.display(description="招标编号", ordering="tender_no")

@@ -38,22 +38,6 @@ class ServiceEntryAdmin(GovernedAdmin):
             return model_fields
         return list(self.change_fields) + [f for f in model_fields if f not in self.change_fields]
 
-    # record pages: (title, fields) groups of the change page, in order; fields not named stay in the first,
-    # untitled group. Groups of steps not reached yet are empty and collapsed (CollapseEmptyGroupsMixin).
-    field_groups: list[tuple[str, list[str]]] = []
-
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        fieldsets = super().get_fieldsets(request, obj)  # one group, private files already shown as links
-        if obj is None or not self.field_groups or len(fieldsets) != 1:
-            return fieldsets
-        fields = list(fieldsets[0][1]["fields"])
-        grouped = {name for _, names in self.field_groups for name in names}
-        sets: list[tuple[str | None, dict[str, Any]]] = [(None, {"fields": [f for f in fields if f not in grouped]})]
-        sets += [(title, {"fields": [f for f in names if f in fields]}) for title, names in self.field_groups]
-        base = [(title, opts) for title, opts in sets if opts["fields"]]
-        # the collapsing of empty groups (GovernedAdmin's mixin) runs on what this returns
-        return self._collapse_empty(request, obj, base)
-
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
             return []

@@ -180,6 +180,12 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
                        "rejection_reason", "adjustment_note", "agreement_reference", "filed_with_city_at",
                        "filed_with_authority_at", "forwarded_at", "previous_application", "related_records")
     inlines = [OpinionInline, StepInline]
+    field_groups = [
+        ("共享方式与使用期限", ["service_mode", "interface_kind", "requested_from_on", "requested_until_on",
+                       "source_location", "bulk_justification", "information_system", "system_mlps_level"]),
+        ("审核结果", ["rejection_policy_basis", "rejection_reason", "adjustment_note", "agreement_reference"]),
+        ("备案、转办与重新申请", ["filed_with_city_at", "filed_with_authority_at", "forwarded_at", "previous_application"]),
+    ]
     date_hierarchy = "created_at"
 
     @admin.display(description="超期", boolean=True)

@@ -35,6 +35,7 @@ from sharing.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from sharing.states import EligibilityStatus
 from sharing.workflow import AUTHORIZATION, OPEN_APPLICATION, OPEN_GRANT
 
 # Keys (and coded values) of the frozen scope of an authorization or open-data grant.
@@ -43,6 +44,11 @@ SCOPE_LABELS = {
     "information_system": "使用数据的信息系统", "adjustment": "调整说明", "purpose": "使用目的", "scenario": "应用场景",
     "note": "说明", "id": "编号", "code": "目录编码", "title": "资源名称", "source_unit": "数源单位",
     "share_type": "共享类型", "entry": "所属目录", "name": "名称", **dict(ShareType.choices),
+    # open-data grants: the verification, the providers' consents and the signed agreement (FJ-OPEN art.10)
+    "requested_until_on": "申请使用截止日", "term_reason": "缩短期限的理由", "eligibility": "资格核验", "status": "状态",
+    "verified_at": "核验时间", "consents": "数据提供单位意见", "unit": "单位", "agrees": "同意", "at": "时间",
+    "agreement": "数据使用和安全保障协议", "number": "协议编号", "signed_on": "签订日期", "signatories": "签署方",
+    **dict(EligibilityStatus.choices),
 }
 
 
@@ -126,6 +132,11 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
                        "renewed_from", scope_display, "is_special", "catalog_impacts_display", "related_records")
     exclude = ("entries", "data_items")
     inlines = [EventInline]
+    field_groups = [
+        ("授权范围与期限", ["service_mode", "interface_kind", "share_type", scope_display, "valid_from_on",
+                     "valid_until_on", "is_special"]),
+        ("暂停、撤销与续期", ["status_changed_at", "status_reason", "renewed_from", "catalog_impacts_display"]),
+    ]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
@@ -239,6 +250,13 @@ class OpenDataApplicationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedA
                        "assessment_opinion", "decision_note", "granted_until_on", "term_reason",
                        "extra_restrictions", "agreement_display", "stop_policy_basis", "stop_reason",
                        "withdraw_reason", "previous_application")
+    field_groups = [
+        ("资格核验", ["declares_eligibility", "eligibility_display", "eligibility_note", "eligibility_verified_by",
+                  "eligibility_verified_at"]),
+        ("评估与确认", ["assessment_opinion", "decision_note", "granted_until_on", "term_reason", "extra_restrictions",
+                   "agreement_display"]),
+        ("终止、撤回与重新申请", ["stop_policy_basis", "stop_reason", "withdraw_reason", "previous_application"]),
+    ]
     exclude = ("entries",)
     inlines = [ConsentInline, OpenStepInline]
 
@@ -292,6 +310,11 @@ class OpenDataGrantAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
                        "must_state_source", "restrictions_display", "attribution_text", scope_display,
                        "status_changed_at", "expiry_reminded_on", "catalog_impacts_display", "related_records")
     exclude = ("entries",)
+    field_groups = [
+        ("使用限制", ["is_third_party_forbidden", "is_resale_forbidden", "is_commercial_use_allowed", "must_state_source",
+                  "restrictions_display", "attribution_text"]),
+        ("暂停、撤销与到期", ["status_changed_at", "status_reason", "expiry_reminded_on", "catalog_impacts_display"]),
+    ]
 
     @admin.display(description="目录变更影响")
     def catalog_impacts_display(self, obj: OpenDataGrant) -> str:

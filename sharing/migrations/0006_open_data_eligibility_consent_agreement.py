@@ -10,8 +10,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0002_audit_append_only'),
-        ('sharing', '0003_private_application_files'),
+        ('portal', '0006_enterprise_domestic_controlled_not_ticked'),
+        ('sharing', '0005_usage_violation_flag'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

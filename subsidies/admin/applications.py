@@ -299,6 +299,12 @@ class AwardAdmin(FilteredXlsxExportMixin, GovernedAdmin):
     list_select_related = ["application", "enterprise", "rule", "county"]
     search_fields = ["enterprise__name", "enterprise__uscc", "application__number"]
     actions = ["export_selected_year"]
+    field_groups = [
+        ("分担与资金池", ["city_amount", "county_amount", "county", "city_pool", "county_pool"]),
+        ("收款人", ["payee_name", "payee_bank", "payee_account"]),
+        ("拨付", ["disbursed_on", "payment_reference"]),
+        ("释放", ["released_on"]),
+    ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Award]:
         return award_list(user=request.user)

@@ -15,7 +15,9 @@ from django.contrib import admin
 from django.test import RequestFactory
 
 from catalogs.models import CorrectionStatus, DataCorrection
-from subsidies.models import Application, ApplicationStatus
+from procurement.models import Tender
+from sharing.models import Authorization, ShareApplication
+from subsidies.models import Application, ApplicationStatus, Award
 from tests.portal.test_chinese_staff_pages import login, page
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +75,26 @@ def test_filled_groups_stay_open_and_add_pages_never_collapse(demo):
     post.user = request.user
     reported = DataCorrection.objects.filter(status=CorrectionStatus.REPORTED).first()
     assert all("collapse" not in opts.get("classes", ()) for _, opts in model_admin.get_fieldsets(post, reported))
+
+
+
+@pytest.mark.parametrize("model, filters, username, open_group, collapsed_group", [
+    (ShareApplication, {"status": "assessing", "rejection_reason": "", "adjustment_note": "", "agreement_reference": "",
+                        "filed_with_city_at__isnull": True, "forwarded_at__isnull": True,
+                        "previous_application__isnull": True}, "city_authority", "共享方式与使用期限", "审核结果"),
+    (Authorization, {"status": "active"}, "city_authority", "授权范围与期限", None),
+    (Tender, {"terminated_reason": ""}, "procurement_officer", "评标办法与权重", "终止"),
+    (Award, {"disbursed_on__isnull": True, "payment_reference": "", "released_on__isnull": True}, "finance_officer",
+     "分担与资金池", "拨付"),
+])
+def test_governed_records_group_their_steps(client, demo, model, filters, username, open_group, collapsed_group):
+    """Issue 12 §3 on the main records of sharing, procurement and subsidies: the groups a record has reached are
+    open, the later steps' groups are closed ``<details>`` (``GovernedAdmin.field_groups``)."""
+    obj = model.objects.filter(**filters).first()
+    assert obj is not None, model
+    login(client, username)
+    raw, _ = page(client, f"/admin/{model._meta.app_label}/{model._meta.model_name}/{obj.pk}/change/")
+    groups = _groups(raw)
+    assert groups[open_group] is False
+    if collapsed_group:
+        assert groups[collapsed_group] is True

@@ -94,18 +94,20 @@ def workbook(client, username):
 def test_year_export_summaries_and_pools_are_scoped(demo, client, username):
     login(client, username)
     mine = [a for a in listed(client, f"{API}/awards/?year=2026") if a["status"] in LIVE]
+    # 一事一议 (approved or paid) are lines of the workbook too, under their decision numbers
+    manual = [m for m in listed(client, f"{API}/manual-awards/?year=2026") if m["status"] in ("approved", "disbursed")]
     pools = listed(client, f"{API}/pools/?call__year=2026")
     client.logout()
     sheets = workbook(client, username)
     *detail, detail_total = sheets["2026年拨付明细"]
     assert detail_total[0] == "合计"
-    assert {r[12] for r in detail} == {a["application_number"] for a in mine}
-    total = sum(money(a["amount"]) for a in mine)
+    assert {r[12] for r in detail} == {a["application_number"] for a in mine} | {m["decision_number"] for m in manual}
+    total = sum(money(a["amount"]) for a in [*mine, *manual])
     assert sum(money(r[4]) for r in detail) == total
     for name in ("按政策类别汇总", "按规则汇总", "按县区汇总"):
         *rows, (label, count, amount, *_rest) = sheets[name]
-        assert label == "合计" and count == len(mine) and money(amount) == total, name
-    assert {r[0] for r in sheets["按县区汇总"][:-1]} == {a["county"] or "（市级全额承担）" for a in mine}
+        assert label == "合计" and count == len(mine) + len(manual) and money(amount) == total, name
+    assert {r[0] for r in sheets["按县区汇总"][:-1]} == {a["county"] or "（市级全额承担）" for a in [*mine, *manual]}
     call_names = dict(Call.objects.values_list("code", "name"))
     assert sheets["资金池使用"][-1][0] == "合计"
     assert sorted((r[0], r[3] or "", money(r[4])) for r in sheets["资金池使用"][:-1]) == sorted(

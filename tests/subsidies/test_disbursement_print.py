@@ -28,7 +28,7 @@ from subsidies.exports import (
     awards_of_year,
     workbook_sheets,
 )
-from subsidies.models import Award, AwardStatus, BudgetPool
+from subsidies.models import Award, AwardStatus, BudgetPool, ManualAward, ManualAwardStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,8 @@ def test_detail_total_widths_and_money(workbook_path):
     assert _money(total[amount]) == sum((_money(r[amount]) for r in body), Decimal("0"))
     approved = Award.objects.filter(year=year, status__in=(AwardStatus.RESERVED, AwardStatus.COMMITTED)).aggregate(
         s=Sum("amount"))["s"]
+    manual = ManualAward.objects.filter(year=year, status__in=(ManualAwardStatus.APPROVED, ManualAwardStatus.DISBURSED))
+    approved += manual.aggregate(s=Sum("amount"))["s"] or Decimal("0")  # 一事一议 lines are on the sheet too
     assert _money(total[amount]) == approved
     for row in ws.iter_rows(min_row=2, min_col=amount + 1, max_col=amount + 1):
         assert row[0].number_format == "#,##0.00"  # money: a number shown with two decimals
