@@ -49,7 +49,8 @@ class PolicyPermission(permissions.BasePermission):
 
 class AccessLoggedViewMixin:
     """Every successful GET that read governed records is one access-log row (QZ §八(四)): a paginated list is 查询
-    (query string, number of matches, ids on the page), ``get_object`` 访问. Files and exports log themselves
+    (query string, number of matches, ids on the page), ``get_object`` 访问, any other read (a board, a summary, an
+    assessment) 查询 with its query string. Files and exports log themselves
     (``portal.files``, ``portal.xlsx``); writes are in the audit log."""
 
     _access_object: Any = None
@@ -78,6 +79,10 @@ class AccessLoggedViewMixin:
             count = paginator.paginator.count if paginator is not None else None
             access_record(request=request, channel="api", action="query", model=self._access_model,
                           objects=self._access_page, count=count)
+        else:  # an unpaginated read (boards, summaries, assessments): the query itself is the trace
+            model = getattr(getattr(self, "queryset", None), "model", None)
+            access_record(request=request, channel="api", action="query", model=model,
+                          label=str(getattr(self, "name", None) or getattr(self, "action", "") or ""))
         return response
 
 

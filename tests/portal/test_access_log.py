@@ -127,6 +127,17 @@ def test_api_list_and_detail_with_a_token(api_client, token_for, demo):
     assert new_rows(start) == []
 
 
+
+def test_api_boards_and_summaries_are_logged_as_queries(api_client, token_for, demo):
+    """Unpaginated reads (the sharing assessment, the overdue board) are 查询 too, with their query string
+    (QZ §八(四) 查询……可追溯)."""
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user('city_authority'))}")
+    for url in ("/api/v1/sharing/applications/assessment/?month=2026-10", "/api/v1/sharing/applications/overdue/"):
+        start = last_id()
+        assert api_client.get(url).status_code == 200, url
+        [row] = new_rows(start)
+        assert (row.channel, row.action, row.user_name, row.query) == ("api", "query", "city_authority", url)
+
 def test_usage_record_export_is_logged_from_admin_and_api(client, api_client, token_for, demo):
     """The usage-record export (named in the issue) is 导出 with its row count and producer units, QZ §八(四)."""
     auth = Authorization.objects.filter(usage_records__isnull=False).distinct().order_by("pk").first()
