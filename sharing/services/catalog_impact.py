@@ -219,10 +219,12 @@ def catalog_entry_changed(*, entry: CatalogEntry, user: Any, on: date | None = N
                           retire_reason: str = "") -> list[CatalogImpact]:
     """Apply the rules to every live grant covering ``entry`` (just published over ``previous``, the snapshot of the
     version before, or just retired); returns the impact rows. Runs inside the entry's publish/retire step."""
-    auths = lock_rows(Authorization.objects.filter(entries=entry, status__in=LIVE).distinct()
+    # by primary key, not DISTINCT over the many-to-many join: PostgreSQL refuses FOR UPDATE with DISTINCT
+    covering = Authorization.objects.filter(entries=entry, status__in=LIVE).values("pk")
+    auths = lock_rows(Authorization.objects.filter(pk__in=covering)
                       .select_related("consumer_unit").prefetch_related("data_items"))
-    grants = lock_rows(OpenDataGrant.objects.filter(entries=entry, status__in=LIVE).distinct()
-                       .select_related("enterprise"))
+    open_covering = OpenDataGrant.objects.filter(entries=entry, status__in=LIVE).values("pk")
+    grants = lock_rows(OpenDataGrant.objects.filter(pk__in=open_covering).select_related("enterprise"))
     rows: list[CatalogImpact] = []
     for auth in auths:
         hits = authorization_hits(auth, entry, previous=previous, retired=retired, retire_reason=retire_reason)
