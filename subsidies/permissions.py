@@ -26,7 +26,8 @@ STAFF_READ_ROLES = (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY, Role.PROGRAM_OFF
                     Role.FINANCE_OFFICER, Role.AUDITOR)
 
 _ALL = ["policydocument", "rule", "ruleparameter", "call", "budgetpool", "application", "applicationevent",
-        "evidence", "expertscore", "objection", "award", "manualaward"]
+        "evidence", "expertscore", "objection", "award", "manualaward", "factsource", "enterprisefact",
+        "matchcandidate"]
 
 
 def _perms(*items: str) -> list[str]:
@@ -37,10 +38,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CITY_AUTHORITY: _perms(*[f"view_{m}" for m in _ALL], "add_policydocument", "change_policydocument",
                                 "change_rule", "add_ruleparameter", "change_ruleparameter", "add_call", "change_call",
                                 "add_budgetpool", "change_budgetpool", "change_application", "add_objection",
-                                "change_objection", "add_expertscore", "add_manualaward", "change_manualaward"),
+                                "change_objection", "add_expertscore", "add_manualaward", "change_manualaward",
+                                "add_factsource", "change_factsource", "change_matchcandidate"),
     Role.PROGRAM_OFFICER: _perms(*[f"view_{m}" for m in _ALL], "add_call", "change_call", "add_budgetpool",
                                  "change_budgetpool", "change_application", "add_objection", "change_objection",
-                                 "add_expertscore", "add_manualaward"),
+                                 "add_expertscore", "add_manualaward", "change_matchcandidate"),
     Role.UNIT_LEADER: _perms(*[f"view_{m}" for m in _ALL], "change_application", "change_manualaward"),
     Role.FINANCE_OFFICER: _perms(*[f"view_{m}" for m in _ALL], "change_budgetpool", "change_application",
                                  "change_manualaward"),
@@ -189,6 +191,73 @@ def can_resolve_objection(user: AnyUser, objection: Any) -> Decision:
     if not is_reviewer(user, objection.application.rule):
         return deny("只有责任单位经办人可以处理公示异议。")
     return ALLOW
+
+
+# --------------------------------------------------------------------------------------------- 免申即享 candidates
+def candidate_q(user: AnyUser) -> Q | None:
+    """``Q`` over match candidates: staff as for applications (the rule's reviewers, city-wide roles, the enterprise's
+    county); the enterprise itself only once a candidate was pushed to it. None means everything."""
+    from subsidies.models.matching import CandidateStatus as C
+
+    scope = user_scope(user)
+    if scope.is_superuser or scope.is_city_wide:
+        return None
+    own = Q(enterprise_id__in=scope.enterprise_ids) & ~Q(status__in=(C.PROPOSED, C.DISMISSED))
+    staff = Q(rule__responsible_unit_id__in=units_for(user, *REVIEW_ROLES)) | scope.county_q(
+        "enterprise__region__path")
+    return own | staff
+
+
+def can_view_candidate(user: AnyUser, candidate: Any) -> Decision:
+    if not user.is_authenticated:
+        return NOT_LOGGED_IN
+    q = candidate_q(user)
+    if q is None or type(candidate).objects.filter(q, pk=candidate.pk).exists():
+        return ALLOW
+    return deny("您无权查看该免申即享候选。")
+
+
+def can_push_candidate(user: AnyUser, candidate: Any) -> Decision:
+    """推送 / 不予推送: the reviewers of the rule's responsible unit (as for applications)."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if is_reviewer(user, candidate.rule):
+        return ALLOW
+    return deny(f"只有责任单位（{candidate.rule.responsible_department}）的经办人、分管领导可以推送该规则的候选。")
+
+
+def can_respond_candidate(user: AnyUser, candidate: Any) -> Decision:
+    """确认 / 放弃: only the enterprise the candidate was pushed to."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if is_member(user, candidate.enterprise_id):
+        return ALLOW
+    return deny("只有被推送的企业本身可以确认或放弃。")
+
+
+def can_expire_candidate(user: AnyUser, candidate: Any) -> Decision:
+    """失效: the matching job (no person) when the facts, the history or the rule no longer support the candidate."""
+    if user is None:
+        return ALLOW
+    return deny("候选失效由匹配任务自动判定，不能手工执行。")
+
+
+def can_run_matching(user: AnyUser) -> Decision:
+    """Running the match for a call by hand (admin action): reviewers and the city authority."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if user_scope(user).is_superuser or units_for(user, *REVIEW_ROLES):
+        return ALLOW
+    return deny("只有责任单位的经办人、分管领导或市数据管理机构可以运行匹配。")
+
+
+def can_edit_fact_sources(user: AnyUser) -> Decision:
+    """Fact sources are declared by the data authority (市数据管理机构)."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    if user_scope(user).is_superuser or units_for(user, Role.CITY_AUTHORITY):
+        return ALLOW
+    return deny("事实来源由市数据管理机构维护。")
 
 
 def can_view_summaries(user: AnyUser) -> Decision:

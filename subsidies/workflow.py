@@ -18,6 +18,7 @@ from portal.workflow import AMOUNT, Input, Limit, Transition, Workflow
 from subsidies.models.applications import ALIVE, CLOCK_RUNNING, FINANCE_VISIBLE, RESERVING
 from subsidies.models.applications import ApplicationStatus as S
 from subsidies.models.manual import ManualAwardStatus as M
+from subsidies.models.matching import CandidateStatus as C
 from subsidies.permissions import (
     can_act_for_applicant,
     can_approve_manual_award,
@@ -25,10 +26,13 @@ from subsidies.permissions import (
     can_close_publicity,
     can_disburse_award,
     can_disburse_manual_award,
+    can_expire_candidate,
+    can_push_candidate,
+    can_respond_candidate,
     can_review_application,
 )
 
-__all__ = ["ALIVE", "APPLICATION", "MANUAL_AWARD", "CLOCK_RUNNING", "FINANCE_VISIBLE", "RESERVING", "TIMELINE", "WITHDRAWABLE",
+__all__ = ["ALIVE", "APPLICATION", "MANUAL_AWARD", "MATCH_CANDIDATE", "CLOCK_RUNNING", "FINANCE_VISIBLE", "RESERVING", "TIMELINE", "WITHDRAWABLE",
            "step_label"]  # the state sets live beside ApplicationStatus (permissions need them before this module)
 
 NOTE = Input("note", "说明", required=False)
@@ -101,6 +105,31 @@ MANUAL_AWARD = Workflow(
                    inputs=(Input("reason", "撤销理由"),), optional=True),
     ],
     effects_module="subsidies.services.manual",
+)
+
+# 政策精准推送 / 免申即享: proposed by the matching job (``subsidies.services.matching``), pushed by a reviewer of the
+# rule's responsible unit, confirmed (facts corrected with evidence where the enterprise disagrees) or declined by the
+# enterprise. Confirming creates the pre-filled application marked 免申即享, which then follows ``APPLICATION``.
+# A candidate the facts, the history or the rule no longer support is marked stale by the job.
+MATCH_CANDIDATE = Workflow(
+    "subsidies.match_candidate",
+    label="免申即享候选",
+    model="subsidies.MatchCandidate",
+    states=C,
+    transitions=[
+        Transition("push", "推送给企业", (C.PROPOSED,), C.PUSHED, can_push_candidate,
+                   inputs=(Input("note", "推送说明", required=False),),
+                   limit=Limit(10, basis="企业确认期限（本系统设定的服务时限）")),
+        Transition("dismiss", "不予推送", (C.PROPOSED,), C.DISMISSED, can_push_candidate,
+                   inputs=(Input("reason", "不予推送的理由"),), optional=True),
+        Transition("confirm", "企业确认（生成申报）", (C.PUSHED,), C.CONFIRMED, can_respond_candidate,
+                   inputs=(NOTE,)),  # corrected facts and their evidence: ``candidate_confirm`` (site form)
+        Transition("decline", "企业放弃", (C.PUSHED,), C.DECLINED, can_respond_candidate,
+                   inputs=(Input("reason", "放弃原因", required=False),), optional=True),
+        Transition("expire", "失效", (C.PROPOSED, C.PUSHED), C.STALE, can_expire_candidate,
+                   inputs=(Input("reason", "失效原因"),), hidden=True),
+    ],
+    effects_module="subsidies.services.candidates",
 )
 
 WITHDRAWABLE = frozenset(APPLICATION.transitions["withdraw"].sources)

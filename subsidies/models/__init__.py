@@ -12,10 +12,11 @@ from subsidies.models.applications import (
 from subsidies.models.awards import Award, AwardStatus
 from subsidies.models.calls import BudgetPool, Call, PoolLevel
 from subsidies.models.manual import ManualAward, ManualAwardStatus
+from subsidies.models.matching import CandidateStatus, EnterpriseFact, FactSource, MatchCandidate
 from subsidies.models.policy import PolicyDocument, Rule, RuleParameter
 
 __all__ = [
     "Application", "ApplicationEvent", "ApplicationStatus", "Award", "AwardStatus", "BudgetPool", "Call",
-    "Evidence", "ExpertScore", "ManualAward", "ManualAwardStatus", "Objection", "ObjectionStatus", "PolicyDocument", "PoolLevel", "Rule",
+    "CandidateStatus", "EnterpriseFact", "Evidence", "ExpertScore", "FactSource", "MatchCandidate", "ManualAward", "ManualAwardStatus", "Objection", "ObjectionStatus", "PolicyDocument", "PoolLevel", "Rule",
     "RuleParameter",
 ]

@@ -79,3 +79,38 @@ def manual_award_case(transition: str, demo: Any) -> Case:
     inputs = {"approve": {"note": "同意。"}, "reject": {"reason": "决定文件与登记事项不符。"},
               "cancel": {"reason": "企业项目未落地，撤销奖补。"}}[transition]
     return Case(award, allowed=_user("unit_leader"), denied=_user("program_officer"), inputs=inputs)
+
+
+def candidate_in(status: str) -> Any:
+    """A 免申即享 candidate of ``applicant_b``'s enterprise under DE-09 in the DEMO-DE-DATA call (reviewed by the city
+    authority), computed with the real calculator and brought to ``status`` through the workflow."""
+    from subsidies.calculator import calculate
+    from subsidies.models import Call, MatchCandidate, Rule
+    from subsidies.models import CandidateStatus as C
+    from subsidies.services.candidates import candidate_push
+
+    call = Call.objects.get(code="DEMO-DE-DATA")
+    enterprise = _user("applicant_b").enterprise_memberships.get().enterprise
+    facts = {"compute_service_invoiced": "300000"}
+    result = calculate("DE-09", facts, on=timezone.localdate())
+    candidate = MatchCandidate.objects.create(
+        call=call, rule=Rule.objects.get(code="DE-09"), enterprise=enterprise, period=call.year + 1, facts=facts,
+        amount=result["amount"], calculation=result, fingerprint="test", matched_at=timezone.now())
+    if status == C.PUSHED:
+        return candidate_push(candidate=candidate, acting_user=_user("city_authority"))
+    return candidate
+
+
+@provides("subsidies.match_candidate")
+def match_candidate_case(transition: str, demo: Any) -> Case:
+    from subsidies.models import CandidateStatus as C
+
+    if transition in ("confirm", "decline"):
+        candidate = candidate_in(C.PUSHED)
+        return Case(candidate, allowed=_user("applicant_b"), denied=_user("applicant"),
+                    inputs={"note": ""} if transition == "confirm" else {"reason": "本年度不再申报。"})
+    candidate = candidate_in(C.PROPOSED)
+    if transition == "expire":
+        return Case(candidate, allowed=None, denied=_user("city_authority"), inputs={"reason": "事实已变化。"})
+    inputs = {"push": {"note": ""}, "dismiss": {"reason": "企业已迁出本市。"}}[transition]
+    return Case(candidate, allowed=_user("city_authority"), denied=_user("applicant_b"), inputs=inputs)
