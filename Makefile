@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv migrate lint typecheck bench browser clean
+.PHONY: run test drills venv migrate lint typecheck bench browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,9 +34,14 @@ run: migrate
 browser:
 	@bash scripts/install-browser.sh
 
-# The whole suite; SQLite unless DATABASE_URL is set.
+# The whole suite; SQLite unless DATABASE_URL is set. The drills (tests/drills: real processes against the machine's
+# PostgreSQL server whatever the suite's database) run once, in `make drills`, which .ci/run calls.
 test: venv browser
-	PORTAL_TESTING=1 $(PY) -m pytest -p no:randomly -n 2 --dist loadfile
+	PORTAL_TESTING=1 $(PY) -m pytest -p no:randomly -n 2 --dist loadfile --ignore=tests/drills
+
+# Restore drill and fault injection with real processes (PostgreSQL server on 127.0.0.1:5432).
+drills: venv
+	PORTAL_TESTING=1 $(PY) -m pytest -p no:randomly -n 2 --dist loadfile tests/drills
 
 lint: venv
 	$(VENV)/bin/ruff check .

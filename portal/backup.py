@@ -3,7 +3,7 @@ the media files, a manifest of what was saved, a restore into a fresh database a
 the restored copy is whole: row counts as saved, the audit hash chain verifies to the hash saved, and every stored
 file is reachable with the content saved.
 
-``manage.py backup create|restore|verify`` runs these; ``tests/portal/test_backup_restore.py`` drills them with real
+``manage.py backup create|restore|verify`` runs these; ``tests/drills/test_backup_restore.py`` (``make drills``) drills them with real
 processes on the PostgreSQL server of the machine.
 """
 
