@@ -123,7 +123,15 @@ def _live_server_never_serves_media():
 
 
 from tests.browser import browser  # noqa: E402,F401  (the session's one headless Chromium)
-from tests.demo_db import demo  # noqa: E402,F401  (the seeded demo, module scope)
+from tests.demo_db import _demo_seeded, demo  # noqa: E402,F401  (the seeded demo: once per process, module savepoints)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Modules that use the seeded demo run after all others, in their collected order (tests/demo_db.py: the demo
+    is seeded once per process and must not be seen by other tests). Whole modules move, so xdist's ``loadfile``
+    hands each worker its demo files last."""
+    uses_demo = {item.module.__name__ for item in items if "demo" in getattr(item, "fixturenames", ())}
+    items.sort(key=lambda item: item.module.__name__ in uses_demo)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

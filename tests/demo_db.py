@@ -1,8 +1,13 @@
-"""The seeded demo as a test database: ``seed_all`` once per test module, rolled back when the module ends.
+"""The seeded demo as a test database: ``seed_all`` once per test process, each module inside a savepoint of it.
 
 Crawl, fuzz and permission-matrix tests walk the data that ``make run`` shows a new user, not hand-made fixtures.
 Use the ``demo`` fixture (module scope); tests using it must not commit (each test runs inside the module's
-transaction, like ``db``).
+savepoint, like ``db``).
+
+Seeding takes tens of seconds, so a process seeds once (``_demo_seeded``, inside a transaction that is rolled back when
+the session ends) and each module rolls back to a savepoint taken before it ran: every module sees the demo exactly
+as seeded. For that, modules using the demo run after every other module of the process (``demo_modules_last`` in
+tests/conftest.py orders them; xdist hands files out in that order), so no other test ever sees the demo's rows.
 """
 
 from __future__ import annotations
@@ -11,25 +16,47 @@ import os
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import models, transaction
 
 DEMO_PASSWORD = "Demo-crawl-2026!"
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Any:
+@pytest.fixture(scope="session")
+def _demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory) -> Any:
     from django.test import override_settings
 
     from portal.demo import seed_all
 
     os.environ["PORTAL_DEMO_PASSWORD"] = DEMO_PASSWORD
-    media = tmp_path_factory.mktemp("demo-media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media)):
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("demo-media")))
+    with django_db_blocker.unblock():
+        media.enable()
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            ctx = seed_all(log=lambda _m: None)
-            yield ctx
+            yield seed_all(log=lambda _m: None)
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            media.disable()
+
+
+def _fresh(value: Any) -> Any:
+    """The context with every model instance read again (a module may have changed the objects it was handed)."""
+    if isinstance(value, models.Model):
+        return type(value)._base_manager.get(pk=value.pk)
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_fresh(v) for v in value)
+    return value
+
+
+@pytest.fixture(scope="module")
+def demo(_demo_seeded, django_db_blocker) -> Any:
+    with django_db_blocker.unblock():
+        savepoint = transaction.savepoint()
+        try:
+            yield _fresh(_demo_seeded)
+        finally:
+            transaction.savepoint_rollback(savepoint)
