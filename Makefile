@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test drills venv migrate lint typecheck bench browser clean
+.PHONY: run test drills venv migrate lint typecheck bench browser cluster clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ drills: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	PORTAL_DEBUG=1 $(VENV)/bin/mypy
+
+# The multi-node topology of docs/deployment.md on this machine (PostgreSQL, Redis, 2 gunicorn, 2 qcluster, nginx):
+# a smoke journey through nginx, each scheduled job and each webhook exactly once. Needs PostgreSQL on
+# 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (db 5 is flushed); installs nginx when missing (root).
+cluster: venv
+	@bash scripts/install-cluster.sh
+	$(PY) scripts/cluster.py
 
 bench: venv
 	$(PY) -m benchmarks.run

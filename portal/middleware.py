@@ -39,3 +39,19 @@ class RejectNulMiddleware:
                 return json_error(400, NUL_MESSAGE)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class NodeHeaderMiddleware:
+    """``X-Portal-Node: <PORTAL_NODE_NAME>`` on every response, so an operator (and ``make cluster``) can see which web
+    node behind the load balancer answered. Installed only when ``PORTAL_NODE_NAME`` is set."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.node = str(settings.PORTAL_NODE_NAME)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers["X-Portal-Node"] = self.node
+        return response

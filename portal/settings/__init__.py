@@ -1,7 +1,8 @@
 """The portal's only settings module: everything that differs between machines comes from the environment.
 
 Variables (see README): DATABASE_URL, PORTAL_SECRET_KEY, PORTAL_DEBUG, PORTAL_ALLOWED_HOSTS,
-PORTAL_DEMO_PASSWORD, PORTAL_Q_BROKER, plus optional PORTAL_MEDIA_ROOT, PORTAL_EMAIL_BACKEND, PORTAL_TESTING.
+PORTAL_DEMO_PASSWORD, PORTAL_Q_BROKER, plus optional PORTAL_MEDIA_ROOT, PORTAL_EMAIL_BACKEND, PORTAL_TESTING,
+PORTAL_STATIC_ROOT, PORTAL_NODE_NAME, PORTAL_WEBHOOK_ALLOWED_NETWORKS.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
 ]
+# The web node's name (systemd unit instance, e.g. web-1): answered as ``X-Portal-Node`` (docs/deployment.md).
+PORTAL_NODE_NAME = os.environ.get("PORTAL_NODE_NAME", "")
+if PORTAL_NODE_NAME:
+    MIDDLEWARE.append("portal.middleware.NodeHeaderMiddleware")
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -118,7 +123,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]  # zh-hans for third-party admin strings th
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.environ.get("PORTAL_STATIC_ROOT", BASE_DIR / "var" / "static"))  # collectstatic output
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -237,6 +242,9 @@ PORTAL_SITE_NAME = "泉州市政务数据治理门户"
 PORTAL_XLSX_MAX_BYTES = int(os.environ.get("PORTAL_XLSX_MAX_BYTES", str(10 * 1024 * 1024)))
 PORTAL_LOGIN_MAX_FAILURES = 5
 PORTAL_LOGIN_LOCK_MINUTES = 15
+# Webhook receivers on these networks (CIDR, comma-separated) are allowed although not public (ADR 0203), e.g. the
+# e-government extranet; ``make cluster`` allows 127.0.0.1/32 for its local receiver.
+SHARING_WEBHOOK_ALLOWED_NETWORKS = env_list("PORTAL_WEBHOOK_ALLOWED_NETWORKS", default=[])
 
 LOGGING = {
     "version": 1,

@@ -30,6 +30,8 @@ from sharing.models import (
 
 # seconds to wait after the n-th failed attempt
 BACKOFF_SECONDS = (30, 120, 600, 3600, 6 * 3600)
+# how long a worker's claim on a delivery lasts: longer than one POST can take (connect + read timeouts)
+CLAIM_SECONDS = 6 * webhooks.TIMEOUT_SECONDS
 
 
 def max_attempts() -> int:
@@ -97,15 +99,30 @@ def queue_webhooks(authorization: Authorization, event: str) -> list[WebhookDeli
     return deliveries
 
 
+def _is_in_flight(delivery: WebhookDelivery, now: Any) -> bool:
+    """Another worker claimed this delivery and its lease has not run out (it is sending right now)."""
+    return delivery.status == DeliveryStatus.PENDING and delivery.attempts > 0 and delivery.next_attempt_at > now
+
+
 def webhook_deliver(delivery_id: int) -> WebhookDelivery | None:
-    """Send one delivery now (idempotent: delivered or finally failed deliveries are left alone)."""
+    """Send one delivery now, unless it is delivered, finally failed or being sent by another worker.
+
+    Several task runs may carry the same delivery (the on-commit task and ``retry_webhooks`` both queue a new
+    delivery; the Redis broker redelivers a task whose worker died). The row lock serialises them and the first one
+    *claims* the attempt: status back to ``pending``, attempts + 1 and a lease of ``CLAIM_SECONDS`` in
+    ``next_attempt_at``, committed before the POST. A second run then sees the claim (or the final status) and sends
+    nothing, so each delivery is POSTed once; only a worker that dies between the POST and the recording of its
+    answer makes a resend after the lease (receivers de-duplicate on ``X-Portal-Delivery``; ADR 0011)."""
     with transaction.atomic():
         delivery = lock_first(WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id))
+        now = timezone.now()
         if delivery is None or delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
+            return delivery
+        if _is_in_flight(delivery, now):
             return delivery
         attempt = delivery.attempts + 1
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempt, next_attempt_at=timezone.now() + timedelta(seconds=BACKOFF_SECONDS[0]))
+            status=DeliveryStatus.PENDING, attempts=attempt, next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
     body = webhooks.encode_body(delivery.payload)
     timestamp = str(int(time.time()))
     outcome = webhooks.post(delivery.subscription.url, body=body, headers={

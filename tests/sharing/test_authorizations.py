@@ -31,6 +31,7 @@ from sharing.services import (
     authorizations_remind_expiring,
     share_application_act,
     share_application_submit,
+    webhook_deliver,
     webhook_retry_due,
     webhook_subscribe,
 )
@@ -182,6 +183,45 @@ def test_webhook_retries_are_bounded(world, granted, receiver, settings, django_
     with django_capture_on_commit_callbacks(execute=True):
         assert webhook_retry_due(now=timezone.now() + timedelta(days=1)) == []
     assert len(_Receiver.received) == 2
+
+
+def test_each_delivery_is_posted_once_when_its_task_runs_several_times(world, granted, receiver,
+                                                                       django_capture_on_commit_callbacks):
+    """Two clusters can run the same delivery (the on-commit task, ``retry_webhooks``, a broker redelivery): the
+    first run claims it, the others send nothing (ADR 0011)."""
+    _Receiver.responses = [200]
+    sub = webhook_subscribe(authorization=granted, url=f"http://127.0.0.1:{receiver.server_port}/",
+                            acting_user=world.tech)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        authorization_suspend(authorization=granted, misuse_kind=MisuseKind.OVER_SCOPE, reason="超范围",
+                              acting_user=world.authority)
+    delivery = WebhookDelivery.objects.get(subscription=sub)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhook_retry_due() == [delivery.pk]  # the new delivery is due: a second task for it
+    for callback in callbacks:  # the on-commit task runs after the retry job's
+        callback()
+    webhook_deliver(delivery.pk)  # and a redelivered copy
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, len(_Receiver.received)) == (DeliveryStatus.DELIVERED, 1, 1)
+
+
+def test_a_claimed_delivery_is_not_sent_again_until_its_lease_runs_out(world, granted, receiver):
+    _Receiver.responses = [200]
+    sub = webhook_subscribe(authorization=granted, url=f"http://127.0.0.1:{receiver.server_port}/",
+                            acting_user=world.tech)
+    delivery = WebhookDelivery.objects.create(subscription=sub, event="authorization.suspended", payload={"n": 1})
+    # another worker claimed it and is sending right now
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=1, next_attempt_at=timezone.now() + timedelta(
+        seconds=30))
+    assert webhook_retry_due() == []
+    assert webhook_deliver(delivery.pk).status == DeliveryStatus.PENDING
+    assert _Receiver.received == []
+    # that worker died before recording the answer: after the lease the delivery is sent again (at least once)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    delivery = webhook_deliver(delivery.pk)
+    assert (delivery.status, delivery.attempts, len(_Receiver.received)) == (DeliveryStatus.DELIVERED, 2, 1)
+    assert webhook_deliver(delivery.pk).attempts == 2  # delivered: left alone
+    assert len(_Receiver.received) == 1
 
 
 def test_subscription_rules(world, granted):
