@@ -442,10 +442,70 @@ class CollapseEmptyGroupsMixin:
         return True
 
 
-class GovernedAdmin(CollapseEmptyGroupsMixin, ViewOnlyDisplayMixin, ServiceFormMixin, ScopedAdminMixin,
-                    SimpleHistoryAdmin):
+def _beside(fields: Any, links: dict[str, Any]) -> Any:
+    """A fieldset's ``fields`` with ``links[name]`` on the line of field ``name`` (right after it); callables of
+    ``links`` found elsewhere (Django lists read-only fields last when there are no fieldsets) are moved there."""
+    shown = set(links.values())
+    out: list[Any] = []
+    for line in fields:
+        items = list(line) if isinstance(line, list | tuple) else [line]
+        items = [item for item in items if item not in shown]
+        if not items:
+            continue
+        expanded = [x for item in items for x in ((item, links[item]) if isinstance(item, str) and item in links
+                                                   else (item,))]
+        out.append(expanded[0] if len(expanded) == 1 else tuple(expanded))
+    return type(fields)(out) if isinstance(fields, tuple) else out
+
+
+class EnterpriseProfileLinkMixin:
+    """Record pages naming an enterprise (a foreign key to ``portal.Enterprise``: applicant, bidder, supplier, party…)
+    show the link 「企业画像」 on that field's line, for viewers who may open profiles
+    (``portal.display.enterprise_profile_link``, the one implementation for every admin)."""
+
+    def _enterprise_fields(self) -> list[str]:
+        return [f.name for f in self.model._meta.fields  # type: ignore[attr-defined]
+                if f.many_to_one and f.related_model is not None
+                and f.related_model._meta.label == "portal.Enterprise"]  # type: ignore[union-attr]
+
+    def enterprise_link_display(self, name: str) -> Any:
+        """The read-only column with the profile link of foreign key ``name`` (one callable per field)."""
+        displays = self.__dict__.setdefault("_enterprise_links", {})
+        if name not in displays:
+            from portal.display import enterprise_profile_link
+
+            def show(obj: Any) -> Any:
+                return enterprise_profile_link(getattr(obj, name, None)) or "—"
+            show.short_description = "企业画像"  # type: ignore[attr-defined]
+            show.__name__ = f"{name}_profile_link"
+            displays[name] = show
+        return displays[name]
+
+    def _profile_links(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        from portal.permissions import can_view_enterprise_profile
+
+        if obj is None or getattr(obj, "pk", None) is None or not can_view_enterprise_profile(request.user):
+            return {}
+        return {name: self.enterprise_link_display(name) for name in self._enterprise_fields()
+                if getattr(obj, f"{name}_id", None) is not None}
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        links = self._profile_links(request, obj)
+        if not links:
+            return fieldsets
+        return [(title, {**opts, "fields": _beside(opts["fields"], links)}) for title, opts in fieldsets]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return fields + [show for show in self._profile_links(request, obj).values() if show not in fields]
+
+
+class GovernedAdmin(EnterpriseProfileLinkMixin, CollapseEmptyGroupsMixin, ViewOnlyDisplayMixin, ServiceFormMixin,
+                    ScopedAdminMixin, SimpleHistoryAdmin):
     """Base admin for governed models: scoped, no delete, history view (revert disabled in settings); add/change
-    forms keep their input on a service's refusal (``ServiceFormMixin``). Due-date columns carry the 暂定 mark."""
+    forms keep their input on a service's refusal (``ServiceFormMixin``). Due-date columns carry the 暂定 mark; a
+    record naming an enterprise links to its 企业画像 (``EnterpriseProfileLinkMixin``)."""
 
     list_per_page = 50
 
