@@ -461,7 +461,11 @@ def _beside(fields: Any, links: dict[str, Any]) -> Any:
 class EnterpriseProfileLinkMixin:
     """Record pages naming an enterprise (a foreign key to ``portal.Enterprise``: applicant, bidder, supplier, party…)
     show the link 「企业画像」 on that field's line, for viewers who may open profiles
-    (``portal.display.enterprise_profile_link``, the one implementation for every admin)."""
+    (``portal.display.enterprise_profile_link``, the one implementation for every admin).
+
+    Only the change page (not the history or add pages) gets the link: a read-only column placed by ``get_fieldsets``
+    (``with_profile_links`` for admins whose ``get_fieldsets`` does not call ``super``), kept out of the form
+    (``get_form``) and shown read-only (``render_change_form``), whatever ``get_readonly_fields`` a subclass has."""
 
     def _enterprise_fields(self) -> list[str]:
         return [f.name for f in self.model._meta.fields  # type: ignore[attr-defined]
@@ -484,21 +488,47 @@ class EnterpriseProfileLinkMixin:
     def _profile_links(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
         from portal.permissions import can_view_enterprise_profile
 
-        if obj is None or getattr(obj, "pk", None) is None or not can_view_enterprise_profile(request.user):
+        if (not getattr(request, PROFILE_LINKS_ATTR, False) or obj is None or getattr(obj, "pk", None) is None
+                or not can_view_enterprise_profile(request.user)):
             return {}
         return {name: self.enterprise_link_display(name) for name in self._enterprise_fields()
                 if getattr(obj, f"{name}_id", None) is not None}
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+    def with_profile_links(self, request: HttpRequest, obj: Any, fieldsets: Any) -> Any:
+        """``fieldsets`` with the profile links beside the enterprise fields (change pages of viewers who may)."""
         links = self._profile_links(request, obj)
         if not links:
             return fieldsets
         return [(title, {**opts, "fields": _beside(opts["fields"], links)}) for title, opts in fieldsets]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
-        return fields + [show for show in self._profile_links(request, obj).values() if show not in fields]
+    def changeform_view(self, request: HttpRequest, object_id: Any = None, form_url: str = "",
+                        extra_context: Any = None) -> Any:
+        setattr(request, PROFILE_LINKS_ATTR, object_id is not None)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        finally:
+            setattr(request, PROFILE_LINKS_ATTR, False)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.with_profile_links(request, obj, super().get_fieldsets(request, obj))  # type: ignore[misc]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        shown = {show for show in self.__dict__.get("_enterprise_links", {}).values()}
+        if kwargs.get("fields") is not None and shown:
+            kwargs["fields"] = [f for f in kwargs["fields"] if f not in shown]
+        return super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+                           change: bool = False, form_url: str = "", obj: Any = None) -> Any:
+        adminform = context.get("adminform")
+        links = list(self._profile_links(request, obj).values())
+        if adminform is not None and links:
+            adminform.readonly_fields = [*adminform.readonly_fields,
+                                         *(show for show in links if show not in adminform.readonly_fields)]
+        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[misc]
+
+
+PROFILE_LINKS_ATTR = "_portal_profile_links"  # set on the request while a change page is being built
 
 
 class GovernedAdmin(EnterpriseProfileLinkMixin, CollapseEmptyGroupsMixin, ViewOnlyDisplayMixin, ServiceFormMixin,
