@@ -125,6 +125,10 @@ class EnterpriseAdmin(GovernedAdmin):
     def save_model(self, request: HttpRequest, obj: Enterprise, form: Any, change: bool) -> None:
         services.enterprise_save(enterprise=obj, acting_user=request.user)
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra = {**(extra_context or {}), "can_view_profiles": bool(can_view_enterprise_profile(request.user))}
+        return super().changelist_view(request, extra)
+
     @admin.display(description="企业画像")
     def profile_link(self, obj: Enterprise) -> str:
         return enterprise_profile_link(obj)

@@ -202,7 +202,8 @@ def identity_section(viewer: AnyUser, enterprise: Any) -> SectionData:
     """基本信息: the registered identity (no query: the region is read with the enterprise)."""
     from portal.models import Enterprise
 
-    rows = [{"label": str(Enterprise._meta.get_field(name).verbose_name), "value": cell(enterprise, name), "url": ""}
+    rows = [{"label": str(getattr(Enterprise._meta.get_field(name), "verbose_name", name)),
+             "value": cell(enterprise, name), "url": ""}
             for name in IDENTITY_FIELDS]
     rows.append({"label": "状态", "value": "已停用" if enterprise.retired_at else "在用", "url": ""})
     return SectionData(columns=[("label", "项目"), ("value", "内容")], rows=rows, count=1,

@@ -362,5 +362,6 @@ def test_enterprise_changelist_searches_uscc_and_links_the_profile(demo):
     response = client("city_authority").get("/admin/portal/enterprise/", {"q": JINJIANG})
     assert [e.pk for e in response.context["cl"].result_list] == [jinjiang.pk]
     assert f'href="{profile_url(jinjiang)}"' in response.content.decode()
+    assert 'href="/admin/portal/enterprise/profile/">企业画像检索</a>' in response.content.decode()
     by_name = client("city_authority").get("/admin/portal/enterprise/", {"q": "晋江智造"}).context["cl"]
     assert [e.pk for e in by_name.result_list] == [jinjiang.pk]
