@@ -9,11 +9,13 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group, Permission, User
 from django.http import HttpRequest
+from django.urls import reverse
 
 from portal import policies, services
+from portal.access_log import access_record
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
 from portal.audit import action_label, value_labels
-from portal.display import model_values, pairs_html, plain
+from portal.display import enterprise_profile_link, model_values, pairs_html, plain
 from portal.models import (
     AccessLog,
     ApiToken,
@@ -26,6 +28,8 @@ from portal.models import (
     Notification,
     Organization,
 )
+from portal.permissions import can_view_enterprise_profile
+from portal.profile import SEARCH_LIMIT, enterprise_search
 from portal.roles import declared_permissions
 
 
@@ -106,16 +110,87 @@ class EnterpriseMemberInline(admin.TabularInline):
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(GovernedAdmin):
+    """Applicant organisations; each has its 企业画像 (``profile_view``) and the profile has a search page
+    (``profile_search_view``) for staff with a need to know (``can_view_enterprise_profile``)."""
+
     policy = policies.EnterprisePolicy()
-    list_display = ("name", "uscc", "kind", "is_domestic_controlled", "is_small_micro", "region")
+    list_display = ("name", "uscc", "kind", "is_domestic_controlled", "is_small_micro", "region", "profile_link")
     list_filter = ("kind", "is_domestic_controlled", "is_small_micro", "region")
     search_fields = ("name", "uscc")
     list_select_related = ("region",)
     autocomplete_fields = ("region",)
+    readonly_fields = ("profile_link",)
     inlines = [EnterpriseMemberInline]
 
     def save_model(self, request: HttpRequest, obj: Enterprise, form: Any, change: bool) -> None:
         services.enterprise_save(enterprise=obj, acting_user=request.user)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra = {**(extra_context or {}), "can_view_profiles": bool(can_view_enterprise_profile(request.user))}
+        return super().changelist_view(request, extra)
+
+    @admin.display(description="企业画像")
+    def profile_link(self, obj: Enterprise) -> str:
+        return enterprise_profile_link(obj)
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        return [
+            path("profile/", self.profile_guard(self.profile_search_view), name="portal_enterprise_profile_search"),
+            path("<path:object_id>/profile/", self.profile_guard(self.profile_view), name="portal_enterprise_profile"),
+            *super().get_urls(),
+        ]
+
+    def profile_guard(self, view: Any) -> Any:
+        """The admin's login check, then ``can_view_enterprise_profile`` (403 with its reason otherwise)."""
+        from functools import update_wrapper
+
+        from django.core.exceptions import PermissionDenied
+
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            decision = can_view_enterprise_profile(request.user)
+            if not decision:
+                raise PermissionDenied(decision.reason)
+            return view(request, *args, **kwargs)
+        return self.admin_site.admin_view(update_wrapper(guarded, view))
+
+    def profile_view(self, request: HttpRequest, object_id: str) -> Any:
+        """企业画像 of one enterprise: the sections the viewer may see; one access-log row (查询) per view."""
+        from django.http import Http404
+        from django.template.response import TemplateResponse
+
+        from portal.access_log import access_record
+        from portal.profile import enterprise_profile, profile_access
+
+        enterprise = (self.get_queryset(request).filter(pk=int(object_id)).first()
+                      if str(object_id).isdigit() else None)
+        if enterprise is None:
+            raise Http404("申报主体不存在。")
+        profile = enterprise_profile(viewer=request.user, enterprise=enterprise)
+        access_record(request=request, channel="admin", **profile_access(profile, enterprise))
+        return TemplateResponse(request, "admin/portal/enterprise_profile.html", {
+            **self.admin_site.each_context(request), "title": f"企业画像：{enterprise.name}", "opts": self.model._meta,
+            "original": enterprise, "enterprise": enterprise,
+            "sections": [{**s, "table": [(row.get("url", ""), [row.get(c["key"], "") for c in s["columns"]])
+                                         for row in s["rows"]]} for s in profile["sections"]],
+            "search_url": reverse("admin:portal_enterprise_profile_search")})
+
+    def profile_search_view(self, request: HttpRequest) -> Any:
+        """Find an enterprise for its profile by the exact 统一社会信用代码 (opens the profile) or a name fragment."""
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+
+        query = request.GET.get("q", "").strip()
+        found = list(enterprise_search(user=request.user, query=query)) if query else []
+        if len(found) == 1 and found[0].uscc == query.upper():
+            return redirect("admin:portal_enterprise_profile", found[0].pk)
+        if query:
+            access_record(request=request, channel="admin", action="query", model=Enterprise, objects=found,
+                          count=len(found), label=f"企业画像检索：{query}"[:255])
+        return TemplateResponse(request, "admin/portal/enterprise_profile_search.html", {
+            **self.admin_site.each_context(request), "title": "企业画像", "opts": self.model._meta,
+            "query": query, "found": found, "limit": SEARCH_LIMIT})
 
 
 class HolidayNoticeDayInline(admin.TabularInline):

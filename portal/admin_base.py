@@ -442,10 +442,100 @@ class CollapseEmptyGroupsMixin:
         return True
 
 
-class GovernedAdmin(CollapseEmptyGroupsMixin, ViewOnlyDisplayMixin, ServiceFormMixin, ScopedAdminMixin,
-                    SimpleHistoryAdmin):
+def _beside(fields: Any, links: dict[str, Any]) -> Any:
+    """A fieldset's ``fields`` with ``links[name]`` on the line of field ``name`` (right after it); callables of
+    ``links`` found elsewhere (Django lists read-only fields last when there are no fieldsets) are moved there."""
+    shown = set(links.values())
+    out: list[Any] = []
+    for line in fields:
+        items = list(line) if isinstance(line, list | tuple) else [line]
+        items = [item for item in items if item not in shown]
+        if not items:
+            continue
+        expanded = [x for item in items for x in ((item, links[item]) if isinstance(item, str) and item in links
+                                                   else (item,))]
+        out.append(expanded[0] if len(expanded) == 1 else tuple(expanded))
+    return type(fields)(out) if isinstance(fields, tuple) else out
+
+
+class EnterpriseProfileLinkMixin:
+    """Record pages naming an enterprise (a foreign key to ``portal.Enterprise``: applicant, bidder, supplier, party…)
+    show the link 「企业画像」 on that field's line, for viewers who may open profiles
+    (``portal.display.enterprise_profile_link``, the one implementation for every admin).
+
+    Only the change page (not the history or add pages) gets the link: a read-only column placed by ``get_fieldsets``
+    (``with_profile_links`` for admins whose ``get_fieldsets`` does not call ``super``), kept out of the form
+    (``get_form``) and shown read-only (``render_change_form``), whatever ``get_readonly_fields`` a subclass has."""
+
+    def _enterprise_fields(self) -> list[str]:
+        return [f.name for f in self.model._meta.fields  # type: ignore[attr-defined]
+                if f.many_to_one and f.related_model is not None
+                and f.related_model._meta.label == "portal.Enterprise"]  # type: ignore[union-attr]
+
+    def enterprise_link_display(self, name: str) -> Any:
+        """The read-only column with the profile link of foreign key ``name`` (one callable per field)."""
+        displays = self.__dict__.setdefault("_enterprise_links", {})
+        if name not in displays:
+            from portal.display import enterprise_profile_link
+
+            def show(obj: Any) -> Any:
+                return enterprise_profile_link(getattr(obj, name, None)) or "—"
+            show.short_description = "企业画像"  # type: ignore[attr-defined]
+            show.__name__ = f"{name}_profile_link"
+            displays[name] = show
+        return displays[name]
+
+    def _profile_links(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        from portal.permissions import can_view_enterprise_profile
+
+        if (not getattr(request, PROFILE_LINKS_ATTR, False) or obj is None or getattr(obj, "pk", None) is None
+                or not can_view_enterprise_profile(request.user)):
+            return {}
+        return {name: self.enterprise_link_display(name) for name in self._enterprise_fields()
+                if getattr(obj, f"{name}_id", None) is not None}
+
+    def with_profile_links(self, request: HttpRequest, obj: Any, fieldsets: Any) -> Any:
+        """``fieldsets`` with the profile links beside the enterprise fields (change pages of viewers who may)."""
+        links = self._profile_links(request, obj)
+        if not links:
+            return fieldsets
+        return [(title, {**opts, "fields": _beside(opts["fields"], links)}) for title, opts in fieldsets]
+
+    def changeform_view(self, request: HttpRequest, object_id: Any = None, form_url: str = "",
+                        extra_context: Any = None) -> Any:
+        setattr(request, PROFILE_LINKS_ATTR, object_id is not None)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        finally:
+            setattr(request, PROFILE_LINKS_ATTR, False)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.with_profile_links(request, obj, super().get_fieldsets(request, obj))  # type: ignore[misc]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        shown = {show for show in self.__dict__.get("_enterprise_links", {}).values()}
+        if kwargs.get("fields") is not None and shown:
+            kwargs["fields"] = [f for f in kwargs["fields"] if f not in shown]
+        return super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+                           change: bool = False, form_url: str = "", obj: Any = None) -> Any:
+        adminform = context.get("adminform")
+        links = list(self._profile_links(request, obj).values())
+        if adminform is not None and links:
+            adminform.readonly_fields = [*adminform.readonly_fields,
+                                         *(show for show in links if show not in adminform.readonly_fields)]
+        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[misc]
+
+
+PROFILE_LINKS_ATTR = "_portal_profile_links"  # set on the request while a change page is being built
+
+
+class GovernedAdmin(EnterpriseProfileLinkMixin, CollapseEmptyGroupsMixin, ViewOnlyDisplayMixin, ServiceFormMixin,
+                    ScopedAdminMixin, SimpleHistoryAdmin):
     """Base admin for governed models: scoped, no delete, history view (revert disabled in settings); add/change
-    forms keep their input on a service's refusal (``ServiceFormMixin``). Due-date columns carry the 暂定 mark."""
+    forms keep their input on a service's refusal (``ServiceFormMixin``). Due-date columns carry the 暂定 mark; a
+    record naming an enterprise links to its 企业画像 (``EnterpriseProfileLinkMixin``)."""
 
     list_per_page = 50
 

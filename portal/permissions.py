@@ -174,3 +174,22 @@ def units_for(user: AnyUser, *roles: str) -> frozenset[int]:
     """Ids of the units ``user`` may act for in ``roles`` (its memberships in those roles); the one answer to "for
     which units may this person act", used by every app's ``permissions.py``."""
     return user_scope(user).units_with(*roles)
+
+
+# Who may open the 企业画像 (docs/adr/0010-enterprise-profile.md): staff whose work concerns applicant organisations —
+# the data authorities (city, county), the subsidy officers (program, finance), procurement staff (officer,
+# supervisor) and the auditor. Not: applicants (not even for their own organisation: the site shows them their
+# records), unit data administrators and leaders (their work is their unit's catalogue and data), technical operators.
+PROFILE_ROLES = (Role.CITY_AUTHORITY, Role.COUNTY_AUTHORITY, Role.PROGRAM_OFFICER, Role.FINANCE_OFFICER,
+                 Role.PROCUREMENT_OFFICER, Role.PROCUREMENT_SUPERVISOR, Role.AUDITOR)
+
+
+def can_view_enterprise_profile(user: AnyUser, enterprise: Any = None) -> Decision:
+    """企业画像 of ``enterprise`` (any enterprise when None): staff with a need to know (``PROFILE_ROLES``); each
+    section of the profile is then scoped by the viewer's own permissions."""
+    if user is None or not user.is_authenticated:
+        return NOT_LOGGED_IN
+    scope = user_scope(user)
+    if scope.is_superuser or scope.roles & set(PROFILE_ROLES):
+        return ALLOW
+    return deny("企业画像仅向有业务需要的工作人员开放（数据管理机构、政策业务经办人、财政人员、采购经办与监管人员、审计人员）。")

@@ -180,9 +180,50 @@ def award_history(*, enterprise_id: int, rule_id: int, exclude_application_id: i
     qs = Award.objects.filter(enterprise_id=enterprise_id, rule_id=rule_id, status__in=LIVE_AWARDS)
     if exclude_application_id:
         qs = qs.exclude(application_id=exclude_application_id)
+    return _history_items(qs)
+
+
+def _history_items(awards: QuerySet[Award]) -> list[HistoryItem]:
+    """Awards as calculator history items, in one query: dated by the application's event date (else approval)."""
     return [HistoryItem(rule=code, amount=amount, date=event_on or approved_on, key=key)
-            for code, amount, event_on, approved_on, key in qs.values_list(
+            for code, amount, event_on, approved_on, key in awards.values_list(
                 "rule__code", "amount", "application__event_on", "approved_on", "key")]
+
+
+def enterprise_award_caps(*, user: Any, enterprise_id: int, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The awards of an enterprise that ``user`` sees, by rule and year (number, amount approved, amount paid) with the
+    rule's per-enterprise limits (年度上限/累计上限): the cap in force, what the enterprise's live awards under the rule
+    already use, as the calculator counts them (``subsidies.rules.enterprise_caps``), and what remains. The use counts
+    every live award of the enterprise under a rule the user sees (the limit is the enterprise's, whoever approved).
+    Five queries, whatever the number of awards and rules."""
+    from subsidies.calculator import rule_states
+    from subsidies.rules import CalculationError, enterprise_caps
+
+    live = Q(status__in=LIVE_AWARDS)
+    visible = scope_applications(user, Award.objects.filter(enterprise_id=enterprise_id), prefix="application")
+    groups = list(visible.values("rule_id", "rule__code", "rule__title", "year").annotate(
+        records=Count("pk"), n=Count("pk", filter=live), total=Sum("amount", filter=live),
+        paid=Sum("amount", filter=Q(status=AwardStatus.COMMITTED))).order_by("rule__code", "-year"))
+    if not groups:
+        return []
+    history: dict[str, list[HistoryItem]] = {}
+    for item in _history_items(Award.objects.filter(live, enterprise_id=enterprise_id,
+                                                    rule_id__in={g["rule_id"] for g in groups})):
+        history.setdefault(item.rule, []).append(item)
+    state_of = rule_states(g["rule__code"] for g in groups)
+    day = today or timezone.localdate()
+    out = []
+    for g in groups:
+        year = g["year"]
+        on = min(dt.date(year, 12, 31), max(day, dt.date(year, 1, 1)))  # the year's end, or today in the current year
+        try:
+            caps = enterprise_caps(g["rule__code"], history.get(g["rule__code"], []), on, state_of=state_of)
+        except CalculationError:  # a rule no longer in the catalog: no limit to compute
+            caps = []
+        out.append({"rule_id": g["rule_id"], "rule": f"{g['rule__code']} {g['rule__title']}", "year": year,
+                    "records": g["records"], "n": g["n"], "total": money(g["total"] or 0),
+                    "paid": money(g["paid"] or 0), "caps": caps})
+    return out
 
 
 def application_timeline(application: Application) -> list[dict[str, Any]]:

@@ -50,12 +50,14 @@ class PolicyPermission(permissions.BasePermission):
 class AccessLoggedViewMixin:
     """Every successful GET that read governed records is one access-log row (QZ §八(四)): a paginated list is 查询
     (query string, number of matches, ids on the page), ``get_object`` 访问, any other read (a board, a summary, an
-    assessment) 查询 with its query string. Files and exports log themselves
+    assessment) 查询 with its query string; a view may word its one row itself (``access_log_entry``, e.g. the
+    企业画像). Files and exports log themselves
     (``portal.files``, ``portal.xlsx``); writes are in the audit log."""
 
     _access_object: Any = None
     _access_page: Any = None
     _access_model: Any = None
+    access_log_entry: dict[str, Any] | None = None  # set by a view that words its own row (``access_record`` kwargs)
 
     def get_object(self) -> Any:
         obj = super().get_object()  # type: ignore[misc]
@@ -72,7 +74,9 @@ class AccessLoggedViewMixin:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
         if request.method != "GET" or not 200 <= response.status_code < 300 or isinstance(response, FileResponse):
             return response
-        if self._access_object is not None:
+        if self.access_log_entry is not None:
+            access_record(request=request, channel="api", **self.access_log_entry)
+        elif self._access_object is not None:
             access_record(request=request, channel="api", action="access", obj=self._access_object)
         elif self._access_page is not None:
             paginator = getattr(getattr(self, "paginator", None), "page", None)

@@ -61,7 +61,7 @@ class ManualAwardAdmin(WorkflowAdminMixin, GovernedAdmin):
         return self.READ_FIELDS if obj is not None else []
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [(None, {"fields": self.get_fields(request, obj)})]
+        return self.with_profile_links(request, obj, [(None, {"fields": self.get_fields(request, obj)})])
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         return []

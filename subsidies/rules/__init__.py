@@ -34,10 +34,10 @@ from subsidies.rules.facts import (
     parse_history,
     parse_on,
 )
-from subsidies.rules.primitives import Context
+from subsidies.rules.primitives import Context, CumulativeCap, YearCap
 
 __all__ = ["CalculationError", "HistoryItem", "RULES", "RuleDef", "StateOf", "calculate", "default_state",
-           "funding_split", "get_rule_def", "rule_facts_schema", "money"]
+           "enterprise_caps", "funding_split", "get_rule_def", "rule_facts_schema", "money"]
 
 FAMILY_LABELS = dict(FAMILY_CHOICES)
 
@@ -143,3 +143,21 @@ def calculate(code: str, facts: Any, history: Any = None, on: Any = None, *,
                    else rdef.citation)
     return {"rule": rdef.code, "eligible": eligible, "amount": fmt(amount), "funding": split,
             "reasons": list(ctx.reasons), "citation": rdef.citation, "trace": ctx.trace}
+
+
+def enterprise_caps(code: str, history: list[HistoryItem], on: dt.date, *,
+                    state_of: StateOf | None = None) -> list[dict[str, Any]]:
+    """The per-enterprise limits of a rule (年度上限, 累计上限) on ``on``: for each, the cap in force, what ``history``
+    (the enterprise's awards, as the calculator counts them) already used and what remains (never below zero). Empty
+    for rules without such a limit (a per-project cap or a 差额 rule limits one application, not the enterprise)."""
+    rdef = get_rule_def(code)
+    state = state_of(rdef, on) if state_of is not None else default_state(rdef)
+    ctx = Context(code=rdef.code, citation=rdef.citation, facts={}, params=state["params"],
+                  history=[h for h in history if h.rule == rdef.code], on=on, labels={})
+    out = []
+    for step in rdef.steps:
+        if isinstance(step, (YearCap, CumulativeCap)):
+            cap, used = step.usage(ctx)
+            out.append({"kind": step.label, "cap": money(cap), "used": money(used),
+                        "remaining": money(max(Decimal("0"), cap - used))})
+    return out

@@ -384,8 +384,14 @@ class YearCap(Step):
 
     param: str
 
+    label = "年度上限"
+
+    def usage(self, ctx: Context) -> tuple[Decimal, Decimal]:
+        """(cap, already awarded in the year of ``on``): the per-enterprise limit this step applies."""
+        return ctx.dec(self.param), ctx.same_year_history()
+
     def apply(self, ctx: Context) -> None:
-        cap, used = ctx.dec(self.param), ctx.same_year_history()
+        cap, used = self.usage(ctx)
         assert ctx.amount is not None
         ctx.amount = max(ZERO, min(ctx.amount, cap - used))
         ctx.record(f"annual cap {fmt(cap)} − {ctx.on.year} history {fmt(used)}", ctx.amount)
@@ -400,8 +406,14 @@ class YearCap(Step):
 class CumulativeCap(Step):
     param: str
 
+    label = "累计上限"
+
+    def usage(self, ctx: Context) -> tuple[Decimal, Decimal]:
+        """(cap, already awarded under the rule in all years): the per-enterprise limit this step applies."""
+        return ctx.dec(self.param), ctx.all_history()
+
     def apply(self, ctx: Context) -> None:
-        cap, used = ctx.dec(self.param), ctx.all_history()
+        cap, used = self.usage(ctx)
         assert ctx.amount is not None
         ctx.amount = max(ZERO, min(ctx.amount, cap - used))
         ctx.record(f"cumulative cap {fmt(cap)} − history {fmt(used)}", ctx.amount)
