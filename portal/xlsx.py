@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -43,6 +44,8 @@ MAX_MEMBERS = 2000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOT_XLSX = "不是有效的 .xlsx 文件（请用 Excel 另存为 .xlsx 格式）。"
 XML_ENTITIES = "文件含有 XML 实体或文档类型声明（DTD），出于安全原因不予读取；请用 Excel 另存为 .xlsx 后重新上传。"
+# C1 control characters never occur in real text; they are what UTF-8 read as Latin-1 (and saved again) leaves
+MOJIBAKE = re.compile("[\u0080-\u009f]")
 UNREADABLE = "无法读取文件：文件已损坏或不是有效的 .xlsx 工作簿（请用 Excel 另存为 .xlsx 后重新上传）。"
 
 
@@ -243,6 +246,21 @@ def check_archive(fileobj: IO[bytes], *, max_bytes: int | None = None) -> None:
     fileobj.seek(0)
 
 
+def office_package_error(fileobj: IO[bytes], suffix: str, *, max_bytes: int) -> str:
+    """Why an Office Open XML attachment (.xlsx / .docx kept as a file, not read) is refused: not a readable zip
+    or a zip bomb ('' when it is sound). The position of ``fileobj`` is reset to the start."""
+    try:
+        check_archive(fileobj, max_bytes=max_bytes)
+    except XlsxImportError as exc:
+        message = exc.errors[0].message
+        return f"文件已损坏或不是有效的 {suffix} 文件。" if message == NOT_XLSX else message
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return f"文件已损坏或不是有效的 {suffix} 文件。"
+    finally:
+        fileobj.seek(0)
+    return ""
+
+
 def _parser_message(exc: BaseException) -> str:
     """The Chinese reason for a parser failure (openpyxl wraps the XML parser's error in a ValueError)."""
     cause: BaseException | None = exc
@@ -256,6 +274,11 @@ def _parser_message(exc: BaseException) -> str:
 
 
 def _csv_rows(fileobj: IO[bytes], limit: int) -> Iterator[tuple[str, ...]]:
+    fileobj.seek(0, 2)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    if size > limit:  # refused before anything is read
+        raise _refusal(f"文件过大：{size / 1048576:.1f} MB，上限 {limit / 1048576:.1f} MB。")
     raw = fileobj.read(limit + 1)
     if len(raw) > limit:
         raise _refusal(f"文件过大：上限 {limit / 1048576:.1f} MB。")
@@ -269,6 +292,9 @@ def _csv_rows(fileobj: IO[bytes], limit: int) -> Iterator[tuple[str, ...]]:
         raise _refusal("无法识别 CSV 文件编码，请使用 UTF-8 编码保存。")
     if "\x00" in text:
         raise _refusal("文件含有空字符（NUL），不是文本格式的 CSV 文件。")
+    if MOJIBAKE.search(text):
+        raise _refusal("文件含有乱码（疑似编码转换错误，如 UTF-8 文本被当作其他编码另存），"
+                       "请用 Excel 或记事本另存为 UTF-8 编码的 CSV 后重新上传。")
     reader = csv.reader(io.StringIO(text))
     while True:
         try:
