@@ -19,9 +19,9 @@ from django.utils import timezone
 
 DATE_MIN = date(2000, 1, 1)
 FUTURE_YEARS = 10
-_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
-_YEAR = re.compile(r"\d{4}")
-_INT = re.compile(r"\d{1,9}")
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
+_YEAR = re.compile(r"\d{4}", re.ASCII)
+_INT = re.compile(r"\d{1,9}", re.ASCII)
 
 
 class ParamError(BadRequest):
@@ -49,9 +49,9 @@ def date_bound_error(value: date | None, label: str, *, today: date | None = Non
         return ""
     earliest, latest = date_bounds(today)
     if value < earliest:
-        return f"{label}（{value:%Y-%m-%d}）早于 {earliest:%Y-%m-%d}，请检查年份。"
+        return f"{label}（{value.isoformat()}）早于 {earliest.isoformat()}，请检查年份。"
     if value > latest:
-        return f"{label}（{value:%Y-%m-%d}）晚于 {latest:%Y-%m-%d}（今天起 {FUTURE_YEARS} 年内），请检查年份。"
+        return f"{label}（{value.isoformat()}）晚于 {latest.isoformat()}（今天起 {FUTURE_YEARS} 年内），请检查年份。"
     return ""
 
 
