@@ -206,8 +206,8 @@ def _agreement_record(step: Step) -> None:
         errors["agreement_number"] = ["协议编号过长（不超过120个字符）。"]
     if signed_on > step.on:
         errors["signed_on"] = ["签署日期不能晚于今天。"]
-    elif date_bound_error(signed_on, "签署日期"):
-        errors["signed_on"] = [date_bound_error(signed_on, "签署日期")]
+    elif bound := date_bound_error(signed_on, "签署日期"):
+        errors["signed_on"] = [bound]
     if len(signatories) < 2:
         errors["signatories"] = ["请填写协议的各签署方（至少两方，每行一方）。"]
     until = app.granted_until_on or app.requested_until_on
