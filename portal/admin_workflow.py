@@ -18,13 +18,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from portal.params import validate_date_bounds
 from portal.workflow import Input, Transition, Workflow
 
 _FIELDS: dict[str, Any] = {
     "text": lambda i: forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), max_length=4000),
     "line": lambda i: forms.CharField(max_length=200),
     "decimal": lambda i: forms.DecimalField(max_digits=18, decimal_places=2, min_value=0),
-    "date": lambda i: forms.DateField(widget=forms.DateInput(attrs={"type": "date"})),
+    "date": lambda i: forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
+                                      validators=[validate_date_bounds]),
     "datetime": lambda i: forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"})),
     "bool": lambda i: forms.BooleanField(),
     "file": lambda i: forms.FileField(),

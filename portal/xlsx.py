@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -43,6 +44,8 @@ MAX_MEMBERS = 2000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOT_XLSX = "不是有效的 .xlsx 文件（请用 Excel 另存为 .xlsx 格式）。"
 XML_ENTITIES = "文件含有 XML 实体或文档类型声明（DTD），出于安全原因不予读取；请用 Excel 另存为 .xlsx 后重新上传。"
+# C1 control characters never occur in real text; they are what UTF-8 read as Latin-1 (and saved again) leaves
+MOJIBAKE = re.compile("[\u0080-\u009f]")
 UNREADABLE = "无法读取文件：文件已损坏或不是有效的 .xlsx 工作簿（请用 Excel 另存为 .xlsx 后重新上传）。"
 
 
@@ -243,6 +246,21 @@ def check_archive(fileobj: IO[bytes], *, max_bytes: int | None = None) -> None:
     fileobj.seek(0)
 
 
+def office_package_error(fileobj: IO[bytes], suffix: str, *, max_bytes: int) -> str:
+    """Why an Office Open XML attachment (.xlsx / .docx kept as a file, not read) is refused: not a readable zip
+    or a zip bomb ('' when it is sound). The position of ``fileobj`` is reset to the start."""
+    try:
+        check_archive(fileobj, max_bytes=max_bytes)
+    except XlsxImportError as exc:
+        message = exc.errors[0].message
+        return f"文件已损坏或不是有效的 {suffix} 文件。" if message == NOT_XLSX else message
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return f"文件已损坏或不是有效的 {suffix} 文件。"
+    finally:
+        fileobj.seek(0)
+    return ""
+
+
 def _parser_message(exc: BaseException) -> str:
     """The Chinese reason for a parser failure (openpyxl wraps the XML parser's error in a ValueError)."""
     cause: BaseException | None = exc
@@ -256,6 +274,11 @@ def _parser_message(exc: BaseException) -> str:
 
 
 def _csv_rows(fileobj: IO[bytes], limit: int) -> Iterator[tuple[str, ...]]:
+    fileobj.seek(0, 2)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    if size > limit:  # refused before anything is read
+        raise _refusal(f"文件过大：{size / 1048576:.1f} MB，上限 {limit / 1048576:.1f} MB。")
     raw = fileobj.read(limit + 1)
     if len(raw) > limit:
         raise _refusal(f"文件过大：上限 {limit / 1048576:.1f} MB。")
@@ -269,6 +292,9 @@ def _csv_rows(fileobj: IO[bytes], limit: int) -> Iterator[tuple[str, ...]]:
         raise _refusal("无法识别 CSV 文件编码，请使用 UTF-8 编码保存。")
     if "\x00" in text:
         raise _refusal("文件含有空字符（NUL），不是文本格式的 CSV 文件。")
+    if MOJIBAKE.search(text):
+        raise _refusal("文件含有乱码（疑似编码转换错误，如 UTF-8 文本被当作其他编码另存），"
+                       "请用 Excel 或记事本另存为 UTF-8 编码的 CSV 后重新上传。")
     reader = csv.reader(io.StringIO(text))
     while True:
         try:
@@ -283,36 +309,84 @@ def _csv_rows(fileobj: IO[bytes], limit: int) -> Iterator[tuple[str, ...]]:
         yield tuple(row)
 
 
+FORMULA = "是公式，请粘贴为数值后重新上传"
+
+
+def _column_name(header: Sequence[Any] | None, index: int) -> str:
+    name = str(header[index]).strip() if header is not None and index < len(header) and header[index] is not None \
+        else ""
+    return name or f"第 {openpyxl.utils.get_column_letter(index + 1)} 列"
+
+
+def _formula_errors(number: int, row: Sequence[Any], header: Sequence[Any] | None) -> list[RowError]:
+    """Every formula cell of one row (``row`` holds cells of the .xlsx reader, or CSV texts beginning with "=")."""
+    return [RowError(number, _column_name(header, i), FORMULA) for i, cell in enumerate(row)
+            if (getattr(cell, "data_type", None) == "f") or (isinstance(cell, str) and cell.startswith("="))]
+
+
+def _refuse_formulas(first: list[RowError], number: int, rows: Iterator[Sequence[Any]],
+                     header: Sequence[Any] | None) -> XlsxImportError:
+    """Stop at the first formula: read the rest of the sheet only to name every other formula cell, then refuse."""
+    errors = list(first)
+    for later, row in enumerate(rows, start=number + 1):
+        if len(errors) > 50:
+            break
+        errors += _formula_errors(later, row, header)
+    return XlsxImportError(errors)
+
+
+def _without_formulas(rows: Iterator[Sequence[Any]],
+                      value: Callable[[Any], Any]) -> Generator[tuple[Any, ...], None, None]:
+    """Yield the values of ``rows``, refusing formula cells (issue 15: a formula read without its cached value was
+    imported as an empty cell in silence). The header is the first row with a value."""
+    header: tuple[Any, ...] | None = None
+    for number, row in enumerate(rows, start=1):
+        found = _formula_errors(number, row, header)
+        if found:
+            raise _refuse_formulas(found, number, rows, header)
+        values = tuple(value(c) for c in row)
+        if header is None and any(v is not None and str(v).strip() for v in values):
+            header = values
+        yield values
+
+
 def upload_rows(fileobj: IO[bytes], file_name: str = ".xlsx", *, max_bytes: int | None = None,
                 csv_allowed: bool = False) -> Generator[tuple[Any, ...], None, None]:
     """Every row of an uploaded spreadsheet, header first: the first sheet of an .xlsx, or a .csv (UTF-8, UTF-8 with
     BOM or GB18030) when ``csv_allowed`` and ``file_name`` ends in .csv. Whatever the parsers raise, on opening or while
     the rows are read (not a zip, a zip that is no workbook, XML entities refused by defusedxml, malformed XML, a CSV
-    cell over the csv module's limit, an unknown encoding), becomes an ``XlsxImportError`` with a Chinese message."""
+    cell over the csv module's limit, an unknown encoding), becomes an ``XlsxImportError`` with a Chinese message; so
+    does a formula cell in any column (“第 N 行“列名”列：是公式，请粘贴为数值后重新上传”; in a CSV, a cell beginning
+    with "=")."""
     limit = max_bytes if max_bytes is not None else settings.PORTAL_XLSX_MAX_BYTES
     if csv_allowed and file_name.lower().endswith(".csv"):
-        yield from _csv_rows(fileobj, limit)
+        yield from _without_formulas(_csv_rows(fileobj, limit), lambda v: v)
         return
     try:
         check_archive(fileobj, max_bytes=limit)
-        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
+        # formulas are read as formulas (not their cached values) so that they can be refused
+        wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=False)
     except XlsxImportError:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever the parser raises, the cause is the user's file
         raise _refusal(_parser_message(exc)) from exc
     try:
         try:
-            rows = wb.worksheets[0].iter_rows(values_only=True)
+            cells = wb.worksheets[0].iter_rows()
         except Exception as exc:  # noqa: BLE001
             raise _refusal(_parser_message(exc)) from exc
-        while True:
-            try:
-                row = next(rows)
-            except StopIteration:
-                return
-            except Exception as exc:  # noqa: BLE001
-                raise _refusal(_parser_message(exc)) from exc
-            yield row
+
+        def guarded() -> Iterator[Sequence[Any]]:
+            while True:
+                try:
+                    row = next(cells)
+                except StopIteration:
+                    return
+                except Exception as exc:  # noqa: BLE001
+                    raise _refusal(_parser_message(exc)) from exc
+                yield row
+
+        yield from _without_formulas(guarded(), lambda c: c.value)
     finally:
         wb.close()
 
@@ -368,8 +442,9 @@ def _convert(col: Column, raw: Any) -> Any:
 
 
 def read_rows(fileobj: IO[bytes], columns: Sequence[Column], *, max_rows: int = 20000,
-              max_bytes: int | None = None) -> list[dict[str, Any]]:
-    """Parse the first sheet into dicts keyed by ``Column.key``; raise ``XlsxImportError`` with every bad cell."""
+              max_bytes: int | None = None, allow_empty: bool = False) -> list[dict[str, Any]]:
+    """Parse the first sheet into dicts keyed by ``Column.key``; raise ``XlsxImportError`` with every bad cell (a
+    repeated header, a formula, a header without data rows unless ``allow_empty`` included)."""
     with closing(upload_rows(fileobj, max_bytes=max_bytes)) as rows:
         header = next(rows, None)
         if header is None:
@@ -383,6 +458,8 @@ def read_rows(fileobj: IO[bytes], columns: Sequence[Column], *, max_rows: int = 
         for name in names:
             if name and name not in known:
                 errors.append(RowError(1, name, "无法识别的列（请使用导入模板的表头）"))
+        for name in sorted({n for n in names if n and names.count(n) > 1}, key=names.index):
+            errors.append(RowError(1, name, f"列名重复出现 {names.count(name)} 次，请只保留一列"))
         if errors:
             raise XlsxImportError(errors)
         index = {c.header: names.index(c.header) for c in columns if c.header in names}
@@ -402,6 +479,8 @@ def read_rows(fileobj: IO[bytes], columns: Sequence[Column], *, max_rows: int = 
             result.append(record)
         if errors:
             raise XlsxImportError(errors)
+        if not result and not allow_empty:
+            raise XlsxImportError([RowError(0, "", "文件只有表头，没有数据行。")])
         return result
 
 

@@ -13,6 +13,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from portal.models import Organization
+from portal.params import parse_month
 from portal.workdays import workdays_between
 from sharing import permissions
 from sharing.models import ProducerOpinion, WorkflowStep
@@ -59,12 +60,11 @@ class UnitMonthRow:
         return self._pct(self.entries_published, self.entries_total)
 
 
-def parse_month(text: str) -> date | None:
-    try:
-        year, month = (int(p) for p in text.split("-")[:2])
-        return date(year, month, 1)
-    except (ValueError, TypeError):
-        return None
+def month_param(value: object) -> date:
+    """The month of ``?month=YYYY-MM`` (default: the previous month); a bad value is a 400 (``portal.params``)."""
+    month = parse_month(value, default=previous_month(timezone.localdate()))
+    assert month is not None
+    return month
 
 
 def previous_month(day: date) -> date:

@@ -30,6 +30,7 @@ from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import plain
 from portal.files import download_link
 from portal.models import Organization
+from portal.params import parse_year
 from portal.templatetags.portal_calendar import provisional
 
 
@@ -168,7 +169,8 @@ class CollectionTaskAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
 
     def board_view(self, request: HttpRequest) -> HttpResponse:
         """逾期看板 per unit and 按时报送率 per unit for the chosen year, within the user's scope."""
-        year = int(request.GET.get("year") or timezone.localdate().year)
+        year = parse_year(request.GET.get("year"), default=timezone.localdate().year)
+        assert year is not None
         requests = InterfaceRequestPolicy().scope(request.user, InterfaceRequest.objects.all())
         units = Organization.objects.filter(Q(pk__in=self.get_queryset(request).values("unit_id"))
                                             | Q(pk__in=requests.values("producer_unit_id")))

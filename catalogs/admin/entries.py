@@ -45,6 +45,7 @@ from catalogs.workflow import ENTRY
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
+from portal.params import parse_int
 from portal.xlsx import XlsxImportError
 
 
@@ -367,10 +368,11 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
         if not can_view_details(request.user, entry):
             raise PermissionDenied("该目录为“暂不共享”，不能查看版本差异。")
         try:
-            old = int(request.GET.get("old", "1"))
-            new = int(request.GET["new"]) if request.GET.get("new") else None
+            old = parse_int(request.GET.get("old"), name="old", default=1)
+            new = parse_int(request.GET.get("new"), name="new")
+            assert old is not None
             changes = services.entry_version_diff(entry=entry, old_number=old, new_number=new)
-        except (ValueError, ValidationError):
+        except ValidationError:
             self.message_user(request, "指定的版本不存在。", level=messages.ERROR)
             return HttpResponseRedirect(reverse("admin:catalogs_catalogentry_change", args=[pk]))
         return TemplateResponse(request, "admin/catalogs/diff.html", {

@@ -25,6 +25,7 @@ from catalogs.selectors import entry_list
 from catalogs.workflow import ENTRY
 from portal.api.permissions import ScopedViewSetMixin
 from portal.api.workflow import WorkflowViewMixin, workflow_endpoints
+from portal.params import parse_int
 
 
 def scoped_object(view: Any) -> Any:
@@ -103,10 +104,10 @@ class EntryViewSet(WorkflowViewMixin, ScopedViewSetMixin, mixins.CreateModelMixi
             raise PermissionDenied("只有政务人员可以查看目录版本差异。")
         if not can_view_details(request.user, entry):
             raise PermissionDenied("该目录为“暂不共享”，不能查看版本差异。")
-        try:
-            old, new = int(request.query_params["old"]), int(request.query_params["new"])
-        except (KeyError, ValueError):
-            raise ValidationError("请用 old 和 new 两个参数指定要比较的版本号（整数）。") from None
+        old = parse_int(request.query_params.get("old"), name="old")
+        new = parse_int(request.query_params.get("new"), name="new")
+        if old is None or new is None:
+            raise ValidationError("请用 old 和 new 两个参数指定要比较的版本号（整数）。")
         changes = services.entry_version_diff(entry=entry, old_number=old, new_number=new)
         return Response({"entry": entry.pk, "code": entry.code, "old": old, "new": new,
                          "changes": [{"field": c.field, "label": c.label, "old": c.old, "new": c.new}

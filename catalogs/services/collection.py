@@ -292,7 +292,11 @@ def read_columns(fileobj: IO[bytes], file_name: str) -> tuple[list[str], int]:
                 raise ValidationError({"file": ["文件为空。"]})
             count = sum(1 for r in rows if _filled(r))
     except XlsxImportError as exc:
-        raise ValidationError({"file": [e.message for e in exc.errors]}) from exc
+        raise ValidationError({"file": [str(e) if e.row else e.message for e in exc.errors]}) from exc
+    names = [_norm(h) for h in header if h is not None and str(h).strip()]
+    repeated = sorted({n for n in names if names.count(n) > 1}, key=names.index)
+    if repeated:
+        raise ValidationError({"file": [f"表头“{'、'.join(repeated)}”重复出现，请每列只保留一个。"]})
     return [str(h).strip() for h in header if h is not None and str(h).strip()], count
 
 

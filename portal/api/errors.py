@@ -10,10 +10,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from portal.params import ParamError
 
 DJANGO_NOT_FOUND = re.compile(r"No .+ matches the given query\.")
 
@@ -21,7 +24,9 @@ DJANGO_NOT_FOUND = re.compile(r"No .+ matches the given query\.")
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Service refusals (Django ValidationError / PermissionDenied) become 400 / 403 with their Chinese messages;
     Django's and DRF's untranslated texts (generic 404, throttling) are replaced by Chinese ones."""
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, ParamError):  # a query parameter that cannot be read (portal.params)
+        exc = exceptions.ValidationError({exc.name: [exc.message]})
+    elif isinstance(exc, DjangoValidationError):
         detail: Any = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -44,6 +49,13 @@ def json_error(status: int, message: str) -> JsonResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400: a query parameter refused by ``portal.params`` shows its Chinese message (JSON on ``/api/``, the 400
+    page elsewhere); other bad requests keep the generic text."""
+    if isinstance(exception, ParamError):
+        if is_api(request):
+            return JsonResponse({exception.name: [exception.message]}, status=400,
+                                json_dumps_params={"ensure_ascii": False})
+        return render(request, "400.html", {"message": exception.message}, status=400)
     if is_api(request):
         return json_error(400, "请求格式错误。")
     return defaults.bad_request(request, exception)

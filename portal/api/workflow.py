@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from portal.params import validate_date_bounds
 from portal.workflow import Input, Transition, Workflow
 
 V = TypeVar("V")
@@ -26,7 +27,7 @@ _FIELDS: dict[str, Any] = {
     "text": lambda **kw: serializers.CharField(max_length=4000, allow_blank=True, **kw),
     "line": lambda **kw: serializers.CharField(max_length=200, allow_blank=True, **kw),
     "decimal": lambda **kw: serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0, **kw),
-    "date": serializers.DateField,
+    "date": lambda **kw: serializers.DateField(validators=[validate_date_bounds], **kw),
     "datetime": serializers.DateTimeField,
     "bool": serializers.BooleanField,
     "file": serializers.FileField,

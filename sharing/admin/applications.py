@@ -339,7 +339,7 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
         decision = permissions.can_view_assessment(request.user)
         if not decision:
             raise PermissionDenied(decision.reason)
-        month = assessment.parse_month(request.GET.get("month", "")) or assessment.previous_month(today())
+        month = assessment.month_param(request.GET.get("month"))
         rows = assessment.unit_month_rows(request.user, month)
         if request.GET.get("format") == "xlsx":
             return xlsx_response(f"共享考核-{month:%Y-%m}.xlsx", [exports.assessment_sheet(rows, month)])

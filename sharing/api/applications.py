@@ -27,7 +27,7 @@ from sharing.api.serializers import (
     ShareApplicationSerializer,
 )
 from sharing.filters import ShareApplicationFilter
-from sharing.workflow import SHARE_APPLICATION, today
+from sharing.workflow import SHARE_APPLICATION
 
 
 @workflow_endpoints
@@ -101,7 +101,7 @@ class ShareApplicationViewSet(WorkflowViewMixin, ServiceActionsMixin, ScopedView
         decision = permissions.can_view_assessment(request.user)
         if not decision:
             raise PermissionDenied(decision.reason)
-        month = assessment.parse_month(request.query_params.get("month", "")) or assessment.previous_month(today())
+        month = assessment.month_param(request.query_params.get("month"))
         rows = assessment.unit_month_rows(request.user, month)
         if request.query_params.get("format") == "xlsx":
             return xlsx_response(f"共享考核-{month:%Y-%m}.xlsx", [exports.assessment_sheet(rows, month)])

@@ -21,6 +21,7 @@ from portal.audit import audit_record
 from portal.history import acting_as
 from portal.locks import relock
 from portal.models import Organization, OrgKind
+from portal.params import date_bound_error
 from portal.permissions import require
 from portal.roles import Role
 from portal.services import notify
@@ -81,6 +82,10 @@ def validate_application(app: ShareApplication, entries: list[Any], items: list[
     for entry in entries:
         if entry.pk not in covered:
             add("data_items", f"目录“{entry.title}”未选择任何信息项；不需要的目录请移除。")
+    for field, label in (("requested_from_on", "申请使用起始日"), ("requested_until_on", "申请使用截止日")):
+        bound = date_bound_error(getattr(app, field), label, today=on)
+        if bound:
+            add(field, bound)
     if app.requested_from_on and app.requested_until_on and app.requested_until_on < app.requested_from_on:
         add("requested_until_on", "申请使用截止日不能早于起始日。")
     if app.requested_until_on and app.requested_until_on < on:

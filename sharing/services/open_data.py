@@ -19,6 +19,7 @@ from portal.audit import audit_record
 from portal.history import acting_as
 from portal.locks import relock
 from portal.models import ApplicantKind, Enterprise, Organization
+from portal.params import date_bound_error
 from portal.permissions import ALLOW, Decision, deny
 from portal.roles import Role
 from portal.services import notify, notify_enterprise
@@ -84,6 +85,9 @@ def _validate(enterprise: Enterprise, entries: list[Any], purpose: str, scenario
         errors["scenario"] = ["请填写应用场景。"]
     if requested_until_on is not None and requested_until_on < today():
         errors["requested_until_on"] = ["申请使用截止日已过。"]
+    bound = date_bound_error(requested_until_on, "申请使用截止日")
+    if bound:
+        errors["requested_until_on"] = [bound]
     if errors:
         raise ValidationError(errors)
 
@@ -202,6 +206,8 @@ def _agreement_record(step: Step) -> None:
         errors["agreement_number"] = ["协议编号过长（不超过120个字符）。"]
     if signed_on > step.on:
         errors["signed_on"] = ["签署日期不能晚于今天。"]
+    elif bound := date_bound_error(signed_on, "签署日期"):
+        errors["signed_on"] = [bound]
     if len(signatories) < 2:
         errors["signatories"] = ["请填写协议的各签署方（至少两方，每行一方）。"]
     until = app.granted_until_on or app.requested_until_on

@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -23,6 +23,9 @@ from sharing.selectors import Gap, authorization_service_gaps
 
 TEXT_FIELDS = {"purpose": "具体用途", "user_name": "使用人员", "approver_name": "批准人员",
                "data_content": "数据内容"}
+# the longest text each column holds: longer text is refused, never cut (issue 15)
+MAX_LENGTHS = {"user_name": ("使用人员", 60), "approver_name": ("批准人员", 60), "external_id": ("单位侧记录编号", 64),
+               "purpose": ("具体用途", 2000), "data_content": ("数据内容", 2000)}
 MAX_BATCH = 1000
 
 
@@ -34,16 +37,17 @@ def retain_until(acquired: datetime) -> date:
         return day.replace(year=day.year + RETENTION_YEARS, day=28)
 
 
-def _row_errors(row: dict[str, Any], auth: Authorization | None, user: Any, now: datetime) -> tuple[list[str], Any]:
+def _row_errors(row: dict[str, Any], auth: Authorization | None, now: datetime) -> tuple[list[str], Any]:
     errors: list[str] = []
     if auth is None:
         return ["授权不存在或无权访问。"], None
-    decision = permissions.can_record_usage(user, auth)
-    if not decision:
-        errors.append(decision.reason)
     for key, label in TEXT_FIELDS.items():
         if not str(row.get(key) or "").strip():
             errors.append(f"请填写{label}。")
+    for key, (label, limit) in MAX_LENGTHS.items():
+        length = len(str(row.get(key) or "").strip())
+        if length > limit:
+            errors.append(f"{label}不能超过 {limit} 个字符（当前 {length} 个）。")
     acquired = row.get("acquired_at")
     if isinstance(acquired, str):
         acquired = parse_datetime(acquired)
@@ -70,7 +74,9 @@ def usage_records_push(*, records: list[dict[str, Any]], acting_user: Any) -> tu
     """Append a batch all-or-nothing; returns (created, skipped external ids already recorded by the same unit).
 
     Each row: authorization (id or number), purpose, user_name, approver_name, data_content, acquired_at,
-    acquisition_method, media_type, optional external_id. Any bad row rejects the whole batch with every error.
+    acquisition_method, media_type, optional external_id. Any bad row rejects the whole batch with every error
+    (``ValidationError``, text over its column's length included: never cut); a row the caller may not record for
+    an authorization it can see rejects the whole batch with ``PermissionDenied`` (403), nothing written.
     """
     if not records:
         raise ValidationError("请至少提交一条使用记录。")
@@ -92,14 +98,22 @@ def usage_records_push(*, records: list[dict[str, Any]], acting_user: Any) -> tu
     skipped: list[str] = []
     seen: set[tuple[int, str]] = set()
     batch_id = f"B{timezone.localdate():%Y%m%d}{secrets.token_hex(4).upper()}"
+    refused: list[str] = []
     for index, row in enumerate(records, start=1):
         auth = by_ref.get(str(row.get("authorization", "")))
-        row_errors, acquired = _row_errors(row, auth, acting_user, now)
+        decision = permissions.can_record_usage(acting_user, auth) if auth is not None else None
+        if decision is not None and not decision:
+            refused.append(f"第{index}条：{decision.reason}")
+    if refused:
+        raise PermissionDenied("；".join(refused[:20]) + ("……" if len(refused) > 20 else "") + "（整批未登记）")
+    for index, row in enumerate(records, start=1):
+        auth = by_ref.get(str(row.get("authorization", "")))
+        row_errors, acquired = _row_errors(row, auth, now)
         if row_errors:
             errors[f"第{index}条"] = row_errors
             continue
         assert auth is not None and acquired is not None
-        external_id = str(row.get("external_id") or "").strip()[:64]
+        external_id = str(row.get("external_id") or "").strip()
         if external_id:
             key = (auth.consumer_unit_id, external_id)
             if key in seen or DataUseRecord.objects.filter(unit_id=auth.consumer_unit_id,
@@ -109,7 +123,7 @@ def usage_records_push(*, records: list[dict[str, Any]], acting_user: Any) -> tu
             seen.add(key)
         rows.append(DataUseRecord(
             authorization=auth, unit_id=auth.consumer_unit_id, purpose=row["purpose"].strip(),
-            user_name=row["user_name"].strip()[:60], approver_name=row["approver_name"].strip()[:60],
+            user_name=row["user_name"].strip(), approver_name=row["approver_name"].strip(),
             data_content=row["data_content"].strip(), acquired_at=acquired,
             acquisition_method=row["acquisition_method"], media_type=row["media_type"], external_id=external_id,
             batch_id=batch_id, recorded_by=acting_user, recorded_at=now, retain_until_on=retain_until(acquired)))

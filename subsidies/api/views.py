@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +19,7 @@ from portal.api.pagination import PortalPagination
 from portal.api.permissions import ScopedViewSetMixin
 from portal.api.workflow import WorkflowViewMixin, workflow_endpoints
 from portal.models import Enterprise
+from portal.params import parse_year
 from portal.permissions import require
 from subsidies import filters, selectors, services
 from subsidies import permissions as perms
@@ -204,10 +206,9 @@ class AwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def summary(self, request: Any) -> Response:
         require(perms.can_view_summaries(request.user))
-        try:
-            year = int(request.query_params.get("year", ""))
-        except ValueError:
-            raise ValidationError({"year": ["请提供年度，如 ?year=2026"]}) from None
+        year = parse_year(request.query_params.get("year"))
+        if year is None:
+            raise ValidationError({"year": [f"请提供年度，如 ?year={timezone.localdate().year}"]})
         return Response(s.SubsidyAwardSummarySerializer(award_summary(self.get_queryset(), year=year)).data)
 
 
@@ -240,6 +241,6 @@ class PoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def utilisation(self, request: Any) -> Response:
         require(perms.can_view_pools(request.user))
-        year = request.query_params.get("year")
-        rows = pool_utilisation(self.get_queryset(), year=int(year) if year and year.isdigit() else None)
+        year = parse_year(request.query_params.get("year"))
+        rows = pool_utilisation(self.get_queryset(), year=year)
         return Response(s.SubsidyPoolUtilisationSerializer([r | {"id": r["pool"].pk} for r in rows], many=True).data)

@@ -23,6 +23,7 @@ from portal.locks import relock
 from portal.permissions import require
 from portal.workdays import add_workdays, workdays_between
 from portal.workflow import Step
+from portal.xlsx import office_package_error
 from subsidies.models import (
     Application,
     ApplicationStatus,
@@ -56,6 +57,7 @@ ALLOWED_EVIDENCE = {  # extension -> (content type, magic check)
     ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
               lambda head: head.startswith(b"PK\x03\x04")),
 }
+OFFICE_PACKAGES = (".xlsx", ".docx")  # zips: checked for damage and zip bombs before they are kept
 
 
 def _clean_facts(facts: Any) -> dict[str, Any]:
@@ -132,6 +134,9 @@ def evidence_add(*, application: Application, uploaded_file: Any, kind: str, act
     if not check(head):
         raise ValidationError({"file": [f"文件内容与扩展名 {ext} 不符，请上传真实的 {ext[1:].upper()} 文件。"]})
     uploaded_file.seek(0)
+    package = office_package_error(uploaded_file, ext, max_bytes=MAX_EVIDENCE_BYTES) if ext in OFFICE_PACKAGES else ""
+    if package:
+        raise ValidationError({"file": [package]})
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks() if hasattr(uploaded_file, "chunks") else [uploaded_file.read()]:
         digest.update(chunk)

@@ -25,10 +25,11 @@ from portal.models import Enterprise
 from portal.permissions import require
 from portal.services import notify
 from portal.workflow import Step
+from portal.xlsx import office_package_error
 from subsidies.models import BudgetPool, ManualAward, ManualAwardStatus, PoolLevel
 from subsidies.permissions import can_approve_manual_awards, can_enter_manual_award
 from subsidies.rules.facts import money
-from subsidies.services.applications import ALLOWED_EVIDENCE, MAX_EVIDENCE_BYTES
+from subsidies.services.applications import ALLOWED_EVIDENCE, MAX_EVIDENCE_BYTES, OFFICE_PACKAGES
 from subsidies.services.common import today
 from subsidies.services.money import _book, _lock_pools
 from subsidies.workflow import MANUAL_AWARD
@@ -63,6 +64,9 @@ def _document(upload: Any) -> tuple[str, str]:
     if not ALLOWED_EVIDENCE[ext][1](upload.read(16)):
         raise ValidationError({"decision_document": [f"决定文件内容与扩展名 {ext} 不符。"]})
     upload.seek(0)
+    package = office_package_error(upload, ext, max_bytes=MAX_EVIDENCE_BYTES) if ext in OFFICE_PACKAGES else ""
+    if package:
+        raise ValidationError({"decision_document": [package]})
     digest = hashlib.sha256()
     for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
         digest.update(chunk)

@@ -81,9 +81,14 @@ def test_usage_api_batch_push_and_no_update_or_delete(world, two_units, api_clie
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(world.user_a)}")
     url = "/api/v1/sharing/usage-records/"
     bad = api_client.post(url + "batch/", {"records": [record(auth_a), record(auth_a, user_name="", media_type="x"),
-                                                       record(auth_b)]}, format="json")
+                                                       record(auth_a, user_name="长" * 61)]}, format="json")
     assert bad.status_code == 400
     assert set(bad.json()) == {"第2条", "第3条"} and DataUseRecord.objects.count() == 0  # all-or-nothing
+    assert bad.json()["第3条"] == ["使用人员不能超过 60 个字符（当前 61 个）。"]
+    # a row for another unit's authorization is a refusal (403), not a bad request; nothing of the batch is written
+    forbidden = api_client.post(url + "batch/", {"records": [record(auth_a), record(auth_b)]}, format="json")
+    assert forbidden.status_code == 403 and "第2条" in forbidden.json()["detail"]
+    assert DataUseRecord.objects.count() == 0
     ok = api_client.post(url + "batch/", {"records": [record(auth_a, external_id=f"X{i}") for i in range(3)]},
                          format="json")
     assert ok.status_code == 201 and ok.json()["created"] == 3
