@@ -78,6 +78,61 @@ def upload_name(upload: Any, *, field: str = "file") -> str:
     return name
 
 
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = {  # extension -> (content type, magic check): what an uploaded document may be
+    ".pdf": ("application/pdf", lambda head: head.startswith(b"%PDF-")),
+    ".jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ".jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ".png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              lambda head: head.startswith(b"PK\x03\x04")),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+              lambda head: head.startswith(b"PK\x03\x04")),
+}
+OFFICE_PACKAGES = (".xlsx", ".docx")  # zips: checked for damage and zip bombs before they are kept
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+
+
+def check_document(upload: Any, *, field: str = "file", label: str = "文件") -> Document:
+    """An uploaded document checked before it is kept (every upload path of the portal: evidence, decision and
+    agreement documents, requirement and plan documents, eligibility evidence): PDF/JPG/PNG/XLSX/DOCX by name and by
+    content, not empty, at most 10 MB, office packages neither damaged nor zip bombs. Chinese ``ValidationError``
+    keyed by ``field``."""
+    import hashlib
+
+    from portal.xlsx import office_package_error
+
+    name = upload_name(upload, field=field)
+    ext = PurePath(name).suffix.lower()
+    if ext not in DOCUMENT_TYPES:
+        raise ValidationError({field: [f"{label}只接受 PDF、JPG、PNG、XLSX、DOCX 格式。"]})
+    size = int(getattr(upload, "size", 0) or 0)
+    if size <= 0:
+        raise ValidationError({field: [f"{label}为空。"]})
+    if size > MAX_DOCUMENT_BYTES:
+        raise ValidationError({field: [f"{label}过大（{size / 1048576:.1f} MB），单个文件不超过 10 MB。"]})
+    content_type, check = DOCUMENT_TYPES[ext]
+    upload.seek(0)
+    if not check(upload.read(16)):
+        raise ValidationError({field: [f"{label}内容与扩展名 {ext} 不符，请上传真实的 {ext[1:].upper()} 文件。"]})
+    upload.seek(0)
+    package = office_package_error(upload, ext, max_bytes=MAX_DOCUMENT_BYTES) if ext in OFFICE_PACKAGES else ""
+    if package:
+        raise ValidationError({field: [package]})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
+        digest.update(chunk)
+    upload.seek(0)
+    return Document(name=name, size=size, content_type=content_type, sha256=digest.hexdigest())
+
+
 _WRITTEN: ContextVar[list[tuple[Storage, str]] | None] = ContextVar("portal_files_written", default=None)
 
 
@@ -114,12 +169,13 @@ def store(fieldfile: FieldFile, content: Any, *, name: str) -> None:
 
 def store_uploads(instance: models.Model) -> None:
     """Write every new upload assigned to ``instance``'s file fields (e.g. from a ModelForm or serializer) with
-    ``store()``, each refused first when its name is too long."""
+    ``store()``, each checked first (``check_document``)."""
     for field in instance._meta.concrete_fields:
         if isinstance(field, models.FileField):
             fieldfile = getattr(instance, field.attname)
             if fieldfile and not fieldfile._committed:
-                store(fieldfile, fieldfile.file, name=upload_name(fieldfile, field=field.name))
+                document = check_document(fieldfile.file, field=field.name, label=f"“{field.verbose_name}”")
+                store(fieldfile, fieldfile.file, name=document.name)
 
 
 # --------------------------------------------------------------------------------------------- downloading

@@ -129,7 +129,7 @@ def _verify_eligibility(step: Step) -> None:
     """QZ §六(四): the authority checks the evidence (营业执照、股权结构 / 法人证书) and records who, when and what."""
     app = step.obj
     upload = step.inputs["eligibility_evidence"]
-    name = files.upload_name(upload, field="eligibility_evidence")
+    name = files.check_document(upload, field="eligibility_evidence", label="资格证明材料").name
     with files.atomic():  # inside open_application_act's files.atomic(), which deletes it if the step rolls back
         files.store(app.eligibility_evidence, upload, name=name)
     app.eligibility_evidence_name = name
@@ -216,7 +216,7 @@ def _agreement_record(step: Step) -> None:
     if errors:
         raise ValidationError(errors)
     upload = step.inputs["agreement_file"]
-    name = files.upload_name(upload, field="agreement_file")
+    name = files.check_document(upload, field="agreement_file", label="已签署协议文件").name
     agreement = OpenDataAgreement(application=app, number=number, signed_on=signed_on,
                                   signatories="\n".join(signatories), file_name=name, recorded_by=step.user,
                                   recorded_at=step.now)

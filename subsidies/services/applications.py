@@ -7,9 +7,7 @@ bookings of approval and payment in ``money.py``.
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,7 +21,6 @@ from portal.locks import relock
 from portal.permissions import require
 from portal.workdays import add_workdays, workdays_between
 from portal.workflow import Step
-from portal.xlsx import office_package_error
 from subsidies.models import (
     Application,
     ApplicationStatus,
@@ -46,18 +43,6 @@ from subsidies.services.money import release_award
 from subsidies.workflow import ALIVE, APPLICATION, RESERVING
 
 S = ApplicationStatus
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-ALLOWED_EVIDENCE = {  # extension -> (content type, magic check)
-    ".pdf": ("application/pdf", lambda head: head.startswith(b"%PDF-")),
-    ".jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
-    ".jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
-    ".png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-              lambda head: head.startswith(b"PK\x03\x04")),
-    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-              lambda head: head.startswith(b"PK\x03\x04")),
-}
-OFFICE_PACKAGES = (".xlsx", ".docx")  # zips: checked for damage and zip bombs before they are kept
 
 
 def _clean_facts(facts: Any) -> dict[str, Any]:
@@ -119,31 +104,12 @@ def evidence_add(*, application: Application, uploaded_file: Any, kind: str, act
     labels = app.call.kind_labels()
     if kind not in labels:
         raise ValidationError({"kind": [f"材料类型“{kind}”不在本批次材料清单中（可选：{'、'.join(labels)}）。"]})
-    name = files.upload_name(uploaded_file)
-    ext = PurePath(name).suffix.lower()
-    if ext not in ALLOWED_EVIDENCE:
-        raise ValidationError({"file": ["只接受 PDF、JPG、PNG、XLSX、DOCX 格式的文件。"]})
-    size = int(getattr(uploaded_file, "size", 0) or 0)
-    if size <= 0:
-        raise ValidationError({"file": ["文件为空。"]})
-    if size > MAX_EVIDENCE_BYTES:
-        raise ValidationError({"file": [f"文件过大（{size / 1048576:.1f} MB），单个文件不超过 10 MB。"]})
-    content_type, check = ALLOWED_EVIDENCE[ext]
-    uploaded_file.seek(0)
-    head = uploaded_file.read(16)
-    if not check(head):
-        raise ValidationError({"file": [f"文件内容与扩展名 {ext} 不符，请上传真实的 {ext[1:].upper()} 文件。"]})
-    uploaded_file.seek(0)
-    package = office_package_error(uploaded_file, ext, max_bytes=MAX_EVIDENCE_BYTES) if ext in OFFICE_PACKAGES else ""
-    if package:
-        raise ValidationError({"file": [package]})
-    digest = hashlib.sha256()
-    for chunk in uploaded_file.chunks() if hasattr(uploaded_file, "chunks") else [uploaded_file.read()]:
-        digest.update(chunk)
+    document = files.check_document(uploaded_file)
+    name, size = document.name, document.size
     uploaded_file.seek(0)
     with acting_as(acting_user):
         evidence = Evidence(application=app, kind=kind, original_name=name, size=size,
-                            content_type=content_type, sha256=digest.hexdigest(), uploaded_by=acting_user)
+                            content_type=document.content_type, sha256=document.sha256, uploaded_by=acting_user)
         files.store(evidence.file, uploaded_file, name=name)
         evidence.save()
         audit_record(actor=acting_user, action="subsidies.evidence.add", obj=evidence,

@@ -10,9 +10,7 @@ is the last guard; the Chinese refusal comes first, under the lock.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,11 +23,9 @@ from portal.models import Enterprise
 from portal.permissions import require
 from portal.services import notify
 from portal.workflow import Step
-from portal.xlsx import office_package_error
 from subsidies.models import BudgetPool, ManualAward, ManualAwardStatus, PoolLevel
 from subsidies.permissions import can_approve_manual_awards, can_enter_manual_award
 from subsidies.rules.facts import money
-from subsidies.services.applications import ALLOWED_EVIDENCE, MAX_EVIDENCE_BYTES, OFFICE_PACKAGES
 from subsidies.services.common import today
 from subsidies.services.money import _book, _lock_pools
 from subsidies.workflow import MANUAL_AWARD
@@ -51,27 +47,8 @@ def _document(upload: Any) -> tuple[str, str]:
     """The checked decision document: (original name, sha256). PDF/JPG/PNG/DOCX/XLSX, ≤ 10 MB, content matches."""
     if not upload:
         raise ValidationError({"decision_document": ["请上传“决定文件”（会议纪要、批复等一事一议决定）。"]})
-    name = files.upload_name(upload, field="decision_document")
-    ext = PurePath(name).suffix.lower()
-    if ext not in ALLOWED_EVIDENCE:
-        raise ValidationError({"decision_document": ["决定文件只接受 PDF、JPG、PNG、XLSX、DOCX 格式。"]})
-    size = int(getattr(upload, "size", 0) or 0)
-    if size <= 0:
-        raise ValidationError({"decision_document": ["决定文件为空。"]})
-    if size > MAX_EVIDENCE_BYTES:
-        raise ValidationError({"decision_document": [f"决定文件过大（{size / 1048576:.1f} MB），不超过 10 MB。"]})
-    upload.seek(0)
-    if not ALLOWED_EVIDENCE[ext][1](upload.read(16)):
-        raise ValidationError({"decision_document": [f"决定文件内容与扩展名 {ext} 不符。"]})
-    upload.seek(0)
-    package = office_package_error(upload, ext, max_bytes=MAX_EVIDENCE_BYTES) if ext in OFFICE_PACKAGES else ""
-    if package:
-        raise ValidationError({"decision_document": [package]})
-    digest = hashlib.sha256()
-    for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
-        digest.update(chunk)
-    upload.seek(0)
-    return name, digest.hexdigest()
+    document = files.check_document(upload, field="decision_document", label="决定文件")
+    return document.name, document.sha256
 
 
 def _check_fits(pool: BudgetPool, amount: Decimal) -> None:
