@@ -324,3 +324,21 @@ def test_other_rule_without_same_key_is_not_flagged(demo):
     Application.objects.filter(pk=app.pk).update(key="QZ-PRJ-002")
     app.refresh_from_db()
     assert [f for f in review_findings(app, on=timezone.localdate()) if f.check == "double_funding"] == []
+
+
+def test_export_and_api_carry_the_origin(client, api_client, demo):
+    import io
+
+    import openpyxl
+
+    app = candidate_confirm(candidate=candidate_in(C.PUSHED), acting_user=user("applicant_b")).application
+    login(client, "city_authority")
+    response = client.get("/admin/subsidies/application/export/?origin__exact=proactive")
+    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+                .active.iter_rows(values_only=True))
+    header = next(r for r in rows if r and "申报方式" in r)
+    line = next(r for r in rows if r and r[0] == app.number)
+    assert line[header.index("申报方式")] == "免申即享"
+    api_client.force_authenticate(user("applicant_b"))
+    data = api_client.get(f"/api/v1/subsidies/applications/{app.pk}/").json()
+    assert data["origin"] == "proactive" and data["origin_label"] == "免申即享"
