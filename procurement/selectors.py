@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -128,3 +129,16 @@ def score_grid(*, tender: Tender) -> list[LotGrid]:
     for bid in bids:
         grids[bid.lot_id].rows.append(GridRow(bid=bid, cells=[(mb, points.get((mb.pk, bid.pk))) for mb in members]))
     return list(grids.values())
+
+
+def bad_conduct_in_force(*, enterprise: Any, on: date) -> list[dict[str, Any]]:
+    """The enterprise's 不良行为记录 in force on ``on``, as other apps show them (receiver of the kernel event
+    ``portal.enterprise.integrity``: the subsidies review's 交叉核查, docs/adr/0305)."""
+    from procurement.models import BadConductRecord
+
+    rows = (BadConductRecord.objects.filter(subject=enterprise, registered_on__lte=on, expires_on__gt=on,
+                                            retired_at__isnull=True).order_by("registered_on", "pk"))
+    return [{"kind": "bad_conduct", "id": r.pk, "label": "不良行为记录",
+             "text": (f"{r.get_ground_display()}（认定文书 {r.decision_document_no}），{r.registered_on} 登记，"
+                      f"{r.expires_on} 失效"),
+             "basis": "《福建省信息化工程项目招标投标若干规则（试行）》第三十八条、第三十九条"} for r in rows]

@@ -534,3 +534,4 @@ class ManualAwardPolicy(Policy):
 
 DOWNLOADS.append(PrivateFile("subsidies.ManualAward", "decision_document", can_view_manual_award,
                              download_name=lambda award: award.document_name))
+DOWNLOADS.append(PrivateFile("subsidies.MatchCandidate", "correction_evidence", can_view_candidate))

@@ -317,3 +317,49 @@ def rule_outside_note(user: Any, rule_id: str) -> str:
         return ""
     return (f"规则“{rule.code} {rule.title}”由{rule.handling_unit}受理、审核，不属于您所在单位经办的规则，"
             "因此列表中没有其申报。如需了解办理情况，请联系该单位。")
+
+
+# --------------------------------------------------------------------------------------------- 免申即享 (site side)
+def pushed_candidate_list(*, user: Any) -> QuerySet[Any]:
+    """The 免申即享 candidates pushed to the user's own enterprise(s) and still awaiting its answer (the applicant
+    site's 「政策精准推送」); staff see none here (they work in the admin)."""
+    from portal.permissions import user_scope
+    from subsidies.models import CandidateStatus, MatchCandidate
+
+    scope = user_scope(user)
+    return (MatchCandidate.objects.filter(status=CandidateStatus.PUSHED, enterprise_id__in=scope.enterprise_ids)
+            .select_related("call", "rule", "rule__document", "enterprise").order_by("-pushed_at", "-pk"))
+
+
+def pushed_candidate_get(user: Any, pk: Any) -> Any:
+    """One pushed candidate of the user's enterprise; raises ``MatchCandidate.DoesNotExist`` otherwise."""
+    return pushed_candidate_list(user=user).get(pk=pk)
+
+
+# The keys of ``MatchCandidate.sources`` rows (written by the matching job) shown to people, in this order; a row
+# may spell a key in any of the listed ways. Keys not listed (ids, internal names) are not shown.
+SOURCE_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("事实", ("fact_label", "label")),
+    ("取值", ("value",)),
+    ("目录", ("entry", "catalog", "entry_name", "catalog_entry")),
+    ("版本", ("version", "entry_version", "catalog_version")),
+    ("报送单位", ("unit", "reporting_unit", "submitting_unit", "provider")),
+    ("报送日期", ("submitted_on", "submission_date", "reported_on", "submitted_at")),
+    ("负责核实单位", ("vouching_unit",)),
+)
+
+
+def candidate_source_rows(candidate: Any) -> list[dict[str, Any]]:
+    """Each fact source of a candidate as (label, value) pairs: 目录、版本、报送单位、报送日期 (and the fact)."""
+    rows = []
+    for source in candidate.sources or []:
+        if not isinstance(source, dict):
+            continue
+        items = []
+        for label, keys in SOURCE_FIELDS:
+            value = next((source[k] for k in keys if source.get(k) not in (None, "")), None)
+            if value is not None:
+                items.append((label, str(value)[:10] if label == "报送日期" else str(value)))
+        if items:
+            rows.append({"items": items})
+    return rows

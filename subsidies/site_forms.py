@@ -160,7 +160,11 @@ class EvidenceForm(forms.Form):
                                                     error_messages={"required": "请选择材料类型。"})
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
+        return self.clean_file_of(self.cleaned_data["file"])
+
+    @staticmethod
+    def clean_file_of(upload: Any) -> Any:
+        """The upload when its type, size and content are acceptable, else a message next to the field."""
         ext = Path(upload.name).suffix.lower()
         if ext not in EVIDENCE_EXTENSIONS:
             raise forms.ValidationError(
@@ -183,3 +187,56 @@ class ReasonForm(forms.Form):
 class ResubmitForm(forms.Form):
     note = forms.CharField(label="补正说明", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text="简要说明补充或更正了哪些内容（选填）。")
+
+
+class CandidateConfirmForm(FactsForm):
+    """确认 a 免申即享 push: the facts the administration holds, pre-filled and editable (a changed value is a
+    correction and needs ``evidence``), the project identifier where the rule counts per project and the data hold
+    none. Only the candidate's facts are offered; nothing is computed here (the application is computed when it is
+    submitted, by the calculator, as every application)."""
+
+    def __init__(self, *args: Any, candidate: Any, **kwargs: Any) -> None:
+        self.candidate = candidate
+        schema = rule_facts_schema(candidate.rule.code)
+        kwargs.setdefault("initial", facts_initial(schema, candidate.facts))
+        super().__init__(*args, rule_code=candidate.rule.code, partial=True, **kwargs)
+        needs_key = get_rule_def(candidate.rule.code).keyed and not str(candidate.facts.get("key") or "").strip()
+        for name in list(self.fields):
+            if name not in candidate.facts and not (name == "key" and needs_key):
+                del self.fields[name]
+        if needs_key and "key" in self.fields:
+            self.fields["key"].required = True
+            self.fields["key"].error_messages["required"] = "请填写项目/作品标识。"
+        self.fields["evidence"] = forms.FileField(
+            label="更正依据", required=False,
+            help_text=("仅在您修改了上列数据时需要：请上传能证明更正后数值的材料（如审计报告、发票、证书），"
+                       f"支持 {'、'.join(sorted(set(EVIDENCE_EXTENSIONS.values())))}，不超过 "
+                       f"{EVIDENCE_MAX_BYTES // (1024 * 1024)} MB。"),
+            error_messages={"empty": "文件是空的，请重新选择。"})
+
+    def clean_evidence(self) -> Any:
+        upload = self.cleaned_data.get("evidence")
+        if not upload:
+            return None
+        return EvidenceForm.clean_file_of(upload)
+
+    def clean(self) -> dict[str, Any]:
+        data = forms.Form.clean(self) or {}
+        if self.errors:
+            return data
+        self.facts = self.facts_from(data)
+        return data
+
+    @property
+    def key(self) -> str:
+        return str(self.facts.get("key") or "") if "key" not in self.candidate.facts else ""
+
+    @property
+    def corrections(self) -> dict[str, Any]:
+        return {k: v for k, v in self.facts.items() if k in self.candidate.facts}
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label="放弃原因（选填）", max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="例如：本年度不再申报、数据有误但不愿更正等；仅用于改进推送。")

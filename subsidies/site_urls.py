@@ -16,4 +16,7 @@ urlpatterns = [
     path("applications/<int:pk>/resubmit/", site_views.application_resubmit, name="application_resubmit"),
     path("applications/<int:pk>/withdraw/", site_views.application_withdraw, name="application_withdraw"),
     path("applications/<int:pk>/decision/", site_views.application_decision, name="application_decision"),
+    path("pushes/<int:pk>/", site_views.candidate_detail, name="candidate_detail"),
+    path("pushes/<int:pk>/confirm/", site_views.candidate_confirm_view, name="candidate_confirm"),
+    path("pushes/<int:pk>/decline/", site_views.candidate_decline_view, name="candidate_decline"),
 ]

@@ -22,7 +22,17 @@ from portal.files import download_url
 from portal.views import add_service_errors, current_enterprise, no_enterprise
 from subsidies import permissions, selectors, services
 from subsidies.rules import FAMILY_LABELS
-from subsidies.site_forms import EvidenceForm, FactsForm, ReasonForm, ResubmitForm, facts_data, facts_initial
+from subsidies.services.candidates import candidate_confirm, candidate_decline, pitch
+from subsidies.site_forms import (
+    CandidateConfirmForm,
+    DeclineForm,
+    EvidenceForm,
+    FactsForm,
+    ReasonForm,
+    ResubmitForm,
+    facts_data,
+    facts_initial,
+)
 from subsidies.trace import trace_rows
 from subsidies.workflow import WITHDRAWABLE
 
@@ -149,7 +159,8 @@ def _detail_context(request: HttpRequest, application: Any, **extra: Any) -> dic
         "tone": status_tone(application.status),
         "timeline": timeline_rows(application),
         "evidence": evidence,
-        "required_missing": [kind_labels.get(k, k) for k in application.call.required_kinds() if k not in have],
+        "required_missing": [] if application.origin == "proactive" else [
+            kind_labels.get(k, k) for k in application.call.required_kinds() if k not in have],
         "fact_rows": fact_rows(application),
         "can_edit": bool(permissions.can_edit_application(request.user, application)),
         "can_withdraw": application.status in WITHDRAWABLE,
@@ -170,7 +181,10 @@ def my_applications(request: HttpRequest) -> HttpResponse:
     items = list(selectors.application_list(user=request.user))
     for item in items:
         item.tone = status_tone(item.status)
-    return render(request, "site/application_list.html", {"items": items})
+    candidates = list(selectors.pushed_candidate_list(user=request.user))
+    for candidate in candidates:
+        candidate.pitch = pitch(candidate)
+    return render(request, "site/application_list.html", {"items": items, "candidates": candidates})
 
 
 @login_required
@@ -357,3 +371,71 @@ def application_decision(request: HttpRequest, pk: int) -> HttpResponse:
         "app": application, "award": award, "today": timezone.localdate(), "reduction": reduction,
         "trace": decision_trace(application, award)})
 
+
+
+# ------------------------------------------------------------------------------------------------ 政策精准推送
+CANDIDATE_NOT_FOUND = "该推送不存在、已处理或您无权查看。"
+
+
+def _candidate_or_404(request: HttpRequest, pk: int) -> Any:
+    try:
+        return selectors.pushed_candidate_get(request.user, pk)
+    except (ObjectDoesNotExist, ValueError) as exc:
+        raise Http404(CANDIDATE_NOT_FOUND) from exc
+
+
+def _candidate_page(request: HttpRequest, candidate: Any, *, confirm_form: Any = None, decline_form: Any = None,
+                    status: int = 200) -> HttpResponse:
+    labels = {f["name"]: f["label"] for f in candidate.rule.facts_schema()}
+    return render(request, "site/candidate_detail.html", {
+        "candidate": candidate, "pitch": pitch(candidate), "trace": trace_rows(candidate.calculation),
+        "sources": selectors.candidate_source_rows(candidate),
+        "fact_rows": [{"label": labels.get(k, k), "value": v} for k, v in (candidate.facts or {}).items()],
+        "confirm_form": confirm_form or CandidateConfirmForm(candidate=candidate),
+        "decline_form": decline_form or DeclineForm()}, status=status)
+
+
+@login_required
+def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One push to the user's enterprise: 「您可能符合…预计…元」, the calculation, the data sources, confirm / decline."""
+    return _candidate_page(request, _candidate_or_404(request, pk))
+
+
+@login_required
+@require_POST
+def candidate_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """确认: the pre-filled application is created and submitted (``candidate_confirm``); corrected facts need a file."""
+    candidate = _candidate_or_404(request, pk)
+    form = CandidateConfirmForm(request.POST, request.FILES, candidate=candidate)
+    if form.is_valid():
+        try:
+            done = candidate_confirm(candidate=candidate, acting_user=request.user, corrections=form.corrections,
+                                     evidence=form.cleaned_data.get("evidence"), key=form.key)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):  # the upload is "file" in the evidence service, "evidence" here
+                exc = ValidationError({"evidence" if k == "file" else k: v for k, v in exc.message_dict.items()})
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已确认，系统已按推送数据生成并提交免申即享申报 {done.application.number}，"
+                                      "请留意审核进度。")
+            return redirect("subsidies_site:application_detail", pk=done.application_id)
+    return _candidate_page(request, candidate, confirm_form=form, status=400)
+
+
+@login_required
+@require_POST
+def candidate_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """放弃: recorded with the optional reason, who and when."""
+    candidate = _candidate_or_404(request, pk)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            candidate_decline(candidate=candidate, acting_user=request.user, reason=form.cleaned_data["reason"])
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, "已放弃该项推送，已记录。")
+            return redirect("subsidies_site:my_applications")
+    return _candidate_page(request, candidate, decline_form=form, status=400)

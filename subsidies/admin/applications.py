@@ -25,12 +25,14 @@ from subsidies import permissions as perms
 from subsidies import services
 from subsidies.admin.exports import FilteredXlsxExportMixin
 from subsidies.exports import DETAIL_WRAP, DISBURSEMENT_HEADERS, detail_widths, disbursement_response, disbursement_rows
-from subsidies.models import Application, ApplicationEvent, Award, Evidence, ExpertScore, Objection
+from subsidies.models import Application, ApplicationEvent, ApplicationOrigin, Award, Evidence, ExpertScore, Objection
+from subsidies.review_checks import findings_as_rows, review_findings
 from subsidies.selectors import (
     application_get_for_user,
     application_list,
     application_timeline,
     award_list,
+    candidate_source_rows,
     rule_filter_choices,
     rule_outside_note,
 )
@@ -116,22 +118,26 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
     change_form_template = "admin/subsidies/application/change_form.html"
     # fits a 1366-px laptop with the sidebar and the filters: the rule by its code (full title on hover), the due date
     # and its 已逾期 badge in one column, amounts on one line
-    list_display = ["number", "enterprise", "rule_code", "workflow_state", "ceiling", "approved_amount",
+    list_display = ["number_display", "enterprise", "rule_code", "workflow_state", "ceiling", "approved_amount",
                     "due_display", "is_duplicate"]  # the year leads the number (and is a filter)
-    list_filter = ["status", "period", "rule__family", RuleFilter, "is_duplicate", "call"]
+    list_display_links = ["number_display"]
+    list_filter = ["status", "period", "rule__family", RuleFilter, "origin", "is_duplicate", "call"]
     list_select_related = ["enterprise", "rule", "call"]
     search_fields = ["number", "enterprise__name", "enterprise__uscc"]
     date_hierarchy = "created_at"
-    readonly_fields = ["number", "call", "rule", "enterprise", "status", "facts_display", "key", "period",
+    readonly_fields = ["number", "origin", "call", "rule", "enterprise", "status", "facts_display", "key", "period",
                        "ceiling", "approved_amount", "decision_reason", "correction_request", "is_duplicate",
                        "duplicate_of", "submitted_at", "event_on", "due_on", "publicity_ends_on", "reviewer",
-                       "payment_display", "calculation_display", "timeline_display"]
+                       "payment_display", "calculation_display", "timeline_display", "proactive_display",
+                       "cross_checks_display"]
     # the status and due date lead the page (record header); the groups follow the steps, and those not reached
     # yet (no approved amount, no 补正, no duplicate, no payment) are collapsed (CollapseEmptyGroupsMixin)
     fieldsets = [
-        (None, {"fields": ["number", "enterprise", "rule", "call", "period", "status", "submitted_at", "event_on",
-                           "due_on", "reviewer", "timeline_display"]}),
+        (None, {"fields": ["number", "origin", "enterprise", "rule", "call", "period", "status", "submitted_at",
+                           "event_on", "due_on", "reviewer", "timeline_display"]}),
         ("申报事实与测算", {"fields": ["facts_display", "calculation_display", "ceiling", "key"]}),
+        ("免申即享：数据来源与企业更正", {"fields": ["proactive_display"]}),
+        ("交叉核查", {"fields": ["cross_checks_display"]}),
         ("补正", {"fields": ["correction_request"]}),
         ("审核决定与公示", {"fields": ["approved_amount", "decision_reason", "publicity_ends_on"]}),
         ("重复申报核查", {"fields": ["is_duplicate", "duplicate_of"]}),
@@ -150,16 +156,54 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
                 actions.pop(name, None)
         return actions
 
-    EXPORT_HEADERS = ["申报编号", "申报主体", "统一社会信用代码", "规则", "年度", "申报批次", "状态", "测算上限（元）",
-                      "核定金额（元）", "期限", "逾期"]
+    EXPORT_HEADERS = ["申报编号", "申报主体", "统一社会信用代码", "规则", "年度", "申报批次", "申报方式", "状态",
+                      "测算上限（元）", "核定金额（元）", "期限", "逾期"]
 
     def export_sheet(self, qs: QuerySet[Application]) -> Sheet:
         """The filtered applications, one line each, with a 合计 of the ceilings and approved amounts."""
         rows = ([a.number, a.enterprise.name, a.enterprise.uscc, f"{a.rule.code} {a.rule.title}", a.period,
-                 a.call.name, a.get_status_display(), a.ceiling, a.approved_amount, a.due_on,
+                 a.call.name, a.get_origin_display(), a.get_status_display(), a.ceiling, a.approved_amount, a.due_on,
                  "是" if a.is_overdue else "否"] for a in qs.iterator(chunk_size=500))
-        return Sheet("奖补申报", self.EXPORT_HEADERS, rows, widths=[19, 30, 21, 34, 7, 26, 13, 15, 15, 11.5, 6],
-                     wrap=(1, 3, 5), totals=(7, 8), print_title="奖补申报清单（当前筛选）")
+        return Sheet("奖补申报", self.EXPORT_HEADERS, rows, widths=[19, 30, 21, 34, 7, 26, 10, 13, 15, 15, 11.5, 6],
+                     wrap=(1, 3, 5), totals=(8, 9), print_title="奖补申报清单（当前筛选）")
+
+    @admin.display(description="申报编号", ordering="number")
+    def number_display(self, obj: Application) -> str:
+        if obj.origin == ApplicationOrigin.PROACTIVE:
+            return format_html('{}<br><span class="badge badge-state">免申即享</span>', obj.number or "草稿")
+        return obj.number or "草稿"
+
+    @admin.display(description="推送、数据来源与更正")
+    def proactive_display(self, obj: Application) -> str:
+        candidate = getattr(obj, "match_candidate", None) if obj.pk else None
+        if candidate is None:
+            return "企业自行申报（非免申即享）"
+        labels = {f["name"]: f["label"] for f in obj.rule.facts_schema()}
+        head = format_html("<p>{} 推送，预计 {} 元；企业于 {} 确认。</p>",
+                           timezone.localtime(candidate.pushed_at).strftime("%Y-%m-%d %H:%M") if candidate.pushed_at
+                           else "—", candidate.amount,
+                           timezone.localtime(candidate.responded_at).strftime("%Y-%m-%d %H:%M")
+                           if candidate.responded_at else "—")
+        sources = format_html_join("", "<li>{}</li>", (
+            ("，".join(f"{label}：{value}" for label, value in row["items"]),)
+            for row in candidate_source_rows(candidate))) or format_html("<li>{}</li>", "无来源记录")
+        corrections = format_html_join("", "<li>{}：{} → <b>{}</b></li>", (
+            (labels.get(k, k), candidate.facts.get(k, "—"), v) for k, v in (candidate.corrections or {}).items()))
+        evidence = (format_html("；更正依据：{}", download_link(candidate, "correction_evidence"))
+                    if candidate.correction_evidence else "")
+        return format_html("{}<p>数据来源：</p><ul>{}</ul><p>企业更正{}：</p><ul>{}</ul>", head, sources, evidence,
+                           corrections or format_html("<li>{}</li>", "无（按推送的数据确认）"))
+
+    @admin.display(description="核查结果")
+    def cross_checks_display(self, obj: Application) -> str:
+        if not obj.pk:
+            return "—"
+        findings = review_findings(obj, on=timezone.localdate())
+        if not findings:
+            return "未发现不良行为记录（有效期内）或同一项目在其他政策下的奖补。"
+        return format_html("<ul>{}</ul><p>{}</p>", format_html_join("", "<li><b>{}{}</b>：{}<br>依据：{}</li>", (
+            (f.label, "（不得核定）" if f.blocking else "（须写明处理意见）", f.text, f.basis) for f in findings)),
+            "核定时自动复核；有“不得核定”的不能核定，有提示的须在核定说明中写明处理意见。")
 
     @admin.display(description="拨付信息")
     def payment_display(self, obj: Application) -> str:
@@ -245,7 +289,9 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
     def workflow_step_context(self, request: HttpRequest, obj: Application, transition: Any) -> dict[str, Any]:
         """Every step page shows the running due date and the ceiling; the approval also the calculation behind it."""
         trace = trace_rows(obj.calculation) if transition.name == "approve" else []
-        return {"step_info_template": "admin/subsidies/application/step_info.html", "trace": trace}
+        checks = findings_as_rows(review_findings(obj, on=timezone.localdate())) if transition.name == "approve" else []
+        return {"step_info_template": "admin/subsidies/application/step_info.html", "trace": trace,
+                "cross_checks": checks}
 
     def workflow_initial(self, request: HttpRequest, obj: Application, transition: Any) -> dict[str, Any]:
         return {"amount": obj.ceiling} if transition.name == "approve" else {}

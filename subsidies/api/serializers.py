@@ -163,13 +163,15 @@ class SubsidyApplicationSerializer(ProvisionalDatesMixin, serializers.ModelSeria
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    origin_label = serializers.CharField(source="get_origin_display", read_only=True, help_text="申报方式：企业申报或免申即享")
     is_overdue = serializers.BooleanField(read_only=True)
     evidence = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
         fields = ["id", "number", "call", "call_code", "call_name", "rule", "rule_title", "enterprise",
-                  "enterprise_name", "uscc", "status", "status_label", "facts", "key", "period", "ceiling",
+                  "enterprise_name", "uscc", "status", "status_label", "origin", "origin_label", "facts", "key", "period",
+                  "ceiling",
                   "approved_amount", "calculation", "decision_reason", "correction_request", "is_duplicate",
                   "submitted_at", "event_on", "due_on", "is_overdue", "publicity_ends_on", "created_at", "evidence"]
         read_only_fields = fields

@@ -3,6 +3,7 @@
 from subsidies.models.applications import (
     Application,
     ApplicationEvent,
+    ApplicationOrigin,
     ApplicationStatus,
     Evidence,
     ExpertScore,
@@ -16,7 +17,7 @@ from subsidies.models.matching import CandidateStatus, EnterpriseFact, FactSourc
 from subsidies.models.policy import PolicyDocument, Rule, RuleParameter
 
 __all__ = [
-    "Application", "ApplicationEvent", "ApplicationStatus", "Award", "AwardStatus", "BudgetPool", "Call",
+    "Application", "ApplicationEvent", "ApplicationOrigin", "ApplicationStatus", "Award", "AwardStatus", "BudgetPool", "Call",
     "CandidateStatus", "EnterpriseFact", "Evidence", "ExpertScore", "FactSource", "MatchCandidate", "ManualAward", "ManualAwardStatus", "Objection", "ObjectionStatus", "PolicyDocument", "PoolLevel", "Rule",
     "RuleParameter",
 ]

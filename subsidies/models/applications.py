@@ -28,6 +28,13 @@ class ApplicationStatus(models.TextChoices):
     CANCELLED = "cancelled", "已撤销"
 
 
+class ApplicationOrigin(models.TextChoices):
+    """申报方式: filed by the enterprise, or created when it confirmed a 免申即享 push (``MatchCandidate``)."""
+
+    APPLICANT = "applicant", "企业申报"
+    PROACTIVE = "proactive", "免申即享"
+
+
 _S = ApplicationStatus
 # States in which someone owes a next step by a due date (overdue flags apply).
 CLOCK_RUNNING = frozenset({_S.SUBMITTED, _S.RETURNED, _S.ACCEPTED, _S.UNDER_REVIEW, _S.APPROVED, _S.PUBLICITY,
@@ -55,6 +62,9 @@ class Application(GovernedModel):
     facts = models.JSONField("申报事实", default=dict)
     key = models.CharField("项目/作品标识", max_length=100, blank=True)
     period = models.PositiveSmallIntegerField("申报年度")
+    origin = models.CharField("申报方式", max_length=12, choices=ApplicationOrigin.choices,
+                              default=ApplicationOrigin.APPLICANT, editable=False, db_index=True,
+                              help_text="免申即享：企业确认政策精准推送后由系统按已掌握的数据预填生成。")
     status = models.CharField("状态", max_length=20, choices=ApplicationStatus.choices,
                               default=ApplicationStatus.DRAFT, db_index=True)
     calculation = models.JSONField("测算结果", null=True, blank=True, editable=False)
@@ -143,6 +153,12 @@ def event_action_label(action: str) -> str:
 evidence_path = PrivatePath("subsidies/evidence")  # the name migration 0001 refers to
 
 
+# Material kinds outside a call's list: the evidence an enterprise gives for the facts it corrected when confirming a
+# 免申即享 push (``subsidies.services.candidates.candidate_confirm``).
+CORRECTION_KIND = "correction"
+SYSTEM_EVIDENCE_KINDS = {CORRECTION_KIND: "更正依据（免申即享）"}
+
+
 class Evidence(GovernedModel):
     """An uploaded proof (invoice, certificate…) of an application; downloaded only through permission checks."""
 
@@ -168,7 +184,7 @@ class Evidence(GovernedModel):
     @property
     def kind_label(self) -> str:
         """The material's name in the call's list of required materials (``invoice`` → 发票或费用凭证)."""
-        return self.application.call.kind_labels().get(self.kind, self.kind)
+        return self.application.call.kind_labels().get(self.kind) or SYSTEM_EVIDENCE_KINDS.get(self.kind, self.kind)
 
 
 class ExpertScore(GovernedModel):

@@ -23,6 +23,7 @@ from portal.workdays import add_workdays, workdays_between
 from portal.workflow import Step
 from subsidies.models import (
     Application,
+    ApplicationOrigin,
     ApplicationStatus,
     Call,
     Evidence,
@@ -31,6 +32,7 @@ from subsidies.models import (
     ObjectionStatus,
     Rule,
 )
+from subsidies.models.applications import SYSTEM_EVIDENCE_KINDS
 from subsidies.permissions import (
     can_create_application,
     can_edit_application,
@@ -57,8 +59,9 @@ def _key(facts: dict[str, Any]) -> str:
 
 @transaction.atomic
 def application_create(*, call: Call, enterprise: Any, rule_code: str, facts: dict[str, Any],
-                       acting_user: Any) -> Application:
-    """Start a draft application of ``enterprise`` for one rule of an open call (facts may still be incomplete)."""
+                       acting_user: Any, origin: str = ApplicationOrigin.APPLICANT) -> Application:
+    """Start a draft application of ``enterprise`` for one rule of an open call (facts may still be incomplete);
+    ``origin`` 免申即享 only from ``candidate_confirm``."""
     require(can_create_application(acting_user, enterprise))
     day = today()
     if not call.is_open(day):
@@ -73,7 +76,8 @@ def application_create(*, call: Call, enterprise: Any, rule_code: str, facts: di
     facts_errors(code, facts, partial=True)
     with acting_as(acting_user):
         app = Application.objects.create(call=call, rule=rule, enterprise=enterprise, facts=facts, key=_key(facts),
-                                         period=call.year, created_by=acting_user)
+                                         period=call.year, created_by=acting_user,
+                                         origin=ApplicationOrigin(origin))
         app.number = f"{call.year}-{code}-{app.pk:05d}"
         app.save(update_fields=["number", "updated_at"])
         audit_record(actor=acting_user, action="subsidies.application.create", obj=app, after=snapshot(app))
@@ -102,6 +106,8 @@ def evidence_add(*, application: Application, uploaded_file: Any, kind: str, act
     app = relock(application)
     require(can_edit_application(acting_user, app))
     labels = app.call.kind_labels()
+    if app.origin == ApplicationOrigin.PROACTIVE:
+        labels = {**labels, **SYSTEM_EVIDENCE_KINDS}  # 更正依据 belongs to 免申即享 applications only
     if kind not in labels:
         raise ValidationError({"kind": [f"材料类型“{kind}”不在本批次材料清单中（可选：{'、'.join(labels)}）。"]})
     document = files.check_document(uploaded_file)
@@ -130,7 +136,12 @@ def evidence_retire(*, evidence: Evidence, acting_user: Any) -> Evidence:
 
 
 def _check_complete(app: Application) -> dict[str, Any]:
+    """Facts complete and valid, the call's required materials present, the ceiling computed. A 免申即享 application
+    needs none of the call's materials (the facts come from the administration's own data, vouched for by the
+    reporting units; corrected facts need their 更正依据, checked at confirmation): docs/adr/0305."""
     facts_errors(app.rule.code, app.facts, partial=False)
+    if app.origin == ApplicationOrigin.PROACTIVE:
+        return compute(app)
     present = set(app.evidence.filter(retired_at__isnull=True).values_list("kind", flat=True))
     labels = app.call.kind_labels()
     missing = [labels.get(k, k) for k in app.call.required_kinds() if k not in present]
@@ -140,9 +151,10 @@ def _check_complete(app: Application) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------ workflow steps (thin doors)
-def application_submit(*, application: Application, acting_user: Any) -> Application:
-    """Submit a complete draft: facts and required evidence checked, ceiling computed, duplicates flagged."""
-    return APPLICATION.apply("submit", application, user=acting_user)
+def application_submit(*, application: Application, acting_user: Any, note: str = "") -> Application:
+    """Submit a complete draft: facts and required evidence checked, ceiling computed, duplicates flagged
+    (``note`` goes into the step's record, e.g. the fact sources of a 免申即享 application)."""
+    return APPLICATION.apply("submit", application, user=acting_user, note=note)
 
 
 def application_return_for_correction(*, application: Application, acting_user: Any, reason: str) -> Application:
@@ -205,7 +217,10 @@ def _submit(step: Step) -> str:
     app.calculation, app.ceiling = result, Decimal(result["amount"])
     app.submitted_at = step.now
     app.is_duplicate, app.duplicate_of = duplicate is not None, duplicate
-    return f"疑似重复申报（与 {duplicate.number} 相同主体、规则、标识和年度）" if duplicate else ""
+    notes = [str(step.inputs.get("note") or "").strip()]
+    if duplicate:
+        notes.append(f"疑似重复申报（与 {duplicate.number} 相同主体、规则、标识和年度）")
+    return "；".join(n.rstrip("。") for n in notes if n)
 
 
 @step_effect("return_for_correction")

@@ -20,6 +20,7 @@ from portal.locks import lock, lock_all, lock_first, relock
 from portal.models import Enterprise
 from portal.workflow import Step
 from subsidies.models import Application, Award, AwardStatus, BudgetPool, PoolLevel
+from subsidies.review_checks import findings_refusal, review_findings
 from subsidies.rules import funding_split, get_rule_def
 from subsidies.rules.facts import money
 from subsidies.selectors import LIVE_AWARDS
@@ -52,12 +53,17 @@ def application_approve(*, application: Application, amount: Any, acting_user: A
 @step_effect("approve")
 def _approve(step: Step) -> str:
     """Refused when the amount exceeds the ceiling (which includes per-enterprise annual / cumulative caps), when a
-    competitive rule already has its yearly number of awards, or when a pool share does not fit."""
+    competitive rule already has its yearly number of awards, when a pool share does not fit, or when the 交叉核查
+    (``subsidies.review_checks``) blocks it or flags it without the reviewer's note."""
     app = step.obj
     value: Decimal = step.inputs["amount"]
     note = str(step.inputs.get("note") or "").strip()
     if not 0 < value < Decimal("1e16") or value != value.quantize(Decimal("0.01")):
         raise ValidationError({"amount": ["核定金额应为大于0的金额，最多两位小数。"]})
+    findings = review_findings(app, on=step.on)
+    refusal = findings_refusal(findings, note=note)
+    if refusal:
+        raise ValidationError(refusal if any(f.blocking for f in findings) else {"note": [refusal]})
     rule = app.rule
     limit = rule.competitive_limit
     if limit:
