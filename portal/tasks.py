@@ -17,11 +17,14 @@ def enqueue(func: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def purge_login_failures() -> int:
-    from portal.models import LoginFailure
+    """Daily: failure rows older than 30 days, and lockout windows over for a day (ADR 0010)."""
+    from portal.models import LoginFailure, LoginThrottle
 
-    cutoff = timezone.now() - timedelta(days=30)
-    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
-    return deleted
+    now = timezone.now()
+    deleted, _ = LoginFailure.objects.filter(at__lt=now - timedelta(days=30)).delete()
+    stale = now - timedelta(days=1)
+    gone, _ = LoginThrottle.objects.filter(window_started_at__lt=stale).exclude(locked_until__gte=stale).delete()
+    return deleted + gone
 
 
 def purge_access_log() -> int:

@@ -235,7 +235,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("PORTAL_FROM_EMAIL", "noreply@portal.local")
 # --- portal specifics ---------------------------------------------------------------------------
 PORTAL_SITE_NAME = "泉州市政务数据治理门户"
 PORTAL_XLSX_MAX_BYTES = int(os.environ.get("PORTAL_XLSX_MAX_BYTES", str(10 * 1024 * 1024)))
+# Login lockout (ADR 0010): fixed 15-minute window from the first failure; 5 failures per username or 20 per client
+# address lock it for 15 minutes from the failure that reached the limit. Counted in the database (all web nodes).
 PORTAL_LOGIN_MAX_FAILURES = 5
+PORTAL_LOGIN_MAX_FAILURES_PER_CLIENT = 20
 PORTAL_LOGIN_LOCK_MINUTES = 15
 
 LOGGING = {
