@@ -58,7 +58,8 @@ def locked_until(username: str | None, ip: str | None, *, now: datetime | None =
     match = Q()
     for scope, key in keys:
         match |= Q(scope=scope, key=key)
-    ends = LoginThrottle.objects.filter(match, locked_until__gt=now).values_list("locked_until", flat=True)
+    ends = [end for end in LoginThrottle.objects.filter(match, locked_until__gt=now)
+            .values_list("locked_until", flat=True) if end is not None]
     return max(ends, default=None)
 
 

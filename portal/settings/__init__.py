@@ -95,11 +95,14 @@ AUTHENTICATION_BACKENDS = [
     "portal.auth.LockoutModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# Every account: 10+ characters, not like the username, not in Django's shipped common-password list, not all digits;
+# staff accounts (and new accounts outside the applicant registration): 12+ characters of 3 classes (ADR 0010).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "portal.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.passwords.StaffPasswordValidator", "OPTIONS": {"min_length": 12, "min_classes": 3}},
 ]
 PASSWORD_HASHERS = (
     ["django.contrib.auth.hashers.MD5PasswordHasher"] if TESTING else
