@@ -8,6 +8,7 @@ not extend the lock. Unknown usernames are counted and locked exactly like exist
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from portal.access_log import client_ip
+from portal.locks import lock_all
 
 LOCKED_MESSAGE = "登录失败次数过多，请于 {until} 后再试。"
 
@@ -29,7 +31,7 @@ def _username_key(username: str) -> str:
 
 
 def _keys(username: str | None, ip: str | None) -> list[tuple[str, str]]:
-    """(scope, key) pairs in a fixed order (client before username): rows are always locked in the same order."""
+    """(scope, key) pairs of a login attempt: the client address, then the username."""
     keys: list[tuple[str, str]] = []
     if ip:
         keys.append(("client", ip))
@@ -76,7 +78,7 @@ def is_locked(username: str | None, ip: str | None = None) -> bool:
 
 
 def record_failure(username: str | None, ip: str | None, *, now: datetime | None = None) -> None:
-    """Count one failed login against the username and the client address (rows locked, client first)."""
+    """Count one failed login against the username and the client address (their rows locked in pk order)."""
     from portal.models import LoginFailure, LoginThrottle
 
     now = now or timezone.now()
@@ -84,17 +86,29 @@ def record_failure(username: str | None, ip: str | None, *, now: datetime | None
     with transaction.atomic():
         if username:
             LoginFailure.objects.create(username=username[:150], ip=ip, at=now)
-        for scope, key in _keys(username, ip):
-            row, created = LoginThrottle.objects.select_for_update().get_or_create(
-                scope=scope, key=key, defaults={"window_started_at": now, "failures": 0})
+        pks = [LoginThrottle.objects.get_or_create(scope=scope, key=key,
+                                                   defaults={"window_started_at": now, "failures": 0})[0].pk
+               for scope, key in _keys(username, ip)]
+        for row in lock_all(LoginThrottle, pks):  # locked in pk order, then counted
             if row.locked_until is not None and row.locked_until > now:
                 continue  # locked: neither counted nor extended
-            if not created and (row.locked_until is not None or row.window_started_at + window <= now):
+            if row.locked_until is not None or row.window_started_at + window <= now:
                 row.window_started_at, row.failures, row.locked_until = now, 0, None  # the window is over
             row.failures += 1
-            if row.failures >= _limit(scope):
+            if row.failures >= _limit(row.scope):
                 row.locked_until = now + window
             row.save(update_fields=["window_started_at", "failures", "locked_until"])
+
+
+def login_records_purge(*, now: datetime | None = None) -> int:
+    """Failure rows older than 30 days and throttle rows whose window and lock ended more than a day ago."""
+    from portal.models import LoginFailure, LoginThrottle
+
+    now = now or timezone.now()
+    deleted, _ = LoginFailure.objects.filter(at__lt=now - timedelta(days=30)).delete()
+    stale = now - timedelta(days=1)
+    gone, _ = LoginThrottle.objects.filter(window_started_at__lt=stale).exclude(locked_until__gte=stale).delete()
+    return deleted + gone
 
 
 def clear_username(username: str) -> None:
@@ -124,3 +138,7 @@ def _record_failure(sender: Any, credentials: dict[str, Any], request: Any = Non
 @receiver(user_logged_in)
 def _clear_failures(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     clear_username(user.get_username())
+    if request is not None and hasattr(request, "session"):
+        from portal.middleware import IDLE_SESSION_KEY
+
+        request.session[IDLE_SESSION_KEY] = int(time.time())  # the idle clock starts at login (no write on page 1)

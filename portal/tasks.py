@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 
 def enqueue(func: str, *args: Any, **kwargs: Any) -> Any:
@@ -17,14 +15,10 @@ def enqueue(func: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def purge_login_failures() -> int:
-    """Daily: failure rows older than 30 days, and lockout windows over for a day (ADR 0010)."""
-    from portal.models import LoginFailure, LoginThrottle
+    """Daily: old login-failure and lockout rows (``portal.auth.login_records_purge``, ADR 0010)."""
+    from portal.auth import login_records_purge
 
-    now = timezone.now()
-    deleted, _ = LoginFailure.objects.filter(at__lt=now - timedelta(days=30)).delete()
-    stale = now - timedelta(days=1)
-    gone, _ = LoginThrottle.objects.filter(window_started_at__lt=stale).exclude(locked_until__gte=stale).delete()
-    return deleted + gone
+    return login_records_purge()
 
 
 def purge_access_log() -> int:
