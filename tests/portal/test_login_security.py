@@ -145,3 +145,18 @@ def test_lock_is_held_in_the_database_for_every_web_node(client, staff):
     _fail(client, reverse("login"), "staff1", settings.PORTAL_LOGIN_MAX_FAILURES)
     html = _post(Client(), reverse("admin:login"), "staff1", PASSWORD, ip="10.9.9.9")
     assert LOCKED in html
+
+
+def test_daily_purge_drops_finished_windows_and_old_failures_only(client, staff):
+    from portal.models import LoginFailure
+    from portal.tasks import purge_login_failures
+
+    _fail(client, reverse("login"), "staff1", settings.PORTAL_LOGIN_MAX_FAILURES)  # locked now
+    _fail(client, reverse("login"), "other", 1, ip="10.0.0.2")
+    assert purge_login_failures() == 0  # everything is current
+    _travel(2 * 24 * 60)  # two days later
+    LoginFailure.objects.update(at=timezone.now() - timedelta(days=31))
+    failures = settings.PORTAL_LOGIN_MAX_FAILURES + 1  # staff1's and other's rows
+    throttles = 4  # two usernames, two client addresses
+    assert purge_login_failures() == failures + throttles
+    assert not LoginThrottle.objects.exists() and not LoginFailure.objects.exists()
