@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test drills venv migrate lint typecheck bench browser cluster clean
+.PHONY: run test drills venv migrate lint typecheck bench browser cluster clean audit
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,3 +59,7 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/local.env
+
+# Known vulnerabilities in the pinned dependencies: OSV when reachable, else scripts/advisories.json (ADR 0010).
+audit: venv
+	$(PY) scripts/audit_deps.py

@@ -16,6 +16,13 @@ class PortalAdminSite(admin.AdminSite):
     index_title = "工作台"
     enable_nav_sidebar = True
 
+    @property  # type: ignore[override]
+    def login_form(self) -> Any:
+        """The lockout-aware login form (imported late: the admin site is built before the models load)."""
+        from portal.forms import AdminLoginForm
+
+        return AdminLoginForm
+
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context = super().each_context(request)
         if getattr(request, "user", None) is not None and request.user.is_authenticated:

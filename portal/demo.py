@@ -99,10 +99,17 @@ def demo_password(reset: bool) -> str:
     """PORTAL_DEMO_PASSWORD, or the password generated at first seeding (kept in var/, never committed)."""
     env = os.environ.get("PORTAL_DEMO_PASSWORD")
     if env:
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ImproperlyConfigured, ValidationError
+
+        try:
+            validate_password(env)  # demo staff accounts share it: the staff rules apply (ADR 0014)
+        except ValidationError as exc:
+            raise ImproperlyConfigured("PORTAL_DEMO_PASSWORD 不符合工作人员密码规则：" + " ".join(exc.messages)) from None
         return env
     if PASSWORD_FILE.exists() and not reset:
         return PASSWORD_FILE.read_text().strip()
-    password = "Qz-" + secrets.token_urlsafe(9)
+    password = "Qz-" + secrets.token_urlsafe(9)  # 15 characters, upper + lower + symbol: passes the staff rules
     PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
     PASSWORD_FILE.write_text(password)
     PASSWORD_FILE.chmod(0o600)

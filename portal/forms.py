@@ -6,9 +6,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
-from portal.auth import LOCKED_MESSAGE, is_locked
+from portal.access_log import client_ip
+from portal.auth import locked_message, locked_until
 from portal.models import ApplicantKind, Organization, OrgKind, OrgLevel
 from portal.uscc import uscc_errors
 
@@ -18,20 +20,59 @@ USERNAME_INVALID = "用户名只能包含字母、数字和 _ . @ -，长度 4�
 PASSWORD_HELP = "至少 10 位，不能全为数字，不能过于常见，不能与用户名相似"
 
 
-class LoginForm(AuthenticationForm):
+class LockoutFormMixin:
+    """The lock check of both login forms (applicant site and admin), before the password is looked at: a locked
+    username or client address reads 「登录失败次数过多，请于 HH:MM 后再试」, whether the username exists or not."""
+
+    request: Any
+    cleaned_data: dict[str, Any]
+
+    def _lock_error(self) -> forms.ValidationError | None:
+        username = (self.cleaned_data.get("username") or "").strip()
+        until = locked_until(username, client_ip(self.request))
+        if until is None:
+            return None
+        return forms.ValidationError(locked_message(until), code="locked")
+
+    def clean(self) -> dict[str, Any]:
+        error = self._lock_error()
+        if error is not None:
+            raise error
+        try:
+            return super().clean()  # type: ignore[misc]
+        except forms.ValidationError as exc:
+            # The failure that reached the limit already reads the lock message.
+            if getattr(exc, "code", None) == "invalid_login":
+                error = self._lock_error()
+                if error is not None:
+                    raise error from None
+            raise
+
+
+class LoginForm(LockoutFormMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": "用户名或密码错误（连续失败 %(max)s 次将临时锁定 %(minutes)s 分钟）。",
         "inactive": "该账户已停用。",
-        "locked": LOCKED_MESSAGE,
     }
 
-    def clean(self) -> dict[str, Any]:
-        username = (self.cleaned_data.get("username") or "").strip()
-        if username and is_locked(username):
-            # Checked before authenticate(): a locked account gets the lock message, not "wrong password".
-            raise forms.ValidationError(self.error_messages["locked"].format(
-                minutes=settings.PORTAL_LOGIN_LOCK_MINUTES), code="locked")
-        return super().clean()
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        return forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                     params={"max": settings.PORTAL_LOGIN_MAX_FAILURES,
+                                             "minutes": settings.PORTAL_LOGIN_LOCK_MINUTES})
+
+
+class AdminLoginForm(LockoutFormMixin, AdminAuthenticationForm):
+    """The admin's login form with the same lock check and messages as the applicant site's."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": LoginForm.error_messages["invalid_login"],
+    }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not user.is_staff:  # an applicant's right password still does not open the admin
+            raise self.get_invalid_login_error()
 
     def get_invalid_login_error(self) -> forms.ValidationError:
         return forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",

@@ -1,4 +1,4 @@
-"""Query parameters and date bounds, checked once (issue 15; docs/input-validation.md, docs/adr/0010).
+"""Query parameters and date bounds, checked once (issue 15; docs/input-validation.md, docs/adr/0013).
 
 A bad ``?month=``, ``?year=``, ``?date=`` or numeric parameter is never replaced by a default in silence: the parse
 functions raise ``ParamError`` (Django's ``BadRequest``), which the API answers as 400 ``{"<name>": ["…"]}`` and the

@@ -28,6 +28,7 @@ from portal.models import (
     Notification,
     Organization,
 )
+from portal.passwords import applicant_password_validators
 from portal.permissions import Decision, require
 from portal.roles import Role, role_group_name
 from portal.uscc import uscc_errors
@@ -171,7 +172,7 @@ def enterprise_register(*, uscc: str, name: str, kind: str, username: str, passw
         errors["username"] = ["该用户名已被使用。"]
     candidate = User(username=username, email=email)
     try:
-        validate_password(password, user=candidate)
+        validate_password(password, user=candidate, password_validators=applicant_password_validators())
     except ValidationError as exc:
         errors["password"] = list(exc.messages)
     if errors:
@@ -199,7 +200,8 @@ def enterprise_member_add(*, enterprise: Enterprise, username: str, password: st
         raise ValidationError("只有主体管理员可以添加用户。")
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": ["该用户名已被使用。"]})
-    validate_password(password)
+    validate_password(password, user=User(username=username, email=email),
+                      password_validators=applicant_password_validators())
     user = User.objects.create_user(username=username, password=password, email=email)
     user.groups.add(Group.objects.get_or_create(name=role_group_name(Role.APPLICANT))[0])
     with acting_as(acting_user):

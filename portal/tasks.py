@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 
 def enqueue(func: str, *args: Any, **kwargs: Any) -> Any:
@@ -17,11 +15,10 @@ def enqueue(func: str, *args: Any, **kwargs: Any) -> Any:
 
 
 def purge_login_failures() -> int:
-    from portal.models import LoginFailure
+    """Daily: old login-failure and lockout rows (``portal.auth.login_records_purge``, ADR 0014)."""
+    from portal.auth import login_records_purge
 
-    cutoff = timezone.now() - timedelta(days=30)
-    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
-    return deleted
+    return login_records_purge()
 
 
 def purge_access_log() -> int:

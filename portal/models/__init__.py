@@ -8,6 +8,7 @@ from portal.models.misc import (
     HolidayNotice,
     HolidayOverride,
     LoginFailure,
+    LoginThrottle,
     Notification,
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
@@ -16,6 +17,6 @@ from portal.models.organizations import Membership, Organization, OrgKind, OrgLe
 
 __all__ = [
     "AccessAction", "AccessChannel", "AccessLog", "AppendOnlyModel", "AppendOnlyQuerySet", "FrozenFieldsModel", "FrozenFieldsQuerySet", "ApiToken", "ApplicantKind", "AuditLog", "Enterprise", "EnterpriseMember", "GovernedModel", "GovernedQuerySet",
-    "HolidayNotice", "HolidayOverride", "LoginFailure", "Membership", "Notification", "OrgKind", "OrgLevel", "Organization",
+    "HolidayNotice", "HolidayOverride", "LoginFailure", "LoginThrottle", "Membership", "Notification", "OrgKind", "OrgLevel", "Organization",
     "OrganizationGroupObjectPermission", "OrganizationUserObjectPermission",
 ]

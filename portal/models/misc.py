@@ -1,4 +1,4 @@
-"""Kernel records: calendar overrides, API tokens, login failures, in-site notifications, object grants."""
+"""Kernel records: calendar overrides, API tokens, login failures and throttles, in-site notifications, object grants."""
 
 from __future__ import annotations
 
@@ -86,6 +86,30 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {local_datetime(self.at)}"
+
+
+class LoginThrottle(models.Model):
+    """One fixed login window per username or per client address (ADR 0014): the first failure opens it, the
+    failures inside it are counted, reaching the limit locks until ``locked_until``; attempts while locked are
+    neither counted nor extend the lock. In the database so that every web node sees the same lock."""
+
+    class Scope(models.TextChoices):
+        USERNAME = "username", "用户名"
+        CLIENT = "client", "客户端地址"
+
+    scope = models.CharField("范围", max_length=10, choices=Scope.choices)
+    key = models.CharField("用户名或地址", max_length=150)
+    window_started_at = models.DateTimeField("窗口开始")
+    failures = models.PositiveIntegerField("失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "登录限制"
+        verbose_name_plural = "登录限制"
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="login_throttle_scope_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.key}"
 
 
 class Notification(models.Model):

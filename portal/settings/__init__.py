@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
@@ -99,11 +100,14 @@ AUTHENTICATION_BACKENDS = [
     "portal.auth.LockoutModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# Every account: 10+ characters, not like the username, not in Django's shipped common-password list, not all digits;
+# staff accounts (and new accounts outside the applicant registration): 12+ characters of 3 classes (ADR 0014).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "portal.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.passwords.StaffPasswordValidator", "OPTIONS": {"min_length": 12, "min_classes": 3}},
 ]
 PASSWORD_HASHERS = (
     ["django.contrib.auth.hashers.MD5PasswordHasher"] if TESTING else
@@ -157,7 +161,9 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = 8 * 3600  # absolute limit of a session; the idle limits below sign people out earlier
+PORTAL_STAFF_IDLE_MINUTES = int(os.environ.get("PORTAL_STAFF_IDLE_MINUTES", "30"))
+PORTAL_APPLICANT_IDLE_MINUTES = int(os.environ.get("PORTAL_APPLICANT_IDLE_MINUTES", "120"))
 
 # --- guardian / history -----------------------------------------------------------------------
 ANONYMOUS_USER_NAME = None
@@ -240,7 +246,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("PORTAL_FROM_EMAIL", "noreply@portal.local")
 # --- portal specifics ---------------------------------------------------------------------------
 PORTAL_SITE_NAME = "泉州市政务数据治理门户"
 PORTAL_XLSX_MAX_BYTES = int(os.environ.get("PORTAL_XLSX_MAX_BYTES", str(10 * 1024 * 1024)))
+# Login lockout (ADR 0014): fixed 15-minute window from the first failure; 5 failures per username or 20 per client
+# address lock it for 15 minutes from the failure that reached the limit. Counted in the database (all web nodes).
 PORTAL_LOGIN_MAX_FAILURES = 5
+PORTAL_LOGIN_MAX_FAILURES_PER_CLIENT = 20
 PORTAL_LOGIN_LOCK_MINUTES = 15
 # Webhook receivers on these networks (CIDR, comma-separated) are allowed although not public (ADR 0203), e.g. the
 # e-government extranet; ``make cluster`` allows 127.0.0.1/32 for its local receiver.

@@ -11,7 +11,7 @@ from portal.display import local_datetime
 
 
 def nowrap(value: Any) -> SafeString:
-    return format_html('<span style="white-space:nowrap">{}</span>', "-" if value in (None, "") else value)
+    return format_html('<span class="nowrap">{}</span>', "-" if value in (None, "") else value)
 
 
 def unit_short(unit: Any) -> str:

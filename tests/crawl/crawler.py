@@ -8,7 +8,8 @@ A ``Crawl`` wraps the test client of one role. ``get(url, expect=...)`` fetches 
 
 Every GET runs with a database hook that records writes; a GET that writes anything but a session, an audit row of a
 download, the token's last-used time or the access-log row of the read is a finding (GET must not change state). HTML answers are scanned for
-untranslated English (``english_words``).
+untranslated English (``english_words``), for code the CSP would block (inline script/style, ``on*=``) and for the
+CSP and ``Cache-Control: no-store`` headers (ADR 0014).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ ALLOWED_WORDS = {
 
 # Tables a GET may write to: the session, the audit row of a file download, the API token's last use, the access log
 # of reads (QZ §八(四), docs/adr/0009-access-log.md).
+# <script> blocks that hold data, not code: the browser does not run them, the CSP does not apply.
+DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
+
 BOOKKEEPING_TABLES = {"django_session", "portal_auditlog", "portal_apitoken", "portal_accesslog"}
 
 DENIED_STATUSES = {401, 403, 404}
@@ -72,11 +76,19 @@ class _PageParser(HTMLParser):
         self._skip = 0
         self._in_filter = False
         self._in_tools = 0
+        self.inline_code: list[str] = []  # what the CSP (no 'unsafe-inline') would block: inline script/style/on*=
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag in self.SKIP:
             self._skip += 1
+        if tag == "script" and not a.get("src") and a.get("type", "") not in DATA_SCRIPT_TYPES:
+            self.inline_code.append("<script> without src")
+        if tag == "style":
+            self.inline_code.append("<style>")
+        self.inline_code += [f"{name}= on <{tag}>" for name in a if name.startswith("on") or name == "style"]
+        if tag == "a" and a.get("href", "").lower().startswith("javascript:"):
+            self.inline_code.append("javascript: link")
         for name in self.TEXT_ATTRS:
             if a.get(name):
                 self.texts.append(a[name])
@@ -164,7 +176,7 @@ def english_words(texts: Iterable[str], names: set[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------------- the crawl
 @dataclass
 class Finding:
-    kind: str  # 5xx | leak | write-on-get | english
+    kind: str  # 5xx | leak | write-on-get | english | inline-code | headers
     url: str
     status: int | str
     detail: str = ""
@@ -241,9 +253,12 @@ class Crawl:
         self.bookkeeping_writes += len(watch.tables) - len(writes)
         if writes:
             self.findings.append(Finding("write-on-get", url, page.status, ", ".join(sorted(set(writes)))))
+        self._check_headers(page, response)
         if page.html and body:
             parser = _PageParser()
             parser.feed(body.decode("utf-8", "replace"))
+            if parser.inline_code:
+                self.findings.append(Finding("inline-code", url, page.status, ", ".join(sorted(set(parser.inline_code)))))
             page.texts, page.links, page.filters = parser.texts, parser.links, parser.filters
             page.object_tools, page.has_search = parser.object_tools, parser.has_search
             for chunk in english_words(page.texts, self.names):
@@ -252,6 +267,18 @@ class Crawl:
                     urls.append(url)
         self._check_denied(page, expect)
         return page
+
+    def _check_headers(self, page: Page, response: Any) -> None:
+        """ADR 0014: a CSP without 'unsafe-inline' on every page; no-store on API answers, admin pages and every
+        page served to a signed-in person."""
+        csp = response.get("Content-Security-Policy", "")
+        if page.html and ("script-src 'self'" not in csp or "unsafe-inline" in csp):
+            self.findings.append(Finding("headers", page.url, page.status, f"CSP: {csp!r}"))
+        request = getattr(response, "wsgi_request", None)
+        signed_in = request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated
+        if (signed_in or page.url.startswith(("/api/", "/admin/"))) and page.status < 300 \
+                and "no-store" not in response.get("Cache-Control", ""):
+            self.findings.append(Finding("headers", page.url, page.status, "no Cache-Control: no-store"))
 
     def _check_denied(self, page: Page, expect: str) -> None:
         if expect != "denied" or page.status >= 500:
@@ -287,6 +314,8 @@ class Crawl:
                 "errors": sum(f.kind == "5xx" for f in self.findings),
                 "leaks": sum(f.kind == "leak" for f in self.findings),
                 "writes": sum(f.kind == "write-on-get" for f in self.findings),
+                "inline_code": sum(f.kind == "inline-code" for f in self.findings),
+                "headers": sum(f.kind == "headers" for f in self.findings),
                 "bookkeeping_writes": self.bookkeeping_writes,
                 "english": len(self.english),
                 "slowest": [f"{p.url} {p.seconds:.2f}s" for p in

@@ -18,7 +18,6 @@ SCOPE_PLACES = {"permissions.py", "selectors.py", "policies.py"}
 TABLE_NAME = re.compile(r"[A-Z_]*TRANSITIONS|[A-Z_]*_FLOW|[A-Z_]*STEPS")
 # Write-looking calls in door modules that are not writes of records (a dict, a stateless bookkeeping table).
 NOT_RECORD_WRITES = {
-    ("portal/tasks.py", "LoginFailure.objects.filter(at__lt=cutoff).delete()"),  # login-throttle rows, not governed
     ("subsidies/site_views.py", "ctx.update(extra)"),  # a template context dict
     ("procurement/admin/entry.py", "obj.__dict__.update({k: v for k, v in result.__dict__.items() if k != '_state'})"),
 }

@@ -65,13 +65,15 @@ def test_register_weak_password_and_taken_code_are_refused_without_saving(client
 
 
 def test_login_locks_after_repeated_failures_even_with_right_password(client, applicant, settings):
-    for _ in range(settings.PORTAL_LOGIN_MAX_FAILURES):
+    for _ in range(settings.PORTAL_LOGIN_MAX_FAILURES - 1):
         response = client.post(reverse("login"), {"username": "acme", "password": "wrong-password"})
         assert response.status_code == 200
         assert "用户名或密码错误" in response.content.decode()
+    response = client.post(reverse("login"), {"username": "acme", "password": "wrong-password"})
+    assert "登录失败次数过多，请于" in response.content.decode()  # the failure that reaches the limit says so
     assert LoginFailure.objects.filter(username="acme").count() == settings.PORTAL_LOGIN_MAX_FAILURES
     response = client.post(reverse("login"), {"username": "acme", "password": PASSWORD})
-    assert "已临时锁定" in response.content.decode()
+    assert "登录失败次数过多，请于" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
