@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit import audit_record
+from portal.faults import checkpoint
 from portal.history import acting_as
 from portal.locks import lock_first, relock
 from portal.permissions import require
@@ -112,6 +113,9 @@ def webhook_deliver(delivery_id: int) -> WebhookDelivery | None:
         webhooks.EVENT_HEADER: delivery.event, webhooks.DELIVERY_HEADER: str(delivery.pk),
         webhooks.TIMESTAMP_HEADER: timestamp,
         webhooks.SIGNATURE_HEADER: webhooks.sign(delivery.subscription.secret, timestamp, body)})
+    # Sent, not yet recorded: a worker dying here sends the delivery again on retry, with the same delivery id header
+    # (at least once; receivers dedupe by X-Portal-Delivery, docs/adr/0010-fault-injection.md).
+    checkpoint("sharing.webhook_deliver")
     now = timezone.now()
     if outcome.ok:
         fields: dict[str, Any] = {"status": DeliveryStatus.DELIVERED, "delivered_at": now,
@@ -135,4 +139,5 @@ def webhook_retry_due(*, now: Any = None) -> list[int]:
                                               next_attempt_at__lte=now).order_by("pk").values_list("pk", flat=True))
     for pk in ids:
         enqueue("sharing.tasks.deliver_webhook", pk)
+        checkpoint("sharing.webhook_retry_due")
     return ids
