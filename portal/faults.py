@@ -1,4 +1,4 @@
-"""Fault injection for the crash drills (docs/deployment.md § 故障与恢复, docs/adr/0010-fault-injection.md).
+"""Fault injection for the crash drills (docs/deployment.md § 故障与恢复, docs/adr/0012-fault-injection.md).
 
 The bulk loops of the scheduled jobs call ``checkpoint("<app>.<loop>")`` once per item. Nothing happens unless the
 process was started with ``PORTAL_FAULT_AFTER=<n>`` *and* ``PORTAL_DEBUG`` or ``PORTAL_TESTING`` (a stray variable on

@@ -1,4 +1,4 @@
-"""Crash drills (issue 15 point 4, docs/deployment.md § 故障与恢复, docs/adr/0010-fault-injection.md), with real
+"""Crash drills (issue 15 point 4, docs/deployment.md § 故障与恢复, docs/adr/0012-fault-injection.md), with real
 processes on the machine's PostgreSQL server whatever database the suite itself runs on.
 
 Scheduled jobs: the demo is seeded once into a fresh database; per job a copy (``createdb -T``) gets its due work
@@ -188,6 +188,9 @@ JOBS = [
         _sql("UPDATE subsidies_application SET due_on = %s - 1 WHERE due_on IS NOT NULL"),
         "subsidies.remind_overdue", 1,
         "SELECT id, status FROM subsidies_application"),
+    Job("Webhook 重试排队", "sharing.tasks.retry_webhooks", WEBHOOK_SETUP.replace("{url}", "http://127.0.0.1:9/hook"),
+        "sharing.webhook_retry_due", 2,  # the queue (django_q_ormq) is counted with every other table
+        "SELECT id, status, next_attempt_at > created_at + interval '20 seconds' FROM sharing_webhookdelivery"),
     Job("Webhook 投递", "", WEBHOOK_SETUP, "sharing.webhook_deliver", 2,
         "SELECT s.url, d.event, d.status FROM sharing_webhookdelivery d "
         "JOIN sharing_webhooksubscription s ON s.id = d.subscription_id"),
@@ -241,7 +244,7 @@ def test_a_worker_killed_mid_job_leaves_no_duplicate_and_no_gap(seeded, job):
     source, media = seeded
     tag = uuid.uuid4().hex[:8]
     due, reference, crashed = f"faults_due_{tag}", f"faults_ref_{tag}", f"faults_crash_{tag}"
-    receiver = _Receiver() if job.name.startswith("Webhook") else None
+    receiver = _Receiver() if job.point == "sharing.webhook_deliver" else None
     call = WEBHOOK_CALL if receiver else _task(job.call)
     try:
         _copy(source, due)
