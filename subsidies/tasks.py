@@ -6,7 +6,10 @@ Jobs are idempotent and act as the system (no acting user): they only do what th
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
+
+from portal.faults import checkpoint
 
 SCHEDULES: list[tuple[str, str, str, int | None]] = [
     ("惠企奖补：公示期满自动结束公示", "subsidies.tasks.close_due_publicities", "D", None),
@@ -27,32 +30,46 @@ def close_due_publicities() -> int:
         except ValidationError:
             continue  # an open objection keeps the publicity open
         closed += 1
+        checkpoint("subsidies.close_due_publicities")  # each close is its own transaction: committed ones stay
     return closed
 
 
-def remind_overdue() -> int:
-    """Notify the reviewers of the responsible unit about each overdue application (one message per person)."""
-    from collections import defaultdict
+OVERDUE_URL = "/admin/subsidies/application/?status="
+OVERDUE_TITLE_END = "件申报已超过办理期限"
 
-    from portal.models import Membership
+
+@transaction.atomic
+def remind_overdue() -> int:
+    """Notify the reviewers of the responsible unit about each overdue application: one message per person and day
+    (one transaction, and a person already told today is skipped, so a run again after a crash sends nothing twice)."""
+    from collections import defaultdict
+    from datetime import datetime, time
+
+    from portal.models import Membership, Notification
     from portal.services import notify
     from subsidies.models import Application
     from subsidies.permissions import REVIEW_ROLES
     from subsidies.workflow import CLOCK_RUNNING
 
-    overdue = (Application.objects.filter(status__in=CLOCK_RUNNING, due_on__lt=timezone.localdate())
-               .exclude(status="returned").select_related("rule"))
+    today = timezone.localdate()
+    start_of_day = timezone.make_aware(datetime.combine(today, time.min))
+    overdue = (Application.objects.filter(status__in=CLOCK_RUNNING, due_on__lt=today)
+               .exclude(status="returned").select_related("rule").order_by("pk"))
     by_unit: dict[int, list[Application]] = defaultdict(list)
     for app in overdue:
         if app.rule.responsible_unit_id:
             by_unit[app.rule.responsible_unit_id].append(app)
     sent = 0
-    for unit_id, apps in by_unit.items():
+    for unit_id, apps in sorted(by_unit.items()):
         users = {m.user for m in Membership.objects.filter(organization_id=unit_id, role__in=REVIEW_ROLES,
                                                              retired_at__isnull=True).select_related("user")}
+        told = set(Notification.objects.filter(recipient__in=users, url=OVERDUE_URL, title__endswith=OVERDUE_TITLE_END,
+                                               created_at__gte=start_of_day).values_list("recipient_id", flat=True))
+        users = {u for u in users if u.pk not in told}
         if users:
             numbers = "、".join(a.number or str(a.pk) for a in apps[:20])
-            notify(recipients=list(users), title=f"惠企奖补：{len(apps)} 件申报已超过办理期限",
-                   body=f"逾期申报：{numbers}", url="/admin/subsidies/application/?status=")
+            notify(recipients=sorted(users, key=lambda u: u.pk), title=f"惠企奖补：{len(apps)} {OVERDUE_TITLE_END}",
+                   body=f"逾期申报：{numbers}", url=OVERDUE_URL)
             sent += len(users)
+        checkpoint("subsidies.remind_overdue")
     return sent

@@ -29,6 +29,7 @@ from catalogs.selectors import unit_members
 from catalogs.services.quality import entry_quality_refresh
 from catalogs.workflow import COLLECTION_TASK, OPEN_TASK_STATES
 from portal import deadlines, files
+from portal.faults import checkpoint
 from portal.history import acting_as
 from portal.locks import lock_rows
 from portal.services import notify
@@ -211,6 +212,7 @@ def collection_tasks_generate(*, on: date | None = None, acting_user: Any = None
                         item=item, unit=unit, period=period.label,
                         defaults=_task_defaults(item, unit, period, today))
                     created += new
+                    checkpoint("catalogs.collection_tasks_generate")
     return created
 
 
@@ -249,6 +251,7 @@ def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
             status=TaskStatus.PENDING, due_on__lt=today).select_related("item", "unit")):
         COLLECTION_TASK.apply("overdue", task, user=None, on=today)
         count += 1
+        checkpoint("catalogs.collection_tasks_mark_overdue")
     return count
 
 
@@ -268,6 +271,7 @@ def collection_reminders_send(*, on: date | None = None, days_before: int = REMI
         task.reminded_at = timezone.now()
         task.save(update_fields=["reminded_at", "updated_at"])
         count += 1
+        checkpoint("catalogs.collection_reminders_send")
     return count
 
 

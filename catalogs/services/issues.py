@@ -25,6 +25,7 @@ from catalogs.services.entries import version_freeze
 from catalogs.services.quality import entry_quality_refresh
 from catalogs.workflow import CORRECTION, INTERFACE_REQUEST, MAX_EXTENSION, OUTSTANDING_STATES, REQUEST_LIMIT
 from portal.audit import audit_record, snapshot
+from portal.faults import checkpoint
 from portal.history import acting_as
 from portal.locks import lock_rows, relock
 from portal.models import Organization
@@ -299,4 +300,5 @@ def interface_requests_mark_overdue(*, on: date | None = None) -> int:
                                                                                               "entry")):
         INTERFACE_REQUEST.apply("overdue", req, user=None, on=today)
         count += 1
+        checkpoint("catalogs.interface_requests_mark_overdue")
     return count

@@ -56,6 +56,9 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, object]:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": int(options.pop("conn_max_age", "60")),
+            # a kept connection is pinged before a request uses it: after a database restart the first request gets a
+            # fresh connection instead of an error (docs/deployment.md § 故障与恢复)
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(f"不支持的 DATABASE_URL 协议：{parsed.scheme!r}（可用 sqlite:// 或 postgres://）")

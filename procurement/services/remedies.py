@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit import audit_record, snapshot
+from portal.faults import checkpoint
 from portal.locks import lock_rows, relock
 from portal.models import Enterprise
 from portal.permissions import require
@@ -112,6 +113,7 @@ def objections_deem_accepted(*, on: date) -> int:
         except ValidationError:  # decided meanwhile
             continue
         count += 1
+        checkpoint("procurement.objections_deem_accepted")
     return count
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import audit_record
+from portal.faults import checkpoint
 from portal.history import acting_as
 from portal.locks import lock_rows
 from portal.services import notify
@@ -142,6 +143,7 @@ def authorizations_expire(*, on: date | None = None) -> list[int]:
     with transaction.atomic():
         for auth in Authorization.objects.filter(pk__in=ids).order_by("pk"):
             AUTHORIZATION.apply("expire", auth, user=None, on=on)
+            checkpoint("sharing.authorizations_expire")
     return ids
 
 
@@ -161,4 +163,5 @@ def authorizations_remind_expiring(*, on: date | None = None) -> list[int]:
             auth.expiry_reminded_on = on  # bookkeeping, not a scope change
             auth.save(update_fields=["expiry_reminded_on", "updated_at"])
         reminded.append(auth.pk)
+        checkpoint("sharing.authorizations_remind_expiring")
     return reminded

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from portal.faults import checkpoint
 from portal.history import acting_as
 from portal.locks import lock_rows
 from portal.services import notify_enterprise
@@ -103,6 +104,7 @@ def open_grants_expire(*, on: date | None = None) -> list[int]:
     with transaction.atomic():
         for grant in OpenDataGrant.objects.filter(pk__in=ids).order_by("pk"):
             OPEN_GRANT.apply("expire", grant, user=None, on=on)
+            checkpoint("sharing.open_grants_expire")
     return ids
 
 
@@ -122,4 +124,5 @@ def open_grants_remind_expiring(*, on: date | None = None) -> list[int]:
             g.expiry_reminded_on = on
             g.save(update_fields=["expiry_reminded_on", "updated_at"])
         reminded.append(g.pk)
+        checkpoint("sharing.open_grants_remind_expiring")
     return reminded

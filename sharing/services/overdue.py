@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from portal.faults import checkpoint
 from portal.locks import lock_rows
 from portal.roles import Role
 from portal.services import notify
@@ -25,6 +26,7 @@ def steps_flag_overdue(*, on: date | None = None) -> list[int]:
         return []
     now = timezone.now()
     WorkflowStep.objects.filter(pk__in=[s.pk for s in steps]).service_update(overdue_flagged_at=now)  # type: ignore[attr-defined]
+    checkpoint("sharing.steps_flag_overdue")  # flagged, not yet notified: one transaction, so both or neither
     authority = list(get_user_model().objects.filter(memberships__role=Role.CITY_AUTHORITY,
                                                      memberships__retired_at__isnull=True).distinct())
     notify(recipients=authority, title=f"共享办理超期：{len(steps)} 个环节",

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit import audit_record
+from portal.faults import checkpoint
 from portal.history import acting_as
-from portal.locks import lock_first, relock
+from portal.locks import lock_first, lock_rows, relock
 from portal.permissions import require
 from portal.tasks import enqueue
 from sharing import permissions, webhooks
@@ -129,6 +130,9 @@ def webhook_deliver(delivery_id: int) -> WebhookDelivery | None:
         webhooks.EVENT_HEADER: delivery.event, webhooks.DELIVERY_HEADER: str(delivery.pk),
         webhooks.TIMESTAMP_HEADER: timestamp,
         webhooks.SIGNATURE_HEADER: webhooks.sign(delivery.subscription.secret, timestamp, body)})
+    # Sent, not yet recorded: a worker dying here sends the delivery again on retry, with the same delivery id header
+    # (at least once; receivers dedupe by X-Portal-Delivery, docs/adr/0012-fault-injection.md).
+    checkpoint("sharing.webhook_deliver")
     now = timezone.now()
     if outcome.ok:
         fields: dict[str, Any] = {"status": DeliveryStatus.DELIVERED, "delivered_at": now,
@@ -145,11 +149,17 @@ def webhook_deliver(delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
+@transaction.atomic
 def webhook_retry_due(*, now: Any = None) -> list[int]:
-    """Queue every delivery whose retry time has come (scheduled every minute)."""
+    """Queue every delivery whose retry time has come (scheduled every minute). One transaction: each due delivery is
+    claimed (its next attempt moved one back-off step on) and queued together, so a run killed half-way queues
+    nothing (the ORM broker's queue is in the same database) and a second run does not queue one twice."""
     now = now or timezone.now()
-    ids = list(WebhookDelivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
-                                              next_attempt_at__lte=now).order_by("pk").values_list("pk", flat=True))
+    due = lock_rows(WebhookDelivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING],
+                                                   next_attempt_at__lte=now))
+    ids = [d.pk for d in due]
+    WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + timedelta(seconds=BACKOFF_SECONDS[0]))
     for pk in ids:
         enqueue("sharing.tasks.deliver_webhook", pk)
+        checkpoint("sharing.webhook_retry_due")
     return ids
