@@ -32,6 +32,8 @@ from sharing.models import (
 )
 from sharing.workflow import today
 
+DEMO_PDF = b"%%PDF-1.4\n%% demo %s\n1 0 obj<<>>endobj\ntrailer<<>>\n%%%%EOF\n"  # a real (tiny) PDF
+
 PREFIX = "【演示】"
 ENTRIES = [  # code, title, source unit code, share type, level, open type, items
     ("GXDEMO-SCJG-001", "企业登记信息", "QZ-SCJGJ", ShareType.UNCONDITIONAL, CatalogLevel.CITY, OpenType.AUTHORIZED,
@@ -92,8 +94,8 @@ def seed(ctx: dict[str, Any]) -> None:
         if mode == ServiceMode.CROSS_VERIFICATION:
             from django.core.files.base import ContentFile
 
-            fields.update(requirements_doc=ContentFile(b"demo requirements", name="requirements.txt"),
-                          technical_plan=ContentFile(b"demo plan", name="plan.txt"))
+            fields.update(requirements_doc=ContentFile(DEMO_PDF % b"requirements", name="需求说明.pdf"),
+                          technical_plan=ContentFile(DEMO_PDF % b"plan", name="技术方案.pdf"))
         fields.update(extra)
         items = [e.items.order_by("sort_order").first() for e in entry_list]
         return services.share_application_create(applicant_unit=unit, entries=entry_list, data_items=items,
@@ -238,7 +240,7 @@ def _open_data(ctx: dict[str, Any], entry: Any, tech: Any, authority: Any) -> No
             if action == "verify":
                 action, actor = "verify_eligibility", authority
                 kwargs = {"opinion": "已核验营业执照和股权结构说明，内资控股（演示）",
-                          "eligibility_evidence": ContentFile(b"demo evidence", name="营业执照及股权结构.pdf")}
+                          "eligibility_evidence": ContentFile(DEMO_PDF % b"evidence", name="营业执照及股权结构.pdf")}
             elif action == "refuse":
                 action, actor = "refuse_eligibility", authority
                 kwargs = {"opinion": "股权结构说明显示外资持股超过50%，不属于内资控股法人企业（演示）",
@@ -256,6 +258,6 @@ def _open_data(ctx: dict[str, Any], entry: Any, tech: Any, authority: Any) -> No
                 actor = tech
                 kwargs = {"agreement_number": f"QZKF-DEMO-{i + 1:03d}", "signed_on": on,
                           "signatories": f"{name}\n泉州市大数据管理局\n技术服务单位",
-                          "agreement_file": ContentFile(b"demo agreement", name="数据使用和安全保障协议.pdf")}
+                          "agreement_file": ContentFile(DEMO_PDF % b"agreement", name="数据使用和安全保障协议.pdf")}
             application = services.open_application_act(application=application, action=action, acting_user=actor,
                                                         **kwargs)

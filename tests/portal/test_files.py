@@ -67,7 +67,7 @@ def test_every_file_field_is_private_and_has_download_rules():
         ("catalogs.CollectionSubmission", "file"), ("sharing.ShareApplication", "requirements_doc"),
         ("sharing.ShareApplication", "technical_plan"), ("sharing.OpenDataApplication", "eligibility_evidence"),
         ("sharing.OpenDataAgreement", "file"), ("subsidies.Evidence", "file"),
-        ("subsidies.ManualAward", "decision_document")}
+        ("subsidies.ManualAward", "decision_document"), ("subsidies.MatchCandidate", "correction_evidence")}
     for model, field in fields:
         assert isinstance(field.upload_to, files.PrivatePath), (model, field)
         assert (model._meta.app_label, model._meta.model_name, field.name) in files.private_files()
@@ -174,8 +174,10 @@ def test_submission_files_only_for_the_unit_and_its_authorities(client, api_clie
 # ------------------------------------------------------------------------------------------ 共享申请的附件
 def test_share_application_with_attachments_opens_in_admin_and_api(client, token_client, demo):
     app = ShareApplication.objects.exclude(requirements_doc="").get()
-    links = {files.download_url(app, "requirements_doc"): b"demo requirements",
-             files.download_url(app, "technical_plan"): b"demo plan"}
+    from sharing.demo import DEMO_PDF
+
+    links = {files.download_url(app, "requirements_doc"): DEMO_PDF % b"requirements",
+             files.download_url(app, "technical_plan"): DEMO_PDF % b"plan"}
     for name in ("city_authority", "unit_admin", "auditor"):
         client.force_login(user(name))
         page = client.get(reverse("admin:sharing_shareapplication_change", args=[app.pk]))

@@ -89,10 +89,10 @@ def test_unverified_applicant_is_not_eligible_and_cannot_be_approved(world, cloc
     # the verification needs the evidence and an opinion, from the authority only
     with pytest.raises(PermissionDenied):
         act(app, "verify_eligibility", world.tech, opinion="已核验",
-            eligibility_evidence=SimpleUploadedFile("a.pdf", b"%PDF"))
+            eligibility_evidence=SimpleUploadedFile("a.pdf", b"%PDF-1.4"))
     with pytest.raises(PermissionDenied):
         act(app, "verify_eligibility", user, opinion="本企业内资控股",
-            eligibility_evidence=SimpleUploadedFile("a.pdf", b"%PDF"))
+            eligibility_evidence=SimpleUploadedFile("a.pdf", b"%PDF-1.4"))
     with pytest.raises(ValidationError) as missing:
         act(app, "verify_eligibility", world.authority, opinion="已核验")
     assert "eligibility_evidence" in missing.value.message_dict
@@ -179,13 +179,13 @@ def test_each_provider_consents_then_the_signed_agreement_issues_the_grant(world
         act(app, "agreement_record", world.tech, **inputs)
     assert "agreement_file" in missing.value.message_dict
     with pytest.raises(ValidationError, match="签署日期不能晚于今天"):
-        act(app, "agreement_record", world.tech, **inputs, agreement_file=SimpleUploadedFile("协议.pdf", b"%PDF"))
+        act(app, "agreement_record", world.tech, **inputs, agreement_file=SimpleUploadedFile("协议.pdf", b"%PDF-1.4"))
     clock.set(D(2026, 10, 9))
     with pytest.raises(ValidationError, match="至少两方"):
         act(app, "agreement_record", world.tech, **{**inputs, "signatories": "主体domestic"},
-            agreement_file=SimpleUploadedFile("协议.pdf", b"%PDF"))
+            agreement_file=SimpleUploadedFile("协议.pdf", b"%PDF-1.4"))
     with pytest.raises(PermissionDenied):
-        act(app, "agreement_record", world.authority, **inputs, agreement_file=SimpleUploadedFile("协议.pdf", b"%PDF"))
+        act(app, "agreement_record", world.authority, **inputs, agreement_file=SimpleUploadedFile("协议.pdf", b"%PDF-1.4"))
     assert not OpenDataAgreement.objects.exists()
     app = act(app, "agreement_record", world.tech, **inputs,
               agreement_file=SimpleUploadedFile("数据使用和安全保障协议.pdf", b"%PDF-1.4 signed"))
