@@ -134,8 +134,9 @@ class MatchCandidate(GovernedModel):
         verbose_name = "免申即享候选"
         verbose_name_plural = "免申即享候选（政策精准推送）"
         ordering = ["call", "rule", "-amount", "id"]
+        # a stale candidate stays as the record of what was proposed; the next proposal is a new row
         constraints = [models.UniqueConstraint(fields=["call", "rule", "enterprise", "period"],
-                                               name="uniq_match_candidate")]
+                                               condition=~Q(status="stale"), name="uniq_live_match_candidate")]
         indexes = [models.Index(fields=["enterprise", "status"])]
 
     def __str__(self) -> str:
