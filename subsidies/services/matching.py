@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from portal.history import acting_as
 from portal.permissions import require
@@ -49,6 +49,7 @@ FACTS_GONE = "所需事实已不可得（来源停用或报送已更正）"
 NOT_ELIGIBLE = "按最新事实测算不再符合条件"
 # Applications that make a proposal pointless: everything alive, and a draft being prepared.
 APPLYING = frozenset({*ALIVE, ApplicationStatus.DRAFT})
+UPDATED_FIELDS = ("facts", "sources", "amount", "calculation", "fingerprint", "matched_at", "updated_at")
 DECIDED = (CandidateStatus.CONFIRMED, CandidateStatus.DECLINED, CandidateStatus.DISMISSED)
 
 
@@ -91,16 +92,23 @@ class _Fact:
     source_id: int
 
 
-def _raw_value(rdef: RuleDef, name: str, value: str) -> Any:
-    kind = next(f.type for f in rdef.facts if f.name == name)
-    if kind == MULTI:
-        return [v for v in re.split(r"[,，、;；\s]+", value) if v]
-    return value
+def _multi(value: str) -> list[str]:
+    """A multiple-choice fact as submitted: values separated by commas, 、, semicolons or blanks."""
+    return [v for v in re.split(r"[,，、;；\s]+", value) if v]
 
 
 def _digest(payload: Any) -> str:
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _fingerprint(head: str, facts: dict[str, _Fact], history: list[tuple[int, HistoryItem]]) -> str:
+    """sha256 over the call, rule, period and rule state (``head``), each fact's value and row id, and the award
+    history (ids and amounts): the same inputs give the same result."""
+    parts = [head]
+    parts.extend(f"{name}={fact.value}#{fact.pk}" for name, fact in sorted(facts.items()))
+    parts.extend(f"award{pk}={h.amount}" for pk, h in history)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 class _Run:
@@ -111,13 +119,13 @@ class _Run:
         self.acting_user = acting_user
         self.now = timezone.now()
         self.summary = MatchSummary()
-        self.states: dict[str, dict[str, Any]] = {}
+        self.states: dict[tuple[str, dt.date], dict[str, Any]] = {}
         self.taken: set[tuple[int, int, int]] = set()  # (rule, enterprise, period) proposed/alive in some call
         self.meta: dict[int, dict[str, Any]] = {}
 
     # ---------------------------------------------------------------- loading
     def state_of(self, rdef: RuleDef, on: dt.date) -> dict[str, Any]:
-        key = f"{rdef.code}@{on.isoformat()}"
+        key = (rdef.code, on)
         if key not in self.states:
             self.states[key] = rule_state(rdef, on)
         return self.states[key]
@@ -137,7 +145,7 @@ class _Run:
         """Newest fact per (enterprise, fact) in the call's years: sources for every rule, and sources of one rule."""
         general: dict[int, dict[str, _Fact]] = defaultdict(dict)
         specific: dict[tuple[int, int], dict[str, _Fact]] = defaultdict(dict)
-        self.submitted: dict[int, dt.datetime] = getattr(self, "submitted", {})
+        self.submitted: dict[int, str] = getattr(self, "submitted", {})
         rows = (EnterpriseFact.objects.filter(fact__in=names, period__in=fact_years(call),
                                               source__retired_at__isnull=True)
                 .values_list("pk", "enterprise_id", "fact", "period", "value", "submission_id", "source_id",
@@ -146,7 +154,8 @@ class _Run:
         self.fact_versions: dict[int, int | None] = getattr(self, "fact_versions", {})
         for pk, ent, name, period, value, sub, src, rule_id, submitted_at, version in rows.iterator(chunk_size=5000):
             fact = _Fact(pk, value, period, sub, src)
-            self.submitted[sub] = submitted_at
+            if sub not in self.submitted:
+                self.submitted[sub] = timezone.localdate(submitted_at).isoformat()
             self.fact_versions[pk] = version
             if rule_id is None:
                 general[ent][name] = fact
@@ -157,7 +166,8 @@ class _Run:
     def load_existing(self, calls: list[Call], rule_ids: set[int]) -> dict[tuple[int, int, int, int], MatchCandidate]:
         existing: dict[tuple[int, int, int, int], MatchCandidate] = {}
         call_ids = {c.pk for c in calls}
-        for cand in MatchCandidate.objects.filter(rule_id__in=rule_ids).exclude(status=CandidateStatus.STALE):
+        for cand in MatchCandidate.objects.filter(rule_id__in=rule_ids).exclude(status=CandidateStatus.STALE).only(
+                "pk", "call_id", "rule_id", "enterprise_id", "period", "status", "fingerprint"):
             if cand.call_id in call_ids:
                 existing[(cand.call_id, cand.rule_id, cand.enterprise_id, cand.period)] = cand
             self.taken.add((cand.rule_id, cand.enterprise_id, cand.period))
@@ -170,13 +180,64 @@ class _Run:
         for name, fact in facts.items():
             meta = self.meta[fact.source_id]
             version = self.fact_versions.get(fact.pk)
-            submitted = self.submitted.get(fact.submission_id)
             out.append({"fact": name, "label": labels.get(name, name), "value": fact.value, "period": fact.period,
                         "entry": meta["entry"], "data_item": meta["data_item"],
                         "version": self.versions.get(version) if version else None, "submission": fact.submission_id,
-                        "submitted_on": timezone.localdate(submitted).isoformat() if submitted else None,
+                        "submitted_on": self.submitted.get(fact.submission_id),
                         "unit": meta["unit"], "fact_id": fact.pk})
         return out
+
+
+def _insert_with_history(rows: list[dict[str, Any]], *, now: dt.datetime, user: Any) -> None:
+    """Insert new candidates and their 创建 history rows with ``executemany`` (values adapted by the database
+    backend's own adapters): the ORM's per-value insert compilation was most of a large run's time. The new rows are
+    read back by (call, matched_at) for their ids — one query."""
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(now)
+    defaults: dict[str, Any] = {"created_at": now, "updated_at": now, "retired_at": None, "status": "proposed",
+                                "pushed_at": None, "responded_at": None, "corrections": {},
+                                "correction_evidence": "", "reason": "", "pushed_by_id": None,
+                                "responded_by_id": None, "application_id": None}
+
+    def adapter(f: Any) -> Any:
+        if isinstance(f, models.JSONField):
+            return lambda v: ops.adapt_json_value(v, f.encoder)
+        if isinstance(f, models.DecimalField):
+            return lambda v: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
+        if isinstance(f, models.DateTimeField):
+            return lambda v: None if v is None else (at if v is now else ops.adapt_datetimefield_value(v))
+        return lambda v: v
+
+    fields = [f for f in MatchCandidate._meta.concrete_fields if not f.primary_key]
+    adapters = [(f.attname, adapter(f)) for f in fields]
+    table = connection.ops.quote_name(MatchCandidate._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    adapted: dict[tuple[int, int, int], list[Any]] = {}
+    for row in rows:
+        full = defaults | row
+        adapted[(row["rule_id"], row["enterprise_id"], row["period"])] = [fn(full[name]) for name, fn in adapters]
+    call_id = rows[0]["call_id"]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(adapted.values()))  # noqa: S608
+    ids = {(r, e, p): pk for pk, r, e, p in MatchCandidate.objects.filter(
+        call_id=call_id, matched_at=now, status=CandidateStatus.PROPOSED).values_list(
+        "pk", "rule_id", "enterprise_id", "period")}
+    history = MatchCandidate.history.model
+    hist_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
+    own = {f.attname for f in fields}
+    hist_table = connection.ops.quote_name(history._meta.db_table)
+    hist_cols = ", ".join(connection.ops.quote_name(f.column) for f in hist_fields)
+    extra = {"history_date": at, "history_change_reason": None, "history_type": "+",
+             "history_user_id": getattr(user, "pk", None)}
+    params = []
+    for key, values in adapted.items():
+        by_name = dict(zip((name for name, _ in adapters), values, strict=True))
+        params.append([ids[key] if f.attname == "id" else by_name[f.attname] if f.attname in own
+                       else extra[f.attname] for f in hist_fields])
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {hist_table} ({hist_cols}) VALUES "  # noqa: S608
+                           f"({', '.join(['%s'] * len(hist_fields))})", params)
 
 
 def _expire(cand: MatchCandidate, reason: str, summary: MatchSummary) -> None:
@@ -198,7 +259,7 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], M
     for (call_id, rule_id, ent_id, year), cand in existing.items():
         if call_id == call.pk and year == period:
             by_rule[rule_id][ent_id] = cand
-    to_create: list[MatchCandidate] = []
+    to_create: list[dict[str, Any]] = []
     to_update: list[MatchCandidate] = []
     to_expire: list[tuple[MatchCandidate, str]] = []
     for rule in rules:
@@ -206,6 +267,8 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], M
         required = [f.name for f in rdef.facts if f.required]
         optional = [f.name for f in rdef.facts if not f.required]
         state = run.state_of(rdef, run.on)
+        head = f"{call.pk}|{rule.code}|{period}|{_digest(state)}"
+        multi = {f.name for f in rdef.facts if f.type == MULTI}
         candidates_here = by_rule.get(rule.pk, {})
         for ent in sorted(enterprises_with | set(candidates_here)):
             cand = candidates_here.get(ent)
@@ -229,15 +292,13 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], M
                     to_expire.append((cand, FACTS_GONE))
                 continue
             history = histories.get((ent, rule.pk), [])
-            raw = {n: _raw_value(rdef, n, f.value) for n, f in facts.items()}
-            fingerprint = _digest({"call": call.pk, "rule": rule.code, "period": period, "facts": raw,
-                                   "fact_ids": sorted(f.pk for f in facts.values()),
-                                   "history": [(pk, str(h.amount)) for pk, h in history], "state": state})
+            fingerprint = _fingerprint(head, facts, history)
             if cand is not None and cand.fingerprint == fingerprint:
                 s.unchanged += 1
                 run.taken.add((rule.pk, ent, period))
                 continue
             s.evaluated += 1
+            raw = {n: (_multi(f.value) if n in multi else f.value) for n, f in facts.items()}
             try:
                 result = calculate_pure(rdef.code, raw, history=[h for _, h in history], on=run.on,
                                         state_of=run.state_of)
@@ -266,18 +327,23 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], M
                 continue
             if cand is not None:  # pushed, and what it was pushed on has changed: stale, and a fresh proposal
                 to_expire.append((cand, CHANGED_AFTER_PUSH))
-            to_create.append(MatchCandidate(call=call, rule=rule, enterprise_id=ent, period=period,
-                                            created_at=run.now, updated_at=run.now, **values))
+            to_create.append({"call_id": call.pk, "rule_id": rule.pk, "enterprise_id": ent, "period": period,
+                              **values})
     with transaction.atomic(), acting_as(run.acting_user):
         for cand, reason in sorted(to_expire, key=lambda pair: pair[0].pk):
             _expire(cand, reason, s)
         if to_update:
+            changes = {c.pk: {name: getattr(c, name) for name in UPDATED_FIELDS} for c in to_update}
+            to_update = list(MatchCandidate.objects.filter(pk__in=changes).order_by("pk"))
+            for cand in to_update:
+                for name, value in changes[cand.pk].items():
+                    setattr(cand, name, value)
             bulk_update_with_history(to_update, MatchCandidate, ["facts", "sources", "amount", "calculation",
                                                                  "fingerprint", "matched_at", "updated_at"],
                                      batch_size=500, default_user=run.acting_user)
             s.updated += len(to_update)
         if to_create:
-            bulk_create_with_history(to_create, MatchCandidate, batch_size=500, default_user=run.acting_user)
+            _insert_with_history(to_create, now=run.now, user=run.acting_user)
             s.proposed += len(to_create)
 
 
