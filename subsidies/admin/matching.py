@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from portal.admin_base import GovernedAdmin
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
 from portal.admin_workflow import WorkflowAdminMixin
 from subsidies import permissions as perms
 from subsidies.models import Call
@@ -74,18 +74,12 @@ class FactSourceAdmin(GovernedAdmin):
 
 
 @admin.register(EnterpriseFact)
-class EnterpriseFactAdmin(GovernedAdmin):
+class EnterpriseFactAdmin(ReadOnlyAdmin):
     policy = perms.EnterpriseFactPolicy()
     list_display = ["enterprise", "fact", "value", "period", "source", "submission", "row_number", "read_at"]
     list_filter = ["fact", "period"]
     list_select_related = ["enterprise", "source__collection_item", "submission__task"]
     search_fields = ["enterprise__name", "enterprise__uscc", "fact"]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(MatchCandidate)

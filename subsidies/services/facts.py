@@ -52,12 +52,13 @@ def fact_source_errors(source: FactSource) -> dict[str, list[str]]:
     names = fact_names()
     if source.fact not in names:
         errors["fact"] = [f"“{source.fact}”不是任何奖补规则的事实；可用的事实名见规则的事实清单。"]
-    elif source.rule_id is not None:
+    elif source.rule is not None:
         from subsidies.rules import get_rule_def
 
-        own = [f.name for f in get_rule_def(source.rule.code).facts]
+        code = source.rule.code
+        own = [f.name for f in get_rule_def(code).facts]
         if source.fact not in own:
-            errors["fact"] = [f"规则 {source.rule.code} 不使用事实“{source.fact}”（该规则的事实：{'、'.join(own)}）。"]
+            errors["fact"] = [f"规则 {code} 不使用事实“{source.fact}”（该规则的事实：{'、'.join(own)}）。"]
     if source.collection_item_id is not None:
         declared = {_norm(f) for f in source.collection_item.fields}
         shown = "、".join(source.collection_item.fields) or "无"

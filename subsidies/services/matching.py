@@ -256,9 +256,9 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], M
     general, specific = run.load_facts(call, names)
     enterprises_with = set(general) | {ent for ent, _ in specific}
     by_rule: dict[int, dict[int, MatchCandidate]] = defaultdict(dict)
-    for (call_id, rule_id, ent_id, year), cand in existing.items():
+    for (call_id, rule_id, ent_id, year), known_cand in existing.items():
         if call_id == call.pk and year == period:
-            by_rule[rule_id][ent_id] = cand
+            by_rule[rule_id][ent_id] = known_cand
     to_create: list[dict[str, Any]] = []
     to_update: list[MatchCandidate] = []
     to_expire: list[tuple[MatchCandidate, str]] = []
@@ -330,14 +330,14 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], M
             to_create.append({"call_id": call.pk, "rule_id": rule.pk, "enterprise_id": ent, "period": period,
                               **values})
     with transaction.atomic(), acting_as(run.acting_user):
-        for cand, reason in sorted(to_expire, key=lambda pair: pair[0].pk):
-            _expire(cand, reason, s)
+        for stale, reason in sorted(to_expire, key=lambda pair: pair[0].pk):
+            _expire(stale, reason, s)
         if to_update:
             changes = {c.pk: {name: getattr(c, name) for name in UPDATED_FIELDS} for c in to_update}
             to_update = list(MatchCandidate.objects.filter(pk__in=changes).order_by("pk"))
-            for cand in to_update:
-                for name, value in changes[cand.pk].items():
-                    setattr(cand, name, value)
+            for full in to_update:
+                for name, value in changes[full.pk].items():
+                    setattr(full, name, value)
             bulk_update_with_history(to_update, MatchCandidate, ["facts", "sources", "amount", "calculation",
                                                                  "fingerprint", "matched_at", "updated_at"],
                                      batch_size=500, default_user=run.acting_user)
