@@ -17,9 +17,9 @@ from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
 from portal.admin_workflow import WorkflowAdminMixin
 from subsidies import permissions as perms
 from subsidies.models import Call
-from subsidies.models.matching import EnterpriseFact, FactSource, MatchCandidate
+from subsidies.models.matching import EnterpriseFact, FactSource, MatchCandidate, fact_choices, fact_label
 from subsidies.selectors import match_candidate_list
-from subsidies.services.facts import fact_names, fact_source_save
+from subsidies.services.facts import fact_source_save
 from subsidies.services.matching import matching_run
 from subsidies.workflow import MATCH_CANDIDATE
 
@@ -44,26 +44,31 @@ class FactSourceForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "fact" in self.fields:
-            names = fact_names()
-            self.fields["fact"].help_text = "可用的事实名：" + "、".join(f"{n}（{label}）" for n, label in
-                                                                 sorted(names.items()))
+            self.fields["fact"] = forms.ChoiceField(
+                label="奖补事实", choices=[("", "——请选择——"), *fact_choices()],
+                help_text="计算器的事实（括号内为使用该事实的规则）。")
 
 
 @admin.register(FactSource)
 class FactSourceAdmin(GovernedAdmin):
     policy = perms.FactSourcePolicy()
     form = FactSourceForm
-    list_display = ["fact", "rule", "data_item", "collection_item", "value_column", "vouching_unit", "values_count"]
-    list_filter = ["fact"]
+    list_display = ["fact_display", "rule", "data_item", "collection_item", "value_column", "vouching_unit",
+                    "values_count"]
     list_select_related = ["rule", "data_item", "collection_item", "vouching_unit"]
     search_fields = ["fact", "value_column", "collection_item__name"]
     autocomplete_fields = ["vouching_unit"]
     raw_id_fields = ["data_item", "collection_item"]
+    view_only_display = {"fact": "fact_display"}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[FactSource]:
         from django.db.models import Count
 
         return super().get_queryset(request).annotate(n_values=Count("values"))
+
+    @admin.display(description="奖补事实", ordering="fact")
+    def fact_display(self, obj: FactSource) -> str:
+        return fact_label(obj.fact)
 
     @admin.display(description="已读取事实（条）")
     def values_count(self, obj: FactSource) -> int:
@@ -76,10 +81,21 @@ class FactSourceAdmin(GovernedAdmin):
 @admin.register(EnterpriseFact)
 class EnterpriseFactAdmin(ReadOnlyAdmin):
     policy = perms.EnterpriseFactPolicy()
-    list_display = ["enterprise", "fact", "value", "period", "source", "submission", "row_number", "read_at"]
-    list_filter = ["fact", "period"]
+    list_display = ["enterprise", "fact_display", "value", "period", "source", "submission", "row_number", "read_at"]
+    list_filter = ["period"]
     list_select_related = ["enterprise", "source__collection_item", "submission__task"]
     search_fields = ["enterprise__name", "enterprise__uscc", "fact"]
+
+    @admin.display(description="奖补事实", ordering="fact")
+    def fact_display(self, obj: EnterpriseFact) -> str:
+        return fact_label(obj.fact)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["enterprise", "fact_display", "value", "period", "source", "submission", "entry_version",
+                "row_number", "read_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
 
 
 @admin.register(MatchCandidate)
