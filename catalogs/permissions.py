@@ -319,7 +319,8 @@ class CollectionItemPolicy(UnitScopedPolicy):
             "只有数据管理机构可以维护采集事项。")
 
     def can_change(self, user: AnyUser, obj: Any) -> Decision:
-        return self.can_add(user)
+        decision = self.can_add(user)  # a county authority changes the items of its county only (not the city's)
+        return decision if not decision else self.can_view(user, obj)
 
 
 class CollectionTaskPolicy(UnitScopedPolicy):

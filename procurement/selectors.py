@@ -133,7 +133,7 @@ def score_grid(*, tender: Tender) -> list[LotGrid]:
 
 def bad_conduct_in_force(*, enterprise: Any, on: date) -> list[dict[str, Any]]:
     """The enterprise's 不良行为记录 in force on ``on``, as other apps show them (receiver of the kernel event
-    ``portal.enterprise.integrity``: the subsidies review's 交叉核查, docs/adr/0305)."""
+    ``portal.enterprise.integrity``: the subsidies review's 交叉核查, docs/adr/0306)."""
     from procurement.models import BadConductRecord
 
     rows = (BadConductRecord.objects.filter(subject=enterprise, registered_on__lte=on, expires_on__gt=on,

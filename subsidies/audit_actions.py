@@ -8,7 +8,7 @@ from subsidies.workflow import APPLICATION
 
 # Configuration edited in the admin (subsidies.services.config): entity → Chinese
 CONFIG_ENTITIES = {"policy_document": "政策文件", "rule": "奖补规则", "rule_parameter": "规则参数", "call": "申报批次",
-                   "budget_pool": "资金池"}
+                   "budget_pool": "资金池", "fact_source": "事实来源（免申即享）"}
 
 LABELS = {
     "subsidies.application.create": "新建奖补申报",

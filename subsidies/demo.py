@@ -80,12 +80,18 @@ def seed(ctx: dict[str, Any]) -> None:
     services.rules_sync(acting_user=users.get("admin"))  # binds rules to the demo units
     calls = {code: _call(orgs, code, name, rules, unit, city, county)
              for code, name, rules, unit, city, county in CALLS}
-    if Application.objects.filter(call__in=calls.values()).exists():
-        return  # applications already seeded
+    if not Application.objects.filter(call__in=calls.values()).exists():  # applications not seeded yet
+        _applications(ctx, calls)
+    _matching(ctx)
+
+
+def _applications(ctx: dict[str, Any], calls: dict[str, Call]) -> None:
+    orgs, users = ctx["orgs"], ctx["users"]
     ent = {name: Enterprise.objects.filter(members__user=users[name]).first()
            for name in ("applicant", "applicant_b", "applicant_univ", "applicant_foreign")}
     data_rev, gxj_rev, swj_rev = users["city_authority"], users["program_officer"], users["admin"]
     finance = users["finance_officer"]
+    del orgs
 
     def apply(call: str, who: str, code: str, facts: dict[str, Any], steps: list[Any], reviewer: Any) -> Application:
         user = users[who]
@@ -165,3 +171,82 @@ def _manual_awards(call: Call, ent: dict[str, Any], users: dict[str, Any]) -> No
         if "disburse" in steps:
             services.manual_award_disburse(award=award, acting_user=finance, payment_reference=f"GK{year}-YS{n:04d}",
                                            paid_on=timezone.localdate())
+
+
+# 免申即享: two collection items of city departments whose submissions carry rule facts, their fact sources, three
+# enterprises that only appear in the departments' data (no portal account), then one matching run. The hand check
+# of what it proposes is in tests/subsidies/test_matching.py (test_demo_matching_proposes_exactly_the_hand_check).
+MATCH_ENTERPRISES = [  # USCC body (17), name, county
+    ("91350503MA8YF0N1" + "3", "泉州云帆软件有限公司", "350503"),
+    ("91350582MA8HD7T2" + "4", "晋江恒达鞋业有限公司", "350582"),
+    ("91350583MA8NA5T3" + "5", "南安石材数字科技有限公司", "350583"),
+]
+CLOUD_FIELDS = ["统一社会信用代码", "企业名称", "年度上云服务费（元）", "算力租用服务费（元）"]
+DCMM_FIELDS = ["统一社会信用代码", "企业名称", "DCMM评估等级", "是否首次通过该等级"]
+
+
+def _fact_item(ctx: dict[str, Any], *, code: str, unit: str, title: str, fields: list[str]) -> Any:
+    from catalogs.models import CatalogEntry, CollectionItem
+    from catalogs.services import entry_create, entry_transition
+
+    orgs, admin = ctx["orgs"], ctx["users"]["admin"]
+    entry = CatalogEntry.objects.filter(code=code).first()
+    if entry is None:
+        entry = entry_create(source_unit=orgs[unit], code=code, title=title, acting_user=admin,
+                             items=[{"name": f, "description": f"{title}的“{f}”"} for f in fields],
+                             description=f"{title}（演示：免申即享的事实来源）", share_type="conditional",
+                             share_conditions="仅限惠企政策奖补测算与推送使用",
+                             legal_basis="《优化营商环境条例》第四十四条（惠企政策免申即享）", open_type="closed",
+                             update_frequency="yearly", aggregation_mode="manual_upload")
+        entry = entry_transition(entry=entry, action="submit", acting_user=admin)
+        entry = entry_transition(entry=entry, action="publish", acting_user=admin)
+    item, _ = CollectionItem.objects.update_or_create(code=code, defaults={
+        "unit": orgs[unit], "entry": entry, "name": title, "fields": fields, "frequency": "yearly",
+        "deadline_rule": "YEARLY_BY_MAR_END_PREV_YEAR", "notes": "演示：免申即享事实来源"})
+    return item
+
+
+def _matching(ctx: dict[str, Any]) -> None:
+    from catalogs.services import collection_submit
+    from catalogs.services.collection import period_containing, task_for
+    from portal.models import ApplicantKind
+    from portal.uscc import make_uscc
+    from subsidies.models import FactSource
+    from subsidies.services.facts import fact_source_save
+    from subsidies.services.matching import matching_run
+
+    orgs, users = ctx["orgs"], ctx["users"]
+    if FactSource.objects.exists():
+        return
+    admin, authority = users["admin"], users["city_authority"]
+    for body, name, county in MATCH_ENTERPRISES:
+        Enterprise.objects.get_or_create(uscc=make_uscc(body), defaults={
+            "name": name, "kind": ApplicantKind.ENTERPRISE, "region": orgs[f"C-{county}"],
+            "is_domestic_controlled": True, "is_small_micro": True})
+    ent = {e.name: e.uscc for e in Enterprise.objects.all()}
+    cloud = _fact_item(ctx, code="QZ-GXJ-MSJX-01", unit="QZ-GXJ", title="企业上云及算力租用服务费用",
+                       fields=CLOUD_FIELDS)
+    dcmm = _fact_item(ctx, code="QZ-DATA-MSJX-01", unit="QZ-DATA", title="DCMM贯标评估结果名单", fields=DCMM_FIELDS)
+    year = timezone.localdate().year - 1
+    for fact, item, column, unit in [
+        ("annual_cloud_service_fee", cloud, "年度上云服务费（元）", "QZ-GXJ"),
+        ("compute_service_invoiced", cloud, "算力租用服务费（元）", "QZ-GXJ"),
+        ("dcmm_level", dcmm, "DCMM评估等级", "QZ-DATA"),
+        ("first_pass_at_level", dcmm, "是否首次通过该等级", "QZ-DATA"),
+    ]:
+        fact_source_save(source=FactSource(
+            fact=fact, data_item=item.entry.items.get(name=column), collection_item=item, value_column=column,
+            vouching_unit=orgs[unit], note="演示：部门按年度报送，按统一社会信用代码逐行读取。"), acting_user=authority)
+    rows = {
+        cloud: [["福建晋江智造科技有限公司", "260000", "600000"], ["泉州丰泽跨境电商有限公司", "40000", "1000000"],
+                ["泉州云帆软件有限公司", "200000", "300000"], ["晋江恒达鞋业有限公司", "500000", ""]],
+        dcmm: [["福建晋江智造科技有限公司", "4", "是"], ["泉州云帆软件有限公司", "3", "是"],
+               ["泉州外资数据服务有限公司", "5", "是"], ["南安石材数字科技有限公司", "3", ""]],
+    }
+    for item, data in rows.items():
+        task = task_for(item, period_containing("yearly", dt.date(year, 7, 1)), on=dt.date(year + 1, 1, 2))
+        lines = [[ent[name], name, *values] for name, *values in data]
+        lines.append(["91350500MA00000000", "（未在本门户登记的企业）", "1", "1"])  # unknown USCC: counted, skipped
+        collection_submit(task=task, acting_user=admin, columns=item.fields, rows=lines,
+                          on=min(timezone.localdate(), dt.date(year + 1, 3, 20)))
+    matching_run()

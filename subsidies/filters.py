@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from subsidies.models import Application, Award, BudgetPool, Call, Evidence, ManualAward, Rule
+from subsidies.models.matching import MatchCandidate
 
 
 class RuleFilter(django_filters.FilterSet):
@@ -47,3 +48,12 @@ class ManualAwardFilter(django_filters.FilterSet):
     class Meta:
         model = ManualAward
         fields = ["year", "status", "pool", "enterprise__uscc"]
+
+
+class MatchCandidateFilter(django_filters.FilterSet):
+    uscc = django_filters.CharFilter(field_name="enterprise__uscc", label="统一社会信用代码")
+    rule = django_filters.CharFilter(field_name="rule__code", label="规则编号")
+
+    class Meta:
+        model = MatchCandidate
+        fields = ["call", "rule", "status", "period", "uscc"]

@@ -532,6 +532,50 @@ class ManualAwardPolicy(Policy):
         return deny("一事一议奖补登记后不可修改，请通过审批、撤销等办理环节处理。")
 
 
+class FactSourcePolicy(Policy):
+    """Fact sources: every staff reader sees them; the city authority declares and changes them."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs if user_scope(user).is_superuser or units_for(user, *STAFF_READ_ROLES) else qs.none()
+
+    def can_add(self, user: AnyUser) -> Decision:
+        return can_edit_fact_sources(user)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return can_edit_fact_sources(user)
+
+
+class EnterpriseFactPolicy(Policy):
+    """Facts read from submissions: staff as for candidates (city-wide, the enterprise's county, the reviewers of
+    the rules that use them); read only (append-only)."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        scope = user_scope(user)
+        if not user.is_authenticated:
+            return qs.none()
+        if scope.is_superuser or scope.is_city_wide:
+            return qs
+        if units_for(user, *REVIEW_ROLES):
+            return qs
+        return qs.filter(scope.county_q("enterprise__region__path"))
+
+
+class MatchCandidatePolicy(Policy):
+    """Rows via ``candidate_q``; changed only by the workflow (push, dismiss …) and the matching job."""
+
+    def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
+        if not user.is_authenticated:
+            return qs.none()
+        q = candidate_q(user)
+        return qs if q is None else qs.filter(q)
+
+    def can_view(self, user: AnyUser, obj: Any) -> Decision:
+        return can_view_candidate(user, obj)
+
+    def can_change(self, user: AnyUser, obj: Any) -> Decision:
+        return deny("免申即享候选由匹配任务生成，请通过推送、不予推送等办理环节处理。")
+
+
 DOWNLOADS.append(PrivateFile("subsidies.ManualAward", "decision_document", can_view_manual_award,
                              download_name=lambda award: award.document_name))
 DOWNLOADS.append(PrivateFile("subsidies.MatchCandidate", "correction_evidence", can_view_candidate))

@@ -11,7 +11,7 @@ the application's record page and enforced when the amount is approved (``subsid
   rule and the calculator applies them from the award history; across rules the text has no 不重复支持 clause, so
   it is flagged and the reviewer states in the note whether it is double support.
 
-Applies to every application, 免申即享 or not. docs/adr/0305-subsidies-push-and-confirm.md.
+Applies to every application, 免申即享 or not. docs/adr/0306-subsidies-push-and-confirm.md.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +26,14 @@ from subsidies.models import (
     PolicyDocument,
     Rule,
 )
-from subsidies.permissions import BudgetPoolPolicy, ManualAwardPolicy, own_rules_q, scope_applications
+from subsidies.models.matching import MatchCandidate
+from subsidies.permissions import (
+    BudgetPoolPolicy,
+    ManualAwardPolicy,
+    MatchCandidatePolicy,
+    own_rules_q,
+    scope_applications,
+)
 from subsidies.rules import HistoryItem
 from subsidies.rules.catalog import FAMILY_CHOICES
 from subsidies.rules.facts import money
@@ -157,6 +165,14 @@ def manual_award_list(*, user: Any, filters: dict[str, Any] | None = None) -> Qu
     return _filtered(f.ManualAwardFilter, qs, filters).order_by("-decided_on", "-pk")
 
 
+def match_candidate_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[MatchCandidate]:
+    """免申即享 candidates the user may see (``MatchCandidatePolicy``: applicants only what was pushed to them), ready
+    for list pages (constant queries), best amount first within call and rule."""
+    qs = MatchCandidatePolicy().scope(user, MatchCandidate.objects.select_related(
+        "call", "rule", "enterprise", "enterprise__region", "pushed_by", "application"))
+    return _filtered(f.MatchCandidateFilter, qs, filters).order_by("call_id", "rule__code", "-amount", "pk")
+
+
 def manual_award_summary(manual: QuerySet[ManualAward], *, year: int) -> dict[str, Any]:
     """Approved (reserved + paid) 一事一议 awards of ``manual`` (the caller's scope) of a year: one subtotal row keyed
     一事一议, and the same split by county (city pools count as 市级全额承担)."""
@@ -175,19 +191,29 @@ def manual_award_summary(manual: QuerySet[ManualAward], *, year: int) -> dict[st
     return {"total": _cents(row), "county": [_cents(c) for c in counties]}
 
 
+def _history_rows(qs: QuerySet[Award]) -> Iterator[tuple[int, int, int, HistoryItem]]:
+    """(award id, enterprise id, rule id, calculator history item) of live awards in ``qs`` (date = event date)."""
+    for pk, enterprise_id, rule_id, code, amount, event_on, approved_on, key in qs.filter(
+            status__in=LIVE_AWARDS).values_list("pk", "enterprise_id", "rule_id", "rule__code", "amount",
+                                                "application__event_on", "approved_on", "key").order_by("pk"):
+        yield pk, enterprise_id, rule_id, HistoryItem(rule=code, amount=amount, date=event_on or approved_on, key=key)
+
+
 def award_history(*, enterprise_id: int, rule_id: int, exclude_application_id: int | None = None) -> list[HistoryItem]:
     """Approved and disbursed awards of the enterprise under the rule, as calculator history (date = event date)."""
-    qs = Award.objects.filter(enterprise_id=enterprise_id, rule_id=rule_id, status__in=LIVE_AWARDS)
+    qs = Award.objects.filter(enterprise_id=enterprise_id, rule_id=rule_id)
     if exclude_application_id:
         qs = qs.exclude(application_id=exclude_application_id)
-    return _history_items(qs)
+    return [item for *_, item in _history_rows(qs)]
 
 
-def _history_items(awards: QuerySet[Award]) -> list[HistoryItem]:
-    """Awards as calculator history items, in one query: dated by the application's event date (else approval)."""
-    return [HistoryItem(rule=code, amount=amount, date=event_on or approved_on, key=key)
-            for code, amount, event_on, approved_on, key in awards.values_list(
-                "rule__code", "amount", "application__event_on", "approved_on", "key")]
+def award_histories(*, rule_ids: Iterable[int]) -> dict[tuple[int, int], list[tuple[int, HistoryItem]]]:
+    """``award_history`` for every enterprise under ``rule_ids`` in one query: (enterprise id, rule id) → [(award id,
+    history item)] (the matching job's batch form of the same history the application review uses)."""
+    out: dict[tuple[int, int], list[tuple[int, HistoryItem]]] = {}
+    for pk, enterprise_id, rule_id, item in _history_rows(Award.objects.filter(rule_id__in=list(rule_ids))):
+        out.setdefault((enterprise_id, rule_id), []).append((pk, item))
+    return out
 
 
 def enterprise_award_caps(*, user: Any, enterprise_id: int, today: dt.date | None = None) -> list[dict[str, Any]]:
@@ -207,8 +233,8 @@ def enterprise_award_caps(*, user: Any, enterprise_id: int, today: dt.date | Non
     if not groups:
         return []
     history: dict[str, list[HistoryItem]] = {}
-    for item in _history_items(Award.objects.filter(live, enterprise_id=enterprise_id,
-                                                    rule_id__in={g["rule_id"] for g in groups})):
+    for *_, item in _history_rows(Award.objects.filter(enterprise_id=enterprise_id,
+                                                       rule_id__in={g["rule_id"] for g in groups})):
         history.setdefault(item.rule, []).append(item)
     state_of = rule_states(g["rule__code"] for g in groups)
     day = today or timezone.localdate()

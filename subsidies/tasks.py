@@ -14,6 +14,7 @@ from portal.faults import checkpoint
 SCHEDULES: list[tuple[str, str, str, int | None]] = [
     ("惠企奖补：公示期满自动结束公示", "subsidies.tasks.close_due_publicities", "D", None),
     ("惠企奖补：逾期环节提醒经办人", "subsidies.tasks.remind_overdue", "D", None),
+    ("惠企奖补：免申即享匹配（读取报送事实并测算开放批次）", "subsidies.tasks.match_open_calls", "D", None),
 ]
 
 
@@ -73,3 +74,21 @@ def remind_overdue() -> int:
             sent += len(users)
         checkpoint("subsidies.remind_overdue")
     return sent
+
+
+def harvest_submission(submission_id: int) -> int:
+    """Read one accepted collection submission into enterprise facts (queued when the submission is accepted)."""
+    from catalogs.models import CollectionSubmission
+    from subsidies.services.facts import facts_harvest
+
+    submission = CollectionSubmission.objects.filter(pk=submission_id, is_accepted=True).select_related("task").first()
+    return facts_harvest(submission=submission).created if submission is not None else 0
+
+
+def match_open_calls() -> dict[str, int]:
+    """Daily: harvest what is not read yet and match every open call (idempotent: unchanged inputs write nothing)."""
+    from subsidies.services.matching import matching_run
+
+    summary = matching_run()
+    return {"proposed": summary.proposed, "updated": summary.updated, "expired": summary.expired,
+            "unchanged": summary.unchanged}

@@ -31,6 +31,7 @@ from catalogs.workflow import COLLECTION_TASK, OPEN_TASK_STATES
 from portal import deadlines, files
 from portal.faults import checkpoint
 from portal.history import acting_as
+from portal.hooks import announce
 from portal.locks import lock_rows
 from portal.services import notify
 from portal.workdays import add_workdays, next_workday
@@ -372,6 +373,8 @@ def _submit(step: Step) -> None:
     step.audit_reason = message
     if task.item.entry_id:
         step.then(lambda: entry_quality_refresh(task.item.entry))
+    if accepted:  # readers of the data (e.g. 免申即享 fact sources) react without catalogs importing them
+        step.then(lambda: announce("catalogs.submission.accepted", submission=submission, user=user, on=step.on))
 
 
 @files.atomic()

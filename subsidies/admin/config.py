@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -228,6 +229,13 @@ class CallAdmin(ServiceSaveMixin, GovernedAdmin):
     autocomplete_fields = ["responsible_unit"]
     inlines = [BudgetPoolInline]
     view_only_display = {"evidence_requirements": "evidence_requirements_text"}
+    actions = ["run_matching"]
+
+    @admin.action(description="运行匹配（免申即享：测算所选批次的候选企业）")
+    def run_matching(self, request: HttpRequest, queryset: QuerySet[Call]) -> None:
+        from subsidies.admin.matching import run_matching_action
+
+        run_matching_action(self, request, list(queryset.order_by("pk")))
 
     @admin.display(description="申报材料清单")
     def evidence_requirements_text(self, obj: Call) -> str:

@@ -7,6 +7,7 @@ from subsidies.api.views import (
     CallViewSet,
     EvidenceViewSet,
     ManualAwardViewSet,
+    MatchCandidateViewSet,
     PolicyDocumentViewSet,
     PoolViewSet,
     RuleViewSet,
@@ -21,4 +22,5 @@ router.register("evidence", EvidenceViewSet, basename="subsidy-evidence")
 router.register("awards", AwardViewSet, basename="subsidy-award")
 router.register("pools", PoolViewSet, basename="subsidy-pool")
 router.register("manual-awards", ManualAwardViewSet, basename="subsidy-manual-award")
+router.register("candidates", MatchCandidateViewSet, basename="subsidy-candidate")
 urlpatterns = router.urls

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from portal.api.fields import DownloadLinkField, ProvisionalDatesMixin
 from subsidies.models import Application, Award, BudgetPool, Call, Evidence, ManualAward, PolicyDocument, Rule
+from subsidies.models.matching import MatchCandidate
 from subsidies.permissions import is_staff_member
 from subsidies.rules import rule_facts_schema
 
@@ -229,3 +230,21 @@ class SubsidyManualAwardSerializer(serializers.ModelSerializer):
                   "year", "amount", "subject", "decision_number", "decided_on", "decision_document_url",
                   "document_sha256", "entered_by", "approver", "status", "status_label", "approved_on",
                   "decision_note", "disbursed_on", "payment_reference", "released_on"]
+
+
+class SubsidyMatchCandidateSerializer(serializers.ModelSerializer):
+    """免申即享 candidate (read only): who, which call and rule, the expected amount, the facts with their sources
+    (entry, version, submission, date, vouching unit) and the calculator's result with its trace."""
+
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    uscc = serializers.CharField(source="enterprise.uscc", read_only=True)
+    call_code = serializers.CharField(source="call.code", read_only=True)
+    rule_code = serializers.CharField(source="rule.code", read_only=True)
+    rule_title = serializers.CharField(source="rule.title", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = MatchCandidate
+        fields = ["id", "call", "call_code", "rule", "rule_code", "rule_title", "enterprise", "enterprise_name",
+                  "uscc", "period", "amount", "facts", "sources", "calculation", "status", "status_label",
+                  "matched_at", "pushed_at", "responded_at", "reason", "application"]

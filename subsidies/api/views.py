@@ -225,6 +225,19 @@ class ManualAwardViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.manual_award_list(user=self.request.user)
 
 
+class MatchCandidateViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """免申即享 candidates for integrators (read only): staff see the rules they review and their county; an enterprise
+    sees only what was pushed to it. Filters: call, rule (code), status, period, uscc."""
+
+    policy = perms.MatchCandidatePolicy()
+    permission_classes = [IsAuthenticated, *ScopedViewSetMixin.permission_classes]
+    serializer_class = s.SubsidyMatchCandidateSerializer
+    filterset_class = filters.MatchCandidateFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.match_candidate_list(user=self.request.user)
+
+
 class PoolViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Budget pools with reserved, committed and available money (staff)."""
 

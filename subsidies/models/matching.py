@@ -17,6 +17,24 @@ from portal.models import AppendOnlyModel, GovernedModel
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
+def fact_choices() -> list[tuple[str, str]]:
+    """Every fact name some rule asks for, labelled in Chinese with the rules that use it (the calculator's names
+    stay the stored value)."""
+    from subsidies.rules import RULES
+
+    labels: dict[str, str] = {}
+    codes: dict[str, list[str]] = {}
+    for rdef in RULES:
+        for fact in rdef.facts:
+            labels.setdefault(fact.name, fact.label)
+            codes.setdefault(fact.name, []).append(rdef.code)
+    return sorted(((name, f"{labels[name]}（{'、'.join(codes[name])}）") for name in labels), key=lambda c: c[1])
+
+
+def fact_label(name: str) -> str:
+    return dict(fact_choices()).get(name, name)
+
+
 class FactSource(GovernedModel):
     """A declaration by the data authority: rule fact ``fact`` (of ``rule``, or of every rule that asks for it) can be
     read from catalog data item ``data_item``, in the submissions of ``collection_item``, one row per enterprise
@@ -47,7 +65,7 @@ class FactSource(GovernedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.fact} ← {self.collection_item}（{self.value_column}）"
+        return f"{fact_label(self.fact)} ← {self.collection_item}（{self.value_column}）"
 
 
 class EnterpriseFact(AppendOnlyModel):
@@ -79,7 +97,7 @@ class EnterpriseFact(AppendOnlyModel):
         indexes = [models.Index(fields=["enterprise", "fact", "period"])]
 
     def __str__(self) -> str:
-        return f"{self.enterprise} {self.fact}={self.value}（{self.period}）"
+        return f"{self.enterprise} {fact_label(self.fact)}：{self.value}（{self.period}）"
 
 
 class CandidateStatus(models.TextChoices):
@@ -134,8 +152,9 @@ class MatchCandidate(GovernedModel):
         verbose_name = "免申即享候选"
         verbose_name_plural = "免申即享候选（政策精准推送）"
         ordering = ["call", "rule", "-amount", "id"]
+        # a stale candidate stays as the record of what was proposed; the next proposal is a new row
         constraints = [models.UniqueConstraint(fields=["call", "rule", "enterprise", "period"],
-                                               name="uniq_match_candidate")]
+                                               condition=~Q(status="stale"), name="uniq_live_match_candidate")]
         indexes = [models.Index(fields=["enterprise", "status"])]
 
     def __str__(self) -> str:

@@ -138,7 +138,7 @@ def evidence_retire(*, evidence: Evidence, acting_user: Any) -> Evidence:
 def _check_complete(app: Application) -> dict[str, Any]:
     """Facts complete and valid, the call's required materials present, the ceiling computed. A 免申即享 application
     needs none of the call's materials (the facts come from the administration's own data, vouched for by the
-    reporting units; corrected facts need their 更正依据, checked at confirmation): docs/adr/0305."""
+    reporting units; corrected facts need their 更正依据, checked at confirmation): docs/adr/0306."""
     facts_errors(app.rule.code, app.facts, partial=False)
     if app.origin == ApplicationOrigin.PROACTIVE:
         return compute(app)

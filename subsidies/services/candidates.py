@@ -3,7 +3,7 @@
 The effects of ``subsidies.workflow.MATCH_CANDIDATE``; the site form and the admin call these services. Confirming
 creates the application marked 免申即享 through the ordinary ``application_create`` / ``application_submit`` and links
 it to the candidate, all in one transaction: a refusal anywhere (closed call, bad file, incomplete facts) leaves the
-candidate pushed and no application, no stored file (docs/adr/0305-subsidies-push-and-confirm.md).
+candidate pushed and no application, no stored file (docs/adr/0306-subsidies-push-and-confirm.md).
 """
 
 from __future__ import annotations
