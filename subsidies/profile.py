@@ -1,5 +1,6 @@
 """惠企政策奖补 sections of the 企业画像 (``portal.profile``): applications, awards by rule and year with the remaining
-per-enterprise limits, 一事一议 awards; each scoped by the subsidies policies."""
+per-enterprise limits, 一事一议 awards, the collection data that mention the enterprise (facts read from the units'
+submissions) and its 免申即享 candidates; each scoped by the subsidies policies."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from portal.display import EMPTY
 from portal.permissions import AnyUser
 from portal.profile import SectionData, admin_list_url, can_view_model, record_section, register_section
-from subsidies.models import Application, Award, ManualAward
-from subsidies.permissions import ApplicationPolicy, ManualAwardPolicy
+from subsidies.models import Application, Award, EnterpriseFact, ManualAward, MatchCandidate
+from subsidies.models.matching import fact_label
+from subsidies.permissions import ApplicationPolicy, EnterpriseFactPolicy, ManualAwardPolicy, MatchCandidatePolicy
 from subsidies.selectors import enterprise_award_caps
 
 
@@ -60,3 +62,27 @@ def manual_awards_section(viewer: AnyUser, enterprise: Any) -> SectionData | Non
 register_section("subsidy_applications", "奖补申报", applications_section, order=20)
 register_section("subsidy_awards", "奖补核定（按规则、年度，含剩余额度）", awards_section, order=21)
 register_section("manual_awards", "一事一议奖补", manual_awards_section, order=22)
+
+
+def collection_facts_section(viewer: AnyUser, enterprise: Any) -> SectionData | None:
+    """The rows of the departments' collection submissions that name the enterprise, as read by the fact sources."""
+    return record_section(
+        viewer, enterprise, model=EnterpriseFact, field="enterprise", policy=EnterpriseFactPolicy(),
+        select_related=("source__collection_item__unit", "submission"), order_by=("-period", "fact", "-pk"),
+        columns=[("fact", "事实", lambda f: fact_label(f.fact)),
+                 ("value", "取值", "value"), ("period", "所属年度", lambda f: str(f.period)),
+                 ("item", "采集事项", lambda f: str(f.source.collection_item)),
+                 ("unit", "报送单位", lambda f: str(f.source.collection_item.unit)),
+                 ("row", "报送记录 / 行号", lambda f: f"#{f.submission_id} / 第 {f.row_number} 行")])
+
+
+def candidates_section(viewer: AnyUser, enterprise: Any) -> SectionData | None:
+    return record_section(
+        viewer, enterprise, model=MatchCandidate, field="enterprise", policy=MatchCandidatePolicy(),
+        select_related=("rule", "call"), order_by=("-period", "rule__code", "-pk"),
+        columns=[("rule", "规则", "rule"), ("call", "申报批次", "call"), ("amount", "预计金额（元）", "amount"),
+                 ("status", "状态", "status")])
+
+
+register_section("collection_facts", "采集数据中的记录（免申即享事实来源）", collection_facts_section, order=23)
+register_section("match_candidates", "免申即享候选", candidates_section, order=24)

@@ -28,6 +28,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from portal.faults import checkpoint
 from portal.history import acting_as
 from portal.permissions import require
 from subsidies.calculator import rule_state
@@ -368,8 +369,9 @@ def matching_run(*, call: Call | None = None, acting_user: Any = None, on: dt.da
     applying = set(Application.objects.filter(call__in=calls, status__in=APPLYING)
                    .values_list("call_id", "rule_id", "enterprise_id"))
     for c in calls:
-        _run_call(run, c, existing, histories, applying)
+        _run_call(run, c, existing, histories, applying)  # one transaction per call
         run.summary.calls += 1
+        checkpoint("subsidies.matching")
     run.summary.seconds = round(time.perf_counter() - started, 2)
     return run.summary
 

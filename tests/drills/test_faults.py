@@ -192,6 +192,10 @@ JOBS = [
     Job("Webhook 重试排队", "sharing.tasks.retry_webhooks", WEBHOOK_SETUP.replace("{url}", "http://127.0.0.1:9/hook"),
         "sharing.webhook_retry_due", 2,  # the queue (django_q_ormq) is counted with every other table
         "SELECT id, status, next_attempt_at > created_at + interval '20 seconds' FROM sharing_webhookdelivery"),
+    Job("免申即享匹配", "subsidies.tasks.match_open_calls",
+        _sql("DELETE FROM subsidies_matchcandidate"),  # the demo's seeding ran it once: match again from nothing
+        "subsidies.matching", 1,
+        "SELECT call_id, rule_id, enterprise_id, period, status, amount FROM subsidies_matchcandidate"),
     Job("Webhook 投递", "", WEBHOOK_SETUP, "sharing.webhook_deliver", 2,
         "SELECT s.url, d.event, d.status FROM sharing_webhookdelivery d "
         "JOIN sharing_webhooksubscription s ON s.id = d.subscription_id"),

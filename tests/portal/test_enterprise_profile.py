@@ -37,7 +37,7 @@ FENGZE = "91350503MA34HQ2W1X"  # 泉州丰泽跨境电商有限公司 (丰泽): 
 BIDDER = "91350500MA2PD0001Q"  # 泉州数智科技有限公司: bids, objection, complaint, red flag
 PENALISED = "91350500MA2PD00042"  # 石狮海丝数据服务有限公司: penalty and bad-conduct record
 
-SUBSIDY_KEYS = {"subsidy_applications", "subsidy_awards", "manual_awards"}
+SUBSIDY_KEYS = {"subsidy_applications", "subsidy_awards", "manual_awards", "collection_facts", "match_candidates"}
 OPEN_DATA_KEYS = {"open_data_applications", "open_data_grants"}
 PROCUREMENT_KEYS = {"bids", "contracts", "objections", "complaints", "penalties", "bad_conduct", "red_flags"}
 ALLOWED = ["city_authority", "county_authority", "program_officer", "finance_officer", "procurement_officer",
@@ -110,6 +110,18 @@ def test_unknown_enterprise_is_a_404(demo):
 
 
 # ------------------------------------------------------------------------------------------------ sections per role
+def test_collection_data_that_mention_the_enterprise_are_shown_with_their_submission(demo):
+    """The facts read from the units' submissions (免申即享 fact sources) appear with their submission and row."""
+    from subsidies.models import EnterpriseFact
+
+    fact = EnterpriseFact.objects.select_related("enterprise").order_by("pk").first()
+    assert fact is not None  # the demo reads facts from its collection submissions
+    section = sections("city_authority", fact.enterprise.uscc)["collection_facts"]
+    assert section["count"] == EnterpriseFact.objects.filter(enterprise=fact.enterprise).count()
+    assert any(f"#{fact.submission_id} / 第 {fact.row_number} 行" == r["row"] for r in section["rows"])
+    assert "collection_facts" not in sections("procurement_officer", fact.enterprise.uscc)
+
+
 def test_sections_follow_the_viewers_roles(demo):
     city = set(sections("city_authority", JINJIANG))
     assert city == {"identity"} | SUBSIDY_KEYS | OPEN_DATA_KEYS | PROCUREMENT_KEYS
@@ -235,7 +247,7 @@ def test_api_profile_returns_the_same_sections_and_logs_one_row(demo, api_client
     body = response.json()
     assert body["enterprise"] == {"id": jinjiang.pk, "uscc": JINJIANG, "name": jinjiang.name}
     assert [s["key"] for s in body["sections"]] == ["identity", "subsidy_applications", "subsidy_awards",
-                                                    "manual_awards"]
+                                                    "manual_awards", "collection_facts", "match_candidates"]
     assert body["sections"] == enterprise_profile(viewer=user("program_officer"), enterprise=jinjiang)["sections"]
     rows = list(AccessLog.objects.filter(pk__gt=since))
     assert [(r.channel, r.action, r.object_id) for r in rows] == [("api", "query", str(jinjiang.pk))]
