@@ -4,7 +4,10 @@ Each file of ``tests/uploads_corpus.py`` goes through each path that takes a spr
 
 * the catalog import (service, admin page, ``import_catalog`` command),
 * the collection submission (admin upload page, API multipart upload),
-* the subsidy evidence upload (API multipart; an attachment, kept but never read as a table).
+* the subsidy evidence upload (API multipart; an attachment, kept but never read as a table),
+* the kernel's document check ``portal.files.check_document``, which every other attachment path calls before it
+  keeps a file: share-application documents (需求说明、技术方案), open-data eligibility evidence and agreements,
+  一事一议 decision documents, 免申即享 correction evidence.
 
 Every file is refused with a Chinese message and nothing is written (rows counted before and after), except the few
 a path may legitimately accept: a GBK CSV read correctly (its Chinese stored as sent, never garbled), HTML typed into a
@@ -147,6 +150,18 @@ def _evidence_api(world: Any, bad: BadFile, content: bytes | Path) -> Outcome:
     return Outcome(True, str(response.json()))
 
 
+def _document_check(world: Any, bad: BadFile, content: bytes | Path) -> Outcome:
+    from django.core.exceptions import ValidationError
+
+    from portal.files import check_document
+
+    try:
+        check_document(_upload(bad, content), field="file", label="附件")
+    except ValidationError as exc:
+        return Outcome(True, "；".join(m for msgs in exc.message_dict.values() for m in msgs))
+    return Outcome(False, "")
+
+
 PATHS = {
     "catalog-import-service": _catalog_service,
     "catalog-import-admin": _catalog_admin,
@@ -154,15 +169,16 @@ PATHS = {
     "collection-submit-admin": _collection_admin,
     "collection-submit-api": _collection_api,
     "evidence-upload-api": _evidence_api,
+    "document-check": _document_check,
 }
-ATTACHMENT_PATHS = {"evidence-upload-api"}
+ATTACHMENT_PATHS = {"evidence-upload-api", "document-check"}
 CASES = [(path, key) for path in PATHS for key in CORPUS_KEYS]
 
 
 def test_corpus_size_is_reported():
     """files × paths, for the lead's report."""
     print(f"\nbad-file corpus: {len(CORPUS_KEYS)} files × {len(PATHS)} paths = {len(CASES)} cases")
-    assert (len(CORPUS_KEYS), len(PATHS), len(CASES)) == (18, 6, 108)
+    assert (len(CORPUS_KEYS), len(PATHS), len(CASES)) == (18, 7, 126)
 
 
 @pytest.fixture(scope="session")
@@ -231,7 +247,7 @@ def _check_accepted(path: str, key: str, world: Any) -> None:
     elif path.startswith("collection"):
         submission = CollectionSubmission.objects.get()
         assert submission.is_accepted and submission.columns == COLLECTION_HEADER  # GBK header read as sent
-    else:
+    elif path == "evidence-upload-api":
         assert Evidence.objects.filter(application=world.application).count() == 1
 
 
