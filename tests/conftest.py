@@ -123,14 +123,18 @@ def _live_server_never_serves_media():
 
 
 from tests.browser import browser  # noqa: E402,F401  (the session's one headless Chromium)
-from tests.demo_db import _demo_seeded, demo  # noqa: E402,F401  (the seeded demo: once per process, module savepoints)
+from tests.demo_db import _demo_seeded, _no_test_after_the_demo_without_it, demo  # noqa: E402,F401  (the seeded demo: once per process, module savepoints)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django's own reordering (by kind of database use), which splits modules
 def pytest_collection_modifyitems(config, items):
     """Modules that use the seeded demo run after all others, in their collected order (tests/demo_db.py: the demo
     is seeded once per process and must not be seen by other tests). Whole modules move, so xdist's ``loadfile``
     hands each worker its demo files last."""
+    from tests.demo_db import DEMO_MODULES
+
     uses_demo = {item.module.__name__ for item in items if "demo" in getattr(item, "fixturenames", ())}
+    DEMO_MODULES.update(uses_demo)
     items.sort(key=lambda item: item.module.__name__ in uses_demo)
 
 

@@ -19,6 +19,17 @@ import pytest
 from django.db import models, transaction
 
 DEMO_PASSWORD = "Demo-crawl-2026!"
+_seeded_in_this_process = False
+DEMO_MODULES: set[str] = set()  # modules with a test using the demo (tests/conftest.py fills it at collection)
+
+
+@pytest.fixture(autouse=True)
+def _no_test_after_the_demo_without_it(request) -> None:
+    """Fail clearly (instead of with locked tables or duplicate keys) if a module that does not use the demo runs after
+    it was seeded in this process: the order of tests/conftest.py was lost (e.g. xdist reordering its work units)."""
+    if _seeded_in_this_process and request.node.module.__name__ not in DEMO_MODULES:
+        pytest.fail("此测试未使用演示数据，却在本进程播种演示数据之后运行：测试顺序被打乱（需 --no-loadscope-reorder，"
+                    "见 tests/demo_db.py）。", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +38,9 @@ def _demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory) -> Any:
 
     from portal.demo import seed_all
 
+    global _seeded_in_this_process
     os.environ["PORTAL_DEMO_PASSWORD"] = DEMO_PASSWORD
+    _seeded_in_this_process = True
     media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("demo-media")))
     with django_db_blocker.unblock():
         media.enable()
