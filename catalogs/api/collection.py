@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -30,7 +31,9 @@ class TaskViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return task_list(user=self.request.user)
 
     @extend_schema(request={"application/json": CatalogPushSerializer, "multipart/form-data": CatalogPushSerializer},
-                   responses={201: CatalogSubmissionSerializer, 400: CatalogSubmissionSerializer})
+                   responses={201: CatalogSubmissionSerializer, 400: OpenApiResponse(
+                       OpenApiTypes.OBJECT, description="文件可读但不合格时为报送记录（含校验结果）；"
+                       "文件无法读取、含公式或重复列名等时为字段错误（不留报送记录）。")})
     @action(detail=True, methods=["post"], serializer_class=CatalogPushSerializer)
     def submit(self, request: Request, pk: Any = None) -> Response:
         task = scoped_object(self)

@@ -117,6 +117,7 @@ class Job:
     point: str
     after: int
     effects: str
+    after_crash: str = ""  # SQL run on the crashed copy before the job runs again (time that passes meanwhile)
 
 
 def _task(path: str) -> str:
@@ -198,7 +199,10 @@ JOBS = [
         "SELECT call_id, rule_id, enterprise_id, period, status, amount FROM subsidies_matchcandidate"),
     Job("Webhook 投递", "", WEBHOOK_SETUP, "sharing.webhook_deliver", 2,
         "SELECT s.url, d.event, d.status FROM sharing_webhookdelivery d "
-        "JOIN sharing_webhooksubscription s ON s.id = d.subscription_id"),
+        "JOIN sharing_webhooksubscription s ON s.id = d.subscription_id",
+        # the dead worker's claim (a 60-second lease, ADR 0011) has run out before the job runs again
+        after_crash="UPDATE sharing_webhookdelivery SET next_attempt_at = now() - interval '1 second' "
+                    "WHERE status = 'pending' AND attempts > 0"),
 ]
 
 
@@ -264,6 +268,8 @@ def test_a_worker_killed_mid_job_leaves_no_duplicate_and_no_gap(seeded, job):
         killed = _shell(call, database=crashed, media=media, PORTAL_FAULT_AFTER=str(job.after),
                         PORTAL_FAULT_POINT=job.point)
         assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr[-3000:])
+        if job.after_crash:
+            _psql(crashed, job.after_crash)
         again = _shell(call + AUDIT_OK, database=crashed, media=media)  # run again, then the audit chain verifies
         assert again.returncode == 0, again.stderr[-3000:]
 
