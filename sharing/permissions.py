@@ -12,10 +12,20 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from portal.files import PrivateFile
-from portal.permissions import ALLOW, NOT_LOGGED_IN, AnyUser, Decision, Policy, deny, units_for, user_scope
+from portal.permissions import (
+    ALLOW,
+    NOT_LOGGED_IN,
+    AnyUser,
+    Decision,
+    Policy,
+    UserScope,
+    deny,
+    units_for,
+    user_scope,
+)
 from portal.roles import Role
 from sharing.states import Actor, Status
 
@@ -310,29 +320,37 @@ def can_manage_open_grant(user: AnyUser, grant: Any) -> Decision:
 
 
 # ------------------------------------------------------------------------------------------------- policies
+def _audience_q(s: UserScope) -> Q:
+    """Audience rows (docs/adr/0015) a user's scope reaches: those of the user's units, and the party rows of the
+    units in the user's counties that a county authority sees (``county_sees``)."""
+    q = Q(unit_id__in=s.unit_ids)
+    if s.county_paths:
+        q |= Q(county_sees=True) & s.county_q("unit__path")
+    return q
+
+
 class ShareApplicationPolicy(Policy):
     def scope(self, user: AnyUser, qs: QuerySet[Any]) -> QuerySet[Any]:
-        from sharing.models import RequestKind, WorkflowStep
+        from sharing.models import RequestKind, ShareApplicationAudience, WorkflowStep
 
         s = user_scope(user)
         if not user.is_authenticated or not s.is_staff_member:
             return qs.none()
         if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
             return qs
+        # One semi-join over the audience rows (docs/adr/0015): the applicant unit's staff see every state, the
+        # producer units' and the applicant unit's county authority what is submitted and not a special agency's.
         not_special = ~Q(kind=RequestKind.SPECIAL_AGENCY)
         submitted = ~Q(status=Status.DRAFT)
-        q = Q(applicant_unit_id__in=s.unit_ids)
+        q = Q(pk__in=[])
+        if s.unit_ids or s.county_paths:
+            seen = ShareApplicationAudience.objects.filter(_audience_q(s)).values("application_id")
+            q = Q(pk__in=seen) & (Q(applicant_unit_id__in=s.unit_ids) | (not_special & submitted))
         if s.has_role(Role.AUDITOR):
             q |= not_special & submitted
-        if s.county_paths:
-            q |= s.county_q("applicant_unit__path") & not_special & submitted
-        if s.unit_ids:
-            producer = Exists(qs.model.entries.through.objects.filter(
-                shareapplication_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids))
-            q |= producer & not_special & submitted
         if s.has_role(Role.TECH_OPERATOR):
-            q |= Exists(WorkflowStep.objects.filter(share_application_id=OuterRef("pk"), actor=Actor.TECH)) \
-                & not_special
+            tech = WorkflowStep.objects.filter(share_application__isnull=False, actor=Actor.TECH)
+            q |= Q(pk__in=tech.values("share_application_id")) & not_special
         return qs.filter(q)
 
     def can_add(self, user: AnyUser) -> Decision:
@@ -385,16 +403,27 @@ class AuthorizationPolicy(Policy):
             return qs.none()
         if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
             return qs
-        not_special = Q(is_special=False)
-        q = Q(consumer_unit_id__in=s.unit_ids)
-        if s.has_role(Role.AUDITOR, Role.TECH_OPERATOR):
-            q |= not_special
-        if s.county_paths:
-            q |= s.county_q("consumer_unit__path") & not_special
-        if s.unit_ids:
-            q |= Exists(qs.model.entries.through.objects.filter(
-                authorization_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids)) & not_special
-        return qs.filter(q)
+        ids = self.visible_ids(user)
+        if ids is None:
+            return qs.filter(Q(pk__in=self.audience_ids(s)) | Q(is_special=False))
+        return qs.filter(pk__in=ids)
+
+    @staticmethod
+    def audience_ids(s: UserScope) -> QuerySet[Any]:
+        """Ids of the authorizations seen through the audience rows (docs/adr/0015): the consumer unit's staff, the
+        producer units' and the consumer unit's county authority (special agencies' grants: the consumer only)."""
+        from sharing.models import AuthorizationAudience
+
+        return AuthorizationAudience.objects.filter(_audience_q(s)).values("authorization_id")
+
+    def visible_ids(self, user: AnyUser) -> QuerySet[Any] | None:
+        """The ids of the authorizations ``user`` sees as one semi-join over the audience rows, for scoping rows of
+        an authorization (usage records) by ``authorization_id IN (…)``; None when the user sees more than the
+        audience rows say (superuser, city authority, auditor, technical service unit: use ``scope``)."""
+        s = user_scope(user)
+        if s.is_superuser or s.has_role(Role.CITY_AUTHORITY, Role.AUDITOR, Role.TECH_OPERATOR):
+            return None
+        return self.audience_ids(s)
 
     def can_change(self, user: AnyUser, obj: Any) -> Decision:
         return deny("授权记录只能通过暂停、恢复、终止、续期操作变更。")
@@ -411,7 +440,10 @@ class DataUseRecordPolicy(Policy):
             return qs.none()
         if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
             return qs
-        visible = AuthorizationPolicy().scope(user, Authorization.objects.all()).values("pk")
+        policy = AuthorizationPolicy()
+        visible = policy.visible_ids(user)
+        if visible is None:
+            visible = policy.scope(user, Authorization.objects.all()).values("pk")
         return qs.filter(authorization_id__in=visible)
 
     def can_add(self, user: AnyUser) -> Decision:
@@ -437,7 +469,9 @@ class CatalogImpactPolicy(Policy):
             return qs.none()
         if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
             return qs
-        auths = AuthorizationPolicy().scope(user, Authorization.objects.all()).values("pk")
+        auths = AuthorizationPolicy().visible_ids(user)
+        if auths is None:
+            auths = AuthorizationPolicy().scope(user, Authorization.objects.all()).values("pk")
         grants = OpenDataGrantPolicy().scope(user, OpenDataGrant.objects.all()).values("pk")
         own_entry = Q(entry__source_unit_id__in=s.unit_ids) & ~Q(authorization__is_special=True)
         return qs.filter(Q(authorization_id__in=auths) | Q(open_grant_id__in=grants) | own_entry)
@@ -470,9 +504,10 @@ class OpenDataApplicationPolicy(Policy):
                                                        | ~Q(status="draft"))
         q = Q(enterprise_id__in=s.enterprise_ids)
         if s.unit_ids and s.is_staff_member:  # a provider unit sees submitted applications for its data
-            q |= Exists(qs.model.entries.through.objects.filter(
-                opendataapplication_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids)) \
-                & ~Q(status="draft")
+            from sharing.models import OpenDataApplicationAudience
+
+            providers = OpenDataApplicationAudience.objects.filter(unit_id__in=s.unit_ids).values("application_id")
+            q |= Q(pk__in=providers) & ~Q(status="draft")
         return qs.filter(q)
 
     def can_add(self, user: AnyUser) -> Decision:

@@ -158,6 +158,8 @@ class DataUseRecord(AppendOnlyModel):
         verbose_name = "数据使用记录"
         verbose_name_plural = "数据使用记录（只可追加，保存≥3年）"
         ordering = ["-acquired_at", "-id"]
+        # a scoped list (authorization_id IN (…)) in the default order, from the index (docs/adr/0015)
+        indexes = [models.Index(fields=["authorization", "-acquired_at", "-id"], name="usage_auth_acquired_idx")]
         constraints = [models.UniqueConstraint(fields=["unit", "external_id"], name="uniq_usage_external_id",
                                                condition=~models.Q(external_id=""))]
 

@@ -40,6 +40,7 @@ from sharing.models import (
     SourceLocation,
 )
 from sharing.services.steps import book_step, new_number
+from sharing.visibility import sync_authorization, sync_share_application
 from sharing.workflow import FINAL_STATES, SHARE_APPLICATION, Status, today
 
 EDITABLE_FIELDS = ("kind", "scope_conditions", "business_matter", "application_scenario", "information_system",
@@ -174,6 +175,7 @@ def share_application_create(*, applicant_unit: Any, entries: list[Any], data_it
         files.store_uploads(app)
         app.save()
         app.entries.set(entries)
+        sync_share_application(app)
         app.data_items.set(data_items)
         audit_record(actor=acting_user, action="sharing.application.create", obj=app,
                      after={"entries": [e.pk for e in entries], "items": [i.pk for i in data_items],
@@ -199,6 +201,7 @@ def share_application_update(*, application: ShareApplication, acting_user: Any,
         files.store_uploads(app)
         app.save()
         app.entries.set(entries)
+        sync_share_application(app)
         app.data_items.set(data_items)
         audit_record(actor=acting_user, action="sharing.application.update", obj=app,
                      after={"fields": sorted(fields), "entries": [e.pk for e in entries]})
@@ -382,6 +385,7 @@ def _issue_authorization(app: ShareApplication, on: date) -> Authorization:
         })
     auth.save()
     auth.entries.set(entries)
+    sync_authorization(auth)
     auth.data_items.set(items)
     audit_record(actor=None, action="sharing.authorization.issue", obj=auth, after=auth.scope_snapshot)
     return auth

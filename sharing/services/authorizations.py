@@ -26,6 +26,7 @@ from sharing.services.applications import _unit_admins
 from sharing.services.catalog_impact import authorization_catalog_conflict
 from sharing.services.steps import new_number
 from sharing.services.webhooks import queue_webhooks
+from sharing.visibility import sync_authorization
 from sharing.workflow import AUTHORIZATION, today
 
 S = AuthorizationStatus
@@ -53,6 +54,7 @@ def _renewal(step: Step, auth: Authorization) -> str:
             scope_snapshot={**auth.scope_snapshot, "renewed_from": auth.number})
         new.save()
         new.entries.set(list(auth.entries.all()))
+        sync_authorization(new)
         new.data_items.set(list(auth.data_items.all()))
         AuthorizationEvent.objects.create(authorization=new, event="issue_renewal", to_status=S.ACTIVE,
                                           reason=reason, actor=user)

@@ -28,6 +28,7 @@ from sharing import permissions
 from sharing.models import OpenDataAgreement, OpenDataApplication, OpenDataConsent, OpenDataGrant
 from sharing.services.steps import book_step, new_number
 from sharing.states import EligibilityStatus
+from sharing.visibility import sync_open_application
 from sharing.workflow import OPEN_APPLICATION, OPEN_FINAL_STATES, Actor, OpenStatus, today
 
 INSTITUTIONS = (ApplicantKind.UNIVERSITY, ApplicantKind.RESEARCH_INSTITUTE)
@@ -110,6 +111,7 @@ def open_application_create(*, enterprise: Enterprise, entries: list[Any], purpo
             scenario=scenario.strip(), is_commercial=is_commercial, usage_method=usage_method.strip(),
             requested_until_on=requested_until_on, declares_eligibility=declares_eligibility)
         app.entries.set(entries)
+        sync_open_application(app)
         audit_record(actor=acting_user, action="sharing.open_application.create", obj=app,
                      after={"entries": [e.pk for e in entries], "is_commercial": is_commercial})
     if submit:
@@ -239,7 +241,12 @@ def _open_adjust(step: Step) -> None:
             raise ValidationError({"entries": ["所选目录无效。"]}) from None
         if not ids <= set(app.entries.values_list("pk", flat=True)):
             raise ValidationError({"entries": ["调整只能缩小目录范围（须为原申请目录的非空子集）。"]})
-        step.then(lambda: app.entries.set(list(ids)))
+
+        def narrow() -> None:
+            app.entries.set(list(ids))
+            sync_open_application(app)
+
+        step.then(narrow)
     _decide_term(step)
     app.decision_note = step.inputs.get("opinion") or ""
 

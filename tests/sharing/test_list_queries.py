@@ -21,6 +21,7 @@ from sharing.models import (
     ShareApplication,
     ShareType,
 )
+from sharing.visibility import sync_authorization, sync_open_application, sync_share_application
 from sharing.workflow import Status
 from tests.sharing.conftest import make_application
 
@@ -43,6 +44,7 @@ def rows(world, clock, enterprises):
                 application_scenario="场景", information_system="系统", purpose="用途", service_mode=ServiceMode.API,
                 requested_from_on=D(2026, 9, 1), requested_until_on=D(2027, 9, 30), status=Status.ASSESSING)
             app.entries.set([entry])
+            sync_share_application(app)  # made past the services: keep the audience rows (docs/adr/0015)
             app.data_items.set([item])
 
     def authorizations(n: int) -> None:
@@ -52,6 +54,7 @@ def rows(world, clock, enterprises):
                 number=f"SQQ{i}", application=template, consumer_unit=world.unit_a, service_mode=ServiceMode.API,
                 share_type=ShareType.CONDITIONAL, valid_from_on=D(2026, 9, 30), valid_until_on=D(2027, 9, 30))
             auth.entries.set([entry])
+            sync_authorization(auth)
             auth.data_items.set([item])
             AuthorizationEvent.objects.create(authorization=auth, event="suspend", to_status="suspended", reason="r")
 
@@ -72,6 +75,7 @@ def rows(world, clock, enterprises):
             app = OpenDataApplication.objects.create(number=f"KFQ{i}", enterprise=ent, applicant_user=ent_user,
                                                      purpose="p", scenario="s", status="assessing")
             app.entries.set([entry])
+            sync_open_application(app)
 
     return {"applications": applications, "authorizations": authorizations, "usage-records": usage_records,
             "open-applications": open_applications}

@@ -194,6 +194,7 @@ def test_draft_edit_only_by_applicant_via_api(world, clock, api_client, token_fo
 
 def _bulk_applications(world, n):
     from sharing.models import ServiceMode, ShareApplication, WorkflowStep
+    from sharing.visibility import sync_share_application
 
     entry = world.entry(f"Q{n}", world.unit_b)
     item = entry.items.first()
@@ -204,6 +205,7 @@ def _bulk_applications(world, n):
             service_mode=ServiceMode.API, purpose="用途", requested_from_on=D(2026, 1, 1),
             requested_until_on=D(2027, 1, 1), status="assessing")
         app.entries.add(entry)
+        sync_share_application(app)  # rows made past the services keep their audience rows (docs/adr/0015)
         app.data_items.add(item)
         WorkflowStep.objects.create(share_application=app, state="assessing", state_label="评估", actor="tech",
                                     started_on=D(2026, 9, 30), due_on=D(2026, 10, 13))

@@ -1,0 +1,168 @@
+"""The audience-row scopes (docs/adr/0015-scopes-served-by-indexes.md) against the scopes they replaced, on the seeded
+demo for every demo account: the same rows for every role and every sharing model; and the rows the services kept
+while seeding are exactly what ``rebuild_visibility`` computes from the records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from portal.permissions import user_scope
+from portal.roles import Role
+from sharing.models import (
+    Authorization,
+    AuthorizationAudience,
+    CatalogImpact,
+    DataUseRecord,
+    OpenDataApplication,
+    OpenDataApplicationAudience,
+    OpenDataGrant,
+    RequestKind,
+    ShareApplication,
+    ShareApplicationAudience,
+    WorkflowStep,
+)
+from sharing.permissions import (
+    AuthorizationPolicy,
+    CatalogImpactPolicy,
+    DataUseRecordPolicy,
+    OpenDataApplicationPolicy,
+    OpenDataGrantPolicy,
+    ShareApplicationPolicy,
+    WorkflowStepPolicy,
+)
+from sharing.states import Actor, Status
+
+
+# ------------------------------------------------------------------ the scopes as they were before ADR 0015 (OR EXISTS)
+def old_share(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    s = user_scope(user)
+    if not user.is_authenticated or not s.is_staff_member:
+        return qs.none()
+    if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
+        return qs
+    not_special = ~Q(kind=RequestKind.SPECIAL_AGENCY)
+    submitted = ~Q(status=Status.DRAFT)
+    q = Q(applicant_unit_id__in=s.unit_ids)
+    if s.has_role(Role.AUDITOR):
+        q |= not_special & submitted
+    if s.county_paths:
+        q |= s.county_q("applicant_unit__path") & not_special & submitted
+    if s.unit_ids:
+        producer = Exists(ShareApplication.entries.through.objects.filter(
+            shareapplication_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids))
+        q |= producer & not_special & submitted
+    if s.has_role(Role.TECH_OPERATOR):
+        q |= Exists(WorkflowStep.objects.filter(share_application_id=OuterRef("pk"), actor=Actor.TECH)) & not_special
+    return qs.filter(q)
+
+
+def old_authorization(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    s = user_scope(user)
+    if not user.is_authenticated or not s.is_staff_member:
+        return qs.none()
+    if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
+        return qs
+    not_special = Q(is_special=False)
+    q = Q(consumer_unit_id__in=s.unit_ids)
+    if s.has_role(Role.AUDITOR, Role.TECH_OPERATOR):
+        q |= not_special
+    if s.county_paths:
+        q |= s.county_q("consumer_unit__path") & not_special
+    if s.unit_ids:
+        q |= Exists(Authorization.entries.through.objects.filter(
+            authorization_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids)) & not_special
+    return qs.filter(q)
+
+
+def old_usage(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    s = user_scope(user)
+    if not user.is_authenticated or not s.is_staff_member:
+        return qs.none()
+    if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
+        return qs
+    return qs.filter(authorization_id__in=old_authorization(user, Authorization.objects.all()).values("pk"))
+
+
+def old_open(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    s = user_scope(user)
+    if not user.is_authenticated:
+        return qs.none()
+    if s.is_superuser or s.has_role(*OpenDataApplicationPolicy.STAFF):
+        return qs if s.is_superuser else qs.filter(Q(enterprise_id__in=s.enterprise_ids) | ~Q(status="draft"))
+    q = Q(enterprise_id__in=s.enterprise_ids)
+    if s.unit_ids and s.is_staff_member:
+        q |= Exists(OpenDataApplication.entries.through.objects.filter(
+            opendataapplication_id=OuterRef("pk"), catalogentry__source_unit_id__in=s.unit_ids)) & ~Q(status="draft")
+    return qs.filter(q)
+
+
+def old_step(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    share = old_share(user, ShareApplication.objects.all()).values("pk")
+    open_ = old_open(user, OpenDataApplication.objects.all()).values("pk")
+    return qs.filter(Q(share_application_id__in=share) | Q(open_application_id__in=open_))
+
+
+def old_impact(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    s = user_scope(user)
+    if not user.is_authenticated or not s.is_staff_member:
+        return qs.none()
+    if s.is_superuser or s.has_role(Role.CITY_AUTHORITY):
+        return qs
+    auths = old_authorization(user, Authorization.objects.all()).values("pk")
+    grants = OpenDataGrantPolicy().scope(user, OpenDataGrant.objects.all()).values("pk")
+    own_entry = Q(entry__source_unit_id__in=s.unit_ids) & ~Q(authorization__is_special=True)
+    return qs.filter(Q(authorization_id__in=auths) | Q(open_grant_id__in=grants) | own_entry)
+
+
+CASES = [
+    (ShareApplication, old_share, ShareApplicationPolicy),
+    (Authorization, old_authorization, AuthorizationPolicy),
+    (DataUseRecord, old_usage, DataUseRecordPolicy),
+    (OpenDataApplication, old_open, OpenDataApplicationPolicy),
+    (WorkflowStep, old_step, WorkflowStepPolicy),
+    (CatalogImpact, old_impact, CatalogImpactPolicy),
+]
+
+
+def _ids(qs: QuerySet[Any]) -> set[int]:
+    return set(qs.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_new_scopes_return_exactly_the_old_rows_for_every_demo_account(demo):
+    users = list(get_user_model().objects.order_by("username"))
+    assert len(users) > 30
+    seen_some = {model.__name__: 0 for model, _old, _policy in CASES}
+    differences = []
+    for user in users:
+        for model, old, policy in CASES:
+            want = _ids(old(user, model.objects.all()))
+            got = _ids(policy().scope(user, model.objects.all()))
+            if want != got:
+                differences.append(f"{user.username} · {model.__name__}: 少 {sorted(want - got)[:10]}，多 "
+                                   f"{sorted(got - want)[:10]}")
+            if want and len(want) < model.objects.count():
+                seen_some[model.__name__] += 1
+    assert not differences, "\n".join(differences)
+    # not vacuous: every model has accounts that see some but not all of its rows
+    assert all(n > 0 for name, n in seen_some.items() if name != "CatalogImpact"), seen_some
+
+
+def _rows() -> tuple[set[tuple[Any, ...]], ...]:
+    return (set(ShareApplicationAudience.objects.values_list("application_id", "unit_id", "is_party", "county_sees")),
+            set(AuthorizationAudience.objects.values_list("authorization_id", "unit_id", "is_party", "county_sees")),
+            set(OpenDataApplicationAudience.objects.values_list("application_id", "unit_id")))
+
+
+@pytest.mark.django_db
+def test_the_services_kept_the_rows_rebuild_visibility_computes(demo, capsys):
+    kept = _rows()
+    assert all(kept), "演示数据应有可见单位行"
+    call_command("rebuild_visibility")
+    assert "已重建可见单位表" in capsys.readouterr().out
+    assert _rows() == kept
