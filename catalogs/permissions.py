@@ -307,7 +307,7 @@ class UnitScopedPolicy(Policy):
         return qs.filter(self.unit_q(scope))
 
     def unit_q(self, scope: Any) -> Q:
-        return Q(**{f"{self.unit_field}_id__in": scope.unit_ids}) | scope.county_q(f"{self.unit_field}__path")
+        return Q(**{f"{self.unit_field}_id__in": scope.unit_ids}) | scope.county_units_q(f"{self.unit_field}_id")
 
     def can_change(self, user: AnyUser, obj: Any) -> Decision:
         return deny("请使用页面上的办理操作。")
@@ -332,13 +332,13 @@ class CollectionSubmissionPolicy(UnitScopedPolicy):
     unit_field = "task__unit"
 
     def unit_q(self, scope: Any) -> Q:
-        return Q(task__unit_id__in=scope.unit_ids) | scope.county_q("task__unit__path")
+        return Q(task__unit_id__in=scope.unit_ids) | scope.county_units_q("task__unit_id")
 
 
 class DataCorrectionPolicy(UnitScopedPolicy):
     def unit_q(self, scope: Any) -> Q:
         return (Q(source_unit_id__in=scope.unit_ids) | Q(reporter_unit_id__in=scope.unit_ids)
-                | scope.county_q("source_unit__path"))
+                | scope.county_units_q("source_unit_id"))
 
     def can_add(self, user: AnyUser) -> Decision:
         scope = user_scope(user)
@@ -347,7 +347,7 @@ class DataCorrectionPolicy(UnitScopedPolicy):
 
 class InterfaceRequestPolicy(UnitScopedPolicy):
     def unit_q(self, scope: Any) -> Q:
-        return Q(producer_unit_id__in=scope.unit_ids) | scope.county_q("producer_unit__path")
+        return Q(producer_unit_id__in=scope.unit_ids) | scope.county_units_q("producer_unit_id")
 
     def can_add(self, user: AnyUser) -> Decision:
         return can_request_interface(user)

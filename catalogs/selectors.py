@@ -82,7 +82,7 @@ def entry_visibility_q(user: Any) -> Q | None:
     q = (Q(status=EntryStatus.PUBLISHED) | Q(version__gte=1, status__in=REPUBLISHED_STATES)
          | Q(source_unit_id__in=scope.unit_ids))
     if scope.has_role(Role.COUNTY_AUTHORITY):
-        q |= scope.county_q("source_unit__path")
+        q |= scope.county_units_q("source_unit_id")  # a semi-join, not a join in the OR (docs/adr/0015)
     return q
 
 

@@ -320,12 +320,12 @@ def can_manage_open_grant(user: AnyUser, grant: Any) -> Decision:
 
 
 # ------------------------------------------------------------------------------------------------- policies
-def _audience_q(s: UserScope) -> Q:
-    """Audience rows (docs/adr/0015) a user's scope reaches: those of the user's units, and the party rows of the
-    units in the user's counties that a county authority sees (``county_sees``)."""
-    q = Q(unit_id__in=s.unit_ids)
+def _audience_q(s: UserScope, **unit_sees: bool) -> Q:
+    """Audience rows (docs/adr/0015) a user's scope reaches: those of the user's units (``unit_sees=True``: those the
+    unit's staff see), and those of the units in the user's counties that a county authority sees (``county_sees``)."""
+    q = Q(unit_id__in=s.unit_ids, **unit_sees)
     if s.county_paths:
-        q |= Q(county_sees=True) & s.county_q("unit__path")
+        q |= Q(county_sees=True) & s.county_units_q("unit_id")
     return q
 
 
@@ -344,8 +344,8 @@ class ShareApplicationPolicy(Policy):
         submitted = ~Q(status=Status.DRAFT)
         q = Q(pk__in=[])
         if s.unit_ids or s.county_paths:
-            seen = ShareApplicationAudience.objects.filter(_audience_q(s)).values("application_id")
-            q = Q(pk__in=seen) & (Q(applicant_unit_id__in=s.unit_ids) | (not_special & submitted))
+            seen = ShareApplicationAudience.objects.filter(_audience_q(s, unit_sees=True)).values("application_id")
+            q = Q(pk__in=seen)
         if s.has_role(Role.AUDITOR):
             q |= not_special & submitted
         if s.has_role(Role.TECH_OPERATOR):

@@ -2,10 +2,11 @@
 """Keeping the audience rows of sharing records (docs/adr/0015-scopes-served-by-indexes.md).
 
 The services call ``sync_*`` in the same transaction as every write that changes who sees a record (creating it,
-setting its entries, changing its kind); ``rebuild()`` recomputes every row set-based (``manage.py
+setting its entries, changing its kind, submitting a share application); ``rebuild()`` recomputes every row set-based (``manage.py
 rebuild_visibility``, the data migration, bulk loaders). Both compute the same rows:
 
-* share application: (applicant unit, party, county_sees = not special) + (each source unit, producer) unless special;
+* share application: (applicant unit, party, unit_sees, county_sees = submitted and not special) + (each source unit,
+  producer, unit_sees = submitted) unless special;
 * authorization: (consumer unit, party, county_sees = not special) + (each source unit, producer) unless special;
 * open-data application: (each source unit of its entries).
 """
@@ -27,6 +28,7 @@ from sharing.models import (
     ShareApplication,
     ShareApplicationAudience,
 )
+from sharing.states import Status
 
 
 def _source_units(obj: Any) -> set[int]:
@@ -35,10 +37,11 @@ def _source_units(obj: Any) -> set[int]:
 
 def sync_share_application(app: ShareApplication) -> None:
     special = app.kind == RequestKind.SPECIAL_AGENCY
+    submitted = app.status != Status.DRAFT
     rows = [ShareApplicationAudience(application_id=app.pk, unit_id=app.applicant_unit_id, is_party=True,
-                                     county_sees=not special)]
+                                     unit_sees=True, county_sees=submitted and not special)]
     if not special:
-        rows += [ShareApplicationAudience(application_id=app.pk, unit_id=u, is_party=False)
+        rows += [ShareApplicationAudience(application_id=app.pk, unit_id=u, is_party=False, unit_sees=submitted)
                  for u in sorted(_source_units(app))]
     ShareApplicationAudience.objects.filter(application_id=app.pk).delete()
     ShareApplicationAudience.objects.bulk_create(rows)
@@ -75,26 +78,33 @@ def _through(model: Any) -> tuple[str, str, str]:
 def _statements(get_model: Callable[[str, str], Any]) -> list[tuple[str, str, list[Any]]]:
     """(audience table, SQL, parameters) of the rebuild: names from the models' ``_meta``, values as parameters."""
     entry = _t(get_model("catalogs", "CatalogEntry"))
-    special = RequestKind.SPECIAL_AGENCY.value
+    special, draft = RequestKind.SPECIAL_AGENCY.value, Status.DRAFT.value
     out: list[tuple[str, str, list[Any]]] = []
-    for model_name, audience, fk, party_col in (("ShareApplication", "ShareApplicationAudience", "application_id",
-                                                 "applicant_unit_id"),
-                                                ("Authorization", "AuthorizationAudience", "authorization_id",
-                                                 "consumer_unit_id")):
-        model = get_model("sharing", model_name)
-        table, aud = _t(model), _t(get_model("sharing", audience))
-        through, own, other = _through(model)
-        not_special = "a.kind <> %s" if model_name == "ShareApplication" else "NOT a.is_special"
-        args = [special] if model_name == "ShareApplication" else []
-        out += [
-            (aud, f"DELETE FROM {aud}", []),
-            (aud, f"INSERT INTO {aud} ({fk}, unit_id, is_party, county_sees) "
-                  f"SELECT a.id, a.{party_col}, %s, {not_special} FROM {table} a", [True, *args]),
-            (aud, f"INSERT INTO {aud} ({fk}, unit_id, is_party, county_sees) "
-                  f"SELECT DISTINCT t.{own}, e.source_unit_id, %s, %s FROM {through} t "
-                  f"JOIN {table} a ON a.id = t.{own} JOIN {entry} e ON e.id = t.{other} WHERE {not_special}",
-             [False, False, *args]),
-        ]
+    model = get_model("sharing", "ShareApplication")
+    table, aud = _t(model), _t(get_model("sharing", "ShareApplicationAudience"))
+    through, own, other = _through(model)
+    out += [
+        (aud, f"DELETE FROM {aud}", []),
+        (aud, f"INSERT INTO {aud} (application_id, unit_id, is_party, unit_sees, county_sees) "
+              f"SELECT a.id, a.applicant_unit_id, %s, %s, a.kind <> %s AND a.status <> %s FROM {table} a",
+         [True, True, special, draft]),
+        (aud, f"INSERT INTO {aud} (application_id, unit_id, is_party, unit_sees, county_sees) "
+              f"SELECT DISTINCT t.{own}, e.source_unit_id, %s, a.status <> %s, %s FROM {through} t "
+              f"JOIN {table} a ON a.id = t.{own} JOIN {entry} e ON e.id = t.{other} WHERE a.kind <> %s",
+         [False, draft, False, special]),
+    ]
+    model = get_model("sharing", "Authorization")
+    table, aud = _t(model), _t(get_model("sharing", "AuthorizationAudience"))
+    through, own, other = _through(model)
+    out += [
+        (aud, f"DELETE FROM {aud}", []),
+        (aud, f"INSERT INTO {aud} (authorization_id, unit_id, is_party, county_sees) "
+              f"SELECT a.id, a.consumer_unit_id, %s, NOT a.is_special FROM {table} a", [True]),
+        (aud, f"INSERT INTO {aud} (authorization_id, unit_id, is_party, county_sees) "
+              f"SELECT DISTINCT t.{own}, e.source_unit_id, %s, %s FROM {through} t "
+              f"JOIN {table} a ON a.id = t.{own} JOIN {entry} e ON e.id = t.{other} WHERE NOT a.is_special",
+         [False, False]),
+    ]
     model = get_model("sharing", "OpenDataApplication")
     aud = _t(get_model("sharing", "OpenDataApplicationAudience"))
     through, own, other = _through(model)

@@ -52,6 +52,23 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 
 # --------------------------------------------------------------------------------------------- applications
+def _reviewed_or_county_q(user: AnyUser) -> Q:
+    """Rows (applications, candidates) of the rules the user reviews (``rule``'s responsible unit) or of enterprises
+    in the user's counties, as ``rule_id IN (…) OR enterprise_id IN (…)``: semi-joins over small tables instead of
+    joins inside an OR (docs/adr/0015-scopes-served-by-indexes.md)."""
+    from portal.models import Enterprise
+    from subsidies.models import Rule
+
+    scope = user_scope(user)
+    q = Q(pk__in=[])
+    units = units_for(user, *REVIEW_ROLES)
+    if units:
+        q |= Q(rule_id__in=Rule.objects.filter(responsible_unit_id__in=units).values("pk"))
+    if scope.county_paths:
+        q |= Q(enterprise_id__in=Enterprise.objects.filter(scope.county_units_q("region_id")).values("pk"))
+    return q
+
+
 def application_q(user: AnyUser) -> Q | None:
     """``Q`` over Application rows the user may see; None means everything."""
     scope = user_scope(user)
@@ -60,8 +77,7 @@ def application_q(user: AnyUser) -> Q | None:
     own = Q(enterprise_id__in=scope.enterprise_ids)
     if scope.is_city_wide:
         return own | ~Q(status=S.DRAFT)
-    staff = Q(rule__responsible_unit_id__in=units_for(user, *REVIEW_ROLES)) | scope.county_q(
-        "enterprise__region__path")
+    staff = _reviewed_or_county_q(user)
     if units_for(user, Role.FINANCE_OFFICER):
         staff |= Q(status__in=FINANCE_VISIBLE)
     return own | (staff & ~Q(status=S.DRAFT))
@@ -203,9 +219,7 @@ def candidate_q(user: AnyUser) -> Q | None:
     if scope.is_superuser or scope.is_city_wide:
         return None
     own = Q(enterprise_id__in=scope.enterprise_ids) & ~Q(status__in=(C.PROPOSED, C.DISMISSED))
-    staff = Q(rule__responsible_unit_id__in=units_for(user, *REVIEW_ROLES)) | scope.county_q(
-        "enterprise__region__path")
-    return own | staff
+    return own | _reviewed_or_county_q(user)
 
 
 def can_view_candidate(user: AnyUser, candidate: Any) -> Decision:
@@ -360,7 +374,7 @@ def pool_q(user: AnyUser) -> Q | None:
     scope = user_scope(user)
     if scope.is_city_wide or units_for(user, Role.FINANCE_OFFICER):
         return None
-    q = scope.county_q("county__path")
+    q = scope.county_units_q("county_id")
     units = units_for(user, Role.PROGRAM_OFFICER, Role.UNIT_LEADER)
     if units:
         calls = Call.objects.filter(Q(responsible_unit_id__in=units) | Q(responsible_unit__isnull=True)
@@ -557,7 +571,7 @@ class EnterpriseFactPolicy(Policy):
             return qs
         if units_for(user, *REVIEW_ROLES):
             return qs
-        return qs.filter(scope.county_q("enterprise__region__path"))
+        return qs.filter(scope.county_units_q("enterprise__region_id"))
 
 
 class MatchCandidatePolicy(Policy):

@@ -12,12 +12,15 @@ from django.db import models
 
 class ShareApplicationAudience(models.Model):
     """The applicant unit (``is_party``) and, unless the request is a special agency's, the producer units (the source
-    units of the entries). ``county_sees``: the applicant unit's row of a request that is not a special agency's (the
-    county authority over the applicant unit sees it once submitted). Drafts are excluded by the scope, not here."""
+    units of the entries). ``unit_sees``: the unit's staff see the application (the applicant unit always, a producer
+    unit once it is submitted); ``county_sees``: the county authority over the unit sees it (the applicant unit's row
+    of a submitted request that is not a special agency's). Submitting is the one way out of a draft, and it rewrites
+    the rows (``sharing.visibility.sync_share_application``)."""
 
     application = models.ForeignKey("sharing.ShareApplication", on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("portal.Organization", on_delete=models.CASCADE, related_name="+", db_index=False)
     is_party = models.BooleanField(default=False)
+    unit_sees = models.BooleanField(default=False)
     county_sees = models.BooleanField(default=False)
 
     class Meta:
@@ -25,6 +28,12 @@ class ShareApplicationAudience(models.Model):
         verbose_name_plural = "共享申请可见单位"
         constraints = [models.UniqueConstraint(fields=["unit", "application", "is_party"],
                                                name="share_audience_unit_app")]
+        indexes = [
+            models.Index(fields=["unit", "application"], condition=models.Q(unit_sees=True),
+                         name="share_audience_unit_sees"),
+            models.Index(fields=["unit", "application"], condition=models.Q(county_sees=True),
+                         name="share_audience_county_sees"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application_id} → {self.unit_id}"

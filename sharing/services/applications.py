@@ -222,6 +222,7 @@ def _submit(step: Step) -> None:
     app.is_deemed_stamped = True
     app.route, state = route_for(app, entries)
     step.go(state)
+    step.then(lambda: sync_share_application(app))  # submitted: the producers and the county see it (docs/adr/0015)
 
 
 def _county_accept(step: Step) -> None:

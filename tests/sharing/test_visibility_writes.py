@@ -39,7 +39,8 @@ from tests.sharing.conftest import REQUESTED_UNTIL, make_application, open_verif
 
 
 def _rows() -> tuple[set[tuple[Any, ...]], ...]:
-    return (set(ShareApplicationAudience.objects.values_list("application_id", "unit_id", "is_party", "county_sees")),
+    return (set(ShareApplicationAudience.objects.values_list("application_id", "unit_id", "is_party", "unit_sees",
+                                                          "county_sees")),
             set(AuthorizationAudience.objects.values_list("authorization_id", "unit_id", "is_party", "county_sees")),
             set(OpenDataApplicationAudience.objects.values_list("application_id", "unit_id")))
 
@@ -59,9 +60,11 @@ def test_share_application_create_update_submit(world, clock):
     e_b = world.entry("V1", world.unit_b)
     e_tax = world.entry("V2", world.jj_tax)
     app = make_application(world.jj_fin, world.jj_fin_admin, [e_b])
-    assert set(ShareApplicationAudience.objects.filter(application=app).values_list("unit_id", "is_party",
-                                                                                    "county_sees")) == {
-        (world.jj_fin.pk, True, True), (world.unit_b.pk, False, False)}
+    def rows(app: Any) -> set[tuple[int, bool, bool, bool]]:
+        return set(ShareApplicationAudience.objects.filter(application=app).values_list(
+            "unit_id", "is_party", "unit_sees", "county_sees"))
+
+    assert rows(app) == {(world.jj_fin.pk, True, True, False), (world.unit_b.pk, False, False, False)}  # a draft
     assert_kept()
     assert sees(ShareApplicationPolicy, world.jj_fin_admin, app)
     for outsider in (world.user_b, world.jj_auth, world.jj_tax_admin, world.ss_auth, world.user_a):
@@ -72,6 +75,7 @@ def test_share_application_create_update_submit(world, clock):
         world.jj_fin.pk, world.jj_tax.pk}
     assert_kept()
     app = share_application_submit(application=app, acting_user=world.jj_fin_admin)
+    assert rows(app) == {(world.jj_fin.pk, True, True, True), (world.jj_tax.pk, False, True, False)}
     assert_kept()
     for insider in (world.jj_fin_admin, world.jj_tax_admin, world.jj_auth, world.auditor, world.authority):
         assert sees(ShareApplicationPolicy, insider, app), insider.username
