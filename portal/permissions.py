@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Model, Q, QuerySet
@@ -78,6 +79,16 @@ class UserScope:
         for path in self.county_paths:
             q |= Q(**{f"{path_field}__startswith": path})
         return q
+
+    @cached_property
+    def county_unit_ids(self) -> frozenset[int]:
+        """Ids of the units in the user's counties (the county itself included): one query, once per request (the
+        scope is cached on the user object)."""
+        if not self.county_paths:
+            return frozenset()
+        from portal.models import Organization
+
+        return frozenset(Organization.objects.filter(self.county_q("path")).values_list("pk", flat=True))
 
     def county_units_q(self, unit_field: str) -> Q:
         """``Q`` matching rows whose unit (the foreign key ``unit_field``) lies in one of the user's counties, as
