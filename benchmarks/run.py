@@ -32,6 +32,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 FIRST = ("bench_pages",)
 
 RESULTS: list[dict[str, Any]] = []
+STATE: dict[str, Any] = {}  # the load's facts (``STATE["load"]``) and sub-phase timings for the modules
 _CURRENT: dict[str, str] = {"module": ""}
 
 
@@ -72,7 +73,8 @@ def report(name: str, value: float | None, baseline: float | None, unit: str, *,
     v = "—" if value is None else f"{value:.2f}"
     b = "—" if baseline is None else f"{baseline:.2f}"
     r = "—" if ratio is None else f"{ratio:.2f}x"
-    print(f"{name:<70} {v:>10}{unit:<2} {b:>10}{unit:<2} {r:>8}{flag}", flush=True)
+    label = f"{name} [{role} {variant}]" if role or variant else name
+    print(f"{label:<70} {v:>10}{unit:<2} {b:>10}{unit:<2} {r:>8}{flag}", flush=True)
     return row
 
 
@@ -187,7 +189,7 @@ def main() -> int:
         from benchmarks import scale as scale_mod
 
         print("# load (benchmarks.scale)", flush=True)
-        meta["load"] = scale_mod.load()
+        meta["load"] = STATE["load"] = scale_mod.load()
     else:
         call_command("migrate", verbosity=0)
     meta["machine"] = machine()
@@ -213,10 +215,13 @@ def main() -> int:
             report(f"{name} failed: {type(exc).__name__}: {exc}", None, None, "", met=False)
         phases[name] = round(time.perf_counter() - t0, 1)
         print(f"# {name}: {phases[name]} s", flush=True)
+    phases.update(STATE.get("phases_s", {}))
     meta["total_s"] = round(time.perf_counter() - started, 1)
     write_results(meta)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from benchmarks import run as _module  # one module object: the bench modules import RESULTS/STATE from it
+
+    raise SystemExit(_module.main())
