@@ -98,7 +98,8 @@ def machine() -> dict[str, Any]:
     from django.db import connection
 
     facts: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
-                             "cpus": os.cpu_count(), "database": connection.vendor}
+                             "cpus": os.cpu_count(), "database": connection.vendor,
+                             "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
     try:
         with open("/proc/meminfo") as fh:
             facts["memory_gb"] = round(int(fh.readline().split()[1]) / 1048576, 1)
@@ -124,7 +125,7 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
-def write_results(meta: dict[str, Any]) -> Path:
+def write_results(meta: dict[str, Any], *, quiet: bool = False) -> Path:
     out = Path(os.environ.get("BENCH_OUT") or ROOT / "bench")
     out.mkdir(parents=True, exist_ok=True)
     misses = [r for r in RESULTS if r["met"] is False]
@@ -132,7 +133,8 @@ def write_results(meta: dict[str, Any]) -> Path:
     (out / "results.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
     lines = [f"# make bench — {meta['date']}", "",
              f"Machine: {meta['machine'].get('cpus')} CPUs, {meta['machine'].get('memory_gb')} GB, "
-             f"{meta['machine'].get('server', meta['machine'].get('database'))}; "
+             f"{meta['machine'].get('server', meta['machine'].get('database'))}, load average "
+             f"{meta['machine'].get('loadavg_at_start', ['—'])[0]} → {meta['machine'].get('loadavg_at_end', ['—'])[0]}; "
              f"load {meta.get('load', {}).get('load_s', '—')} s; total {meta.get('total_s')} s.", ""]
     if meta.get("load"):
         lines += ["Sizes: " + ", ".join(f"{k} {v:,}" for k, v in meta["load"]["counts"].items()),
@@ -158,7 +160,8 @@ def write_results(meta: dict[str, Any]) -> Path:
         lines.append("")
     text = "\n".join(lines)
     (out / "results.md").write_text(text)
-    print("\n" + text)
+    if not quiet:
+        print("\n" + text)
     return out
 
 
@@ -208,6 +211,10 @@ def main() -> int:
         t0 = time.perf_counter()
         try:
             module.run(report)
+        except KeyboardInterrupt:  # stopped by hand (or SIGINT): keep what was measured
+            report(f"{name} interrupted", None, None, "", met=False)
+            phases[name] = round(time.perf_counter() - t0, 1)
+            break
         except Exception as exc:  # noqa: BLE001 - one failing module must not lose the others' figures
             import traceback
 
@@ -215,7 +222,11 @@ def main() -> int:
             report(f"{name} failed: {type(exc).__name__}: {exc}", None, None, "", met=False)
         phases[name] = round(time.perf_counter() - t0, 1)
         print(f"# {name}: {phases[name]} s", flush=True)
+        phases.update(STATE.get("phases_s", {}))
+        meta["total_s"] = round(time.perf_counter() - started, 1)
+        write_results(meta, quiet=True)  # after every module: a stopped run keeps its figures
     phases.update(STATE.get("phases_s", {}))
+    meta["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]  # other work on the machine
     meta["total_s"] = round(time.perf_counter() - started, 1)
     write_results(meta)
     return 0
