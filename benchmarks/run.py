@@ -32,6 +32,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 FIRST = ("bench_pages",)
 
 RESULTS: list[dict[str, Any]] = []
+STATE: dict[str, Any] = {}  # the load's facts (``STATE["load"]``) and sub-phase timings for the modules
 _CURRENT: dict[str, str] = {"module": ""}
 
 
@@ -72,7 +73,8 @@ def report(name: str, value: float | None, baseline: float | None, unit: str, *,
     v = "—" if value is None else f"{value:.2f}"
     b = "—" if baseline is None else f"{baseline:.2f}"
     r = "—" if ratio is None else f"{ratio:.2f}x"
-    print(f"{name:<70} {v:>10}{unit:<2} {b:>10}{unit:<2} {r:>8}{flag}", flush=True)
+    label = f"{name} [{role} {variant}]" if role or variant else name
+    print(f"{label:<70} {v:>10}{unit:<2} {b:>10}{unit:<2} {r:>8}{flag}", flush=True)
     return row
 
 
@@ -96,7 +98,8 @@ def machine() -> dict[str, Any]:
     from django.db import connection
 
     facts: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
-                             "cpus": os.cpu_count(), "database": connection.vendor}
+                             "cpus": os.cpu_count(), "database": connection.vendor,
+                             "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
     try:
         with open("/proc/meminfo") as fh:
             facts["memory_gb"] = round(int(fh.readline().split()[1]) / 1048576, 1)
@@ -122,7 +125,7 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
-def write_results(meta: dict[str, Any]) -> Path:
+def write_results(meta: dict[str, Any], *, quiet: bool = False) -> Path:
     out = Path(os.environ.get("BENCH_OUT") or ROOT / "bench")
     out.mkdir(parents=True, exist_ok=True)
     misses = [r for r in RESULTS if r["met"] is False]
@@ -130,7 +133,8 @@ def write_results(meta: dict[str, Any]) -> Path:
     (out / "results.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
     lines = [f"# make bench — {meta['date']}", "",
              f"Machine: {meta['machine'].get('cpus')} CPUs, {meta['machine'].get('memory_gb')} GB, "
-             f"{meta['machine'].get('server', meta['machine'].get('database'))}; "
+             f"{meta['machine'].get('server', meta['machine'].get('database'))}, load average "
+             f"{meta['machine'].get('loadavg_at_start', ['—'])[0]} → {meta['machine'].get('loadavg_at_end', ['—'])[0]}; "
              f"load {meta.get('load', {}).get('load_s', '—')} s; total {meta.get('total_s')} s.", ""]
     if meta.get("load"):
         lines += ["Sizes: " + ", ".join(f"{k} {v:,}" for k, v in meta["load"]["counts"].items()),
@@ -156,7 +160,8 @@ def write_results(meta: dict[str, Any]) -> Path:
         lines.append("")
     text = "\n".join(lines)
     (out / "results.md").write_text(text)
-    print("\n" + text)
+    if not quiet:
+        print("\n" + text)
     return out
 
 
@@ -187,7 +192,7 @@ def main() -> int:
         from benchmarks import scale as scale_mod
 
         print("# load (benchmarks.scale)", flush=True)
-        meta["load"] = scale_mod.load()
+        meta["load"] = STATE["load"] = scale_mod.load()
     else:
         call_command("migrate", verbosity=0)
     meta["machine"] = machine()
@@ -206,6 +211,10 @@ def main() -> int:
         t0 = time.perf_counter()
         try:
             module.run(report)
+        except KeyboardInterrupt:  # stopped by hand (or SIGINT): keep what was measured
+            report(f"{name} interrupted", None, None, "", met=False)
+            phases[name] = round(time.perf_counter() - t0, 1)
+            break
         except Exception as exc:  # noqa: BLE001 - one failing module must not lose the others' figures
             import traceback
 
@@ -213,10 +222,17 @@ def main() -> int:
             report(f"{name} failed: {type(exc).__name__}: {exc}", None, None, "", met=False)
         phases[name] = round(time.perf_counter() - t0, 1)
         print(f"# {name}: {phases[name]} s", flush=True)
+        phases.update(STATE.get("phases_s", {}))
+        meta["total_s"] = round(time.perf_counter() - started, 1)
+        write_results(meta, quiet=True)  # after every module: a stopped run keeps its figures
+    phases.update(STATE.get("phases_s", {}))
+    meta["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]  # other work on the machine
     meta["total_s"] = round(time.perf_counter() - started, 1)
     write_results(meta)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from benchmarks import run as _module  # one module object: the bench modules import RESULTS/STATE from it
+
+    raise SystemExit(_module.main())
