@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, date_range_filter, labelled_filter
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import plain
 from portal.files import download_link
@@ -121,10 +121,10 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
     list_display = ["number_display", "enterprise", "rule_code", "workflow_state", "ceiling", "approved_amount",
                     "due_display", "is_duplicate"]  # the year leads the number (and is a filter)
     list_display_links = ["number_display"]
-    list_filter = ["status", "period", "rule__family", RuleFilter, "origin", "is_duplicate", "call"]
+    list_filter = ["status", "period", "rule__family", RuleFilter, "origin", "is_duplicate", "call",
+                   date_range_filter("created_at", "创建时间")]
     list_select_related = ["enterprise", "rule", "call"]
     search_fields = ["number", "enterprise__name", "enterprise__uscc"]
-    date_hierarchy = "created_at"
     readonly_fields = ["number", "origin", "call", "rule", "enterprise", "status", "facts_display", "key", "period",
                        "ceiling", "approved_amount", "decision_reason", "correction_request", "is_duplicate",
                        "duplicate_of", "submitted_at", "event_on", "due_on", "publicity_ends_on", "reviewer",
