@@ -474,7 +474,7 @@ class ReferenceAdmin(GovernedAdmin):
     search_fields = ("code", "name")
 
 
-admin.site.register(Classification, ReferenceAdmin, list_display=("code", "name", "parent"))
+admin.site.register(Classification, ReferenceAdmin, list_display=("code", "name", "parent"), list_select_related=("parent",))
 admin.site.register(Grade, ReferenceAdmin, list_display=("code", "name", "rank"))
 
 

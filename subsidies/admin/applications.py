@@ -443,7 +443,7 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "application", "action_display", "from_status_display", "to_status_display", "actor",
                     "due_on"]
     list_filter = [labelled_filter("action", "操作", step_label)]
-    list_select_related = ["application", "actor"]
+    list_select_related = ["application__rule", "application__enterprise", "actor"]
     fields = ("at", "application", "action_display", "from_status_display", "to_status_display", "actor", "note",
               "due_on")
     readonly_fields = fields
