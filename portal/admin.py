@@ -14,7 +14,7 @@ from django.urls import reverse
 from portal import policies, services
 from portal.access_log import access_record
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, date_range_filter, labelled_filter
-from portal.audit import action_label, value_labels
+from portal.audit import action_label, action_labels, value_labels
 from portal.display import enterprise_profile_link, model_values, pairs_html, plain
 from portal.models import (
     AccessLog,
@@ -258,7 +258,8 @@ class HolidayOverrideAdmin(GovernedAdmin):
 class AuditLogAdmin(ReadOnlyAdmin):
     policy = policies.AuditLogPolicy()
     list_display = ("at", "actor_name", "action_display", "object_repr", "reason")
-    list_filter = (labelled_filter("action", "操作", action_label), "content_type", date_range_filter("at", "时间"))
+    list_filter = (labelled_filter("action", "操作", action_label, codes=lambda: action_labels().keys()),
+                   "content_type", date_range_filter("at", "时间"))
     search_fields = ("object_repr", "actor_name", "reason", "object_id")
     fields = ("at", "actor", "actor_name", "action_display", "content_type", "object_id", "object_repr", "reason",
               "before_display", "after_display", "prev_hash", "hash")

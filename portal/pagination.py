@@ -82,4 +82,4 @@ class CheapCountPaginator(Paginator):
         top = bottom + self.per_page
         if self.is_count_exact and top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(self.object_list[bottom:top], number, self)
+        return self._get_page(self.object_list[bottom:top], number, self)  # type: ignore[attr-defined]

@@ -43,7 +43,7 @@ def lookup_of(model: type[Model], name: str) -> str | None:
         if field.is_relation:
             if field.related_model is None:
                 return None
-            opts = field.related_model._meta
+            opts = field.related_model._meta  # type: ignore[union-attr]
         elif part != name.split("__")[-1]:
             return None
     if field.is_relation:

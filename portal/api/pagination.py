@@ -40,7 +40,7 @@ class KeysetPage(Page):
         return self.more_before
 
 
-def _ordering(qs: QuerySet[Any]) -> list[str]:
+def _ordering(qs: QuerySet[Any]) -> list[Any]:
     query = qs.query
     if query.order_by:
         return list(query.order_by)
@@ -59,7 +59,8 @@ def keyset_fields(qs: QuerySet[Any]) -> list[tuple[Field[Any, Any], bool]] | Non
             field = model._meta.pk if name == "pk" else model._meta.get_field(name)
         except FieldDoesNotExist:
             return None
-        if not getattr(field, "concrete", False) or field.null or field.is_relation and not field.many_to_one:
+        # a foreign key orders by the related model's ordering unless named by its column (``unit_id``)
+        if not getattr(field, "concrete", False) or field.null or field.is_relation and name != field.attname:
             return None
         if field.attname in seen:
             continue
@@ -113,6 +114,8 @@ class PortalPagination(PageNumberPagination):
         self.request = request
         self.keys = keyset_fields(queryset) if isinstance(queryset, QuerySet) else None
         cursor = request.query_params.get(self.cursor_query_param)
+        if self.keys is not None:  # ties broken by the primary key, as the cursors read them
+            queryset = queryset.order_by(*[f"{'-' if desc else ''}{field.attname}" for field, desc in self.keys])
         if not cursor or self.keys is None:
             return super().paginate_queryset(queryset, request, view)
         page_size = self.get_page_size(request)

@@ -442,7 +442,7 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
     policy = perms.ApplicationChildPolicy()
     list_display = ["at", "application", "action_display", "from_status_display", "to_status_display", "actor",
                     "due_on"]
-    list_filter = [labelled_filter("action", "操作", step_label)]
+    list_filter = [labelled_filter("action", "操作", step_label, codes=lambda: APPLICATION.transitions.keys())]
     list_select_related = ["application__rule", "application__enterprise", "actor"]
     fields = ("at", "application", "action_display", "from_status_display", "to_status_display", "actor", "note",
               "due_on")
@@ -465,7 +465,7 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
 class EvidenceAdmin(ReadOnlyAdmin):
     policy = perms.ApplicationChildPolicy()
     list_display = ["original_name", "application", "kind_display", "size", "content_type", "created_at"]
-    list_select_related = ["application__call"]
+    list_select_related = ["application__call", "application__rule", "application__enterprise"]
     search_fields = ["original_name", "application__number"]
     exclude = ["file", "kind"]
     readonly_fields = ["kind_display", "download"]
