@@ -1,15 +1,18 @@
 """Text search of the admin lists and the API (``search_fields``), shaped so that PostgreSQL's trigram indexes serve it
 (ADR 0016).
 
-Each term must match one of the fields (Django's and DRF's meaning). A term of three characters or more becomes
-``pk IN (SELECT pk … WHERE UPPER(f1::text) LIKE UPPER('%term%') UNION SELECT pk … WHERE UPPER(f2::text) LIKE …)``:
-one branch per field, each served by the GIN ``gin_trgm_ops`` index on that very expression (the PostgreSQL-only
-migrations create them), a related field's branch through the small related table and the foreign key's index.
-The plain ``OR`` Django writes cannot use them: a column of a joined table in the ``OR`` forces a scan of the list.
+Each term must match one of the fields (Django's and DRF's meaning). The fields of the list's own table stay the
+``OR`` Django writes, ``UPPER(col::text) LIKE UPPER('%term%')``, which the GIN ``gin_trgm_ops`` index on that very
+expression serves (the PostgreSQL-only migrations create them; several columns combine in a ``BitmapOr``), and which
+the planner may instead answer by reading the list in index order when the term is common. A field reached through
+a foreign key (``applicant_unit__name``) becomes, on PostgreSQL, ``applicant_unit_id = ANY(ARRAY(SELECT id FROM
+organization WHERE UPPER(name::text) LIKE …))``: the small related table is searched first and the foreign key's
+index joins the same ``BitmapOr`` (Django's join would force a scan of the list). Other paths (many-to-many, reverse)
+are ``pk IN (SELECT …)``, without duplicate rows.
 
-Trigrams need three characters: a shorter term (two Chinese characters are a common query) is the plain ``OR`` on
-the list's own query, which reads the rows in list order and stops at the page's last match, and whose count stops
-at the kernel's cap (``portal.pagination``) — bounded, not indexed.
+Trigrams need three characters: a shorter term (two Chinese characters are a common query) can use no index; the
+list then reads its rows in order and stops at the page's last match, its count at the kernel's cap
+(``portal.pagination``) — bounded by the list, not indexed.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model, Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, Expression, F, Model, Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
 
-TRIGRAM = 3  # pg_trgm extracts no trigram from a shorter ``%term%``
 PREFIXES = {"^": "istartswith", "=": "iexact"}
 
 
@@ -62,13 +66,43 @@ def search_terms(search_term: str) -> list[str]:
     return terms
 
 
-def term_condition(model: type[Model], lookups: list[str], term: str) -> Q:
-    """Rows where one of ``lookups`` matches ``term``: an indexed UNION for three characters and more, else the OR."""
-    if len(term) < TRIGRAM or len(lookups) == 1 and "__" not in lookups[0].rsplit("__", 1)[0]:
-        return reduce(or_, (Q(**{lookup: term}) for lookup in lookups))
-    manager = model._base_manager
-    branches = [manager.filter(**{lookup: term}).order_by().values("pk") for lookup in lookups]
-    return Q(pk__in=branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0])
+class AnyOf(Expression):
+    """``column = ANY(ARRAY(subquery))`` (PostgreSQL): an index condition the planner can put in a ``BitmapOr``."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: Any, subquery: QuerySet[Any]) -> None:
+        super().__init__()
+        self.column, self.array = column, ArraySubquery(subquery)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column, self.array]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        self.column, self.array = exprs
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+        column, column_params = compiler.compile(self.column)
+        array, array_params = compiler.compile(self.array)
+        return f"{column} = ANY({array})", (*column_params, *array_params)
+
+
+def lookup_condition(model: type[Model], lookup: str, term: str, *, postgresql: bool) -> Q:
+    """One field's match (see the module's docstring for the three shapes)."""
+    first, _, rest = lookup.partition("__")
+    field = model._meta.get_field(first) if rest.count("__") else None
+    if field is None or not field.is_relation:
+        return Q(**{lookup: term})
+    if field.many_to_one and field.concrete:
+        related = field.related_model._base_manager.filter(**{rest: term}).order_by().values("pk")  # type: ignore[union-attr]
+        return Q(AnyOf(F(field.attname), related)) if postgresql else Q(**{f"{field.attname}__in": related})
+    return Q(pk__in=model._base_manager.filter(**{lookup: term}).order_by().values("pk"))
+
+
+def term_condition(model: type[Model], lookups: list[str], term: str, *, postgresql: bool = False) -> Q:
+    """Rows where one of ``lookups`` matches ``term``."""
+    return reduce(or_, (lookup_condition(model, lookup, term, postgresql=postgresql) for lookup in lookups))
 
 
 def search(queryset: QuerySet[Any], search_fields: Any, search_term: str) -> QuerySet[Any] | None:
@@ -77,6 +111,7 @@ def search(queryset: QuerySet[Any], search_fields: Any, search_term: str) -> Que
     lookups = [lookup_of(queryset.model, name) for name in search_fields or ()]
     if not lookups or any(lookup is None for lookup in lookups):
         return None
+    postgresql = connections[queryset.db].vendor == "postgresql"
     for term in search_terms(search_term):
-        queryset = queryset.filter(term_condition(queryset.model, lookups, term))  # type: ignore[arg-type]
+        queryset = queryset.filter(term_condition(queryset.model, lookups, term, postgresql=postgresql))  # type: ignore[arg-type]
     return queryset
