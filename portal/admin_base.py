@@ -321,6 +321,29 @@ class RelatedInScopeFilter(admin.RelatedOnlyFieldListFilter):
         return [(obj.pk, str(obj)) for obj in present.order_by(*(ordering or related._meta.ordering or ["pk"]))]
 
 
+def year_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
+    """A list filter over the years in integer column ``field``: every year from the user's first to last (``MIN`` and
+    ``MAX``, two probes of the column's index) instead of Django's ``SELECT DISTINCT`` over the whole list."""
+
+    class YearFilter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+            bounds = model_admin.get_queryset(request).order_by().aggregate(first=models.Min(field),
+                                                                             last=models.Max(field))
+            if bounds["first"] is None:
+                return []
+            return [(str(y), f"{y}年") for y in range(bounds["last"], bounds["first"] - 1, -1)]
+
+        def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+            value = self.value()
+            return queryset.filter(**{field: int(value)}) if value and value.isdigit() else queryset
+
+    YearFilter.title = title
+    YearFilter.__name__ = "YearFilter"
+    return YearFilter
+
+
 def date_range_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
     """A list filter over fixed periods of ``field`` (today, the last 7 and 30 days, this and last year): no
     query to build it, one indexed range to apply it — unlike ``date_hierarchy``, which scans the whole list for
