@@ -139,6 +139,8 @@ class PortalPagination(PageNumberPagination):
         return replace_query_param(url, self.cursor_query_param, _encode(values, number, before))
 
     def get_next_link(self) -> str | None:
+        if not len(self.page) and not getattr(self.page.paginator, "is_count_exact", True):
+            return None  # past the real end of a list whose count was estimated
         if self.keys is None or not len(self.page):
             return super().get_next_link()
         if not self.page.has_next():
