@@ -5,9 +5,10 @@ Each term must match one of the fields (Django's and DRF's meaning). The fields 
 ``OR`` Django writes, ``UPPER(col::text) LIKE UPPER('%term%')``, which the GIN ``gin_trgm_ops`` index on that very
 expression serves (the PostgreSQL-only migrations create them; several columns combine in a ``BitmapOr``), and which
 the planner may instead answer by reading the list in index order when the term is common. A field reached through
-a foreign key (``applicant_unit__name``) becomes, on PostgreSQL, ``applicant_unit_id = ANY(ARRAY(SELECT id FROM
-organization WHERE UPPER(name::text) LIKE …))``: the small related table is searched first and the foreign key's
-index joins the same ``BitmapOr`` (Django's join would force a scan of the list). Other paths (many-to-many, reverse)
+a foreign key (``applicant_unit__name``) becomes, on PostgreSQL, ``applicant_unit_id IN (ids)``: the small related
+table is searched first (one query) and its ids listed, so the planner knows how many rows they select — the foreign
+key's index joins the same ``BitmapOr`` for a few, the list is read in order for most (beyond 10,000 related rows:
+``= ANY(ARRAY(subquery))``). Django's join would force a scan of the list. Other paths (many-to-many, reverse)
 are ``pk IN (SELECT …)``, without duplicate rows.
 
 Trigrams need three characters: a shorter term (two Chinese characters are a common query) can use no index; the
@@ -28,6 +29,7 @@ from django.db.models import BooleanField, Expression, F, Model, Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
 
 PREFIXES = {"^": "istartswith", "=": "iexact"}
+MAX_LISTED_IDS = 10_000  # related rows found first and listed in the query (beyond: ``= ANY(ARRAY(subquery))``)
 
 
 def lookup_of(model: type[Model], name: str) -> str | None:
@@ -96,7 +98,12 @@ def lookup_condition(model: type[Model], lookup: str, term: str, *, postgresql: 
         return Q(**{lookup: term})
     if field.many_to_one and field.concrete:
         related = field.related_model._base_manager.filter(**{rest: term}).order_by().values("pk")  # type: ignore[union-attr]
-        return Q(AnyOf(F(field.attname), related)) if postgresql else Q(**{f"{field.attname}__in": related})
+        if not postgresql:
+            return Q(**{f"{field.attname}__in": related})
+        ids = list(related.values_list("pk", flat=True)[: MAX_LISTED_IDS + 1])
+        if len(ids) <= MAX_LISTED_IDS:  # the planner sees how many: a few → the index, most → the list's order
+            return Q(**{f"{field.attname}__in": ids}) if ids else Q(pk__in=[])
+        return Q(AnyOf(F(field.attname), related))
     return Q(pk__in=model._base_manager.filter(**{lookup: term}).order_by().values("pk"))
 
 
