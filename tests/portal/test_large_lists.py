@@ -27,13 +27,13 @@ def _client(username: str) -> Client:
 
 
 def test_count_is_exact_up_to_the_cap_then_marked(demo):
-    total = Organization.objects.count()
+    total = Organization.objects.count()  # a few dozen: the planner expects few rows, they are counted
     assert cheap_count(Organization.objects.all()) == (total, True)
     count, exact = cheap_count(Organization.objects.all(), cap=10)
     assert not exact and count >= 11
     assert count_label(total, True) == f"共 {total:,} 条"
     assert count_label(11, False, cap=10) == "超过 10 条"
-    assert count_label(123_456, False) == "约 123,456 条（超过 10,000 条，为估计数）"
+    assert count_label(123_456, False) == "约 123,456 条（估计数）"
     paginator = CheapCountPaginator(Organization.objects.order_by("pk"), 10)
     assert paginator.count == total and paginator.is_count_exact
     assert [o.pk for o in paginator.page(2)] == list(Organization.objects.order_by("pk").values_list("pk", flat=True)[10:20])
