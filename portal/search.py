@@ -25,7 +25,7 @@ from typing import Any
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
-from django.db.models import BooleanField, Expression, F, Model, Q, QuerySet
+from django.db.models import BooleanField, Expression, F, ForeignKey, Model, Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
 
 PREFIXES = {"^": "istartswith", "=": "iexact"}
@@ -81,7 +81,7 @@ class AnyOf(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.column, self.array]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Any) -> None:
         self.column, self.array = exprs
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
@@ -96,14 +96,15 @@ def lookup_condition(model: type[Model], lookup: str, term: str, *, postgresql: 
     field = model._meta.get_field(first) if rest.count("__") else None
     if field is None or not field.is_relation:
         return Q(**{lookup: term})
-    if field.many_to_one and field.concrete:
+    if isinstance(field, ForeignKey):
+        column = field.attname
         related = field.related_model._base_manager.filter(**{rest: term}).order_by().values("pk")  # type: ignore[union-attr]
         if not postgresql:
-            return Q(**{f"{field.attname}__in": related})
+            return Q(**{f"{column}__in": related})
         ids = list(related.values_list("pk", flat=True)[: MAX_LISTED_IDS + 1])
         if len(ids) <= MAX_LISTED_IDS:  # the planner sees how many: a few → the index, most → the list's order
-            return Q(**{f"{field.attname}__in": ids}) if ids else Q(pk__in=[])
-        return Q(AnyOf(F(field.attname), related))
+            return Q(**{f"{column}__in": ids}) if ids else Q(pk__in=[])
+        return Q(AnyOf(F(column), related))
     return Q(pk__in=model._base_manager.filter(**{lookup: term}).order_by().values("pk"))
 
 
