@@ -1,8 +1,8 @@
-"""Counts that stay cheap on big tables (ADR 0016). Every admin changelist and API list asks PostgreSQL's planner
-first (``EXPLAIN``, nothing executed): when it expects more than ``EXACT_BELOW`` rows the page shows its estimate,
-marked as one (“约 N 条（估计数）”); otherwise the rows are counted, at most ``COUNT_CAP + 1`` of them
-(``SELECT COUNT(*) FROM (SELECT … LIMIT 10001)``), exact up to the cap. SQLite has no estimate: the capped count
-only. One count per page, whatever uses it (page links, the access log, the API envelope).
+"""Counts that stay cheap on big tables (ADR 0016): every admin changelist and API list counts at most
+``COUNT_CAP + 1`` rows (``SELECT COUNT(*) FROM (SELECT … LIMIT 10001)``); up to the cap the count is exact, beyond it
+the number shown is PostgreSQL's planner estimate for the same query (never less than the cap + 1; SQLite: “超过
+10,000 条”), marked as an estimate (“约 N 条（估计数）”). One count per page, whatever uses it (page links, the access
+log, the API envelope).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from django.db import connections
 from django.db.models import QuerySet
 
 COUNT_CAP = 10_000
-EXACT_BELOW = 1_000  # planner estimates up to this many rows are counted exactly
 
 
 def planner_estimate(qs: QuerySet[Any]) -> int | None:
@@ -37,20 +36,18 @@ def planner_estimate(qs: QuerySet[Any]) -> int | None:
 
 
 def cheap_count(qs: Any, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """``(count, is_exact)`` of ``qs``, never a COUNT over millions: the planner's estimate when it expects more than
-    ``EXACT_BELOW`` rows (one EXPLAIN on PostgreSQL), else a count capped at ``cap + 1`` rows — exact up to ``cap``,
-    beyond it the estimate (at least ``cap + 1``). Lists (not querysets) are exact."""
+    """``(count, is_exact)`` of ``qs``, never a COUNT over millions: at most ``cap + 1`` rows are counted — exact up to
+    ``cap``; beyond it the planner's estimate (at least ``cap + 1``; one EXPLAIN on PostgreSQL). The estimate is not
+    asked first: a scoped list's estimate can be ten times off, its exact count is what staff should see when it is
+    small. Lists (not querysets) are exact."""
     if not isinstance(qs, QuerySet):
         return len(qs), True
     if qs.query.is_sliced:
         return qs.count(), True
-    estimate = planner_estimate(qs)
-    if estimate is not None and estimate > EXACT_BELOW:
-        return estimate, False
     capped = qs.order_by()[: cap + 1].count()
     if capped <= cap:
         return capped, True
-    return max(estimate or 0, cap + 1), False
+    return max(planner_estimate(qs) or 0, cap + 1), False
 
 
 def count_label(count: int, is_exact: bool, cap: int = COUNT_CAP) -> str:

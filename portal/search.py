@@ -11,9 +11,9 @@ key's index joins the same ``BitmapOr`` for a few, the list is read in order for
 ``= ANY(ARRAY(subquery))``). Django's join would force a scan of the list. Other paths (many-to-many, reverse)
 are ``pk IN (SELECT …)``, without duplicate rows.
 
-Trigrams need three characters: a shorter term (two Chinese characters are a common query) can use no index. A
-common one is still cheap (the planner expects many rows, so the list is not counted — ``portal.pagination`` — and
-the page reads the list in order, stopping at its last match); a rare one reads the whole list (ADR 0016).
+Trigrams need three characters: a shorter term (two Chinese characters are a common query) can use no index; the
+page reads the list in order and stops at its last match, the count (``portal.pagination``) at its cap — cheap for a
+common term, a scan of the list for a rare one (ADR 0016).
 """
 
 from __future__ import annotations

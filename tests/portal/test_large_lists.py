@@ -27,7 +27,7 @@ def _client(username: str) -> Client:
 
 
 def test_count_is_exact_up_to_the_cap_then_marked(demo):
-    total = Organization.objects.count()  # a few dozen: the planner expects few rows, they are counted
+    total = Organization.objects.count()
     assert cheap_count(Organization.objects.all()) == (total, True)
     count, exact = cheap_count(Organization.objects.all(), cap=10)
     assert not exact and count >= 11
