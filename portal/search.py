@@ -69,14 +69,17 @@ def search_terms(search_term: str) -> list[str]:
 
 
 class AnyOf(Expression):
-    """``column = ANY(ARRAY(subquery))`` (PostgreSQL): an index condition the planner can put in a ``BitmapOr``."""
+    """``column = ANY(…)`` (PostgreSQL) over a list of ids (one array parameter, however long: the planner sees its
+    length) or a subquery (``ARRAY(subquery)``): an index condition the planner can put in a ``BitmapOr``."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, column: Any, subquery: QuerySet[Any]) -> None:
+    def __init__(self, column: Any, values: QuerySet[Any] | list[Any]) -> None:
         super().__init__()
-        self.column, self.array = column, ArraySubquery(subquery)
+        self.column = column
+        self.values = list(values) if isinstance(values, list) else None
+        self.array = ArraySubquery(values) if not isinstance(values, list) else None
 
     def get_source_expressions(self) -> list[Any]:
         return [self.column, self.array]
@@ -86,6 +89,8 @@ class AnyOf(Expression):
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
         column, column_params = compiler.compile(self.column)
+        if self.array is None:
+            return f"{column} = ANY(%s)", (*column_params, self.values)
         array, array_params = compiler.compile(self.array)
         return f"{column} = ANY({array})", (*column_params, *array_params)
 
@@ -103,7 +108,7 @@ def lookup_condition(model: type[Model], lookup: str, term: str, *, postgresql: 
             return Q(**{f"{column}__in": related})
         ids = list(related.values_list("pk", flat=True)[: MAX_LISTED_IDS + 1])
         if len(ids) <= MAX_LISTED_IDS:  # the planner sees how many: a few → the index, most → the list's order
-            return Q(**{f"{column}__in": ids}) if ids else Q(pk__in=[])
+            return Q(AnyOf(F(column), ids)) if ids else Q(pk__in=[])
         return Q(AnyOf(F(column), related))
     return Q(pk__in=model._base_manager.filter(**{lookup: term}).order_by().values("pk"))
 
