@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from portal import policies, services
 from portal.access_log import access_record
-from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
-from portal.audit import action_label, value_labels
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, date_range_filter, labelled_filter
+from portal.audit import action_label, action_labels, value_labels
 from portal.display import enterprise_profile_link, model_values, pairs_html, plain
 from portal.models import (
     AccessLog,
@@ -258,9 +258,9 @@ class HolidayOverrideAdmin(GovernedAdmin):
 class AuditLogAdmin(ReadOnlyAdmin):
     policy = policies.AuditLogPolicy()
     list_display = ("at", "actor_name", "action_display", "object_repr", "reason")
-    list_filter = (labelled_filter("action", "操作", action_label), "content_type")
+    list_filter = (labelled_filter("action", "操作", action_label, codes=lambda: action_labels().keys()),
+                   "content_type", date_range_filter("at", "时间"))
     search_fields = ("object_repr", "actor_name", "reason", "object_id")
-    date_hierarchy = "at"
     fields = ("at", "actor", "actor_name", "action_display", "content_type", "object_id", "object_repr", "reason",
               "before_display", "after_display", "prev_hash", "hash")
     readonly_fields = fields
@@ -294,10 +294,9 @@ class AccessLogAdmin(ReadOnlyAdmin):
     access_logged = False
     list_display = ("at", "user_name", "api_token", "client_ip", "channel", "action", "content_type",
                     "object_repr", "result_count", "producer_units")
-    list_filter = ("channel", "action", "content_type")
+    list_filter = ("channel", "action", "content_type", date_range_filter("at", "时间"))
     search_fields = ("user_name", "object_repr", "object_id", "query", "client_ip")
     list_select_related = ("content_type",)
-    date_hierarchy = "at"
     fields = ("at", "user", "user_name", "api_token", "client_ip", "channel", "action", "content_type", "object_id",
               "object_repr", "object_ids", "query", "result_count", "producer_units")
     readonly_fields = fields

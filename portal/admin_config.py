@@ -20,3 +20,19 @@ class PortalAdminConfig(AdminConfig):
 
         # Every admin list, read-only field and boolean column calls admin_list._boolean_icon at render time.
         admin_list._boolean_icon = boolean_icon  # type: ignore[attr-defined]
+        large_lists(self.name)
+
+
+
+def large_lists(_: str) -> None:
+    """Every registered changelist (ours, auth's, django-q's) counts cheaply and once per page (ADR 0016): the
+    capped/estimated ``CheapCountPaginator`` and no second COUNT for the unfiltered total."""
+    from django.contrib import admin
+    from django.core.paginator import Paginator
+
+    from portal.pagination import CheapCountPaginator
+
+    for model_admin in admin.site._registry.values():
+        if model_admin.paginator is Paginator:
+            model_admin.paginator = CheapCountPaginator
+        model_admin.show_full_result_count = False

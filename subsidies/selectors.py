@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from subsidies import filters as f
@@ -328,7 +328,7 @@ def rule_filter_choices(user: Any, rows: QuerySet[Any]) -> list[tuple[str, str]]
     the rules found in the rows they see (``rows``: the list's scoped queryset, with a ``rule`` relation)."""
     q = own_rules_q(user)
     rules = (Rule.objects.filter(q) if q is not None
-             else Rule.objects.filter(pk__in=rows.order_by().values("rule_id").distinct()))
+             else Rule.objects.filter(Exists(rows.order_by().filter(rule_id=OuterRef("pk")))))  # one index probe per rule
     return [(str(pk), f"{code} {title}") for pk, code, title in rules.order_by("code").values_list("pk", "code", "title")]
 
 

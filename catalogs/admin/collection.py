@@ -25,7 +25,7 @@ from catalogs.permissions import (
 )
 from catalogs.selectors import on_time_rate, task_overdue_board
 from catalogs.workflow import COLLECTION_TASK
-from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, RelatedInScopeFilter
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import plain
 from portal.files import download_link
@@ -91,7 +91,7 @@ class CollectionItemAdmin(XlsxExportMixin, GovernedAdmin):
     form = CollectionItemForm
     view_only_display = {"fields": "fields_display", "first_collection_from": "first_collection_from_display"}
     list_display = ("code", "name", "unit", "frequency", "deadline_rule", "has_frequency_conflict", "is_active")
-    list_filter = ("frequency", "deadline_rule", "has_frequency_conflict", ("unit", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("frequency", "deadline_rule", "has_frequency_conflict", ("unit", RelatedInScopeFilter))
     search_fields = ("code", "name", "unit__name")
     list_select_related = ("unit",)
     autocomplete_fields = ("reporting_units",)
@@ -134,7 +134,7 @@ class CollectionTaskAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     workflow = COLLECTION_TASK
     list_display = ("item", "unit", "period", "due_display", "workflow_state", "submitted_at")
     list_filter = (own_unit_filter("报送单位", "unit"), "status", "is_initial_load", "is_catch_up", "period",
-                   ("unit", admin.RelatedOnlyFieldListFilter))
+                   ("unit", RelatedInScopeFilter))
     search_fields = ("item__name", "unit__name", "period")
     list_select_related = ("item", "unit")
     readonly_fields = ("item", "unit", "period", "period_start_on", "period_end_on", "deadline_display",

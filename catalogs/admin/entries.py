@@ -42,7 +42,7 @@ from catalogs.permissions import (
 )
 from catalogs.selectors import entry_list, version_list
 from catalogs.workflow import ENTRY
-from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, RelatedInScopeFilter
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
 from portal.params import parse_int
@@ -211,7 +211,7 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     form = EntryForm
     list_display = ("code", "title", "source_unit", "workflow_state", "share_type", "quality_score")
     list_filter = (own_unit_filter("数源单位", "source_unit"), "status", "share_type", "open_type", "level",
-                   "update_frequency", "base_category", ("source_unit", admin.RelatedOnlyFieldListFilter))
+                   "update_frequency", "base_category", ("source_unit", RelatedInScopeFilter))
     search_fields = ("code", "title", "description", "keywords")
     list_select_related = ("source_unit",)
     inlines = [DataItemInline, InterfaceInline, DesensitisationInline]
@@ -441,7 +441,7 @@ class CatalogVersionAdmin(ReadOnlyAdmin):
     list_display = ("entry", "number", "published_at", "published_by")
     fields = ("entry", "number", "published_at", "published_by", "snapshot_display", "related_records")
     readonly_fields = fields
-    list_filter = (("entry", admin.RelatedOnlyFieldListFilter),)
+    list_filter = (("entry", RelatedInScopeFilter),)
 
     @admin.display(description="相关记录")
     def related_records(self, obj: CatalogVersion) -> str:
@@ -474,7 +474,7 @@ class ReferenceAdmin(GovernedAdmin):
     search_fields = ("code", "name")
 
 
-admin.site.register(Classification, ReferenceAdmin, list_display=("code", "name", "parent"))
+admin.site.register(Classification, ReferenceAdmin, list_display=("code", "name", "parent"), list_select_related=("parent",))
 admin.site.register(Grade, ReferenceAdmin, list_display=("code", "name", "rank"))
 
 

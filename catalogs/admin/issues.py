@@ -19,7 +19,7 @@ from catalogs.models import CatalogEntry, DataCorrection, EntryStatus, Interface
 from catalogs.permissions import DataCorrectionPolicy, InterfaceRequestPolicy
 from catalogs.selectors import correction_list, entry_list_visible, interface_request_list
 from catalogs.workflow import CORRECTION, INTERFACE_REQUEST
-from portal.admin_base import GovernedAdmin
+from portal.admin_base import GovernedAdmin, RelatedInScopeFilter
 from portal.admin_workflow import WorkflowAdminMixin
 
 
@@ -107,7 +107,7 @@ class InterfaceRequestAdmin(WorkflowAdminMixin, GovernedAdmin):
     workflow = INTERFACE_REQUEST
     list_display = ("id", "entry", "producer_unit", "workflow_state", "requested_on", "due_on", "is_overdue")
     list_filter = (own_unit_filter("数据生产单位", "producer_unit"), "status", "is_overdue", "is_late",
-                   ("producer_unit", admin.RelatedOnlyFieldListFilter))
+                   ("producer_unit", RelatedInScopeFilter))
     list_select_related = ("producer_unit", "entry")
     readonly_fields = [*(f.name for f in InterfaceRequest._meta.fields if f.name not in ("id", "created_at")),
                        "related_records"]

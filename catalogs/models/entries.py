@@ -229,7 +229,16 @@ class CatalogEntry(GovernedModel):
         verbose_name = "数据资源目录"
         verbose_name_plural = "数据资源目录"
         ordering = ["code"]
-        indexes = [models.Index(fields=["status", "open_type"], name="catalog_entry_status_open")]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["status", "open_type"], name="catalog_entry_status_open"),
+            models.Index(fields=["status", "code"], name="catalog_entry_status_code"),
+            models.Index(fields=["share_type", "code"], name="catalog_entry_share_code"),
+            models.Index(fields=["open_type", "code"], name="catalog_entry_open_code"),
+            models.Index(fields=["level", "code"], name="catalog_entry_level_code"),
+            models.Index(fields=["update_frequency", "code"], name="catalog_entry_freq_code"),
+            models.Index(fields=["base_category", "code"], name="catalog_entry_base_code"),
+            models.Index(fields=["source_unit", "code"], name="catalog_entry_unit_code"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"

@@ -90,7 +90,13 @@ class AccessLog(AppendOnlyModel):
         verbose_name = "数据访问日志"
         verbose_name_plural = "数据访问日志（只可追加，保存≥3年）"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="portal_access_object_idx")]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["content_type", "object_id"], name="portal_access_object_idx"),
+            models.Index(fields=["at", "id"], name="portal_access_at"),
+            models.Index(fields=["channel", "at", "id"], name="portal_access_channel_at"),
+            models.Index(fields=["action", "at", "id"], name="portal_access_action_at"),
+            models.Index(fields=["content_type", "at", "id"], name="portal_access_type_at"),
+        ]
 
     def __str__(self) -> str:
         from portal.display import local_datetime

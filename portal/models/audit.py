@@ -44,7 +44,12 @@ class AuditLog(models.Model):
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["at", "id"], name="portal_audit_at"),
+            models.Index(fields=["action", "at", "id"], name="portal_audit_action_at"),
+            models.Index(fields=["content_type", "at", "id"], name="portal_audit_type_at"),
+        ]
 
     def __str__(self) -> str:
         from portal.display import local_datetime

@@ -113,6 +113,11 @@ class ItProject(GovernedModel):
         verbose_name = "政务信息化项目"
         verbose_name_plural = "政务信息化项目"
         ordering = ["-declared_on", "code"]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["declared_on", "code"], name="proc_project_declared"),
+            models.Index(fields=["status", "declared_on"], name="proc_project_status_decl"),
+            models.Index(fields=["annual_plan", "declared_on"], name="proc_project_plan_decl"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

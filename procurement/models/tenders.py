@@ -96,6 +96,11 @@ class Tender(GovernedModel):
         verbose_name = "招标项目"
         verbose_name_plural = "招标项目"
         ordering = ["-bid_deadline"]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["bid_deadline", "id"], name="proc_tender_deadline"),
+            models.Index(fields=["status", "bid_deadline"], name="proc_tender_status_dl"),
+            models.Index(fields=["evaluation_method", "bid_deadline"], name="proc_tender_method_dl"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tender_no} {self.title}"
@@ -210,6 +215,10 @@ class Bid(GovernedModel):
         verbose_name = "投标"
         verbose_name_plural = "投标"
         ordering = ["lot", "rank", "id"]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["lot", "rank", "id"], name="proc_bid_lot_rank"),
+            models.Index(fields=["status", "lot"], name="proc_bid_status_lot"),
+        ]
         constraints = [models.UniqueConstraint(fields=["lot", "bidder"], name="proc_uniq_bid_per_lot")]
 
     def __str__(self) -> str:

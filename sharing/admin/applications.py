@@ -19,7 +19,7 @@ from django.utils.html import format_html
 
 from catalogs.admin.common import filtered_list, own_unit_filter, related_links
 from catalogs.models import CatalogEntry, DataItem, EntryStatus
-from portal.admin_base import GovernedAdmin
+from portal.admin_base import GovernedAdmin, date_range_filter
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.xlsx import xlsx_response
 from sharing import assessment, exports, permissions, selectors, services
@@ -172,7 +172,8 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
     change_form_template = "admin/sharing/shareapplication/change_form.html"
     list_display = ("number", "business_matter", "applicant_unit", "share_type", "workflow_state", "due_display")
     list_filter = (own_unit_filter("申请单位/数源单位", "applicant_unit", "entries__source_unit"), "status",
-                   "service_mode", "share_type", "route", "kind", OverdueFilter)
+                   "service_mode", "share_type", "route", "kind", OverdueFilter,
+                   date_range_filter("created_at", "申请时间"))
     search_fields = ("number", "business_matter", "applicant_unit__name")
     list_select_related = ("applicant_unit",)
     readonly_fields = ("number", "status", "route", "share_type", "applicant_user", "submitted_at",
@@ -186,7 +187,6 @@ class ShareApplicationAdmin(WorkflowAdminMixin, GovernedAdmin):
         ("审核结果", ["rejection_policy_basis", "rejection_reason", "adjustment_note", "agreement_reference"]),
         ("备案、转办与重新申请", ["filed_with_city_at", "filed_with_authority_at", "forwarded_at", "previous_application"]),
     ]
-    date_hierarchy = "created_at"
 
     @admin.display(description="超期", boolean=True)
     def overdue_flag(self, obj: ShareApplication) -> bool:

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from catalogs.admin.common import filtered_list, own_unit_filter, related_links
-from portal.admin_base import GovernedAdmin, ReadOnlyAdmin
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, date_range_filter
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
 from portal.files import download_link
@@ -195,10 +195,10 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
     policy = permissions.DataUseRecordPolicy()
     list_display = ("acquired_at", "unit", "authorization", "user_name", "approver_name", "purpose",
                     "acquisition_method", "media_type", "is_violation", "retain_until_on")
-    list_filter = (own_unit_filter("使用单位", "unit"), "is_violation", "acquisition_method", "media_type")
+    list_filter = (own_unit_filter("使用单位", "unit"), "is_violation", "acquisition_method", "media_type",
+                   date_range_filter("acquired_at", "获取时间"))
     search_fields = ("purpose", "user_name", "authorization__number", "external_id")
     list_select_related = ("unit", "authorization")
-    date_hierarchy = "acquired_at"
     readonly_fields = ("related_records",)
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:

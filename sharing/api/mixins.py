@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import OrderingFilter
+
+from portal.api.filters import PortalSearchFilter
 
 
 class SelectorFilterBackend(DjangoFilterBackend):
@@ -16,7 +18,7 @@ class SelectorFilterBackend(DjangoFilterBackend):
         return queryset
 
 
-SELECTOR_FILTER_BACKENDS = [SelectorFilterBackend, SearchFilter, OrderingFilter]
+SELECTOR_FILTER_BACKENDS = [SelectorFilterBackend, PortalSearchFilter, OrderingFilter]
 
 
 class ServiceActionsMixin:

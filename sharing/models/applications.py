@@ -113,7 +113,16 @@ class ShareApplication(GovernedModel):
         verbose_name = "数据共享申请"
         verbose_name_plural = "数据共享申请"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "current_due_on"])]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["status", "current_due_on"]),
+            models.Index(fields=["created_at", "id"], name="share_app_created"),
+            models.Index(fields=["status", "created_at", "id"], name="share_app_status_created"),
+            models.Index(fields=["service_mode", "created_at"], name="share_app_mode_created"),
+            models.Index(fields=["share_type", "created_at"], name="share_app_type_created"),
+            models.Index(fields=["route", "created_at"], name="share_app_route_created"),
+            models.Index(fields=["kind", "created_at"], name="share_app_kind_created"),
+            models.Index(fields=["applicant_unit", "created_at", "id"], name="share_app_unit_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.business_matter}"
@@ -163,7 +172,10 @@ class WorkflowStep(AppendOnlyModel):
         verbose_name = "办理环节"
         verbose_name_plural = "办理环节"
         ordering = ["started_on", "id"]
-        indexes = [models.Index(fields=["finished_on", "due_on"])]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["finished_on", "due_on"]),
+            models.Index(fields=["started_on", "id"], name="share_step_started"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.state_label}（{self.started_on}→{self.due_on or '—'}）"

@@ -60,6 +60,13 @@ class Authorization(FrozenFieldsModel, GovernedModel):
         verbose_name = "数据共享授权"
         verbose_name_plural = "数据共享授权"
         ordering = ["-valid_from_on", "-id"]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["valid_from_on", "id"], name="share_auth_valid_from"),
+            models.Index(fields=["status", "valid_from_on", "id"], name="share_auth_status_from"),
+            models.Index(fields=["service_mode", "valid_from_on"], name="share_auth_mode_from"),
+            models.Index(fields=["share_type", "valid_from_on"], name="share_auth_type_from"),
+            models.Index(fields=["consumer_unit", "valid_from_on", "id"], name="share_auth_unit_from"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}（{self.get_status_display()}）"
@@ -158,8 +165,15 @@ class DataUseRecord(AppendOnlyModel):
         verbose_name = "数据使用记录"
         verbose_name_plural = "数据使用记录（只可追加，保存≥3年）"
         ordering = ["-acquired_at", "-id"]
-        # a scoped list (authorization_id IN (…)) in the default order, from the index (docs/adr/0015)
-        indexes = [models.Index(fields=["authorization", "-acquired_at", "-id"], name="usage_auth_acquired_idx")]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            # a scoped list (authorization_id IN (…)) in the default order, from the index (ADR 0015)
+            models.Index(fields=["authorization", "-acquired_at", "-id"], name="usage_auth_acquired_idx"),
+            models.Index(fields=["acquired_at", "id"], name="share_use_acquired"),
+            models.Index(fields=["is_violation", "acquired_at", "id"], name="share_use_violation_at"),
+            models.Index(fields=["acquisition_method", "acquired_at"], name="share_use_method_at"),
+            models.Index(fields=["media_type", "acquired_at"], name="share_use_media_at"),
+            models.Index(fields=["unit", "acquired_at", "id"], name="share_use_unit_at"),
+        ]
         constraints = [models.UniqueConstraint(fields=["unit", "external_id"], name="uniq_usage_external_id",
                                                condition=~models.Q(external_id=""))]
 

@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, labelled_filter
+from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, date_range_filter, labelled_filter, year_filter
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import plain
 from portal.files import download_link
@@ -121,10 +121,10 @@ class ApplicationAdmin(FilteredXlsxExportMixin, WorkflowAdminMixin, GovernedAdmi
     list_display = ["number_display", "enterprise", "rule_code", "workflow_state", "ceiling", "approved_amount",
                     "due_display", "is_duplicate"]  # the year leads the number (and is a filter)
     list_display_links = ["number_display"]
-    list_filter = ["status", "period", "rule__family", RuleFilter, "origin", "is_duplicate", "call"]
+    list_filter = ["status", year_filter("period", "申报年度"), "rule__family", RuleFilter, "origin", "is_duplicate", "call",
+                   date_range_filter("created_at", "创建时间")]
     list_select_related = ["enterprise", "rule", "call"]
     search_fields = ["number", "enterprise__name", "enterprise__uscc"]
-    date_hierarchy = "created_at"
     readonly_fields = ["number", "origin", "call", "rule", "enterprise", "status", "facts_display", "key", "period",
                        "ceiling", "approved_amount", "decision_reason", "correction_request", "is_duplicate",
                        "duplicate_of", "submitted_at", "event_on", "due_on", "publicity_ends_on", "reviewer",
@@ -341,7 +341,7 @@ class AwardAdmin(FilteredXlsxExportMixin, GovernedAdmin):
     # shares in one column, the payment (date and voucher number) in one
     list_display = ["application_number", "enterprise", "rule_code", "shares", "county_short", "status_display",
                     "payment"]
-    list_filter = ["year", "status", "rule__family", RuleFilter, "county"]
+    list_filter = [year_filter("year", "年度"), "status", "rule__family", RuleFilter, "county"]
     list_select_related = ["application", "enterprise", "rule", "county"]
     search_fields = ["enterprise__name", "enterprise__uscc", "application__number"]
     actions = ["export_selected_year"]
@@ -442,8 +442,8 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
     policy = perms.ApplicationChildPolicy()
     list_display = ["at", "application", "action_display", "from_status_display", "to_status_display", "actor",
                     "due_on"]
-    list_filter = [labelled_filter("action", "操作", step_label)]
-    list_select_related = ["application", "actor"]
+    list_filter = [labelled_filter("action", "操作", step_label, codes=lambda: APPLICATION.transitions.keys())]
+    list_select_related = ["application__rule", "application__enterprise", "actor"]
     fields = ("at", "application", "action_display", "from_status_display", "to_status_display", "actor", "note",
               "due_on")
     readonly_fields = fields
@@ -465,7 +465,7 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
 class EvidenceAdmin(ReadOnlyAdmin):
     policy = perms.ApplicationChildPolicy()
     list_display = ["original_name", "application", "kind_display", "size", "content_type", "created_at"]
-    list_select_related = ["application__call"]
+    list_select_related = ["application__call", "application__rule", "application__enterprise"]
     search_fields = ["original_name", "application__number"]
     exclude = ["file", "kind"]
     readonly_fields = ["kind_display", "download"]

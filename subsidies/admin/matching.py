@@ -83,7 +83,7 @@ class EnterpriseFactAdmin(ReadOnlyAdmin):
     policy = perms.EnterpriseFactPolicy()
     list_display = ["enterprise", "fact_display", "value", "period", "source", "submission", "row_number", "read_at"]
     list_filter = ["period"]
-    list_select_related = ["enterprise", "source__collection_item", "submission__task"]
+    list_select_related = ["enterprise", "source__collection_item", "submission__task__item"]
     search_fields = ["enterprise__name", "enterprise__uscc", "fact"]
 
     @admin.display(description="奖补事实", ordering="fact")

@@ -90,7 +90,17 @@ class Application(GovernedModel):
         verbose_name = "奖补申报"
         verbose_name_plural = "奖补申报"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["enterprise", "rule", "period"]), models.Index(fields=["status", "due_on"])]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["enterprise", "rule", "period"]),
+            models.Index(fields=["status", "due_on"]),
+            models.Index(fields=["created_at", "id"], name="subsidy_app_created"),
+            models.Index(fields=["status", "created_at", "id"], name="subsidy_app_status_created"),
+            models.Index(fields=["period", "created_at"], name="subsidy_app_period_created"),
+            models.Index(fields=["origin", "created_at"], name="subsidy_app_origin_created"),
+            models.Index(fields=["is_duplicate", "created_at"], name="subsidy_app_dup_created"),
+            models.Index(fields=["call", "created_at", "id"], name="subsidy_app_call_created"),
+            models.Index(fields=["rule", "created_at", "id"], name="subsidy_app_rule_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number or '草稿'} {self.rule.code} {self.enterprise.name}"

@@ -63,7 +63,14 @@ class Award(FrozenFieldsModel, GovernedModel):
         verbose_name = "奖补核定"
         verbose_name_plural = "奖补核定与拨付"
         ordering = ["-approved_on", "-id"]
-        indexes = [models.Index(fields=["enterprise", "rule", "status"]), models.Index(fields=["rule", "year"])]
+        indexes = [  # ordering and list filters of the admin/API lists (ADR 0016)
+            models.Index(fields=["enterprise", "rule", "status"]),
+            models.Index(fields=["rule", "year"]),
+            models.Index(fields=["approved_on", "id"], name="subsidy_award_approved"),
+            models.Index(fields=["status", "approved_on", "id"], name="subsidy_award_status_appr"),
+            models.Index(fields=["year", "approved_on", "id"], name="subsidy_award_year_appr"),
+            models.Index(fields=["county", "approved_on", "id"], name="subsidy_award_county_appr"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule.code} {self.enterprise} {self.amount}"
