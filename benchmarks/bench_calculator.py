@@ -152,14 +152,16 @@ def inputs(per_rule: int, seed: int = 16) -> list[tuple[str, dict[str, Any], lis
 
 
 # ----------------------------------------------------------------------------------------------- timing
-def _rate(func: Callable[[], int], *, repeat: int = 3) -> float:
-    """Best of ``repeat`` runs: evaluations per second."""
-    best = 0.0
+def _rate(func: Callable[[], int], *, repeat: int = 3) -> tuple[float, float]:
+    """Best of ``repeat`` runs: evaluations per second of wall time, and per second of this process's CPU time (what
+    the wall time would be on an idle machine: the benchmark machine is shared)."""
+    best, best_cpu = 0.0, 0.0
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         n = func()
         best = max(best, n / (time.perf_counter() - started))
-    return best
+        best_cpu = max(best_cpu, n / max(time.process_time() - cpu, 1e-9))
+    return best, best_cpu
 
 
 def run(report: Any) -> dict[str, float]:
@@ -208,18 +210,20 @@ def run(report: Any) -> dict[str, float]:
         batch_all()
     with CaptureQueriesContext(connection) as single_queries:
         single()
-    single_rate = _rate(single, repeat=1)
-    all_rate = _rate(batch_all)
-    chosen_rate = _rate(batch_chosen)
-    hand_rate = _rate(by_hand)
+    single_rate, _ = _rate(single, repeat=1)  # mostly waiting for the database: CPU time says little
+    all_rate, all_cpu = _rate(batch_all)
+    chosen_rate, chosen_cpu = _rate(batch_chosen)
+    hand_rate, hand_cpu = _rate(by_hand)
     n = len(every)
     print(f"  {n} inputs ({per_rule} per rule, {eligible} eligible); representative set {', '.join(HAND)}: "
           f"{len(chosen)} inputs; single evaluations timed on {len(singles)} inputs; target {TARGET_PER_SECOND}/s")
-    report("calculator with traces, one batch, 38 rules vs single evaluations (eval/s)", all_rate, single_rate, "/s")
-    report(f"calculator with traces, one batch, {len(HAND)} rules vs hand formula (eval/s)", chosen_rate, hand_rate,
-           "/s")
+    report("calculator with traces, batch, 38 rules vs single (eval/s)", all_rate, single_rate, "/s")
+    report(f"calculator with traces, batch, {len(HAND)} rules vs hand formula (eval/s)", chosen_rate, hand_rate, "/s")
+    report("  the same per CPU second: 38 rules vs hand formula (eval/s)", all_cpu, hand_cpu, "/s")
+    report(f"  the same per CPU second: {len(HAND)} rules vs hand formula (eval/s)", chosen_cpu, hand_cpu, "/s")
     report(f"SQL queries: one batch of {n} evaluations vs {len(singles)} single ones", len(batch_queries),
            len(single_queries), "q")
-    return {"evaluations_per_second": round(all_rate), "representative_per_second": round(chosen_rate),
-            "hand_formula_per_second": round(hand_rate), "single_per_second": round(single_rate),
-            "queries_per_batch": len(batch_queries), "target_per_second": TARGET_PER_SECOND}
+    return {"evaluations_per_second": round(all_rate), "evaluations_per_cpu_second": round(all_cpu),
+            "representative_per_second": round(chosen_rate), "hand_formula_per_second": round(hand_rate),
+            "single_per_second": round(single_rate), "queries_per_batch": len(batch_queries),
+            "target_per_second": TARGET_PER_SECOND}

@@ -203,66 +203,78 @@ class _Run:
         return out
 
 
-def _insert_with_history(rows: list[dict[str, Any]], *, now: dt.datetime, user: Any) -> None:
-    """Insert new candidates, then their 创建 history rows with one ``INSERT … SELECT`` from the rows just written
-    (the values simple-history records, the acting user, type ``+``; chosen by call and ``created_at = now``, which
-    only this run's new rows have: updated candidates keep their creation time). The candidates go in with ``COPY``
-    on PostgreSQL, else with ``executemany``; values are adapted once, by the database backend's own adapters (the
-    ORM's per-value insert compilation, and sending every row twice, were most of a large run's time)."""
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value(now)
-    copy = connection.vendor == "postgresql"
-    defaults: dict[str, Any] = {"created_at": now, "updated_at": now, "retired_at": None, "status": "proposed",
-                                "pushed_at": None, "responded_at": None, "corrections": {},
-                                "correction_evidence": "", "reason": "", "pushed_by_id": None,
-                                "responded_by_id": None, "application_id": None}
+class _NewCandidates:
+    """New candidates of one call, adapted for the database as they are decided (their JSON is text at once: a large
+    run keeps no result objects alive), then written with their 创建 history rows by ``write``."""
 
-    def adapter(f: Any) -> Any:
-        if isinstance(f, models.JSONField):
-            if copy:  # COPY reads the JSON text itself
-                return lambda v: json.dumps(v, cls=f.encoder, ensure_ascii=False)
-            return lambda v: ops.adapt_json_value(v, f.encoder)
-        if isinstance(f, models.DecimalField):
-            return lambda v: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
-        if isinstance(f, models.DateTimeField):
-            return lambda v: None if v is None else (at if v is now else ops.adapt_datetimefield_value(v))
-        return lambda v: v
+    def __init__(self, *, call_id: int, now: dt.datetime, user: Any) -> None:
+        ops = connection.ops
+        self.call_id, self.now, self.user = call_id, now, user
+        self.at = at = ops.adapt_datetimefield_value(now)
+        self.copy = copy = connection.vendor == "postgresql"
+        self.defaults: dict[str, Any] = {
+            "call_id": call_id, "created_at": now, "updated_at": now, "retired_at": None, "status": "proposed",
+            "pushed_at": None, "responded_at": None, "corrections": {}, "correction_evidence": "", "reason": "",
+            "pushed_by_id": None, "responded_by_id": None, "application_id": None}
 
-    fields = [f for f in MatchCandidate._meta.concrete_fields if not f.primary_key]
-    adapters = [(f.attname, adapter(f)) for f in fields]
-    table = ops.quote_name(MatchCandidate._meta.db_table)
-    cols = ", ".join(ops.quote_name(f.column) for f in fields)
-    adapted: dict[tuple[int, int, int], list[Any]] = {}
-    for row in rows:
-        full = defaults | row
-        adapted[(row["rule_id"], row["enterprise_id"], row["period"])] = [fn(full[name]) for name, fn in adapters]
-    with connection.cursor() as cursor:
-        if copy:
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as stream:
-                for values in adapted.values():
-                    stream.write_row(values)
-        else:
-            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES "  # noqa: S608
-                               f"({', '.join(['%s'] * len(fields))})", list(adapted.values()))
-    history = MatchCandidate.history.model
-    hist_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
-    own = {f.attname: f.column for f in MatchCandidate._meta.concrete_fields}
-    extra = {"history_date": at, "history_change_reason": None, "history_type": "+",
-             "history_user_id": getattr(user, "pk", None)}
-    select, params = [], []
-    for f in hist_fields:
-        if f.attname in own:
-            select.append(ops.quote_name(own[f.attname]))
-        else:
-            select.append("%s")
-            params.append(extra[f.attname])
-    hist_table = ops.quote_name(history._meta.db_table)
-    hist_cols = ", ".join(ops.quote_name(f.column) for f in hist_fields)
-    call_col, created_col = ops.quote_name(own["call_id"]), ops.quote_name(own["created_at"])
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {hist_table} ({hist_cols}) SELECT {', '.join(select)} FROM {table} "  # noqa: S608
-                       f"WHERE {call_col} = %s AND {created_col} = %s ORDER BY {ops.quote_name('id')}",
-                       [*params, rows[0]["call_id"], at])
+        def adapter(f: Any) -> Any:
+            if isinstance(f, models.JSONField):
+                if copy:  # COPY reads the JSON text itself
+                    return lambda v: json.dumps(v, cls=f.encoder, ensure_ascii=False)
+                return lambda v: ops.adapt_json_value(v, f.encoder)
+            if isinstance(f, models.DecimalField):
+                return lambda v: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
+            if isinstance(f, models.DateTimeField):
+                return lambda v: None if v is None else (at if v is now else ops.adapt_datetimefield_value(v))
+            return lambda v: v
+
+        self.fields = [f for f in MatchCandidate._meta.concrete_fields if not f.primary_key]
+        self.adapters = [(f.attname, adapter(f)) for f in self.fields]
+        self.rows: dict[tuple[int, int, int], list[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, row: dict[str, Any]) -> None:
+        full = self.defaults | row
+        self.rows[(row["rule_id"], row["enterprise_id"], row["period"])] = [fn(full[n]) for n, fn in self.adapters]
+
+    def write(self) -> None:
+        """Insert the candidates, then their history rows with one ``INSERT … SELECT`` from the rows just written
+        (the values simple-history records, the acting user, type ``+``; chosen by call and ``created_at = now``,
+        which only this run's new rows have: updated candidates keep their creation time). The candidates go in with
+        ``COPY`` on PostgreSQL, else with ``executemany``; values adapted once, by the database backend's own
+        adapters (the ORM's per-value insert compilation, and sending every row twice, were most of the time)."""
+        ops = connection.ops
+        table = ops.quote_name(MatchCandidate._meta.db_table)
+        cols = ", ".join(ops.quote_name(f.column) for f in self.fields)
+        with connection.cursor() as cursor:
+            if self.copy:
+                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as stream:
+                    for values in self.rows.values():
+                        stream.write_row(values)
+            else:
+                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES "  # noqa: S608
+                                   f"({', '.join(['%s'] * len(self.fields))})", list(self.rows.values()))
+        history = MatchCandidate.history.model
+        hist_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
+        own = {f.attname: f.column for f in MatchCandidate._meta.concrete_fields}
+        extra = {"history_date": self.at, "history_change_reason": None, "history_type": "+",
+                 "history_user_id": getattr(self.user, "pk", None)}
+        select, params = [], []
+        for f in hist_fields:
+            if f.attname in own:
+                select.append(ops.quote_name(own[f.attname]))
+            else:
+                select.append("%s")
+                params.append(extra[f.attname])
+        hist_table = ops.quote_name(history._meta.db_table)
+        hist_cols = ", ".join(ops.quote_name(f.column) for f in hist_fields)
+        call_col, created_col = ops.quote_name(own["call_id"]), ops.quote_name(own["created_at"])
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {hist_table} ({hist_cols}) SELECT {', '.join(select)} "  # noqa: S608
+                           f"FROM {table} WHERE {call_col} = %s AND {created_col} = %s ORDER BY "
+                           f"{ops.quote_name('id')}", [*params, self.call_id, self.at])
 
 
 def _expire(cand: MatchCandidate, reason: str, summary: MatchSummary) -> None:
@@ -284,7 +296,7 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], _
     for (call_id, rule_id, ent_id, year), known_cand in existing.items():
         if call_id == call.pk and year == period:
             by_rule[rule_id][ent_id] = known_cand
-    to_create: list[dict[str, Any]] = []
+    to_create = _NewCandidates(call_id=call.pk, now=run.now, user=run.acting_user)
     to_update: dict[int, dict[str, Any]] = {}  # candidate id → new values
     to_expire: list[tuple[int, str]] = []  # candidate id, reason
     none: dict[str, _Fact] = {}
@@ -352,8 +364,7 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], _
                 continue
             if cand is not None:  # pushed, and what it was pushed on has changed: stale, and a fresh proposal
                 to_expire.append((cand.pk, CHANGED_AFTER_PUSH))
-            to_create.append({"call_id": call.pk, "rule_id": rule.pk, "enterprise_id": ent, "period": period,
-                              **values})
+            to_create.add({"rule_id": rule.pk, "enterprise_id": ent, "period": period, **values})
     with transaction.atomic(), acting_as(run.acting_user):
         if to_expire:
             stale = MatchCandidate.objects.in_bulk([pk for pk, _ in to_expire])
@@ -368,7 +379,7 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], _
                                      default_user=run.acting_user)
             s.updated += len(changed)
         if to_create:
-            _insert_with_history(to_create, now=run.now, user=run.acting_user)
+            to_create.write()
             s.proposed += len(to_create)
 
 
