@@ -9,8 +9,9 @@ the enterprise or the officer already decided (confirmed, declined, dismissed), 
 
 Idempotent: a candidate's ``fingerprint`` hashes its inputs (facts and their fact rows, the award history, the rule
 state in force, the call); an unchanged fingerprint means no write at all. Batched for speed: one query per call for
-the facts, one for the award history, one for the existing candidates, one rule state per rule, bulk writes with
-history (docs/adr/0305-subsidies-matching.md).
+the facts, one for the award history, one for the existing candidates, the state of every rule read once (one
+``CalculationBatch`` per run), bulk writes with history — new candidates by COPY (PostgreSQL) and their history rows
+by one INSERT … SELECT (docs/adr/0305-subsidies-fact-sources-and-matching.md, docs/subsidies.md "Speed").
 """
 
 from __future__ import annotations
