@@ -221,7 +221,8 @@ class _NewCandidates:
         def adapter(f: Any) -> Any:
             if isinstance(f, models.JSONField):
                 if copy:  # COPY reads the JSON text itself
-                    return lambda v: json.dumps(v, cls=f.encoder, ensure_ascii=False)
+                    encode = (f.encoder or json.JSONEncoder)(ensure_ascii=False).encode
+                    return lambda v: "{}" if v == {} else encode(v)
                 return lambda v: ops.adapt_json_value(v, f.encoder)
             if isinstance(f, models.DecimalField):
                 return lambda v: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
@@ -302,26 +303,26 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], _
     to_expire: list[tuple[int, str]] = []  # candidate id, reason
     none: dict[str, _Fact] = {}
     for rule in rules:
-        rdef = defs[rule.pk]
+        rdef, rpk, cpk = defs[rule.pk], rule.pk, call.pk
         required = [f.name for f in rdef.facts if f.required]
         wanted = required + [f.name for f in rdef.facts if not f.required]
         state = run.batch.state_of(rdef, run.on)
         head = f"{call.pk}|{rule.code}|{period}|{_digest(state)}"
         multi = {f.name for f in rdef.facts if f.type == MULTI}
-        candidates_here = by_rule.get(rule.pk, {})
+        candidates_here = by_rule.get(rpk, {})
         for ent in sorted(enterprises_with | set(candidates_here)):
             cand = candidates_here.get(ent)
             if cand is not None and cand.status in DECIDED:
                 continue  # the enterprise or the officer decided: never touched
-            if (call.pk, rule.pk, ent) in applying:
+            if (cpk, rpk, ent) in applying:
                 s.skipped_applied += 1
                 if cand is not None:
                     to_expire.append((cand.pk, APPLIED))
                 continue
-            if cand is None and (rule.pk, ent, period) in run.taken:
+            if cand is None and (rpk, ent, period) in run.taken:
                 s.skipped_other_call += 1
                 continue
-            own, common = specific.get((ent, rule.pk), none), general.get(ent, none)
+            own, common = specific.get((ent, rpk), none), general.get(ent, none)
             facts = {}
             for n in wanted:  # a source of this rule wins over a general one
                 fact = own.get(n) or common.get(n)
@@ -333,11 +334,11 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], _
                 if cand is not None:
                     to_expire.append((cand.pk, FACTS_GONE))
                 continue
-            history = histories.get((ent, rule.pk), [])
+            history = histories.get((ent, rpk), [])
             fingerprint = _fingerprint(head, facts, history)
             if cand is not None and cand.fingerprint == fingerprint:
                 s.unchanged += 1
-                run.taken.add((rule.pk, ent, period))
+                run.taken.add((rpk, ent, period))
                 continue
             s.evaluated += 1
             raw = {n: (_multi(f.value) if n in multi else f.value) for n, f in facts.items()}
@@ -357,7 +358,7 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], _
                     why = "；".join(result["reasons"][:2])
                     to_expire.append((cand.pk, f"{NOT_ELIGIBLE}：{why}" if why else NOT_ELIGIBLE))
                 continue
-            run.taken.add((rule.pk, ent, period))
+            run.taken.add((rpk, ent, period))
             values = {"facts": raw, "sources": run.sources_json(rdef, facts), "amount": amount,
                       "calculation": result, "fingerprint": fingerprint, "matched_at": run.now}
             if cand is not None and cand.status == CandidateStatus.PROPOSED:
@@ -365,7 +366,7 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], _
                 continue
             if cand is not None:  # pushed, and what it was pushed on has changed: stale, and a fresh proposal
                 to_expire.append((cand.pk, CHANGED_AFTER_PUSH))
-            to_create.add({"rule_id": rule.pk, "enterprise_id": ent, "period": period, **values})
+            to_create.add({"rule_id": rpk, "enterprise_id": ent, "period": period, **values})
     with transaction.atomic(), acting_as(run.acting_user):
         if to_expire:
             stale = MatchCandidate.objects.in_bulk([pk for pk, _ in to_expire])
