@@ -1,9 +1,13 @@
 """免申即享 matching at the issue's size: 5,000 enterprises with every rule fact known × one open call with all 38 rules.
 
 The facts are written directly (one collection item, one accepted submission, one fact source per fact name); the
-timed part is ``matching_run`` — first run (every enterprise evaluated, candidates bulk-created with history) and a
-re-run (nothing changed: no write). Target: the first run well under 120 s on SQLite. Size: ``BENCH_MATCH_ENTERPRISES``
-(default 5000). On PostgreSQL: ``PORTAL_BENCH_DATABASE_URL=postgres://… python -m benchmarks.run bench_matching``.
+timed part is ``matching_run`` — first run (every enterprise evaluated by one ``CalculationBatch``, candidates written
+with COPY on PostgreSQL and their history rows with one INSERT … SELECT) and a re-run (nothing changed: no write).
+Target (issue 16): the first run under 60 s on PostgreSQL, the re-run much less (reported against the first run).
+Size: ``BENCH_MATCH_ENTERPRISES`` (default 5000). On PostgreSQL (an empty database the runner migrates):
+``PORTAL_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_calc python -m benchmarks.run bench_matching``.
+Besides wall time it prints the CPU seconds of this process and, on PostgreSQL, of the database backend: on a
+shared machine the wall time also counts the waits for a CPU.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import random
 import time
 from typing import Any
 
-TARGET_SECONDS = 120.0
+TARGET_SECONDS = 60.0
 
 
 def _value(fact: Any, rng: random.Random) -> str:
@@ -89,26 +93,53 @@ def _setup(n: int) -> Any:
     return call
 
 
+def _backend_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend (None elsewhere, or when /proc cannot tell)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed_run(call: Any) -> tuple[Any, float, str]:
+    from subsidies.services.matching import matching_run
+
+    backend, cpu, started = _backend_cpu(), time.process_time(), time.perf_counter()
+    summary = matching_run(call=call)
+    wall = time.perf_counter() - started
+    used = f"{time.process_time() - cpu:.1f} s CPU here"
+    after = _backend_cpu()
+    if backend is not None and after is not None:
+        used += f", {after - backend:.1f} s CPU in the PostgreSQL backend"
+    return summary, wall, used
+
+
 def run(report: Any) -> dict[str, float]:
     from subsidies.models.matching import EnterpriseFact, MatchCandidate
-    from subsidies.services.matching import matching_run
 
     n = int(os.environ.get("BENCH_MATCH_ENTERPRISES", "5000"))
     started = time.perf_counter()
     call = _setup(n)
     load = time.perf_counter() - started
     print(f"  loaded {n} enterprises, {EnterpriseFact.objects.count()} facts in {load:.1f} s")
-    started = time.perf_counter()
-    first = matching_run(call=call)
-    first_s = time.perf_counter() - started
-    started = time.perf_counter()
-    again = matching_run(call=call)
-    again_s = time.perf_counter() - started
+    first, first_s, first_cpu = _timed_run(call)
+    again, again_s, again_cpu = _timed_run(call)
     candidates = MatchCandidate.objects.filter(call=call).count()  # the demo has candidates of its own calls
-    print(f"  first run: {first.evaluated} evaluations, {first.proposed} candidates, {first.excluded} excluded; "
-          f"re-run: {again.unchanged} unchanged, {again.proposed + again.updated + again.expired} written")
+    created = MatchCandidate.history.filter(history_type="+", call_id=call.pk).count()
+    print(f"  first run: {first.evaluated} evaluations, {first.proposed} candidates ({created} history rows), "
+          f"{first.excluded} excluded, {first_s:.1f} s ({first_cpu}); re-run: {again.unchanged} unchanged, "
+          f"{again.proposed + again.updated + again.expired} written, {again_s:.1f} s ({again_cpu})")
     report(f"matching first run, {n} enterprises × {call.rules.count()} rules (s)", first_s, TARGET_SECONDS, "s")
     report("matching re-run, nothing changed (s)", again_s, first_s, "s")
-    assert again.proposed == again.updated == again.expired == 0 and candidates == first.proposed
+    assert again.proposed == again.updated == again.expired == 0 and candidates == first.proposed == created
     return {"enterprises": n, "first_seconds": round(first_s, 1), "rerun_seconds": round(again_s, 1),
             "candidates": candidates, "evaluations": first.evaluated}

@@ -27,7 +27,6 @@ from subsidies.rules.facts import (
     CENT,
     CalculationError,
     HistoryItem,
-    fmt,
     money,
     normalize_key,
     parse_facts,
@@ -40,10 +39,14 @@ __all__ = ["CalculationError", "HistoryItem", "RULES", "RuleDef", "StateOf", "ca
            "enterprise_caps", "funding_split", "get_rule_def", "rule_facts_schema", "money"]
 
 FAMILY_LABELS = dict(FAMILY_CHOICES)
+FUNDING_TRACE = {SPLIT: "funding split city:county = 1:1", CITY_ONLY: "funding: city only"}
+FACT_LABELS = {r.code: {f.name: f.label for f in r.facts} for r in RULES}  # the catalog's, read by the steps
 
 
 def get_rule_def(code: str) -> RuleDef:
-    rdef = RULES_BY_CODE.get(str(code or "").strip().upper())
+    rdef = RULES_BY_CODE.get(code) if type(code) is str else None
+    if rdef is None:
+        rdef = RULES_BY_CODE.get(str(code or "").strip().upper())
     if rdef is None:
         raise CalculationError(f"未知的奖补规则编号：{code}", {"rule": f"未知的奖补规则编号：{code}"})
     return rdef
@@ -56,11 +59,11 @@ def rule_facts_schema(code: str) -> list[dict[str, Any]]:
 
 def funding_split(amount: Decimal, funding: str) -> dict[str, str]:
     """City/county shares: 1:1 with the city's half rounded half-up to the cent; otherwise city pays all."""
-    amount = money(amount)
+    amount = money(amount)  # both parts are then exact to the cent: str() shows them as fmt() would
     if funding == SPLIT:
         city = (amount / 2).quantize(CENT, rounding=ROUND_HALF_UP)
-        return {"city": fmt(city), "county": fmt(amount - city)}
-    return {"city": fmt(amount), "county": "0.00"}
+        return {"city": str(city), "county": str(amount - city)}
+    return {"city": str(amount), "county": "0.00"}
 
 
 def default_state(rdef: RuleDef) -> dict[str, Any]:
@@ -109,7 +112,7 @@ def calculate(code: str, facts: Any, history: Any = None, on: Any = None, *,
     if key:
         relevant = [h for h in relevant if normalize_key(h.key) == key]
     ctx = Context(code=rdef.code, citation=rdef.citation, facts=parsed, params=state["params"], history=relevant,
-                  on=on_date, labels={f.name: f.label for f in rdef.facts})
+                  on=on_date, labels=FACT_LABELS[rdef.code])
     window = _window_reason(rdef, state, on_date)
     end = state["valid_to"].isoformat() if state["valid_to"] else "长期"
     ctx.record(f"in force {state['valid_from'].isoformat()} .. {end} on {on_date.isoformat()}",
@@ -136,12 +139,11 @@ def calculate(code: str, facts: Any, history: Any = None, on: Any = None, *,
     amount = amount if eligible else Decimal("0.00")
     split = funding_split(amount, state["funding"])
     if eligible:
-        label = {SPLIT: "funding split city:county = 1:1", CITY_ONLY: "funding: city only"}.get(
-            state["funding"], "funding: city (local government) 100%")
+        label = FUNDING_TRACE.get(state["funding"], "funding: city (local government) 100%")
         ctx.record(f"{label} → city", Decimal(split["city"]),
                    SPLIT_CITATION if state["funding"] in (SPLIT, CITY_ONLY) and rdef.document.startswith("泉政办规")
                    else rdef.citation)
-    return {"rule": rdef.code, "eligible": eligible, "amount": fmt(amount), "funding": split,
+    return {"rule": rdef.code, "eligible": eligible, "amount": str(amount), "funding": split,
             "reasons": list(ctx.reasons), "citation": rdef.citation, "trace": ctx.trace}
 
 

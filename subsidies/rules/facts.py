@@ -31,8 +31,9 @@ def fmt(value: Decimal) -> str:
 def show(value: Decimal) -> str:
     """A trace value: to the cent when the value is exact at the cent, else every digit. Intermediate parts of a
     calculation are never rounded (only the result is, once), so the trace shows them as they are."""
-    if value == value.quantize(CENT):
-        return fmt(value)
+    cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    if cents == value:
+        return str(cents)
     return f"{value.normalize():f}"
 
 

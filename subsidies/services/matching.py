@@ -9,8 +9,9 @@ the enterprise or the officer already decided (confirmed, declined, dismissed), 
 
 Idempotent: a candidate's ``fingerprint`` hashes its inputs (facts and their fact rows, the award history, the rule
 state in force, the call); an unchanged fingerprint means no write at all. Batched for speed: one query per call for
-the facts, one for the award history, one for the existing candidates, one rule state per rule, bulk writes with
-history (docs/adr/0305-subsidies-matching.md).
+the facts, one for the award history, one for the existing candidates, the state of every rule read once (one
+``CalculationBatch`` per run), bulk writes with history — new candidates by COPY (PostgreSQL) and their history rows
+by one INSERT … SELECT (docs/adr/0305-subsidies-fact-sources-and-matching.md, docs/subsidies.md "Speed").
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -31,12 +32,11 @@ from simple_history.utils import bulk_update_with_history
 from portal.faults import checkpoint
 from portal.history import acting_as
 from portal.permissions import require
-from subsidies.calculator import rule_state
+from subsidies.calculator import CalculationBatch
 from subsidies.models import Application, ApplicationStatus, Call
 from subsidies.models.matching import CandidateStatus, EnterpriseFact, FactSource, MatchCandidate
 from subsidies.permissions import can_run_matching
 from subsidies.rules import CalculationError, HistoryItem, RuleDef, get_rule_def
-from subsidies.rules import calculate as calculate_pure
 from subsidies.rules.facts import MULTI
 from subsidies.selectors import award_histories, call_list_open
 from subsidies.services.facts import facts_harvest
@@ -84,13 +84,26 @@ class MatchSummary:
                 f"{self.missing_facts} 个，事实取值有误 {self.invalid_facts} 个；新读取事实 {self.harvested} 条。")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Fact:
     pk: int
     value: str
     period: int
     submission_id: int
     source_id: int
+    version_id: int | None = None
+
+
+class _Known(NamedTuple):
+    """An existing (not stale) candidate as the run needs it: no model instance per row (a re-run reads them all)."""
+
+    pk: int
+    call_id: int
+    rule_id: int
+    enterprise_id: int
+    period: int
+    status: str
+    fingerprint: str
 
 
 def _multi(value: str) -> list[str]:
@@ -120,17 +133,12 @@ class _Run:
         self.acting_user = acting_user
         self.now = timezone.now()
         self.summary = MatchSummary()
-        self.states: dict[tuple[str, dt.date], dict[str, Any]] = {}
+        self.batch = CalculationBatch()  # every rule's state, read once for the run (two queries)
         self.taken: set[tuple[int, int, int]] = set()  # (rule, enterprise, period) proposed/alive in some call
         self.meta: dict[int, dict[str, Any]] = {}
+        self.submitted: dict[int, str | None] = {}  # submission id → date submitted (ISO)
 
     # ---------------------------------------------------------------- loading
-    def state_of(self, rdef: RuleDef, on: dt.date) -> dict[str, Any]:
-        key = (rdef.code, on)
-        if key not in self.states:
-            self.states[key] = rule_state(rdef, on)
-        return self.states[key]
-
     def load_sources(self) -> None:
         from catalogs.models import CatalogVersion
 
@@ -143,32 +151,39 @@ class _Run:
 
     def load_facts(self, call: Call, names: set[str]) -> tuple[dict[int, dict[str, _Fact]],
                                                                dict[tuple[int, int], dict[str, _Fact]]]:
-        """Newest fact per (enterprise, fact) in the call's years: sources for every rule, and sources of one rule."""
+        """Newest fact per (enterprise, fact) in the call's years: sources for every rule, and sources of one rule.
+        One query for the facts (plain columns only), one for the dates of submissions not seen yet."""
+        from catalogs.models import CollectionSubmission
+
         general: dict[int, dict[str, _Fact]] = defaultdict(dict)
         specific: dict[tuple[int, int], dict[str, _Fact]] = defaultdict(dict)
-        self.submitted: dict[int, str] = getattr(self, "submitted", {})
         rows = (EnterpriseFact.objects.filter(fact__in=names, period__in=fact_years(call),
                                               source__retired_at__isnull=True)
                 .values_list("pk", "enterprise_id", "fact", "period", "value", "submission_id", "source_id",
-                             "source__rule_id", "submission__submitted_at", "entry_version_id")
+                             "source__rule_id", "entry_version_id")
                 .order_by("period", "submission_id", "pk"))
-        self.fact_versions: dict[int, int | None] = getattr(self, "fact_versions", {})
-        for pk, ent, name, period, value, sub, src, rule_id, submitted_at, version in rows.iterator(chunk_size=5000):
-            fact = _Fact(pk, value, period, sub, src)
-            if sub not in self.submitted:
-                self.submitted[sub] = timezone.localdate(submitted_at).isoformat()
-            self.fact_versions[pk] = version
+        submissions: set[int] = set()
+        for pk, ent, name, period, value, sub, src, rule_id, version in rows.iterator(chunk_size=20000):
+            fact = _Fact(pk, value, period, sub, src, version)
+            submissions.add(sub)
             if rule_id is None:
                 general[ent][name] = fact
             else:
                 specific[(ent, rule_id)][name] = fact
+        new = submissions - set(self.submitted)
+        if new:
+            for sub, submitted_at in CollectionSubmission.objects.filter(pk__in=sorted(new)).values_list(
+                    "pk", "submitted_at"):
+                self.submitted[sub] = timezone.localdate(submitted_at).isoformat() if submitted_at else None
         return general, specific
 
-    def load_existing(self, calls: list[Call], rule_ids: set[int]) -> dict[tuple[int, int, int, int], MatchCandidate]:
-        existing: dict[tuple[int, int, int, int], MatchCandidate] = {}
+    def load_existing(self, calls: list[Call], rule_ids: set[int]) -> dict[tuple[int, int, int, int], _Known]:
+        existing: dict[tuple[int, int, int, int], _Known] = {}
         call_ids = {c.pk for c in calls}
-        for cand in MatchCandidate.objects.filter(rule_id__in=rule_ids).exclude(status=CandidateStatus.STALE).only(
-                "pk", "call_id", "rule_id", "enterprise_id", "period", "status", "fingerprint"):
+        for row in MatchCandidate.objects.filter(rule_id__in=rule_ids).exclude(status=CandidateStatus.STALE) \
+                .values_list("pk", "call_id", "rule_id", "enterprise_id", "period", "status", "fingerprint") \
+                .iterator(chunk_size=20000):
+            cand = _Known(*row)
             if cand.call_id in call_ids:
                 existing[(cand.call_id, cand.rule_id, cand.enterprise_id, cand.period)] = cand
             self.taken.add((cand.rule_id, cand.enterprise_id, cand.period))
@@ -180,7 +195,7 @@ class _Run:
         out = []
         for name, fact in facts.items():
             meta = self.meta[fact.source_id]
-            version = self.fact_versions.get(fact.pk)
+            version = fact.version_id
             out.append({"fact": name, "label": labels.get(name, name), "value": fact.value, "period": fact.period,
                         "entry": meta["entry"], "data_item": meta["data_item"],
                         "version": self.versions.get(version) if version else None, "submission": fact.submission_id,
@@ -189,56 +204,79 @@ class _Run:
         return out
 
 
-def _insert_with_history(rows: list[dict[str, Any]], *, now: dt.datetime, user: Any) -> None:
-    """Insert new candidates and their 创建 history rows with ``executemany`` (values adapted by the database
-    backend's own adapters): the ORM's per-value insert compilation was most of a large run's time. The new rows are
-    read back by (call, matched_at) for their ids — one query."""
-    ops = connection.ops
-    at = ops.adapt_datetimefield_value(now)
-    defaults: dict[str, Any] = {"created_at": now, "updated_at": now, "retired_at": None, "status": "proposed",
-                                "pushed_at": None, "responded_at": None, "corrections": {},
-                                "correction_evidence": "", "reason": "", "pushed_by_id": None,
-                                "responded_by_id": None, "application_id": None}
+class _NewCandidates:
+    """New candidates of one call, adapted for the database as they are decided (their JSON is text at once: a large
+    run keeps no result objects alive), then written with their 创建 history rows by ``write``."""
 
-    def adapter(f: Any) -> Any:
-        if isinstance(f, models.JSONField):
-            return lambda v: ops.adapt_json_value(v, f.encoder)
-        if isinstance(f, models.DecimalField):
-            return lambda v: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
-        if isinstance(f, models.DateTimeField):
-            return lambda v: None if v is None else (at if v is now else ops.adapt_datetimefield_value(v))
-        return lambda v: v
+    def __init__(self, *, call_id: int, now: dt.datetime, user: Any) -> None:
+        ops = connection.ops
+        self.call_id, self.now, self.user = call_id, now, user
+        self.at = at = ops.adapt_datetimefield_value(now)
+        self.copy = copy = connection.vendor == "postgresql"
+        self.defaults: dict[str, Any] = {
+            "call_id": call_id, "created_at": now, "updated_at": now, "retired_at": None, "status": "proposed",
+            "pushed_at": None, "responded_at": None, "corrections": {}, "correction_evidence": "", "reason": "",
+            "pushed_by_id": None, "responded_by_id": None, "application_id": None}
 
-    fields = [f for f in MatchCandidate._meta.concrete_fields if not f.primary_key]
-    adapters = [(f.attname, adapter(f)) for f in fields]
-    table = connection.ops.quote_name(MatchCandidate._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    adapted: dict[tuple[int, int, int], list[Any]] = {}
-    for row in rows:
-        full = defaults | row
-        adapted[(row["rule_id"], row["enterprise_id"], row["period"])] = [fn(full[name]) for name, fn in adapters]
-    call_id = rows[0]["call_id"]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(adapted.values()))  # noqa: S608
-    ids = {(r, e, p): pk for pk, r, e, p in MatchCandidate.objects.filter(
-        call_id=call_id, matched_at=now, status=CandidateStatus.PROPOSED).values_list(
-        "pk", "rule_id", "enterprise_id", "period")}
-    history = MatchCandidate.history.model
-    hist_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
-    own = {f.attname for f in fields}
-    hist_table = connection.ops.quote_name(history._meta.db_table)
-    hist_cols = ", ".join(connection.ops.quote_name(f.column) for f in hist_fields)
-    extra = {"history_date": at, "history_change_reason": None, "history_type": "+",
-             "history_user_id": getattr(user, "pk", None)}
-    params = []
-    for key, values in adapted.items():
-        by_name = dict(zip((name for name, _ in adapters), values, strict=True))
-        params.append([ids[key] if f.attname == "id" else by_name[f.attname] if f.attname in own
-                       else extra[f.attname] for f in hist_fields])
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {hist_table} ({hist_cols}) VALUES "  # noqa: S608
-                           f"({', '.join(['%s'] * len(hist_fields))})", params)
+        def adapter(f: Any) -> Any:
+            if isinstance(f, models.JSONField):
+                if copy:  # COPY reads the JSON text itself
+                    encode = (f.encoder or json.JSONEncoder)(ensure_ascii=False).encode
+                    return lambda v: "{}" if v == {} else encode(v)
+                return lambda v: ops.adapt_json_value(v, f.encoder)
+            if isinstance(f, models.DecimalField):
+                return lambda v: ops.adapt_decimalfield_value(v, f.max_digits, f.decimal_places)
+            if isinstance(f, models.DateTimeField):
+                return lambda v: None if v is None else (at if v is now else ops.adapt_datetimefield_value(v))
+            return lambda v: v
+
+        self.fields = [f for f in MatchCandidate._meta.concrete_fields if not f.primary_key]
+        self.adapters = [(f.attname, adapter(f)) for f in self.fields]
+        self.rows: dict[tuple[int, int, int], list[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, row: dict[str, Any]) -> None:
+        full = self.defaults | row
+        self.rows[(row["rule_id"], row["enterprise_id"], row["period"])] = [fn(full[n]) for n, fn in self.adapters]
+
+    def write(self) -> None:
+        """Insert the candidates, then their history rows with one ``INSERT … SELECT`` from the rows just written
+        (the values simple-history records, the acting user, type ``+``; chosen by call and ``created_at = now``,
+        which only this run's new rows have: updated candidates keep their creation time). The candidates go in with
+        ``COPY`` on PostgreSQL, else with ``executemany``; values adapted once, by the database backend's own
+        adapters (the ORM's per-value insert compilation, and sending every row twice, were most of the time)."""
+        ops = connection.ops
+        table = ops.quote_name(MatchCandidate._meta.db_table)
+        cols = ", ".join(ops.quote_name(f.column) for f in self.fields)
+        with connection.cursor() as cursor:
+            if self.copy:
+                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as stream:
+                    for values in self.rows.values():
+                        stream.write_row(values)
+            else:
+                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES "  # noqa: S608
+                                   f"({', '.join(['%s'] * len(self.fields))})", list(self.rows.values()))
+        history = MatchCandidate.history.model
+        hist_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
+        own = {f.attname: f.column for f in MatchCandidate._meta.concrete_fields}
+        extra = {"history_date": self.at, "history_change_reason": None, "history_type": "+",
+                 "history_user_id": getattr(self.user, "pk", None)}
+        select, params = [], []
+        for f in hist_fields:
+            if f.attname in own:
+                select.append(ops.quote_name(own[f.attname]))
+            else:
+                select.append("%s")
+                params.append(extra[f.attname])
+        hist_table = ops.quote_name(history._meta.db_table)
+        hist_cols = ", ".join(ops.quote_name(f.column) for f in hist_fields)
+        call_col, created_col = ops.quote_name(own["call_id"]), ops.quote_name(own["created_at"])
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {hist_table} ({hist_cols}) SELECT {', '.join(select)} "  # noqa: S608
+                           f"FROM {table} WHERE {call_col} = %s AND {created_col} = %s ORDER BY "
+                           f"{ops.quote_name('id')}", [*params, self.call_id, self.at])
 
 
 def _expire(cand: MatchCandidate, reason: str, summary: MatchSummary) -> None:
@@ -246,7 +284,7 @@ def _expire(cand: MatchCandidate, reason: str, summary: MatchSummary) -> None:
     summary.expired += 1
 
 
-def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], MatchCandidate],
+def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], _Known],
               histories: dict[tuple[int, int], list[tuple[int, HistoryItem]]],
               applying: set[tuple[int, int, int]]) -> None:
     s = run.summary
@@ -256,57 +294,60 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], M
     names = {f.name for d in defs.values() for f in d.facts}
     general, specific = run.load_facts(call, names)
     enterprises_with = set(general) | {ent for ent, _ in specific}
-    by_rule: dict[int, dict[int, MatchCandidate]] = defaultdict(dict)
+    by_rule: dict[int, dict[int, _Known]] = defaultdict(dict)
     for (call_id, rule_id, ent_id, year), known_cand in existing.items():
         if call_id == call.pk and year == period:
             by_rule[rule_id][ent_id] = known_cand
-    to_create: list[dict[str, Any]] = []
-    to_update: list[MatchCandidate] = []
-    to_expire: list[tuple[MatchCandidate, str]] = []
+    to_create = _NewCandidates(call_id=call.pk, now=run.now, user=run.acting_user)
+    to_update: dict[int, dict[str, Any]] = {}  # candidate id → new values
+    to_expire: list[tuple[int, str]] = []  # candidate id, reason
+    none: dict[str, _Fact] = {}
     for rule in rules:
-        rdef = defs[rule.pk]
+        rdef, rpk, cpk = defs[rule.pk], rule.pk, call.pk
         required = [f.name for f in rdef.facts if f.required]
-        optional = [f.name for f in rdef.facts if not f.required]
-        state = run.state_of(rdef, run.on)
+        wanted = required + [f.name for f in rdef.facts if not f.required]
+        state = run.batch.state_of(rdef, run.on)
         head = f"{call.pk}|{rule.code}|{period}|{_digest(state)}"
         multi = {f.name for f in rdef.facts if f.type == MULTI}
-        candidates_here = by_rule.get(rule.pk, {})
+        candidates_here = by_rule.get(rpk, {})
         for ent in sorted(enterprises_with | set(candidates_here)):
             cand = candidates_here.get(ent)
             if cand is not None and cand.status in DECIDED:
                 continue  # the enterprise or the officer decided: never touched
-            if (call.pk, rule.pk, ent) in applying:
+            if (cpk, rpk, ent) in applying:
                 s.skipped_applied += 1
                 if cand is not None:
-                    to_expire.append((cand, APPLIED))
+                    to_expire.append((cand.pk, APPLIED))
                 continue
-            if cand is None and (rule.pk, ent, period) in run.taken:
+            if cand is None and (rpk, ent, period) in run.taken:
                 s.skipped_other_call += 1
                 continue
-            known = dict(general.get(ent, {}))
-            known.update(specific.get((ent, rule.pk), {}))
-            facts = {n: known[n] for n in required + optional if n in known}
+            own, common = specific.get((ent, rpk), none), general.get(ent, none)
+            facts = {}
+            for n in wanted:  # a source of this rule wins over a general one
+                fact = own.get(n) or common.get(n)
+                if fact is not None:
+                    facts[n] = fact
             if any(n not in facts for n in required):
                 if required and any(n in facts for n in required) or cand is not None:
                     s.missing_facts += 1
                 if cand is not None:
-                    to_expire.append((cand, FACTS_GONE))
+                    to_expire.append((cand.pk, FACTS_GONE))
                 continue
-            history = histories.get((ent, rule.pk), [])
+            history = histories.get((ent, rpk), [])
             fingerprint = _fingerprint(head, facts, history)
             if cand is not None and cand.fingerprint == fingerprint:
                 s.unchanged += 1
-                run.taken.add((rule.pk, ent, period))
+                run.taken.add((rpk, ent, period))
                 continue
             s.evaluated += 1
             raw = {n: (_multi(f.value) if n in multi else f.value) for n, f in facts.items()}
             try:
-                result = calculate_pure(rdef.code, raw, history=[h for _, h in history], on=run.on,
-                                        state_of=run.state_of)
+                result = run.batch.calculate(rdef.code, raw, history=[h for _, h in history], on=run.on)
             except CalculationError:
                 s.invalid_facts += 1
                 if cand is not None:
-                    to_expire.append((cand, NOT_ELIGIBLE + "（事实取值有误）"))
+                    to_expire.append((cand.pk, NOT_ELIGIBLE + "（事实取值有误）"))
                 continue
             amount = Decimal(result["amount"])
             if not result["eligible"] or amount <= 0:
@@ -315,36 +356,32 @@ def _run_call(run: _Run, call: Call, existing: dict[tuple[int, int, int, int], M
                     s.reasons[reason] = s.reasons.get(reason, 0) + 1
                 if cand is not None:
                     why = "；".join(result["reasons"][:2])
-                    to_expire.append((cand, f"{NOT_ELIGIBLE}：{why}" if why else NOT_ELIGIBLE))
+                    to_expire.append((cand.pk, f"{NOT_ELIGIBLE}：{why}" if why else NOT_ELIGIBLE))
                 continue
-            run.taken.add((rule.pk, ent, period))
+            run.taken.add((rpk, ent, period))
             values = {"facts": raw, "sources": run.sources_json(rdef, facts), "amount": amount,
                       "calculation": result, "fingerprint": fingerprint, "matched_at": run.now}
             if cand is not None and cand.status == CandidateStatus.PROPOSED:
-                for name, value in values.items():
-                    setattr(cand, name, value)
-                cand.updated_at = run.now
-                to_update.append(cand)
+                to_update[cand.pk] = {**values, "updated_at": run.now}
                 continue
             if cand is not None:  # pushed, and what it was pushed on has changed: stale, and a fresh proposal
-                to_expire.append((cand, CHANGED_AFTER_PUSH))
-            to_create.append({"call_id": call.pk, "rule_id": rule.pk, "enterprise_id": ent, "period": period,
-                              **values})
+                to_expire.append((cand.pk, CHANGED_AFTER_PUSH))
+            to_create.add({"rule_id": rpk, "enterprise_id": ent, "period": period, **values})
     with transaction.atomic(), acting_as(run.acting_user):
-        for stale, reason in sorted(to_expire, key=lambda pair: pair[0].pk):
-            _expire(stale, reason, s)
+        if to_expire:
+            stale = MatchCandidate.objects.in_bulk([pk for pk, _ in to_expire])
+            for pk, reason in sorted(to_expire):
+                _expire(stale[pk], reason, s)
         if to_update:
-            changes = {c.pk: {name: getattr(c, name) for name in UPDATED_FIELDS} for c in to_update}
-            to_update = list(MatchCandidate.objects.filter(pk__in=changes).order_by("pk"))
-            for full in to_update:
-                for name, value in changes[full.pk].items():
+            changed = list(MatchCandidate.objects.filter(pk__in=to_update).order_by("pk"))
+            for full in changed:
+                for name, value in to_update[full.pk].items():
                     setattr(full, name, value)
-            bulk_update_with_history(to_update, MatchCandidate, ["facts", "sources", "amount", "calculation",
-                                                                 "fingerprint", "matched_at", "updated_at"],
-                                     batch_size=500, default_user=run.acting_user)
-            s.updated += len(to_update)
+            bulk_update_with_history(changed, MatchCandidate, list(UPDATED_FIELDS), batch_size=500,
+                                     default_user=run.acting_user)
+            s.updated += len(changed)
         if to_create:
-            _insert_with_history(to_create, now=run.now, user=run.acting_user)
+            to_create.write()
             s.proposed += len(to_create)
 
 
