@@ -10,7 +10,8 @@ from decimal import Decimal
 from itertools import chain
 from typing import IO, Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, DecimalField, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from portal.xlsx import Sheet, display_width, write_workbook, xlsx_response
 from subsidies.models import Award, AwardStatus, BudgetPool, ManualAward
@@ -167,13 +168,14 @@ def workbook_sheets(year: int, awards: QuerySet[Award], pools: QuerySet[BudgetPo
 
 
 def export_disbursements(*, year: int, out: IO[bytes]) -> dict[str, Any]:
-    """The command line's workbook of ``year`` (every award and pool) to ``out``; the number of awards and total."""
+    """The command line's workbook of ``year`` (every award and pool) to ``out``; the number of awards and total
+    (counted and summed by the database: no list of every amount in memory)."""
     awards, pools, manual = Award.objects.all(), BudgetPool.objects.all(), ManualAward.objects.all()
     write_workbook(workbook_sheets(year, awards, pools, manual), out)
-    amounts = list(awards_of_year(year, awards).values_list("amount", flat=True))
-    manual_amounts = list(manual_of_year(year, manual).values_list("amount", flat=True))
-    return {"awards": len(amounts), "manual": len(manual_amounts),
-            "total": sum(amounts, Decimal("0")) + sum(manual_amounts, Decimal("0"))}
+    zero = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
+    rule = awards_of_year(year, awards).order_by().aggregate(n=Count("pk"), total=Coalesce(Sum("amount"), zero))
+    own = manual_of_year(year, manual).order_by().aggregate(n=Count("pk"), total=Coalesce(Sum("amount"), zero))
+    return {"awards": rule["n"], "manual": own["n"], "total": rule["total"] + own["total"]}
 
 
 def disbursement_response(year: int, user: Any) -> Any:
