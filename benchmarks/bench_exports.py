@@ -19,7 +19,7 @@ import tracemalloc
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from benchmarks.bench_sweeps import _clone, _Rollback, _template
+from benchmarks.bench_sweeps import _analyze, _clone, _Rollback, _template
 
 TARGET_RATIO = 1.5
 
@@ -110,6 +110,7 @@ def run(report: Callable[[str, float, float, str], None]) -> None:
                 application = Application.objects.get(pk=award.application_id)
                 apps = _clone(Application, application, missing, tag)
                 _clone(Award, award, missing, tag, application_id=lambda i: apps[i], status="committed")
+            _analyze(CatalogEntry, DataUseRecord, Application, Award)
 
             entries_admin = site._registry[CatalogEntry]
             entries = entries_admin.get_queryset(request("/")).select_related("source_unit").order_by("-pk")

@@ -33,11 +33,21 @@ def batch_size() -> int:
     return max(int(getattr(settings, "SWEEP_BATCH_SIZE", 1000) or 1000), 1)
 
 
-def lock_batch(queryset: models.QuerySet[Any], *, after_pk: Any = None, size: int | None = None) -> list[Any]:
-    """The next batch of ``queryset`` after primary key ``after_pk`` (keyset, pk order), locked (``FOR UPDATE OF``)
-    until the caller's transaction ends; rows the caller changed so that they no longer match are not met again."""
-    page = queryset if after_pk is None else queryset.filter(pk__gt=after_pk)
-    return list(page.select_for_update(of=("self",)).order_by("pk")[:size or batch_size()])
+def due_chunks(queryset: models.QuerySet[Any], *, size: int | None = None) -> list[list[Any]]:
+    """The primary keys ``queryset`` selects now, in pk order, cut into batches (one query reading ids only).
+
+    The ids are listed once up front: a per-batch ``ORDER BY pk LIMIT n`` over the due filter lets the planner read
+    the whole due set through the filter's index and sort it for every batch (quadratic; 200,000 open steps took
+    minutes), while ``pk IN (batch)`` is an index lookup."""
+    size = size or batch_size()
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def lock_chunk(queryset: models.QuerySet[Any], pks: Sequence[Any]) -> list[Any]:
+    """The rows ``pks`` that ``queryset`` still selects (the due filter read again: a record done meanwhile drops
+    out), locked (``FOR UPDATE OF``) in primary-key order until the caller's transaction ends."""
+    return list(queryset.filter(pk__in=list(pks)).select_for_update(of=("self",)).order_by("pk"))
 
 
 def snapshots(records: Sequence[models.Model]) -> list[dict[str, Any]]:
@@ -201,16 +211,13 @@ def transition_in_batches(workflow: Any, name: str, queryset: models.QuerySet[An
     if workflow.due_field:
         values[workflow.due_field] = due
     todo = queryset.filter(**{f"{workflow.state_field}__in": list(t.sources)})
-    last: Any = None
-    while True:
+    for chunk in due_chunks(todo):
         with transaction.atomic():
-            rows = lock_batch(todo, after_pk=last)
-            if not rows:
-                break
-            _transition_batch(workflow, name, rows, values=values, reason=reason, change_reason=change_reason,
-                              on=on, after=after, relock_related=relock_related)
+            rows = lock_chunk(todo, chunk)
+            if rows:
+                _transition_batch(workflow, name, rows, values=values, reason=reason, change_reason=change_reason,
+                                  on=on, after=after, relock_related=relock_related)
             checkpoint(point)  # the batch is complete; it commits as the block ends
-        last = rows[-1].pk
         done.extend(r.pk for r in rows)
     return done
 

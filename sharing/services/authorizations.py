@@ -18,7 +18,7 @@ from django.db.models.functions import Cast, Concat, Now
 from django.utils import timezone
 
 from portal.audit import audit_record
-from portal.bulk import BulkStep, Notice, history_insert, lock_batch, notify_bulk, transition_in_batches
+from portal.bulk import BulkStep, Notice, due_chunks, history_insert, lock_chunk, notify_bulk, transition_in_batches
 from portal.faults import checkpoint
 from portal.services import notify
 from portal.workdays import add_workdays
@@ -188,12 +188,11 @@ def authorizations_remind_expiring(*, on: date | None = None) -> list[int]:
     due = Authorization.objects.filter(status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon,
                                        expiry_reminded_on__isnull=True)
     reminded: list[int] = []
-    last = None
-    while True:
+    for chunk in due_chunks(due):
         with transaction.atomic():
-            auths = lock_batch(due, after_pk=last)
+            auths = lock_chunk(due, chunk)
             if not auths:
-                break
+                continue
             pks = [a.pk for a in auths]
             now = timezone.now()
             Authorization.objects.filter(pk__in=pks).update(expiry_reminded_on=on, updated_at=now)
@@ -203,6 +202,5 @@ def authorizations_remind_expiring(*, on: date | None = None) -> list[int]:
                                body=f"授权 {a.number} 将于 {a.valid_until_on} 到期；如需继续使用，请及时申请续期。",
                                url=f"/admin/sharing/authorization/{a.pk}/change/") for a in auths)
             checkpoint("sharing.authorizations_remind_expiring")
-        last = pks[-1]
         reminded.extend(pks)
     return reminded

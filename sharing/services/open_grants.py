@@ -18,9 +18,10 @@ from django.utils import timezone
 from portal.bulk import (
     BulkStep,
     Notice,
+    due_chunks,
     enterprise_users,
     history_insert,
-    lock_batch,
+    lock_chunk,
     notify_bulk,
     transition_in_batches,
 )
@@ -142,12 +143,11 @@ def open_grants_remind_expiring(*, on: date | None = None) -> list[int]:
     due = OpenDataGrant.objects.filter(status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon,
                                        expiry_reminded_on__isnull=True)
     reminded: list[int] = []
-    last = None
-    while True:
+    for chunk in due_chunks(due):
         with transaction.atomic():
-            grants = lock_batch(due, after_pk=last)
+            grants = lock_chunk(due, chunk)
             if not grants:
-                break
+                continue
             pks = [g.pk for g in grants]
             now = timezone.now()
             OpenDataGrant.objects.filter(pk__in=pks).update(expiry_reminded_on=on, updated_at=now)
@@ -157,6 +157,5 @@ def open_grants_remind_expiring(*, on: date | None = None) -> list[int]:
                                body=f"许可 {g.number} 将于 {g.valid_until_on} 到期；如需继续使用，请在到期前重新申请。",
                                url=_site_url(g)) for g in grants)
             checkpoint("sharing.open_grants_remind_expiring")
-        last = pks[-1]
         reminded.extend(pks)
     return reminded

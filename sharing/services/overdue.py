@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from portal.bulk import batch_size
+from portal.bulk import due_chunks
 from portal.faults import checkpoint
 from portal.roles import Role
 from portal.services import notify
@@ -25,14 +25,12 @@ def steps_flag_overdue(*, on: date | None = None) -> list[int]:
     or audit rows). The query count depends on the number of batches, not of steps."""
     on = on or today()
     due = WorkflowStep.objects.filter(finished_on__isnull=True, due_on__lt=on, overdue_flagged_at__isnull=True)
-    size = batch_size()
     now = timezone.now()
     flagged: list[int] = []
     first: list[tuple[int, str, date]] = []
-    while True:
-        rows = list(due.select_for_update(of=("self",)).order_by("pk").values_list("pk", "state_label", "due_on")[:size])
-        if not rows:
-            break
+    for chunk in due_chunks(due):
+        rows = list(due.filter(pk__in=chunk).select_for_update(of=("self",)).order_by("pk")
+                    .values_list("pk", "state_label", "due_on"))
         pks = [pk for pk, _, _ in rows]
         WorkflowStep.objects.filter(pk__in=pks).service_update(overdue_flagged_at=now)  # type: ignore[attr-defined]
         flagged.extend(pks)
