@@ -111,3 +111,17 @@ def close_due_publicities() -> int:
             continue
         closed += 1
     return closed
+
+
+def objections_deem_accepted(on: date) -> int:
+    from procurement.models import Objection, ObjectionStatus
+    from procurement.workflow import OBJECTION
+
+    count = 0
+    for objection in Objection.objects.filter(status=ObjectionStatus.RECEIVED, decision_due_on__lt=on):
+        try:
+            OBJECTION.apply("deem_accepted", objection, user=None, on=on)
+        except ValidationError:
+            continue
+        count += 1
+    return count

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal.audit import audit_verify
 from portal.models import AuditLog, Notification
+from procurement.models import Objection as ProcurementObjection
 from sharing.models import (
     Authorization,
     AuthorizationEvent,
@@ -48,7 +49,7 @@ def _rows(model: type[models.Model], since: int, key: str = "pk") -> Counter[Any
 TRACKED: list[tuple[type[models.Model], str]] = [
     (AuditLog, "pk"), (Notification, "pk"), (AuthorizationEvent, "pk"), (ApplicationEvent, "pk"),
     (WebhookDelivery, "pk"), (Authorization.history.model, "history_id"), (OpenDataGrant.history.model, "history_id"),
-    (Application.history.model, "history_id")]
+    (Application.history.model, "history_id"), (ProcurementObjection.history.model, "history_id")]
 
 
 def _marks() -> dict[type[models.Model], int]:
@@ -60,7 +61,7 @@ def _state() -> dict[str, Any]:
     return {
         "authorizations": _rows(Authorization, 0), "grants": _rows(OpenDataGrant, 0),
         "steps": Counter((s["id"], s["overdue_flagged_at"] is not None) for s in WorkflowStep.objects.values()),
-        "applications": _rows(Application, 0)}
+        "applications": _rows(Application, 0), "objections": _rows(ProcurementObjection, 0)}
 
 
 def _effects(marks: dict[type[models.Model], int]) -> dict[str, Any]:
@@ -178,6 +179,14 @@ def test_close_due_publicities_as_row_by_row(demo, today):
     result, _ = _compare(reference.close_due_publicities, close_due_publicities)
     assert Application.objects.get(pk=kept.pk).status == "publicity"  # an open objection keeps it open
     assert result == Application.objects.filter(pk__in=closing, status="publicized").count()
+
+
+def test_deem_objections_accepted_as_row_by_row(demo, today):
+    from procurement.tasks import deem_objections_accepted
+
+    assert ProcurementObjection.objects.exists()
+    _force(ProcurementObjection.objects.all(), status="received", decision_due_on=today - dt.timedelta(days=1))
+    _compare(lambda: reference.objections_deem_accepted(today), deem_objections_accepted)
 
 
 def test_a_crash_between_batches_keeps_the_committed_ones(demo, today, settings):
