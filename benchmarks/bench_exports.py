@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -41,7 +42,7 @@ def _drain(response: Any) -> int:
     size = 0
     for chunk in response.streaming_content:
         size += len(chunk)
-    response.close()
+    response.file_to_stream.close()  # not response.close(): request_finished would close the benchmark's connection
     return size
 
 
@@ -65,6 +66,7 @@ def _compare(report: Callable[[str, float, float, str], None], name: str, export
     base_seconds, base_peak = _timed(plain)
     report(f"{name}: seconds", seconds, base_seconds, "s")
     report(f"{name}: peak memory", peak, base_peak, "MB")
+    sys.stdout.flush()
     if base_seconds and seconds / base_seconds > TARGET_RATIO:
         print(f"  ! over {TARGET_RATIO}× plain openpyxl")
 
