@@ -19,8 +19,10 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
+from copy import copy
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import IO, Any
 
 import openpyxl
@@ -30,6 +32,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.page import PageMargins
@@ -50,29 +53,64 @@ UNREADABLE = "无法读取文件：文件已损坏或不是有效的 .xlsx 工�
 
 
 # --------------------------------------------------------------------------------------------- export
-def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False, wrap: bool = False,
-          top: bool = False) -> WriteOnlyCell:
-    if isinstance(value, Decimal | int | float | dt.date | dt.datetime) and not isinstance(value, bool):
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            value = value.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
-        cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, Decimal):
-            cell.number_format = "#,##0.00"
-        elif isinstance(value, dt.datetime):
-            cell.number_format = "yyyy-mm-dd hh:mm"
-        elif isinstance(value, dt.date):
-            cell.number_format = "yyyy-mm-dd"
-    else:
+NUMBER_FORMATS: tuple[tuple[type, str], ...] = (
+    (Decimal, "#,##0.00"), (dt.datetime, "yyyy-mm-dd hh:mm"), (dt.date, "yyyy-mm-dd"))
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+class CellWriter:
+    """The cells of one write-only sheet. Every text is typed as text (never a formula; a leading formula trigger gets
+    Excel's quote prefix, so editing the cell keeps it inert); money, dates and times get their number format.
+
+    Fast path (issue 16: the exports ran 2× slower than plain openpyxl): a text or integer that needs no style is
+    handed to openpyxl as a plain value (it reuses one cell object and types it as text itself), and a styled cell
+    takes a copy of a style array built once per combination instead of hashing ``Font``/``Alignment`` objects into
+    the workbook's style tables for every cell."""
+
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+        self.ws = ws
+        self._styles: dict[tuple[str, bool, bool, bool, bool], StyleArray] = {}
+
+    def _styled(self, value: Any, key: tuple[str, bool, bool, bool, bool], *, text: bool) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value=value)
+        if text:
+            cell.data_type = "s"  # never a formula or an error code, whatever the text is
+        style = self._styles.get(key)
+        if style is not None:
+            cell._style = copy(style)
+            return cell
+        number_format, quote, bold, wrap, top = key
+        if number_format:
+            cell.number_format = number_format
+        if quote:
+            cell.quotePrefix = True
+        if bold:
+            cell.font = Font(bold=True)
+        if wrap or top:
+            cell.alignment = Alignment(wrap_text=wrap or None, vertical="top")
+        self._styles[key] = copy(cell._style)
+        return cell
+
+    def __call__(self, value: Any, *, bold: bool = False, wrap: bool = False, top: bool = False) -> Any:
+        plain = not (bold or wrap or top)
+        if isinstance(value, Decimal | int | float | dt.date | dt.datetime) and not isinstance(value, bool):
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = value.astimezone(CHINA).replace(tzinfo=None)
+            number_format = next((f for kind, f in NUMBER_FORMATS if isinstance(value, kind)), "")
+            if plain and not number_format:
+                return value
+            return self._styled(value, (number_format, False, bold, wrap, top), text=False)
         text = "" if value is None else ("是" if value is True else "否" if value is False else str(value))
-        cell = WriteOnlyCell(ws, value=text)
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-        if text.startswith(FORMULA_TRIGGERS):
-            cell.quotePrefix = True  # Excel's own "this is text" marker, so editing the cell keeps it inert
-    if bold:
-        cell.font = Font(bold=True)
-    if wrap or top:
-        cell.alignment = Alignment(wrap_text=wrap or None, vertical="top")
-    return cell
+        quote = text.startswith(FORMULA_TRIGGERS)
+        if plain and not quote and not text.startswith("#") and text:
+            return text  # openpyxl types it as text (no leading = or #: not a formula, not an error code)
+        return self._styled(text, ("", quote, bold, wrap, top), text=True)
+
+
+def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False, wrap: bool = False,
+          top: bool = False) -> Any:
+    """One cell of ``ws`` as ``CellWriter`` writes it (kept for callers writing a single cell)."""
+    return CellWriter(ws)(value, bold=bold, wrap=wrap, top=top)
 
 
 @dataclass
@@ -97,6 +135,7 @@ PAGE_FOOTER = "第 &P 页，共 &N 页"
 LINE_HEIGHT = 15  # points: one line of the default 11-point font
 
 
+@lru_cache(maxsize=65536)  # the same names and titles recur on every row of an export
 def display_width(text: str) -> float:
     """Excel column units a text needs in the default font: about 2.2 for a CJK character, 1.1 for others."""
     return sum(2.2 if ord(ch) >= 0x2E80 else 1.1 for ch in text)
@@ -137,15 +176,17 @@ def write_workbook(sheets: Iterable[Sheet], out: IO[bytes]) -> None:
             ws.column_dimensions[openpyxl.utils.get_column_letter(idx)].width = width
         ws.freeze_panes = "A2"
         print_setup(ws, sheet)
-        ws.append([_cell(ws, h, bold=True) for h in sheet.headers])
+        cells = CellWriter(ws)
+        ws.append([cells(h, bold=True) for h in sheet.headers])
         wrap = {i: sheet.widths[i] for i in sheet.wrap if i < len(sheet.widths)}
+        top = bool(wrap)
         sums: dict[int, Any] = dict.fromkeys(sheet.totals, 0)
         for number, row in enumerate(sheet.rows, start=2):
             lines = max((wrapped_lines(str(row[i]), w) for i, w in wrap.items()
                          if i < len(row) and isinstance(row[i], str)), default=1)
             if lines > 1:
                 ws.row_dimensions[number].height = LINE_HEIGHT * lines
-            ws.append([_cell(ws, v, wrap=i in wrap, top=bool(wrap)) for i, v in enumerate(row)])
+            ws.append([cells(v, wrap=i in wrap, top=top) for i, v in enumerate(row)])
             if lines > 1:
                 del ws.row_dimensions[number]  # written: keep memory flat
             for i in sums:
@@ -159,7 +200,7 @@ def write_workbook(sheets: Iterable[Sheet], out: IO[bytes]) -> None:
                 total[i] = value
             if sheet.finish_total is not None:
                 total = sheet.finish_total(total)
-            ws.append([_cell(ws, v, bold=True) for v in total])
+            ws.append([cells(v, bold=True) for v in total])
     wb.save(out)
 
 

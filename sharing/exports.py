@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
+
 from portal.xlsx import Sheet
 from sharing.assessment import UnitMonthRow
-from sharing.models import Authorization
+from sharing.models import Authorization, DataUseRecord
 from sharing.selectors import usage_record_list
 
 USAGE_HEADERS = ["授权编号", "使用单位", "获取时间", "具体用途", "使用人员", "批准人员", "数据内容", "获取方式",
@@ -18,14 +20,25 @@ ASSESSMENT_HEADERS = ["单位", "单位编码", "到期环节数", "按期办结
                       "目录条目数", "已发布条目数", "目录完整度(%)", "目录平均质量分"]
 
 
+def _labels(field: str) -> dict[Any, str]:
+    return {value: str(label) for value, label in DataUseRecord._meta.get_field(field).flatchoices}  # type: ignore[union-attr]
+
+
 def usage_sheet(authorization: Authorization, user: Any) -> Sheet:
-    """Usage records of one authorization, restricted to what ``user`` may see (streamed with ``iterator``)."""
+    """Usage records of one authorization, restricted to what ``user`` may see, streamed as plain values (one
+    ``values_list`` through a server-side cursor: no model instances for 100k rows; choices shown by their labels)."""
     def rows() -> Iterator[list[Any]]:
         qs = usage_record_list(user=user, authorization=authorization).order_by("acquired_at", "pk")
-        for r in qs.iterator(chunk_size=2000):
-            yield [authorization.number, r.unit.name, r.acquired_at, r.purpose, r.user_name, r.approver_name,
-                   r.data_content, r.get_acquisition_method_display(), r.get_media_type_display(), r.external_id,
-                   r.batch_id, r.recorded_by.get_username(), r.recorded_at, r.retain_until_on]
+        methods, media = _labels("acquisition_method"), _labels("media_type")
+        username = f"recorded_by__{get_user_model().USERNAME_FIELD}"
+        for (unit, acquired_at, purpose, user_name, approver_name, data_content, method, media_type, external_id,
+             batch_id, recorded_by, recorded_at, retain_until_on) in qs.values_list(
+                "unit__name", "acquired_at", "purpose", "user_name", "approver_name", "data_content",
+                "acquisition_method", "media_type", "external_id", "batch_id", username, "recorded_at",
+                "retain_until_on").iterator(chunk_size=2000):
+            yield [authorization.number, unit, acquired_at, purpose, user_name, approver_name, data_content,
+                   methods.get(method, method), media.get(media_type, media_type), external_id, batch_id,
+                   recorded_by, recorded_at, retain_until_on]
     return Sheet("数据使用记录", USAGE_HEADERS, rows(), widths=[20, 24, 18, 30, 12, 12, 30, 12, 14, 16, 20, 12, 18, 12])
 
 

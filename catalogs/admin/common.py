@@ -23,6 +23,8 @@ class XlsxExportMixin:
     """A “导出 Excel” link on the changelist: the current filters and search, streamed (write-only workbook)."""
 
     export_columns: list[tuple[str, Any]] = []
+    # the fields the columns read (``only``; related ones as ``fk__field``): 100k rows without the unread columns
+    export_only: tuple[str, ...] = ()
 
     def get_urls(self) -> list[Any]:
         info = self.model._meta.app_label, self.model._meta.model_name  # type: ignore[attr-defined]
@@ -36,9 +38,14 @@ class XlsxExportMixin:
         request.GET = params  # the changelist reads filters from the query string
         cl = self.get_changelist_instance(request)  # type: ignore[attr-defined]
         qs = cl.get_queryset(request)
+        # the list page's prefetches (items, interfaces) are not columns of the file: not read for every 500 rows
+        rows_qs = qs.prefetch_related(None)
+        if self.export_only:
+            related = sorted({f.rsplit("__", 1)[0] for f in self.export_only if "__" in f})
+            rows_qs = rows_qs.select_related(None).select_related(*related).only(*self.export_only)
 
         def rows() -> Any:
-            for obj in qs.iterator(chunk_size=500):
+            for obj in rows_qs.iterator(chunk_size=2000):
                 yield [fn(obj) for _, fn in self.export_columns]
 
         name = f"{self.model._meta.verbose_name}-{timezone.localdate():%Y%m%d}.xlsx"  # type: ignore[attr-defined]

@@ -224,6 +224,8 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
         ("更新频率", lambda e: e.get_update_frequency_display()), ("质量评分", lambda e: e.quality_score),
         ("版本", lambda e: e.version),
     ]
+    export_only = ("code", "title", "source_unit__name", "status", "share_type", "legal_basis", "open_type",
+                   "update_frequency", "quality_score", "version")
     actions = ["action_submit", "action_publish", "action_revise"]
     RESTRICTED = ("code", "title", "source_unit", "share_type")
 

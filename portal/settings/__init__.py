@@ -210,6 +210,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "portal.api.schema.integer_path_ids"],
 }
+# records per transaction of the set-based scheduled sweeps (portal.bulk; docs/adr/0017)
+SWEEP_BATCH_SIZE = int(os.environ.get("PORTAL_SWEEP_BATCH_SIZE", "1000"))
 API_TOKEN_TTL_DAYS = int(os.environ.get("PORTAL_API_TOKEN_TTL_DAYS", "90"))
 
 # --- cache (per-process; lockout counters use the database, not the cache) -------------------

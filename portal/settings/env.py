@@ -37,6 +37,16 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
 SQLITE_OPTIONS = {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
 
 
+# Session settings of every PostgreSQL connection (a ``?options=`` in DATABASE_URL replaces them).
+# cursor_tuple_fraction=1: the exports read every row through a server-side cursor (``iterator(chunk_size=…)``);
+# under the default 0.1 the planner picks the plan that returns the first 10 % soonest (a walk of the ordering's index
+# with a filter), which for the 100k usage export took 9.5 s before the first row, 0.14 s with the whole-result plan.
+# Other queries are not cursors and ignore it.
+# jit=off: the staff lists' estimated costs cross jit_above_cost, and compiling took longer than running (issue 16:
+# 1.9 s with JIT, 0.54 s without); short OLTP queries never gain from it.
+PG_SESSION_OPTIONS = "-c cursor_tuple_fraction=1 -c jit=off"
+
+
 def parse_database_url(url: str, base_dir: Path) -> dict[str, object]:
     """Turn DATABASE_URL into a Django DATABASES entry; empty means the SQLite file under var/."""
     if not url:
@@ -59,6 +69,6 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, object]:
             # a kept connection is pinged before a request uses it: after a database restart the first request gets a
             # fresh connection instead of an error (docs/deployment.md § 故障与恢复)
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": options,
+            "OPTIONS": {"options": PG_SESSION_OPTIONS, **options},
         }
     raise ImproperlyConfigured(f"不支持的 DATABASE_URL 协议：{parsed.scheme!r}（可用 sqlite:// 或 postgres://）")

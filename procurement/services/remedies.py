@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit import audit_record, snapshot
-from portal.faults import checkpoint
 from portal.locks import lock_rows, relock
 from portal.models import Enterprise
 from portal.permissions import require
@@ -105,16 +104,15 @@ def _objection_deem_accepted(step: Step) -> None:
 
 
 def objections_deem_accepted(*, on: date) -> int:
-    """Scheduled: objections without a decision after 2 days become deemed accepted (returns how many)."""
-    count = 0
-    for objection in Objection.objects.filter(status=ObjectionStatus.RECEIVED, decision_due_on__lt=on):
-        try:
-            OBJECTION.apply("deem_accepted", objection, user=None, on=on)
-        except ValidationError:  # decided meanwhile
-            continue
-        count += 1
-        checkpoint("procurement.objections_deem_accepted")
-    return count
+    """Scheduled: objections without a decision after 2 days become deemed accepted (returns how many). Set-based
+    (``portal.bulk``): batches of one ``UPDATE`` with history and the audit rows of the step; the decision deadline
+    is in the WHERE clause, and one decided meanwhile is no longer in a source state, so it is left alone."""
+    from portal.bulk import transition_in_batches
+
+    return len(transition_in_batches(
+        OBJECTION, "deem_accepted", Objection.objects.filter(decision_due_on__lt=on), on=on, update={},
+        reason=lambda objection: "", change_reason="受理决定期限届满未作决定，定时任务标记为视为受理",
+        point="procurement.objections_deem_accepted"))
 
 
 @transaction.atomic

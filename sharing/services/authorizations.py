@@ -13,11 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, Now
+from django.utils import timezone
 
 from portal.audit import audit_record
+from portal.bulk import BulkStep, Notice, due_chunks, history_insert, lock_chunk, notify_bulk, transition_in_batches
 from portal.faults import checkpoint
-from portal.history import acting_as
-from portal.locks import lock_rows
 from portal.services import notify
 from portal.workdays import add_workdays
 from portal.workflow import Step
@@ -25,7 +27,7 @@ from sharing.models import Authorization, AuthorizationEvent, AuthorizationStatu
 from sharing.services.applications import _unit_admins
 from sharing.services.catalog_impact import authorization_catalog_conflict
 from sharing.services.steps import new_number
-from sharing.services.webhooks import queue_webhooks
+from sharing.services.webhooks import queue_webhooks, queue_webhooks_bulk
 from sharing.visibility import sync_authorization
 from sharing.workflow import AUTHORIZATION, today
 
@@ -34,6 +36,9 @@ EVENTS = {"suspend": "suspend", "resume": "resume", "revoke": "revoke", "renew":
           "catalog_suspend": "suspend"}
 WEBHOOKS = {"suspend": WebhookEvent.SUSPENDED, "resume": WebhookEvent.RESUMED, "revoke": WebhookEvent.REVOKED,
             "expire": WebhookEvent.EXPIRED, "catalog_suspend": WebhookEvent.SUSPENDED}
+
+EXPIRE_CHANGE_REASON = "有效期届满，定时任务标记为已到期"
+REMIND_CHANGE_REASON = "到期提醒已发送，定时任务记录提醒日期"
 
 
 def _renewal(step: Step, auth: Authorization) -> str:
@@ -137,33 +142,67 @@ def authorization_renew(*, authorization: Authorization, acting_user: Any, valid
         return Authorization.objects.get(renewed_from=old)
 
 
+def unit_admins_by_unit(unit_ids: set[int]) -> dict[int, list[Any]]:
+    """The data administrators of each unit (as ``_unit_admins``), for many units in one query."""
+    from portal.models import Membership
+    from portal.roles import Role
+
+    found: dict[int, dict[int, Any]] = {u: {} for u in unit_ids}
+    for m in (Membership.objects.filter(organization_id__in=unit_ids, role=Role.UNIT_DATA_ADMIN,
+                                        retired_at__isnull=True).select_related("user").order_by("user_id")):
+        found[m.organization_id][m.user_id] = m.user
+    return {u: list(users.values()) for u, users in found.items()}
+
+
+def _expired_after(batch: BulkStep) -> None:
+    """What the ``expire`` effect adds, for a whole batch: events, integrators' webhooks, the consumer units' notice."""
+    auths: list[Authorization] = batch.records
+    AuthorizationEvent.objects.bulk_create([
+        AuthorizationEvent(authorization=a, event=EVENTS["expire"], from_status=b, to_status=a.status,
+                           reason=a.status_reason, actor=None, at=batch.at)
+        for a, b in zip(auths, batch.from_states, strict=True)])
+    queue_webhooks_bulk(auths, WEBHOOKS["expire"])
+    admins = unit_admins_by_unit({a.consumer_unit_id for a in auths})
+    notify_bulk(Notice(recipients=admins[a.consumer_unit_id], title=f"数据共享授权{a.get_status_display()}",
+                       body=f"授权 {a.number} 状态变更为“{a.get_status_display()}”。原因：{a.status_reason or '—'}",
+                       url=f"/admin/sharing/authorization/{a.pk}/change/") for a in auths)
+
+
 def authorizations_expire(*, on: date | None = None) -> list[int]:
-    """Mark authorizations past their end date as expired (daily task); integrators get the ``expired`` webhook."""
+    """Mark authorizations past their end date as expired (daily task), in batches of set-based writes with the
+    history, audit rows, events, webhooks and notices of the ``expire`` step; integrators get the ``expired``
+    webhook. Idempotent: a run again after a crash goes on with what is still due."""
     on = on or today()
-    ids = list(Authorization.objects.filter(status__in=[S.ACTIVE, S.SUSPENDED], valid_until_on__lt=on)
-               .order_by("pk").values_list("pk", flat=True))
-    with transaction.atomic():
-        for auth in Authorization.objects.filter(pk__in=ids).order_by("pk"):
-            AUTHORIZATION.apply("expire", auth, user=None, on=on)
-            checkpoint("sharing.authorizations_expire")
-    return ids
+    return transition_in_batches(
+        AUTHORIZATION, "expire", Authorization.objects.filter(valid_until_on__lt=on), on=on,
+        update={"status_changed_at": Now(),
+                "status_reason": Concat(Value("有效期至 "), Cast("valid_until_on", CharField()), Value("，已到期。"))},
+        reason=lambda a: a.status_reason, change_reason=EXPIRE_CHANGE_REASON, point="sharing.authorizations_expire",
+        after=_expired_after, relock_related=("consumer_unit",))
 
 
-@transaction.atomic
 def authorizations_remind_expiring(*, on: date | None = None) -> list[int]:
     """Remind the consumer unit's data admins once, N working days before the end date (default 10); the reminder
-    date is saved with history (it is bookkeeping, not a frozen field)."""
+    date is saved with history (it is bookkeeping, not a frozen field). Batches of set-based writes, each its own
+    transaction: a reminded authorization carries its date, so a run again after a crash reminds nobody twice."""
     on = on or today()
     horizon = add_workdays(on, int(getattr(settings, "SHARING_EXPIRY_REMINDER_WORKDAYS", 10)))
-    reminded = []
-    for auth in lock_rows(Authorization.objects.filter(
-            status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon, expiry_reminded_on__isnull=True)):
-        notify(recipients=_unit_admins(auth.consumer_unit_id), title="数据共享授权即将到期",
-               body=f"授权 {auth.number} 将于 {auth.valid_until_on} 到期；如需继续使用，请及时申请续期。",
-               url=f"/admin/sharing/authorization/{auth.pk}/change/")
-        with acting_as(None):
-            auth.expiry_reminded_on = on  # bookkeeping, not a scope change
-            auth.save(update_fields=["expiry_reminded_on", "updated_at"])
-        reminded.append(auth.pk)
-        checkpoint("sharing.authorizations_remind_expiring")
+    due = Authorization.objects.filter(status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon,
+                                       expiry_reminded_on__isnull=True)
+    reminded: list[int] = []
+    for chunk in due_chunks(due):
+        with transaction.atomic():
+            auths = lock_chunk(due, chunk)
+            if not auths:
+                continue
+            pks = [a.pk for a in auths]
+            now = timezone.now()
+            Authorization.objects.filter(pk__in=pks).update(expiry_reminded_on=on, updated_at=now)
+            history_insert(Authorization, pks, at=now, reason=REMIND_CHANGE_REASON)
+            admins = unit_admins_by_unit({a.consumer_unit_id for a in auths})
+            notify_bulk(Notice(recipients=admins[a.consumer_unit_id], title="数据共享授权即将到期",
+                               body=f"授权 {a.number} 将于 {a.valid_until_on} 到期；如需继续使用，请及时申请续期。",
+                               url=f"/admin/sharing/authorization/{a.pk}/change/") for a in auths)
+            checkpoint("sharing.authorizations_remind_expiring")
+        reminded.extend(pks)
     return reminded

@@ -11,10 +11,21 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, Now
+from django.utils import timezone
 
+from portal.bulk import (
+    BulkStep,
+    Notice,
+    due_chunks,
+    enterprise_users,
+    history_insert,
+    lock_chunk,
+    notify_bulk,
+    transition_in_batches,
+)
 from portal.faults import checkpoint
-from portal.history import acting_as
-from portal.locks import lock_rows
 from portal.services import notify_enterprise
 from portal.workdays import add_workdays
 from portal.workflow import Step
@@ -23,6 +34,8 @@ from sharing.services.catalog_impact import open_grant_catalog_conflict
 from sharing.workflow import OPEN_GRANT, today
 
 S = AuthorizationStatus
+EXPIRE_CHANGE_REASON = "有效期届满，定时任务标记为已到期"
+REMIND_CHANGE_REASON = "到期提醒已发送，定时任务记录提醒日期"
 
 
 def _site_url(grant: OpenDataGrant) -> str:
@@ -96,33 +109,53 @@ def open_grant_set_status(*, grant: OpenDataGrant, status: str, reason: str, act
     raise ValidationError(f"不能手工将许可变更为“{status}”。")
 
 
+def _expired_after(batch: BulkStep) -> None:
+    """What the ``expire`` effect adds, for a whole batch: the events and the applicant organisations' notice."""
+    grants: list[OpenDataGrant] = batch.records
+    AuthorizationEvent.objects.bulk_create([
+        AuthorizationEvent(open_grant=g, event="expire", from_status=b, to_status=g.status,
+                           reason=g.status_reason, actor=None, at=batch.at)
+        for g, b in zip(grants, batch.from_states, strict=True)])
+    users = enterprise_users({g.enterprise_id for g in grants})
+    notify_bulk(Notice(recipients=users[g.enterprise_id], title=f"授权开放许可{g.get_status_display()}",
+                       body=f"许可 {g.number} 状态变更为“{g.get_status_display()}”。原因：{g.status_reason}",
+                       url=_site_url(g)) for g in grants)
+
+
 def open_grants_expire(*, on: date | None = None) -> list[int]:
-    """Daily job: grants past their end date become ``expired``; the applicant is notified."""
+    """Daily job: grants past their end date become ``expired``; the applicant is notified. Batches of set-based
+    writes with the history, audit rows, events and notices of the ``expire`` step (idempotent, crash-safe)."""
     on = on or today()
-    ids = list(OpenDataGrant.objects.filter(status__in=[S.ACTIVE, S.SUSPENDED], valid_until_on__lt=on)
-               .order_by("pk").values_list("pk", flat=True))
-    with transaction.atomic():
-        for grant in OpenDataGrant.objects.filter(pk__in=ids).order_by("pk"):
-            OPEN_GRANT.apply("expire", grant, user=None, on=on)
-            checkpoint("sharing.open_grants_expire")
-    return ids
+    return transition_in_batches(
+        OPEN_GRANT, "expire", OpenDataGrant.objects.filter(valid_until_on__lt=on), on=on,
+        update={"status_changed_at": Now(),
+                "status_reason": Concat(Value("有效期至 "), Cast("valid_until_on", CharField()), Value("，已到期。"))},
+        reason=lambda g: g.status_reason, change_reason=EXPIRE_CHANGE_REASON, point="sharing.open_grants_expire",
+        after=_expired_after)
 
 
-@transaction.atomic
 def open_grants_remind_expiring(*, on: date | None = None) -> list[int]:
-    """Daily job: remind the applicant once, N working days before the end date (``SHARING_EXPIRY_REMINDER_WORKDAYS``)."""
+    """Daily job: remind the applicant once, N working days before the end date (``SHARING_EXPIRY_REMINDER_WORKDAYS``).
+    Batches of set-based writes, each its own transaction; the reminder date (with history) keeps a run again from
+    reminding twice."""
     on = on or today()
     horizon = add_workdays(on, int(getattr(settings, "SHARING_EXPIRY_REMINDER_WORKDAYS", 10)))
-    reminded = []
-    for g in lock_rows(OpenDataGrant.objects.select_related("enterprise")
-                       .filter(status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon,
-                               expiry_reminded_on__isnull=True)):
-        notify_enterprise(enterprise=g.enterprise, title="授权开放许可即将到期",
-                          body=f"许可 {g.number} 将于 {g.valid_until_on} 到期；如需继续使用，请在到期前重新申请。",
-                          url=_site_url(g))
-        with acting_as(None):
-            g.expiry_reminded_on = on
-            g.save(update_fields=["expiry_reminded_on", "updated_at"])
-        reminded.append(g.pk)
-        checkpoint("sharing.open_grants_remind_expiring")
+    due = OpenDataGrant.objects.filter(status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon,
+                                       expiry_reminded_on__isnull=True)
+    reminded: list[int] = []
+    for chunk in due_chunks(due):
+        with transaction.atomic():
+            grants = lock_chunk(due, chunk)
+            if not grants:
+                continue
+            pks = [g.pk for g in grants]
+            now = timezone.now()
+            OpenDataGrant.objects.filter(pk__in=pks).update(expiry_reminded_on=on, updated_at=now)
+            history_insert(OpenDataGrant, pks, at=now, reason=REMIND_CHANGE_REASON)
+            users = enterprise_users({g.enterprise_id for g in grants})
+            notify_bulk(Notice(recipients=users[g.enterprise_id], title="授权开放许可即将到期",
+                               body=f"许可 {g.number} 将于 {g.valid_until_on} 到期；如需继续使用，请在到期前重新申请。",
+                               url=_site_url(g)) for g in grants)
+            checkpoint("sharing.open_grants_remind_expiring")
+        reminded.extend(pks)
     return reminded

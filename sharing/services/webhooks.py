@@ -100,6 +100,29 @@ def queue_webhooks(authorization: Authorization, event: str) -> list[WebhookDeli
     return deliveries
 
 
+def queue_webhooks_bulk(authorizations: list[Authorization], event: str) -> list[WebhookDelivery]:
+    """``queue_webhooks`` for many authorizations: their subscriptions read in one query, the deliveries written in
+    one multi-row ``INSERT``; each is queued after commit (the authorizations come with ``consumer_unit``)."""
+    by_auth: dict[int, list[WebhookSubscription]] = {}
+    for sub in WebhookSubscription.objects.filter(authorization__in=authorizations, is_enabled=True,
+                                                  retired_at__isnull=True).order_by("pk"):
+        if str(event) in sub.events:
+            by_auth.setdefault(sub.authorization_id, []).append(sub)
+    rows = [WebhookDelivery(subscription=sub, event=str(event), payload=event_payload(auth, str(event)))
+            for auth in authorizations for sub in by_auth.get(auth.pk, [])]
+    if not rows:
+        return []
+    deliveries = WebhookDelivery.objects.bulk_create(rows)
+    pks = [d.pk for d in deliveries]
+
+    def queue() -> None:
+        for pk in pks:
+            enqueue("sharing.tasks.deliver_webhook", pk)
+
+    transaction.on_commit(queue)
+    return deliveries
+
+
 def _is_in_flight(delivery: WebhookDelivery, now: Any) -> bool:
     """Another worker claimed this delivery and its lease has not run out (it is sending right now)."""
     return delivery.status == DeliveryStatus.PENDING and delivery.attempts > 0 and delivery.next_attempt_at > now
