@@ -217,7 +217,8 @@ def run(report: Any) -> dict[str, float]:
     n = len(every)
     print(f"  {n} inputs ({per_rule} per rule, {eligible} eligible); representative set {', '.join(HAND)}: "
           f"{len(chosen)} inputs; single evaluations timed on {len(singles)} inputs; target {TARGET_PER_SECOND}/s")
-    report("calculator with traces, batch, 38 rules vs single (eval/s)", all_rate, single_rate, "/s")
+    report("calculator with traces, batch, 38 rules vs single (eval/s)", all_rate, single_rate, "/s",
+           target=TARGET_PER_SECOND, lower_is_better=False)
     report(f"calculator with traces, batch, {len(HAND)} rules vs hand formula (eval/s)", chosen_rate, hand_rate, "/s")
     report("  the same per CPU second: 38 rules vs hand formula (eval/s)", all_cpu, hand_cpu, "/s")
     report(f"  the same per CPU second: {len(HAND)} rules vs hand formula (eval/s)", chosen_cpu, hand_cpu, "/s")
