@@ -3,6 +3,10 @@
 the number shown is PostgreSQL's planner estimate for the same query (never less than the cap + 1; SQLite: “超过
 10,000 条”), marked as an estimate (“约 N 条（估计数）”). One count per page, whatever uses it (page links, the access
 log, the API envelope).
+
+A deep page by number (``?page=N``, ``?p=N``) is read as a deferred join: the page's primary keys first
+(``SELECT id … ORDER BY … OFFSET n LIMIT size``, which PostgreSQL answers from the ordering index alone, without
+fetching the rows it skips), then the page's rows by those keys — OFFSET still walks the index, but not the table.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 COUNT_CAP = 10_000
+DEFERRED_JOIN_FROM = 1_000  # rows skipped before a page is read by its keys first
 
 
 def planner_estimate(qs: QuerySet[Any]) -> int | None:
@@ -85,4 +90,8 @@ class CheapCountPaginator(Paginator):
         top = bottom + self.per_page
         if self.is_count_exact and top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(self.object_list[bottom:top], number, self)  # type: ignore[attr-defined]
+        rows = self.object_list[bottom:top]
+        if bottom >= DEFERRED_JOIN_FROM and isinstance(self.object_list, QuerySet) and self.object_list.ordered:
+            keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+            rows = self.object_list.filter(pk__in=keys)  # same ordering, select_related and prefetches
+        return self._get_page(rows, number, self)  # type: ignore[attr-defined]

@@ -100,6 +100,8 @@ class Application(GovernedModel):
             models.Index(fields=["is_duplicate", "created_at"], name="subsidy_app_dup_created"),
             models.Index(fields=["call", "created_at", "id"], name="subsidy_app_call_created"),
             models.Index(fields=["rule", "created_at", "id"], name="subsidy_app_rule_created"),
+            # the 工作台's applications waiting at a step, soonest deadline first (ADR 0008)
+            models.Index(fields=["due_on", "id"], name="subsidy_app_due"),
         ]
 
     def __str__(self) -> str:

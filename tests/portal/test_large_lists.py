@@ -106,3 +106,25 @@ def test_date_range_filter_replaces_date_hierarchy(demo):
     this_year = c.get("/admin/sharing/shareapplication/?created_at_range=year")
     assert this_year.status_code == 200 and "最近 7 天" in this_year.content.decode()
     assert this_year.context["cl"].result_count <= everything
+
+
+def test_deep_pages_by_number_read_their_keys_first_and_show_the_same_rows(demo, monkeypatch,
+                                                                            django_assert_num_queries):
+    import portal.pagination
+
+    monkeypatch.setattr(portal.pagination, "DEFERRED_JOIN_FROM", 3)
+    qs = CatalogEntry.objects.select_related("source_unit").order_by("-created_at", "-id")
+    expected = list(qs.values_list("pk", flat=True))
+    paginator = CheapCountPaginator(qs, 4)
+    shown = []
+    for number in paginator.page_range:
+        shown += [entry.pk for entry in paginator.page(number)]
+    assert shown == expected and len(expected) > 8
+    with django_assert_num_queries(2):  # the page's keys, then its rows (the related unit joined)
+        names = [entry.source_unit.name for entry in paginator.page(3)]
+    assert len(names) == 4
+    # the API's ?page=N through the same paginator: the rows a single long page shows at that place
+    c = _client("city_authority")
+    deep = c.get("/api/v1/catalogs/entries/?page_size=4&page=3").json()["results"]
+    whole = c.get("/api/v1/catalogs/entries/?page_size=100").json()["results"]
+    assert [row["code"] for row in deep] == [row["code"] for row in whole[8:12]] and len(deep) == 4
