@@ -242,7 +242,14 @@ def test_interface_requests_mark_overdue_as_row_by_row(demo, today):
     assert outstanding.exists()
     _force(outstanding.filter(pk=outstanding[0].pk), due_on=today - dt.timedelta(days=1), is_overdue=False)
     few = _queries(lambda: interface_requests_mark_overdue(on=today))
+    copies = []
+    for i in range(3):  # more outstanding requests than the demo has
+        copy = InterfaceRequest._base_manager.get(pk=outstanding[0].pk)
+        copy.pk, copy.description = None, f"{copy.description}（副本{i}）"
+        copies.append(copy)
+    InterfaceRequest.objects.bulk_create(copies)
     _force(outstanding, due_on=today - dt.timedelta(days=1), is_overdue=False, overdue_flagged_on=None)
+    assert outstanding.count() >= 4
     assert _queries(lambda: interface_requests_mark_overdue(on=today)) == few
     states = dict(outstanding.values_list("pk", "status"))
     _, effects = _compare(lambda: reference.interface_requests_mark_overdue(today),
