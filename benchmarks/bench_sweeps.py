@@ -5,7 +5,8 @@ seeded first when there is none to copy) — inside a transaction that is rolled
 + migrated (+ demo) database as well as on the bench helper's full-size one. It times the job (every batch: the
 UPDATE, history, audit rows, events, notices, webhooks), rolls back to the due state, and times one plain UPDATE of the
 same rows as the baseline. Sizes: ``BENCH_SWEEP_STEPS`` (open workflow steps for ``flag_overdue_steps``, default
-200,000; target < 30 s) and ``BENCH_SWEEP_ROWS`` (authorizations, grants, applications for the others, default 20,000).
+200,000; target < 30 s) and ``BENCH_SWEEP_ROWS`` (authorizations, grants, applications, collection tasks, interface
+requests for the others, default 20,000).
 On PostgreSQL: ``PORTAL_BENCH_DATABASE_URL=postgres://… python -m benchmarks.run bench_sweeps``.
 """
 
@@ -202,3 +203,50 @@ def run(report: Any) -> None:
                      "subsidies_objection o WHERE o.application_id = subsidies_application.id AND o.status = 'open')",
                      [today, today]))
     report(f"sweep close_due_publicities, {done:,} applications ({vendor})", seconds, base, "s", target=_target(done))
+
+    # catalogs daily_collection: collection tasks past due / due within 3 days, interface requests past due
+    from catalogs.models import CollectionTask, InterfaceRequest
+    from catalogs.services import (
+        collection_reminders_send,
+        collection_tasks_mark_overdue,
+        interface_requests_mark_overdue,
+    )
+
+    task = _template(CollectionTask)
+    request = _template(InterfaceRequest)
+    assert task and request
+
+    def make_tasks(due: dt.date) -> Callable[[], None]:
+        def setup() -> None:
+            _sql("UPDATE catalogs_collectiontask SET due_on = %s WHERE status = 'pending'",
+                 [today + dt.timedelta(days=3650)])  # only the copies are due
+            _clone(CollectionTask, task, rows, f"CT{tag}", status="pending", due_on=due, reminded_at=None,
+                   submitted_at=None, period=lambda i: f"{tag}{i}"[-16:])
+            _analyze(CollectionTask)
+        return setup
+
+    seconds, base, done = _measure(
+        make_tasks(yesterday), lambda: collection_tasks_mark_overdue(on=today),
+        lambda: _sql("UPDATE catalogs_collectiontask SET status = 'overdue', updated_at = %s "
+                     "WHERE status = 'pending' AND due_on < %s", [now, today]))
+    report(f"sweep collection_tasks_mark_overdue, {done:,} tasks ({vendor})", seconds, base, "s", target=_target(done))
+
+    seconds, base, done = _measure(
+        make_tasks(soon), lambda: collection_reminders_send(on=today),
+        lambda: _sql("UPDATE catalogs_collectiontask SET reminded_at = %s, updated_at = %s WHERE status = 'pending' "
+                     "AND reminded_at IS NULL AND due_on >= %s AND due_on <= %s",
+                     [now, now, today, today + dt.timedelta(days=3)]))
+    report(f"sweep collection_reminders_send, {done:,} tasks ({vendor})", seconds, base, "s", target=_target(done))
+
+    def make_requests() -> None:
+        _sql("UPDATE catalogs_interfacerequest SET is_overdue = %s WHERE NOT is_overdue", [True])
+        _clone(InterfaceRequest, request, rows, f"IR{tag}", status="open", due_on=yesterday, is_overdue=False,
+               overdue_flagged_on=None, delivered_interface_id=None)
+        _analyze(InterfaceRequest)
+
+    seconds, base, done = _measure(
+        make_requests, lambda: interface_requests_mark_overdue(on=today),
+        lambda: _sql("UPDATE catalogs_interfacerequest SET is_overdue = %s, overdue_flagged_on = %s, updated_at = %s "
+                     "WHERE status IN ('open', 'extension_requested') AND NOT is_overdue AND due_on < %s",
+                     [True, today, now, today]))
+    report(f"sweep interface_requests_mark_overdue, {done:,} requests ({vendor})", seconds, base, "s", target=_target(done))

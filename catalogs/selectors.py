@@ -173,6 +173,17 @@ def unit_members(unit_id: int, role: str = Role.UNIT_DATA_ADMIN) -> list[Any]:
                                                        retired_at__isnull=True).select_related("user")]
 
 
+def unit_members_by_unit(unit_ids: set[int], role: str = Role.UNIT_DATA_ADMIN) -> dict[int, list[Any]]:
+    """``unit_members`` of many units in one query (the set-based sweeps, docs/adr/0017)."""
+    from portal.models import Membership
+
+    found: dict[int, list[Any]] = {u: [] for u in unit_ids}
+    for m in (Membership.objects.filter(organization_id__in=unit_ids, role=role, retired_at__isnull=True)
+              .select_related("user").order_by("pk")):
+        found[m.organization_id].append(m.user)
+    return found
+
+
 def tech_operators() -> list[Any]:
     """Active members of the technical service unit (recipients of the re-wrap notices)."""
     from portal.models import Membership

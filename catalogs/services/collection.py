@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalogs.models import (
+    CatalogEntry,
     CollectionFrequency,
     CollectionItem,
     CollectionSubmission,
@@ -25,14 +26,14 @@ from catalogs.models import (
     SubmissionChannel,
     TaskStatus,
 )
-from catalogs.selectors import unit_members
+from catalogs.selectors import unit_members, unit_members_by_unit
 from catalogs.services.quality import entry_quality_refresh
 from catalogs.workflow import COLLECTION_TASK, OPEN_TASK_STATES
 from portal import deadlines, files
+from portal.bulk import BulkStep, Notice, due_chunks, history_insert, lock_chunk, notify_bulk, transition_in_batches
 from portal.faults import checkpoint
 from portal.history import acting_as
 from portal.hooks import announce
-from portal.locks import lock_rows
 from portal.services import notify
 from portal.workdays import add_workdays, next_workday
 from portal.workflow import Step
@@ -242,37 +243,60 @@ def _overdue(step: Step) -> None:
         step.then(lambda: entry_quality_refresh(task.item.entry))
 
 
-@transaction.atomic
+OVERDUE_CHANGE_REASON = "截止日已过未报送，定时任务标记为逾期"
+REMIND_CHANGE_REASON = "到期提醒已发送，定时任务记录提醒时间"
+
+
+def _overdue_after(batch: BulkStep) -> None:
+    """What the ``overdue`` effect does besides the state, for a whole batch: the unit's notice per task, then the
+    quality score of each catalog entry the batch's items belong to (once per entry, after all its tasks changed)."""
+    tasks = batch.records
+    members = unit_members_by_unit({t.unit_id for t in tasks})
+    notify_bulk(Notice(recipients=members[t.unit_id], title=f"采集任务已逾期：{t.item.name}（{t.period}）",
+                       body=f"截止日 {t.due_on:%Y年%m月%d日} 已过，请尽快报送；逾期报送将计入按时报送率。",
+                       url=f"/admin/catalogs/collectiontask/{t.pk}/change/")
+                for t in tasks if members[t.unit_id])
+    entry_ids = {t.item.entry_id for t in tasks if t.item.entry_id}
+    for entry in CatalogEntry.objects.filter(pk__in=entry_ids).order_by("pk"):
+        entry_quality_refresh(entry)
+
+
 def collection_tasks_mark_overdue(*, on: date | None = None) -> int:
     """Daily job: pending tasks past their due date become overdue (transition ``overdue``: history, an audit row per
-    task, and the unit's data administrators are notified once)."""
+    task, and the unit's data administrators are notified once). Set-based (``portal.bulk``, docs/adr/0017): batches
+    of one ``UPDATE`` each, their own transaction; an overdue task is no longer selected, so a run again after a crash
+    goes on with the rest."""
     today = on or timezone.localdate()
-    count = 0
-    for task in lock_rows(CollectionTask.objects.filter(
-            status=TaskStatus.PENDING, due_on__lt=today).select_related("item", "unit")):
-        COLLECTION_TASK.apply("overdue", task, user=None, on=today)
-        count += 1
-        checkpoint("catalogs.collection_tasks_mark_overdue")
-    return count
+    return len(transition_in_batches(
+        COLLECTION_TASK, "overdue", CollectionTask.objects.filter(due_on__lt=today), on=today, update={},
+        reason=lambda task: f"{task.deadline_note}，届时未报送", change_reason=OVERDUE_CHANGE_REASON,
+        point="catalogs.collection_tasks_mark_overdue", after=_overdue_after, relock_related=("item", "unit")))
 
 
-@transaction.atomic
 def collection_reminders_send(*, on: date | None = None, days_before: int = REMIND_DAYS_BEFORE) -> int:
-    """Remind each unit's data administrators once, ``days_before`` days (or fewer) before a pending task is due."""
+    """Remind each unit's data administrators once, ``days_before`` days (or fewer) before a pending task is due.
+    Set-based batches (``portal.bulk``), each its own transaction: a reminded task carries its time (saved with
+    history), so a run again after a crash reminds nobody twice."""
     today = on or timezone.localdate()
+    due = CollectionTask.objects.filter(status=TaskStatus.PENDING, reminded_at__isnull=True, due_on__gte=today,
+                                        due_on__lte=today + timedelta(days=days_before))
     count = 0
-    for task in lock_rows(CollectionTask.objects.filter(
-            status=TaskStatus.PENDING, reminded_at__isnull=True, due_on__gte=today,
-            due_on__lte=today + timedelta(days=days_before)).select_related("item")):
-        recipients = unit_members(task.unit_id)
-        if recipients:
-            notify(recipients=recipients, title=f"采集任务即将到期：{task.item.name}（{task.period}）",
-                   body=f"请于 {task.due_on:%Y年%m月%d日} 前报送 {task.period} 的“{task.item.name}”数据。",
-                   url=f"/admin/catalogs/collectiontask/{task.pk}/change/")
-        task.reminded_at = timezone.now()
-        task.save(update_fields=["reminded_at", "updated_at"])
-        count += 1
-        checkpoint("catalogs.collection_reminders_send")
+    for chunk in due_chunks(due):
+        with transaction.atomic():
+            tasks = lock_chunk(due.select_related("item"), chunk)
+            if not tasks:
+                continue
+            pks = [t.pk for t in tasks]
+            now = timezone.now()
+            CollectionTask.objects.filter(pk__in=pks).update(reminded_at=now, updated_at=now)
+            history_insert(CollectionTask, pks, at=now, reason=REMIND_CHANGE_REASON)
+            members = unit_members_by_unit({t.unit_id for t in tasks})
+            notify_bulk(Notice(recipients=members[t.unit_id], title=f"采集任务即将到期：{t.item.name}（{t.period}）",
+                               body=f"请于 {t.due_on:%Y年%m月%d日} 前报送 {t.period} 的“{t.item.name}”数据。",
+                               url=f"/admin/catalogs/collectiontask/{t.pk}/change/")
+                        for t in tasks if members[t.unit_id])
+            checkpoint("catalogs.collection_reminders_send")
+        count += len(pks)
     return count
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from catalogs import permissions as perms
@@ -20,14 +21,14 @@ from catalogs.models import (
     InterfaceRequest,
     ServiceInterface,
 )
-from catalogs.selectors import authority_users, tech_operators, unit_members
+from catalogs.selectors import authority_users, tech_operators, unit_members, unit_members_by_unit
 from catalogs.services.entries import version_freeze
 from catalogs.services.quality import entry_quality_refresh
-from catalogs.workflow import CORRECTION, INTERFACE_REQUEST, MAX_EXTENSION, OUTSTANDING_STATES, REQUEST_LIMIT
+from catalogs.workflow import CORRECTION, INTERFACE_REQUEST, MAX_EXTENSION, REQUEST_LIMIT
 from portal.audit import audit_record, snapshot
-from portal.faults import checkpoint
+from portal.bulk import BulkStep, Notice, notify_bulk, transition_in_batches
 from portal.history import acting_as
-from portal.locks import lock_rows, relock
+from portal.locks import relock
 from portal.models import Organization
 from portal.permissions import require
 from portal.services import notify
@@ -288,17 +289,28 @@ def interface_request_deliver(*, request: InterfaceRequest, name: str, endpoint:
                                    spec=spec, call_instructions=call_instructions, kind=kind)
 
 
-@transaction.atomic
+INTERFACE_OVERDUE_CHANGE_REASON = "提供期限已过未提供接口，定时任务标记为逾期"
+
+
+def _interface_overdue_after(batch: BulkStep) -> None:
+    """The ``overdue`` effect's notice to the producer unit's data administrators, for a whole batch."""
+    members = unit_members_by_unit({r.producer_unit_id for r in batch.records})
+    notify_bulk(Notice(recipients=members[r.producer_unit_id],
+                       title=f"接口提供要求已逾期：{r.entry.title if r.entry_id else r.description[:30]}",
+                       body=f"提供期限 {r.due_on:%Y年%m月%d日} 已过，请尽快提供接口及接口规范、调用说明。",
+                       url=f"/admin/catalogs/interfacerequest/{r.pk}/change/")
+                for r in batch.records if members[r.producer_unit_id])
+
+
 def interface_requests_mark_overdue(*, on: date | None = None) -> int:
     """Daily job: undelivered requests past their due date (10 wd, or the approved extension) are flagged overdue
-    once (transition ``overdue``: history, an audit row and a notification to the producer unit's data
-    administrators)."""
+    once (transition ``overdue``: the state stays, the flag and its date are set; history, an audit row and a
+    notification to the producer unit's data administrators). Set-based batches (``portal.bulk``, docs/adr/0017),
+    each its own transaction; a flagged request is no longer selected."""
     today = on or timezone.localdate()
-    count = 0
-    for req in lock_rows(InterfaceRequest.objects.filter(
-            status__in=OUTSTANDING_STATES, is_overdue=False, due_on__lt=today).select_related("producer_unit",
-                                                                                              "entry")):
-        INTERFACE_REQUEST.apply("overdue", req, user=None, on=today)
-        count += 1
-        checkpoint("catalogs.interface_requests_mark_overdue")
-    return count
+    return len(transition_in_batches(
+        INTERFACE_REQUEST, "overdue", InterfaceRequest.objects.filter(is_overdue=False, due_on__lt=today), on=today,
+        update={"status": F("status"), "is_overdue": True, "overdue_flagged_on": today},
+        reason=lambda req: f"提供期限 {req.due_on:%Y-%m-%d} 前未提供接口",
+        change_reason=INTERFACE_OVERDUE_CHANGE_REASON, point="catalogs.interface_requests_mark_overdue",
+        after=_interface_overdue_after, relock_related=("producer_unit", "entry")))

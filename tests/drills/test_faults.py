@@ -162,14 +162,15 @@ JOBS = [
         _sql("DELETE FROM catalogs_collectiontask t WHERE t.status = 'pending' AND NOT t.is_initial_load "
              "AND NOT EXISTS (SELECT 1 FROM catalogs_collectionsubmission s WHERE s.task_id = t.id)"),
         "catalogs.collection_tasks_generate", 5,
-        "SELECT item_id, unit_id, period, status, due_on, is_catch_up FROM catalogs_collectiontask"),
+        "SELECT item_id, unit_id, period, status, due_on, is_catch_up FROM catalogs_collectiontask",
+        env=ONE_PER_BATCH),  # the job's overdue sweeps run set-based after the generation
     Job("采集任务逾期标记", "catalogs.tasks.daily_collection", "",
         "catalogs.collection_tasks_mark_overdue", 5,
-        "SELECT item_id, unit_id, period, status FROM catalogs_collectiontask"),
+        "SELECT item_id, unit_id, period, status FROM catalogs_collectiontask", env=ONE_PER_BATCH),
     Job("接口提供要求逾期标记", "catalogs.tasks.daily_collection",
         _sql("UPDATE catalogs_interfacerequest SET due_on = %s - 1 WHERE NOT is_overdue"),
         "catalogs.interface_requests_mark_overdue", 1,
-        "SELECT id, status, is_overdue FROM catalogs_interfacerequest"),
+        "SELECT id, status, is_overdue FROM catalogs_interfacerequest", env=ONE_PER_BATCH),
     Job("共享授权到期", "sharing.tasks.expire_authorizations",
         _sql("UPDATE sharing_authorization SET valid_until_on = %s - 1 WHERE status IN ('active', 'suspended')"),
         "sharing.authorizations_expire", 2,

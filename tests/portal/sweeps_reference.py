@@ -125,3 +125,52 @@ def objections_deem_accepted(on: date) -> int:
             continue
         count += 1
     return count
+
+
+@transaction.atomic
+def collection_tasks_mark_overdue(on: date) -> int:
+    from catalogs.models import CollectionTask, TaskStatus
+    from catalogs.workflow import COLLECTION_TASK
+
+    count = 0
+    for task in lock_rows(CollectionTask.objects.filter(
+            status=TaskStatus.PENDING, due_on__lt=on).select_related("item", "unit")):
+        COLLECTION_TASK.apply("overdue", task, user=None, on=on)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def collection_reminders_send(on: date, days_before: int = 3) -> int:
+    from datetime import timedelta
+
+    from catalogs.models import CollectionTask, TaskStatus
+    from catalogs.selectors import unit_members
+
+    count = 0
+    for task in lock_rows(CollectionTask.objects.filter(
+            status=TaskStatus.PENDING, reminded_at__isnull=True, due_on__gte=on,
+            due_on__lte=on + timedelta(days=days_before)).select_related("item")):
+        recipients = unit_members(task.unit_id)
+        if recipients:
+            notify(recipients=recipients, title=f"采集任务即将到期：{task.item.name}（{task.period}）",
+                   body=f"请于 {task.due_on:%Y年%m月%d日} 前报送 {task.period} 的“{task.item.name}”数据。",
+                   url=f"/admin/catalogs/collectiontask/{task.pk}/change/")
+        task.reminded_at = timezone.now()
+        task.save(update_fields=["reminded_at", "updated_at"])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def interface_requests_mark_overdue(on: date) -> int:
+    from catalogs.models import InterfaceRequest
+    from catalogs.workflow import INTERFACE_REQUEST, OUTSTANDING_STATES
+
+    count = 0
+    for req in lock_rows(InterfaceRequest.objects.filter(
+            status__in=OUTSTANDING_STATES, is_overdue=False, due_on__lt=on).select_related("producer_unit",
+                                                                                           "entry")):
+        INTERFACE_REQUEST.apply("overdue", req, user=None, on=on)
+        count += 1
+    return count

@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from catalogs.models import CatalogEntry, CollectionTask, InterfaceRequest
 from portal.audit import audit_verify
 from portal.models import AuditLog, Notification
 from procurement.models import Objection as ProcurementObjection
@@ -31,7 +32,8 @@ from tests.portal import sweeps_reference as reference
 pytestmark = pytest.mark.django_db
 
 VOLATILE = {"updated_at", "status_changed_at", "overdue_flagged_at", "history_id", "history_date",
-            "history_change_reason", "id", "at", "created_at", "occurred_at", "hash", "prev_hash", "next_attempt_at"}
+            "history_change_reason", "id", "at", "created_at", "occurred_at", "hash", "prev_hash", "next_attempt_at",
+            "reminded_at"}
 
 
 def _clean(value: Any) -> Any:
@@ -49,7 +51,8 @@ def _rows(model: type[models.Model], since: int, key: str = "pk") -> Counter[Any
 TRACKED: list[tuple[type[models.Model], str]] = [
     (AuditLog, "pk"), (Notification, "pk"), (AuthorizationEvent, "pk"), (ApplicationEvent, "pk"),
     (WebhookDelivery, "pk"), (Authorization.history.model, "history_id"), (OpenDataGrant.history.model, "history_id"),
-    (Application.history.model, "history_id"), (ProcurementObjection.history.model, "history_id")]
+    (Application.history.model, "history_id"), (ProcurementObjection.history.model, "history_id"),
+    (CollectionTask.history.model, "history_id"), (InterfaceRequest.history.model, "history_id")]
 
 
 def _marks() -> dict[type[models.Model], int]:
@@ -61,7 +64,11 @@ def _state() -> dict[str, Any]:
     return {
         "authorizations": _rows(Authorization, 0), "grants": _rows(OpenDataGrant, 0),
         "steps": Counter((s["id"], s["overdue_flagged_at"] is not None) for s in WorkflowStep.objects.values()),
-        "applications": _rows(Application, 0), "objections": _rows(ProcurementObjection, 0)}
+        "applications": _rows(Application, 0), "objections": _rows(ProcurementObjection, 0),
+        "tasks": _rows(CollectionTask, 0), "interface_requests": _rows(InterfaceRequest, 0),
+        "reminded": Counter((t["id"], t["reminded_at"] is not None) for t in CollectionTask.objects.values()),
+        "quality": Counter((e["id"], e["quality_score"], str(e["quality"]))
+                           for e in CatalogEntry.objects.values("id", "quality_score", "quality"))}
 
 
 def _effects(marks: dict[type[models.Model], int]) -> dict[str, Any]:
@@ -187,6 +194,68 @@ def test_deem_objections_accepted_as_row_by_row(demo, today):
     assert ProcurementObjection.objects.exists()
     _force(ProcurementObjection.objects.all(), status="received", decision_due_on=today - dt.timedelta(days=1))
     _compare(lambda: reference.objections_deem_accepted(today), deem_objections_accepted)
+
+
+def test_collection_tasks_mark_overdue_as_row_by_row(demo, today):
+    from catalogs.services import collection_tasks_mark_overdue
+
+    pending = CollectionTask.objects.filter(status="pending").order_by("pk")
+    assert pending.count() >= 2
+    first = pending[0]
+    _force(pending.filter(pk=first.pk), due_on=today - dt.timedelta(days=1))
+    few = _queries(lambda: collection_tasks_mark_overdue(on=today))
+    # more due tasks of the same item (earlier periods): the quality refresh runs per catalog entry, not per task
+    CollectionTask.objects.bulk_create([
+        CollectionTask(item=first.item, unit=first.unit, period=f"2019-{m:02d}", period_start_on=first.period_start_on,
+                       period_end_on=first.period_end_on, due_on=today - dt.timedelta(days=1)) for m in range(1, 6)])
+    same_entry = pending.filter(item=first.item)
+    assert same_entry.count() >= 6
+    assert _queries(lambda: collection_tasks_mark_overdue(on=today)) == few  # one batch, whatever its size
+    _force(pending, due_on=today - dt.timedelta(days=1))
+    _, effects = _compare(lambda: reference.collection_tasks_mark_overdue(today),
+                          lambda: collection_tasks_mark_overdue(on=today))
+    assert effects["portal.Notification"]
+    assert set(effects["audit_actors"]) == {("系统", None)}
+    row = CollectionTask.history.filter(id=first.pk).order_by("-history_id")[0]
+    assert (row.status, row.history_user_id, row.history_change_reason) == ("overdue", None, "截止日已过未报送，定时任务标记为逾期")
+
+
+def test_collection_reminders_as_row_by_row(demo, today):
+    from catalogs.services import collection_reminders_send
+
+    pending = CollectionTask.objects.filter(status="pending").order_by("pk")
+    _force(pending.filter(pk=pending[0].pk), due_on=today + dt.timedelta(days=2), reminded_at=None)
+    few = _queries(lambda: collection_reminders_send(on=today))
+    _force(pending, due_on=today + dt.timedelta(days=2), reminded_at=None)
+    assert pending.count() >= 2
+    assert _queries(lambda: collection_reminders_send(on=today)) == few
+    _, effects = _compare(lambda: reference.collection_reminders_send(today),
+                          lambda: collection_reminders_send(on=today))
+    assert effects["portal.Notification"]
+    assert not pending.filter(reminded_at__isnull=True).exists()
+
+
+def test_interface_requests_mark_overdue_as_row_by_row(demo, today):
+    from catalogs.services import interface_requests_mark_overdue
+
+    outstanding = InterfaceRequest.objects.filter(status__in=["open", "extension_requested"]).order_by("pk")
+    assert outstanding.exists()
+    _force(outstanding.filter(pk=outstanding[0].pk), due_on=today - dt.timedelta(days=1), is_overdue=False)
+    few = _queries(lambda: interface_requests_mark_overdue(on=today))
+    copies = []
+    for i in range(3):  # more outstanding requests than the demo has
+        copy = InterfaceRequest._base_manager.get(pk=outstanding[0].pk)
+        copy.pk, copy.description = None, f"{copy.description}（副本{i}）"
+        copies.append(copy)
+    InterfaceRequest.objects.bulk_create(copies)
+    _force(outstanding, due_on=today - dt.timedelta(days=1), is_overdue=False, overdue_flagged_on=None)
+    assert outstanding.count() >= 4
+    assert _queries(lambda: interface_requests_mark_overdue(on=today)) == few
+    states = dict(outstanding.values_list("pk", "status"))
+    _, effects = _compare(lambda: reference.interface_requests_mark_overdue(today),
+                          lambda: interface_requests_mark_overdue(on=today))
+    assert dict(InterfaceRequest.objects.filter(pk__in=states).values_list("pk", "status")) == states  # state stays
+    assert not InterfaceRequest.objects.filter(pk__in=states, is_overdue=False).exists()
 
 
 def test_a_crash_between_batches_keeps_the_committed_ones(demo, today, settings):
