@@ -64,6 +64,18 @@ class _Styled(NamedTuple):
     value: Any
     data_type: str
     style: StyleArray
+    style_id: int  # its index in the workbook's cell styles
+
+
+class _ReusedCell(Cell):
+    """The one cell ``_fast_rows`` writes every styled value through; its style index is the ``_Styled``'s (looked
+    up once per style, not hashed into the workbook's style list for every cell)."""
+
+    __slots__ = ("_style_id",)
+
+    @property
+    def style_id(self) -> int:
+        return self._style_id
 
 
 _EXACT_FORMATS: dict[type, str] = {kind: f for kind, f in NUMBER_FORMATS}
@@ -80,9 +92,9 @@ class CellWriter:
 
     def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
-        self._styles: dict[tuple[str, bool, bool, bool, bool], StyleArray] = {}
+        self._styles: dict[tuple[str, bool, bool, bool, bool], tuple[StyleArray, int]] = {}
 
-    def _style(self, key: tuple[str, bool, bool, bool, bool]) -> StyleArray:
+    def _style(self, key: tuple[str, bool, bool, bool, bool]) -> tuple[StyleArray, int]:
         style = self._styles.get(key)
         if style is not None:
             return style
@@ -96,7 +108,8 @@ class CellWriter:
             cell.font = Font(bold=True)
         if wrap or top:
             cell.alignment = Alignment(wrap_text=wrap or None, vertical="top")
-        style = self._styles[key] = copy(cell._style)
+        array = copy(cell._style) if cell._style is not None else StyleArray()  # none set: the default (index 0)
+        style = self._styles[key] = (array, self.ws.parent._cell_styles.add(array))
         return style
 
     def value(self, value: Any, bold: bool = False, wrap: bool = False, top: bool = False) -> Any:
@@ -118,13 +131,13 @@ class CellWriter:
             if not (number_format or bold or wrap or top):
                 return value
             return _Styled(value, "d" if isinstance(value, dt.date) else "n",
-                           self._style((number_format, False, bold, wrap, top)))
+                           *self._style((number_format, False, bold, wrap, top)))
         else:
             text = str(value)
         quote = text.startswith(FORMULA_TRIGGERS)
         if text and not (quote or bold or wrap or top) and text[0] != "#":
             return text  # openpyxl types it as text (no leading = or #: not a formula, not an error code)
-        return _Styled(text, "s", self._style(("", quote, bold, wrap, top)))  # never a formula or an error code
+        return _Styled(text, "s", *self._style(("", quote, bold, wrap, top)))  # never a formula or an error code
 
     def __call__(self, value: Any, *, bold: bool = False, wrap: bool = False, top: bool = False) -> Any:
         """A plain value or a ``WriteOnlyCell``: what any write-only sheet's ``append`` takes."""
@@ -132,7 +145,7 @@ class CellWriter:
         if type(result) is not _Styled:
             return result
         cell = WriteOnlyCell(self.ws)
-        cell._value, cell.data_type, style = result
+        cell._value, cell.data_type, style, _ = result
         cell._style = copy(style)
         return cell
 
@@ -144,13 +157,13 @@ def _fast_rows(ws: WriteOnlyWorksheet) -> None:
 
     def values_to_row(values: Iterable[Any], row_idx: int) -> Iterator[Any]:
         plain = WriteOnlyCell(ws)
-        styled = WriteOnlyCell(ws)
+        styled = _ReusedCell(ws, row=1, column=1)
         for col_idx, value in enumerate(values, 1):
             if value is None:
                 continue
             if type(value) is _Styled:
                 cell = styled
-                cell._value, cell.data_type, cell._style = value
+                cell._value, cell.data_type, cell._style, cell._style_id = value
             elif isinstance(value, Cell):
                 cell = value
             else:
@@ -239,11 +252,17 @@ def write_workbook(sheets: Iterable[Sheet], out: IO[bytes]) -> None:
         ws.append([put(h, True) for h in sheet.headers])
         wrap = {i: sheet.widths[i] for i in sheet.wrap if i < len(sheet.widths)}
         sums: dict[int, Any] = dict.fromkeys(sheet.totals, 0)
+        heights: dict[int, dict[str, str]] = {}  # lines -> the row attributes openpyxl writes for that height
         for number, row in enumerate(sheet.rows, start=2):
             lines = max((wrapped_lines(str(row[i]), w) for i, w in wrap.items()
-                         if i < len(row) and isinstance(row[i], str)), default=1)
+                         if i < len(row) and isinstance(row[i], str)), default=1) if wrap else 1
             if lines > 1:
-                ws.row_dimensions[number].height = LINE_HEIGHT * lines
+                attrs = heights.get(lines)
+                if attrs is None:
+                    ws.row_dimensions[number].height = LINE_HEIGHT * lines
+                    attrs = heights[lines] = dict(ws.row_dimensions[number])  # {"ht": …, "customHeight": "1"}
+                # the writer reads only these attributes of the row: no RowDimension object built for every row
+                dict.__setitem__(ws.row_dimensions, number, attrs)
             if wrap:
                 ws.append([put(v, False, i in wrap, True) for i, v in enumerate(row)])
             else:
