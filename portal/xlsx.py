@@ -122,9 +122,8 @@ class CellWriter:
         elif kind is bool:
             text = "是" if value else "否"
         elif isinstance(value, Decimal | int | float | dt.date):
-            if kind is dt.datetime or isinstance(value, dt.datetime):
-                if value.tzinfo is not None:
-                    value = value.astimezone(CHINA).replace(tzinfo=None)
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value = value.astimezone(CHINA).replace(tzinfo=None)
             number_format = _EXACT_FORMATS.get(kind)
             if number_format is None:
                 number_format = next((f for k, f in NUMBER_FORMATS if isinstance(value, k)), "")
