@@ -23,14 +23,14 @@ from copy import copy
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import openpyxl
 from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.exceptions import InvalidFileException
@@ -58,27 +58,47 @@ NUMBER_FORMATS: tuple[tuple[type, str], ...] = (
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
+class _Styled(NamedTuple):
+    """A cell value with its data type and (shared, never mutated) style array, as ``CellWriter.value`` returns it."""
+
+    value: Any
+    data_type: str
+    style: StyleArray
+    style_id: int  # its index in the workbook's cell styles
+
+
+class _ReusedCell(Cell):
+    """The one cell ``_fast_rows`` writes every styled value through; its style index is the ``_Styled``'s (looked
+    up once per style, not hashed into the workbook's style list for every cell)."""
+
+    __slots__ = ("_style_id",)
+
+    @property
+    def style_id(self) -> int:
+        return self._style_id
+
+
+_EXACT_FORMATS: dict[type, str] = {kind: f for kind, f in NUMBER_FORMATS}
+
+
 class CellWriter:
     """The cells of one write-only sheet. Every text is typed as text (never a formula; a leading formula trigger gets
     Excel's quote prefix, so editing the cell keeps it inert); money, dates and times get their number format.
 
-    Fast path (issue 16: the exports ran 2× slower than plain openpyxl): a text or integer that needs no style is
-    handed to openpyxl as a plain value (it reuses one cell object and types it as text itself), and a styled cell
-    takes a copy of a style array built once per combination instead of hashing ``Font``/``Alignment`` objects into
-    the workbook's style tables for every cell."""
+    Fast path (issue 16: the exports ran 2-4× slower than plain openpyxl): ``value`` hands a text or integer that needs
+    no style to openpyxl as a plain value, and a styled one as a ``_Styled`` triple whose style array is built once per
+    combination; ``write_workbook`` writes those through one reused cell per sheet (``_fast_rows``) instead of a new
+    ``WriteOnlyCell`` per cell (which openpyxl's own ``append`` also rejects with a costly ``ValueError`` first)."""
 
     def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
-        self._styles: dict[tuple[str, bool, bool, bool, bool], StyleArray] = {}
+        self._styles: dict[tuple[str, bool, bool, bool, bool], tuple[StyleArray, int]] = {}
 
-    def _styled(self, value: Any, key: tuple[str, bool, bool, bool, bool], *, text: bool) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        if text:
-            cell.data_type = "s"  # never a formula or an error code, whatever the text is
+    def _style(self, key: tuple[str, bool, bool, bool, bool]) -> tuple[StyleArray, int]:
         style = self._styles.get(key)
         if style is not None:
-            cell._style = copy(style)
-            return cell
+            return style
+        cell = WriteOnlyCell(self.ws)
         number_format, quote, bold, wrap, top = key
         if number_format:
             cell.number_format = number_format
@@ -88,23 +108,73 @@ class CellWriter:
             cell.font = Font(bold=True)
         if wrap or top:
             cell.alignment = Alignment(wrap_text=wrap or None, vertical="top")
-        self._styles[key] = copy(cell._style)
-        return cell
+        array = copy(cell._style) if cell._style is not None else StyleArray()  # none set: the default (index 0)
+        style = self._styles[key] = (array, self.ws.parent._cell_styles.add(array))
+        return style
 
-    def __call__(self, value: Any, *, bold: bool = False, wrap: bool = False, top: bool = False) -> Any:
-        plain = not (bold or wrap or top)
-        if isinstance(value, Decimal | int | float | dt.date | dt.datetime) and not isinstance(value, bool):
+    def value(self, value: Any, bold: bool = False, wrap: bool = False, top: bool = False) -> Any:
+        """What to append for ``value``: the value itself when openpyxl writes it right unstyled, else a ``_Styled``."""
+        kind = type(value)
+        if kind is str:
+            text = value
+        elif value is None:
+            text = ""
+        elif kind is bool:
+            text = "是" if value else "否"
+        elif isinstance(value, Decimal | int | float | dt.date):
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 value = value.astimezone(CHINA).replace(tzinfo=None)
-            number_format = next((f for kind, f in NUMBER_FORMATS if isinstance(value, kind)), "")
-            if plain and not number_format:
+            number_format = _EXACT_FORMATS.get(kind)
+            if number_format is None:
+                number_format = next((f for k, f in NUMBER_FORMATS if isinstance(value, k)), "")
+            if not (number_format or bold or wrap or top):
                 return value
-            return self._styled(value, (number_format, False, bold, wrap, top), text=False)
-        text = "" if value is None else ("是" if value is True else "否" if value is False else str(value))
+            return _Styled(value, "d" if isinstance(value, dt.date) else "n",
+                           *self._style((number_format, False, bold, wrap, top)))
+        else:
+            text = str(value)
         quote = text.startswith(FORMULA_TRIGGERS)
-        if plain and not quote and not text.startswith("#") and text:
+        if text and not (quote or bold or wrap or top) and text[0] != "#":
             return text  # openpyxl types it as text (no leading = or #: not a formula, not an error code)
-        return self._styled(text, ("", quote, bold, wrap, top), text=True)
+        return _Styled(text, "s", *self._style(("", quote, bold, wrap, top)))  # never a formula or an error code
+
+    def __call__(self, value: Any, *, bold: bool = False, wrap: bool = False, top: bool = False) -> Any:
+        """A plain value or a ``WriteOnlyCell``: what any write-only sheet's ``append`` takes."""
+        result = self.value(value, bold, wrap, top)
+        if type(result) is not _Styled:
+            return result
+        cell = WriteOnlyCell(self.ws)
+        cell._value, cell.data_type, style, _ = result
+        cell._style = copy(style)
+        return cell
+
+
+def _fast_rows(ws: WriteOnlyWorksheet) -> None:
+    """Let ``ws.append`` take ``_Styled`` values: each is written through one reused cell (openpyxl writes a cell as
+    soon as it is yielded, so nothing keeps it), plain values through another, as openpyxl's own
+    ``_values_to_row`` does."""
+
+    def values_to_row(values: Iterable[Any], row_idx: int) -> Iterator[Any]:
+        plain = WriteOnlyCell(ws)
+        styled = _ReusedCell(ws, row=1, column=1)
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if type(value) is _Styled:
+                cell = styled
+                cell._value, cell.data_type, cell._style, cell._style_id = value
+            elif isinstance(value, Cell):
+                cell = value
+            else:
+                cell = plain
+                cell.value = value
+            cell.column = col_idx
+            cell.row = row_idx
+            yield cell
+            if cell is plain and plain.has_style:  # openpyxl gave it a number format (a time): not for the next
+                plain = WriteOnlyCell(ws)
+
+    ws._values_to_row = values_to_row  # type: ignore[method-assign]
 
 
 def _cell(ws: WriteOnlyWorksheet, value: Any, *, bold: bool = False, wrap: bool = False,
@@ -176,17 +246,26 @@ def write_workbook(sheets: Iterable[Sheet], out: IO[bytes]) -> None:
             ws.column_dimensions[openpyxl.utils.get_column_letter(idx)].width = width
         ws.freeze_panes = "A2"
         print_setup(ws, sheet)
-        cells = CellWriter(ws)
-        ws.append([cells(h, bold=True) for h in sheet.headers])
+        _fast_rows(ws)
+        put = CellWriter(ws).value
+        ws.append([put(h, True) for h in sheet.headers])
         wrap = {i: sheet.widths[i] for i in sheet.wrap if i < len(sheet.widths)}
-        top = bool(wrap)
         sums: dict[int, Any] = dict.fromkeys(sheet.totals, 0)
+        heights: dict[int, dict[str, str]] = {}  # lines -> the row attributes openpyxl writes for that height
         for number, row in enumerate(sheet.rows, start=2):
             lines = max((wrapped_lines(str(row[i]), w) for i, w in wrap.items()
-                         if i < len(row) and isinstance(row[i], str)), default=1)
+                         if i < len(row) and isinstance(row[i], str)), default=1) if wrap else 1
             if lines > 1:
-                ws.row_dimensions[number].height = LINE_HEIGHT * lines
-            ws.append([cells(v, wrap=i in wrap, top=top) for i, v in enumerate(row)])
+                attrs = heights.get(lines)
+                if attrs is None:
+                    ws.row_dimensions[number].height = LINE_HEIGHT * lines
+                    attrs = heights[lines] = dict(ws.row_dimensions[number])  # {"ht": …, "customHeight": "1"}
+                # the writer reads only these attributes of the row: no RowDimension object built for every row
+                dict.__setitem__(ws.row_dimensions, number, attrs)
+            if wrap:
+                ws.append([put(v, False, i in wrap, True) for i, v in enumerate(row)])
+            else:
+                ws.append([put(v) for v in row])
             if lines > 1:
                 del ws.row_dimensions[number]  # written: keep memory flat
             for i in sums:
@@ -200,7 +279,7 @@ def write_workbook(sheets: Iterable[Sheet], out: IO[bytes]) -> None:
                 total[i] = value
             if sheet.finish_total is not None:
                 total = sheet.finish_total(total)
-            ws.append([cells(v, bold=True) for v in total])
+            ws.append([put(v, True) for v in total])
     wb.save(out)
 
 

@@ -217,15 +217,11 @@ class CatalogEntryAdmin(XlsxExportMixin, WorkflowAdminMixin, GovernedAdmin):
     inlines = [DataItemInline, InterfaceInline, DesensitisationInline]
     readonly_fields = ("status", "level", "version", "quality_display", "versions_display", "review_due_on",
                        "return_reason", "retire_reason", "related_buttons", "related_records")
-    export_columns = [
-        ("目录编码", lambda e: e.code), ("资源名称", lambda e: e.title), ("数源单位", lambda e: e.source_unit.name),
-        ("状态", lambda e: e.get_status_display()), ("共享类型", lambda e: e.get_share_type_display()),
-        ("共享/开放依据", lambda e: e.legal_basis), ("开放类型", lambda e: e.get_open_type_display()),
-        ("更新频率", lambda e: e.get_update_frequency_display()), ("质量评分", lambda e: e.quality_score),
-        ("版本", lambda e: e.version),
-    ]
-    export_only = ("code", "title", "source_unit__name", "status", "share_type", "legal_basis", "open_type",
-                   "update_frequency", "quality_score", "version")
+    export_fields = (
+        ("目录编码", "code"), ("资源名称", "title"), ("数源单位", "source_unit__name"), ("状态", "status"),
+        ("共享类型", "share_type"), ("共享/开放依据", "legal_basis"), ("开放类型", "open_type"),
+        ("更新频率", "update_frequency"), ("质量评分", "quality_score"), ("版本", "version"),
+    )
     actions = ["action_submit", "action_publish", "action_revise"]
     RESTRICTED = ("code", "title", "source_unit", "share_type")
 
