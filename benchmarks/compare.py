@@ -64,10 +64,46 @@ def side_by_side(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return lines
 
 
+# The pages of issue 16's table: (label, a part of the figure's name).
+HEADLINE = [("admin catalog entries", "（catalogs.CatalogEntry）"), ("admin share applications", "（sharing.ShareApplication）"),
+            ("admin authorizations", "（sharing.Authorization）"), ("admin usage records", "（sharing.DataUseRecord）"),
+            ("admin subsidy applications", "（subsidies.Application）"), ("API catalog entries", "/api/v1/catalogs/entries/"),
+            ("API share applications", "/api/v1/sharing/applications/"),
+            ("API usage records", "/api/v1/sharing/usage-records/"),
+            ("API subsidy applications", "/api/v1/subsidies/applications/"), ("工作台", "工作台 /admin/")]
+ROLES = ("city_authority", "county_authority", "unit_admin")
+
+
+def _find(run: dict[str, Any], part: str, role: str, variant: str) -> dict[str, Any] | None:
+    return next((r for r in run["figures"] if part in r["name"] and r["role"] == role
+                 and r["variant"].startswith(variant) and r.get("median_ms") is not None), None)
+
+
+def headline(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    def times(r: dict[str, Any] | None) -> str:
+        return "—" if r is None else f"{r['median_ms']:,.0f} / {r['p95_ms']:,.0f}"
+
+    lines = ["| page | role | variant | before: median / p95 ms | after: median / p95 ms | raw SQL ms | ratio |",
+             "|---|---|---|---|---|---|---|"]
+    for label, part in HEADLINE:
+        variants = ("plain", "filter", "search") if label.startswith("admin") else \
+            ("first", "deep", "cursor") if label.startswith("API") else ("index",)
+        for role in ROLES:
+            for variant in variants:
+                old, new = _find(before, part, role, variant), _find(after, part, role, variant)
+                if old is None and new is None:
+                    continue
+                raw = "—" if new is None or new.get("baseline") is None else f"{new['baseline']:,.0f}"
+                ratio = "—" if new is None or not new.get("ratio") else f"{new['ratio']:.1f}×"
+                lines.append(f"| {label} | {role} | {variant} | {times(old)} | {times(new)} | {raw} | {ratio} |")
+    return lines
+
+
 def main(argv: list[str]) -> int:
     before = json.loads(Path(argv[0]).read_text())
     after = json.loads(Path(argv[1]).read_text())
-    for title, lines in (("Targets met", summary(after)), ("Misses", misses(after)),
+    for title, lines in (("Targets met", summary(after)), ("The pages of the issue", headline(before, after)),
+                         ("Misses", misses(after)),
                          ("Before and after", side_by_side(before, after))):
         print(f"### {title}\n")
         print("\n".join(lines) + "\n")

@@ -460,6 +460,17 @@ class DataUseRecordPolicy(Policy):
             visible = policy.scope(user, Authorization.objects.all()).values("pk")
         return qs.filter(authorization_id__in=visible)
 
+    def own_units(self, user: AnyUser, qs: QuerySet[Any], unit_ids: Any) -> QuerySet[Any]:
+        """The records of the user's own units among ``unit_ids`` (the 本单位 list). A usage record's unit is its
+        authorization's consumer unit (``usage_records_push``), whose staff always see that authorization, so these
+        rows are in ``scope`` by construction: filtering on the unit alone lets PostgreSQL read them from the
+        (unit, acquired_at) index in order, where the scope's semi-join AND the unit misestimated 26× and sorted
+        every record of the unit (ADR 0015)."""
+        s = user_scope(user)
+        if not user.is_authenticated or not s.is_staff_member:
+            return qs.none()
+        return qs.filter(unit_id__in=set(unit_ids) & set(s.unit_ids))
+
     def can_add(self, user: AnyUser) -> Decision:
         return ALLOW if user_scope(user).has_role(Role.UNIT_DATA_ADMIN, Role.UNIT_LEADER) else deny(
             "只有单位数据管理员可以登记数据使用记录。")

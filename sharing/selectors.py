@@ -81,12 +81,15 @@ def authorization_get(user: Any, pk: Any) -> Authorization | None:
     return authorization_list(user=user).filter(pk=pk).first()
 
 
-def usage_record_list(*, user: Any, filters: Any = None,
-                      authorization: Authorization | None = None) -> QuerySet[DataUseRecord]:
+def usage_record_list(*, user: Any, filters: Any = None, authorization: Authorization | None = None,
+                      own_unit_ids: Iterable[int] | None = None) -> QuerySet[DataUseRecord]:
+    """The usage records ``user`` may see; with ``own_unit_ids``, only those of the user's own units among them."""
     qs = DataUseRecord.objects.select_related("authorization", "unit", "recorded_by")
     if authorization is not None:
         qs = qs.filter(authorization=authorization)
-    return _filtered(UsageRecordFilter, filters, DataUseRecordPolicy().scope(user, qs))
+    policy = DataUseRecordPolicy()
+    scoped = policy.scope(user, qs) if own_unit_ids is None else policy.own_units(user, qs, own_unit_ids)
+    return _filtered(UsageRecordFilter, filters, scoped)
 
 
 def catalog_impact_list(*, user: Any) -> QuerySet[CatalogImpact]:

@@ -12,7 +12,8 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from catalogs.admin.common import filtered_list, own_unit_filter, related_links
+from catalogs.admin.common import OwnUnitFilter, filtered_list, own_unit_filter, related_links
+from catalogs.permissions import defaults_to_own_unit, own_unit_ids
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, date_range_filter
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
@@ -215,6 +216,13 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
         ])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """本单位 (a unit user's default) reads the unit's records without the scope's semi-join: they are visible by
+        construction (``DataUseRecordPolicy.own_units``); 全部可见 is the scope."""
+        mine = request.GET.get(OwnUnitFilter.parameter_name, "")
+        if mine not in (OwnUnitFilter.MINE, OwnUnitFilter.ALL):
+            mine = OwnUnitFilter.MINE if defaults_to_own_unit(request.user) else OwnUnitFilter.ALL
+        if mine == OwnUnitFilter.MINE and own_unit_ids(request.user):
+            return selectors.usage_record_list(user=request.user, own_unit_ids=own_unit_ids(request.user))
         return selectors.usage_record_list(user=request.user)
 
 

@@ -225,3 +225,30 @@ def test_catalog_and_subsidy_scopes_return_exactly_the_old_rows_for_every_demo_a
              for (user, label), got in new.items() if got != old[user, label]]
     assert not wrong, "\n".join(wrong)
     assert any(0 < len(rows) for rows in new.values())
+
+
+def test_own_unit_usage_records_are_the_scoped_rows_of_the_unit_for_every_demo_account(demo):
+    """本单位 reads usage records by unit alone (``DataUseRecordPolicy.own_units``): for every demo account with a
+    unit, exactly the rows the scope shows of that unit — and the admin's default list is that list."""
+    from django.test import Client
+
+    from catalogs.permissions import defaults_to_own_unit, own_unit_ids
+
+    policy = DataUseRecordPolicy()
+    checked = 0
+    for user in get_user_model().objects.filter(is_active=True).order_by("username"):
+        units = own_unit_ids(user)
+        if not units:
+            continue
+        scoped = set(policy.scope(user, DataUseRecord.objects.all()).filter(unit_id__in=units)
+                     .values_list("pk", flat=True))
+        own = set(policy.own_units(user, DataUseRecord.objects.all(), units).values_list("pk", flat=True))
+        assert own == scoped, user.username
+        checked += bool(own)
+        if user.is_staff and defaults_to_own_unit(user):
+            client = Client()
+            client.force_login(user)
+            response = client.get("/admin/sharing/datauserecord/")
+            if response.status_code == 200:
+                assert set(response.context["cl"].queryset.values_list("pk", flat=True)) == scoped, user.username
+    assert checked  # some unit has usage records of its own in the demo
