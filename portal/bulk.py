@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from portal.audit import _serialise_chain, snapshot
 from portal.faults import checkpoint
+from portal.locks import lock_rows
 from portal.models import AuditLog, Notification
 
 SYSTEM_NAME = "系统"
@@ -47,7 +48,7 @@ def due_chunks(queryset: models.QuerySet[Any], *, size: int | None = None) -> li
 def lock_chunk(queryset: models.QuerySet[Any], pks: Sequence[Any]) -> list[Any]:
     """The rows ``pks`` that ``queryset`` still selects (the due filter read again: a record done meanwhile drops
     out), locked (``FOR UPDATE OF``) in primary-key order until the caller's transaction ends."""
-    return list(queryset.filter(pk__in=list(pks)).select_for_update(of=("self",)).order_by("pk"))
+    return lock_rows(queryset.filter(pk__in=list(pks)))
 
 
 def snapshots(records: Sequence[models.Model]) -> list[dict[str, Any]]:

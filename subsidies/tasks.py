@@ -17,33 +17,11 @@ SCHEDULES: list[tuple[str, str, str, int | None]] = [
 ]
 
 
-PUBLICITY_CLOSE_CHANGE_REASON = "公示期满且无未处理异议，定时任务结束公示"
-
-
 def close_due_publicities() -> int:
-    """End every publicity whose last working day has passed and that has no open objection: the ``publicity_close``
-    step in batches of set-based writes (history, audit rows, application events), each batch its own transaction; an
-    open objection keeps the publicity open (in the WHERE clause). Idempotent: a run again goes on with what is due."""
-    from django.db.models import Exists, OuterRef
+    """End every publicity whose last working day has passed and that has no open objection (in batches)."""
+    from subsidies.services import applications_close_due_publicities
 
-    from portal.bulk import BulkStep, transition_in_batches
-    from subsidies.models import Application, ApplicationEvent, Objection, ObjectionStatus
-    from subsidies.workflow import APPLICATION
-
-    on = timezone.localdate()
-    open_objection = Exists(Objection.objects.filter(application=OuterRef("pk"), status=ObjectionStatus.OPEN))
-
-    def events(batch: BulkStep) -> None:
-        ApplicationEvent.objects.bulk_create([
-            ApplicationEvent(application=app, actor=None, action="publicity_close", from_status=before,
-                             to_status=app.status, note="", due_on=app.due_on, at=batch.at)
-            for app, before in zip(batch.records, batch.from_states, strict=True)])
-
-    return len(transition_in_batches(
-        APPLICATION, "publicity_close",
-        Application.objects.filter(publicity_ends_on__lt=on).exclude(open_objection), on=on,
-        update={"step_started_on": on}, reason=lambda app: "", change_reason=PUBLICITY_CLOSE_CHANGE_REASON,
-        point="subsidies.close_due_publicities", after=events))
+    return len(applications_close_due_publicities(on=timezone.localdate()))
 
 
 OVERDUE_URL = "/admin/subsidies/application/?status="

@@ -191,6 +191,9 @@ class AuthorizationAdmin(LegacyStepUrlMixin, WorkflowAdminMixin, GovernedAdmin):
                              subject=auth)
 
 
+LIST_ATTR = "_portal_usage_changelist"  # set on the request while the usage records' list is being built
+
+
 @admin.register(DataUseRecord)
 class DataUseRecordAdmin(ReadOnlyAdmin):
     policy = permissions.DataUseRecordPolicy()
@@ -215,9 +218,15 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
             ("该授权的全部使用记录", filtered_list("sharing.datauserecord", authorization__id__exact=obj.authorization_id)),
         ])
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        setattr(request, LIST_ATTR, True)
+        return super().changelist_view(request, extra_context)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        """本单位 (a unit user's default) reads the unit's records without the scope's semi-join: they are visible by
-        construction (``DataUseRecordPolicy.own_units``); 全部可见 is the scope."""
+        """The list on 本单位 (a unit user's default) reads the unit's records without the scope's semi-join: they are
+        visible by construction (``DataUseRecordPolicy.own_units``); 全部可见 and record pages use the scope."""
+        if not getattr(request, LIST_ATTR, False):
+            return selectors.usage_record_list(user=request.user)
         mine = request.GET.get(OwnUnitFilter.parameter_name, "")
         if mine not in (OwnUnitFilter.MINE, OwnUnitFilter.ALL):
             mine = OwnUnitFilter.MINE if defaults_to_own_unit(request.user) else OwnUnitFilter.ALL

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from portal.bulk import due_chunks
 from portal.faults import checkpoint
+from portal.locks import lock_rows
 from portal.roles import Role
 from portal.services import notify
 from sharing.models import WorkflowStep
@@ -29,8 +30,8 @@ def steps_flag_overdue(*, on: date | None = None) -> list[int]:
     flagged: list[int] = []
     first: list[tuple[int, str, date]] = []
     for chunk in due_chunks(due):
-        rows = list(due.filter(pk__in=chunk).select_for_update(of=("self",)).order_by("pk")
-                    .values_list("pk", "state_label", "due_on"))
+        rows = [(step.pk, step.state_label, step.due_on)
+                for step in lock_rows(due.filter(pk__in=chunk).only("pk", "state_label", "due_on"))]
         pks = [pk for pk, _, _ in rows]
         WorkflowStep.objects.filter(pk__in=pks).service_update(overdue_flagged_at=now)  # type: ignore[attr-defined]
         flagged.extend(pks)

@@ -14,6 +14,7 @@ from subsidies.services.applications import (
     application_submit,
     application_update,
     application_withdraw,
+    applications_close_due_publicities,
     evidence_add,
     evidence_retire,
     objection_record,
@@ -39,6 +40,7 @@ from subsidies.services.money import application_approve, application_disburse
 __all__ = [
     "application_accept", "application_approve", "application_cancel", "application_create",
     "application_disburse", "application_publicity_close", "application_publicity_start", "application_reject",
+    "applications_close_due_publicities",
     "application_resubmit", "application_return_for_correction", "application_review_start", "application_score",
     "application_submit", "application_update", "application_withdraw", "budget_pool_save", "call_save",
     "evidence_add", "evidence_retire", "manual_award_approve", "manual_award_cancel", "manual_award_create",

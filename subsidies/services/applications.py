@@ -193,6 +193,33 @@ def application_publicity_close(*, application: Application, acting_user: Any) -
     return APPLICATION.apply("publicity_close", application, user=acting_user)
 
 
+PUBLICITY_CLOSE_CHANGE_REASON = "公示期满且无未处理异议，定时任务结束公示"
+
+
+def applications_close_due_publicities(*, on: Any) -> list[int]:
+    """``publicity_close`` for every publicity whose last working day is before ``on``, as the system, in batches of
+    set-based writes (history, audit rows, application events), each batch its own transaction; an open objection
+    keeps the publicity open (in the WHERE clause). Idempotent: a run again goes on with what is due (ADR 0017)."""
+    from django.db.models import Exists, OuterRef
+
+    from portal.bulk import BulkStep, transition_in_batches
+    from subsidies.models import ApplicationEvent, Objection, ObjectionStatus
+
+    open_objection = Exists(Objection.objects.filter(application=OuterRef("pk"), status=ObjectionStatus.OPEN))
+
+    def events(batch: BulkStep) -> None:
+        ApplicationEvent.objects.bulk_create([
+            ApplicationEvent(application=app, actor=None, action="publicity_close", from_status=before,
+                             to_status=app.status, note="", due_on=app.due_on, at=batch.at)
+            for app, before in zip(batch.records, batch.from_states, strict=True)])
+
+    return transition_in_batches(
+        APPLICATION, "publicity_close",
+        Application.objects.filter(publicity_ends_on__lt=on).exclude(open_objection), on=on,
+        update={"step_started_on": on}, reason=lambda app: "", change_reason=PUBLICITY_CLOSE_CHANGE_REASON,
+        point="subsidies.close_due_publicities", after=events)
+
+
 def application_withdraw(*, application: Application, acting_user: Any, reason: str = "") -> Application:
     """The applicant withdraws (any time before disbursement); reserved money is released."""
     return APPLICATION.apply("withdraw", application, user=acting_user, reason=reason)

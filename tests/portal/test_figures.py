@@ -209,9 +209,11 @@ def test_each_figure_is_a_fixed_number_of_queries_whatever_the_rows(demo):
     row and for one who sees a few; and still so after 60 more overdue tasks of 12 units."""
     from catalogs.figures import overdue_tasks_by_unit
     from catalogs.models import CollectionTask, TaskStatus
+    from portal.permissions import user_scope
 
     for username in ("city_authority", "unit_admin", "county_authority", "finance_officer"):
         user = _user(username)
+        user_scope(user).county_unit_ids  # noqa: B018 - read once per request with the scope (ADR 0015), not per figure
         for func in _figure_functions():
             # at most: a scope that holds nothing (a unit admin's pools) asks the database nothing
             assert _queries(func, user) <= FIGURE_QUERIES[func.__name__], (username, func.__name__)
