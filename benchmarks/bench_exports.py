@@ -1,22 +1,26 @@
 """xlsx exports of 100k rows (catalog entries, usage records, disbursements) against plain openpyxl write-only.
 
 Each export runs as staff run it (the catalog changelist's 导出 Excel view and the authorization's usage download as
-the city authority; ``export_disbursements`` as the command line does), once for its time and once under tracemalloc
-for its peak memory. The baseline reads the same rows (the same columns, one ``values_list`` query through the same
-server-side cursor) and appends them to a plain openpyxl write-only sheet. Rows missing up to ``BENCH_EXPORT_ROWS``
-(default 100,000) are copied from a record already there (the demo is seeded when there is none), inside a transaction
-rolled back at the end. Target (issue 16): each export within 1.5× of its baseline, memory flat (not growing with the
-rows). On PostgreSQL: ``PORTAL_BENCH_DATABASE_URL=postgres://… python -m benchmarks.run bench_exports``.
+the city authority; ``export_disbursements`` as the command line does), once: its time and the peak growth of the
+process's resident memory meanwhile (sampled on a thread). The baseline reads the same rows (the same columns, one
+``values_list`` query through the same server-side cursor) and appends them to a plain openpyxl write-only sheet.
+Rows missing up to ``BENCH_EXPORT_ROWS`` (default 100,000) are copied from a record already there (the demo is seeded
+when there is none), inside a transaction rolled back at the end. Target (issue 16): each export within 1.5× of its
+baseline, memory flat (of the order of the plain write's, not growing with the rows). On PostgreSQL:
+``PORTAL_BENCH_DATABASE_URL=postgres://… python -m benchmarks.run bench_exports``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
+import gc
 import os
 import sys
 import tempfile
+import threading
 import time
-import tracemalloc
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -46,18 +50,51 @@ def _drain(response: Any) -> int:
     return size
 
 
+class _PeakRss:
+    """The process's resident memory sampled every 5 ms on a thread while a block runs: its growth over the block's
+    start is the peak memory the block needed (MB). Freed memory goes back to the system first (``gc`` and glibc's
+    ``malloc_trim``), so a block that follows another starts from what is really in use. Unlike ``tracemalloc`` it
+    costs the block nothing measurable (``tracemalloc`` made the 100k exports 3–5× slower, 15 minutes per run)."""
+
+    def __init__(self) -> None:
+        self.peak = self.start = 0
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * self._page
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self) -> _PeakRss:
+        gc.collect()
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        self.peak = self.start = self._rss()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+    @property
+    def growth_mb(self) -> float:
+        return (self.peak - self.start) / 1e6
+
+
 def _timed(fn: Callable[[], Any]) -> tuple[float, float]:
-    """Seconds of ``fn``, and its peak traced memory (MB) in a second run."""
-    start = time.perf_counter()
-    fn()
-    seconds = time.perf_counter() - start
-    tracemalloc.start()
-    try:
+    """Seconds of ``fn`` and the peak growth of resident memory while it ran (MB), from one run."""
+    with _PeakRss() as memory:
+        start = time.perf_counter()
         fn()
-        peak = tracemalloc.get_traced_memory()[1] / 1e6
-    finally:
-        tracemalloc.stop()
-    return seconds, peak
+        seconds = time.perf_counter() - start
+    return seconds, memory.growth_mb
 
 
 def _compare(report: Any, name: str, export: Callable[[], Any],
@@ -67,7 +104,7 @@ def _compare(report: Any, name: str, export: Callable[[], Any],
     report(f"{name}: seconds", seconds, base_seconds, "s",
            met=bool(base_seconds) and seconds <= TARGET_RATIO * base_seconds)
     report(f"{name}: peak memory", peak, base_peak, "MB",
-           met=peak <= TARGET_RATIO * base_peak + 1)  # flat: of the order of the plain write's, not of the rows
+           met=peak <= TARGET_RATIO * base_peak + 5)  # flat: of the order of the plain write's, not of the rows
     sys.stdout.flush()
     if base_seconds and seconds / base_seconds > TARGET_RATIO:
         print(f"  ! over {TARGET_RATIO}× plain openpyxl")

@@ -23,6 +23,8 @@ TARGET_STEPS_SECONDS = 30.0  # issue 16: 200,000 open steps; the other sweeps at
 
 def _target(done: int) -> float:
     return TARGET_STEPS_SECONDS * max(done, 1) / 200_000
+
+
 BATCH = 5000
 
 
@@ -106,6 +108,12 @@ def run(report: Any) -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from catalogs.models import CollectionTask, InterfaceRequest
+    from catalogs.services import (
+        collection_reminders_send,
+        collection_tasks_mark_overdue,
+        interface_requests_mark_overdue,
+    )
     from sharing.models import Authorization, OpenDataApplication, OpenDataGrant, WorkflowStep
     from sharing.services.authorizations import authorizations_expire, authorizations_remind_expiring
     from sharing.services.open_grants import open_grants_expire, open_grants_remind_expiring
@@ -116,16 +124,13 @@ def run(report: Any) -> None:
     steps = int(os.environ.get("BENCH_SWEEP_STEPS", "200000"))
     rows = int(os.environ.get("BENCH_SWEEP_ROWS", "20000"))
     today = timezone.localdate()
-    yesterday, soon = today - dt.timedelta(days=1), today + dt.timedelta(days=3)
+    yesterday, soon, later = today - dt.timedelta(days=1), today + dt.timedelta(days=3), today + dt.timedelta(days=3650)
     now = timezone.now()
-    vendor = connection.vendor
     tag = f"B{int(time.time()) % 100000}-"
 
-    auth = _template(Authorization)
-    grant = _template(OpenDataGrant)
-    app = _template(Application)
-    dummy_step = _template(WorkflowStep)
-    assert auth and grant and app and dummy_step
+    auth, grant, app = _template(Authorization), _template(OpenDataGrant), _template(Application)
+    dummy_step, task, request = _template(WorkflowStep), _template(CollectionTask), _template(InterfaceRequest)
+    open_app = OpenDataApplication._base_manager.get(pk=grant.application_id)
 
     def make_steps() -> None:
         _sql("UPDATE sharing_workflowstep SET overdue_flagged_at = %s WHERE overdue_flagged_at IS NULL", [now])
@@ -133,110 +138,38 @@ def run(report: Any) -> None:
                action="", action_label="", opinion="", due_on=yesterday, overdue_flagged_at=None)
         _analyze(WorkflowStep)
 
-    def flag_baseline() -> None:
-        _sql("UPDATE sharing_workflowstep SET overdue_flagged_at = %s WHERE finished_on IS NULL AND due_on < %s "
-             "AND overdue_flagged_at IS NULL", [now, today])
-
-    seconds, base, done = _measure(make_steps, lambda: steps_flag_overdue(on=today), flag_baseline)
-    report(f"sweep flag_overdue_steps, {done:,} open steps ({vendor})", seconds, base, "s", target=_target(done))
-    if seconds > TARGET_STEPS_SECONDS:
-        print(f"  ! over the {TARGET_STEPS_SECONDS:.0f} s target")
-
     def make_auths(until: dt.date) -> Callable[[], None]:
         def setup() -> None:
             _sql("UPDATE sharing_authorization SET valid_until_on = %s WHERE status IN ('active', 'suspended')",
-                 [today + dt.timedelta(days=3650)])  # only the copies are due
+                 [later])  # only the copies are due
             _clone(Authorization, auth, rows, f"SQ{tag}", status="active", valid_until_on=until, renewed_from_id=None,
                    expiry_reminded_on=None, status_reason="")
             _analyze(Authorization)
         return setup
 
-    seconds, base, done = _measure(
-        make_auths(yesterday), lambda: authorizations_expire(on=today),
-        lambda: _sql("UPDATE sharing_authorization SET status = 'expired', status_changed_at = %s "
-                     "WHERE status IN ('active', 'suspended') AND valid_until_on < %s", [now, today]))
-    report(f"sweep expire_authorizations, {done:,} authorizations ({vendor})", seconds, base, "s", target=_target(done))
-
-    seconds, base, done = _measure(
-        make_auths(soon), lambda: authorizations_remind_expiring(on=today),
-        lambda: _sql("UPDATE sharing_authorization SET expiry_reminded_on = %s WHERE status = 'active' "
-                     "AND valid_until_on >= %s AND valid_until_on <= %s AND expiry_reminded_on IS NULL",
-                     [today, today, today + dt.timedelta(days=30)]))
-    report(f"sweep remind_expiring_authorizations, {done:,} authorizations ({vendor})", seconds, base, "s", target=_target(done))
-
-    open_app = OpenDataApplication._base_manager.get(pk=grant.application_id)
-
     def make_grants(until: dt.date) -> Callable[[], None]:
         def setup() -> None:
             _sql("UPDATE sharing_opendatagrant SET valid_until_on = %s WHERE status IN ('active', 'suspended')",
-                 [today + dt.timedelta(days=3650)])
+                 [later])
             apps = _clone(OpenDataApplication, open_app, rows, f"KF{tag}")
             _clone(OpenDataGrant, grant, rows, f"XK{tag}", status="active", valid_until_on=until,
                    expiry_reminded_on=None, status_reason="", application_id=lambda i: apps[i])
             _analyze(OpenDataApplication, OpenDataGrant)
         return setup
 
-    seconds, base, done = _measure(
-        make_grants(yesterday), lambda: open_grants_expire(on=today),
-        lambda: _sql("UPDATE sharing_opendatagrant SET status = 'expired', status_changed_at = %s "
-                     "WHERE status IN ('active', 'suspended') AND valid_until_on < %s", [now, today]))
-    report(f"sweep expire_open_grants, {done:,} grants ({vendor})", seconds, base, "s", target=_target(done))
-
-    seconds, base, done = _measure(
-        make_grants(soon), lambda: open_grants_remind_expiring(on=today),
-        lambda: _sql("UPDATE sharing_opendatagrant SET expiry_reminded_on = %s WHERE status = 'active' "
-                     "AND valid_until_on >= %s AND valid_until_on <= %s AND expiry_reminded_on IS NULL",
-                     [today, today, today + dt.timedelta(days=30)]))
-    report(f"sweep remind_expiring_open_grants, {done:,} grants ({vendor})", seconds, base, "s", target=_target(done))
-
     def make_publicities() -> None:
-        _sql("UPDATE subsidies_application SET publicity_ends_on = %s WHERE status = 'publicity'",
-             [today + dt.timedelta(days=3650)])
+        _sql("UPDATE subsidies_application SET publicity_ends_on = %s WHERE status = 'publicity'", [later])
         _clone(Application, app, rows, f"BJ{tag}", status="publicity", publicity_ends_on=yesterday,
                duplicate_of_id=None, is_duplicate=False)
         _analyze(Application)
 
-    seconds, base, done = _measure(
-        make_publicities, close_due_publicities,
-        lambda: _sql("UPDATE subsidies_application SET status = 'publicized', step_started_on = %s "
-                     "WHERE status = 'publicity' AND publicity_ends_on < %s AND NOT EXISTS (SELECT 1 FROM "
-                     "subsidies_objection o WHERE o.application_id = subsidies_application.id AND o.status = 'open')",
-                     [today, today]))
-    report(f"sweep close_due_publicities, {done:,} applications ({vendor})", seconds, base, "s", target=_target(done))
-
-    # catalogs daily_collection: collection tasks past due / due within 3 days, interface requests past due
-    from catalogs.models import CollectionTask, InterfaceRequest
-    from catalogs.services import (
-        collection_reminders_send,
-        collection_tasks_mark_overdue,
-        interface_requests_mark_overdue,
-    )
-
-    task = _template(CollectionTask)
-    request = _template(InterfaceRequest)
-    assert task and request
-
     def make_tasks(due: dt.date) -> Callable[[], None]:
         def setup() -> None:
-            _sql("UPDATE catalogs_collectiontask SET due_on = %s WHERE status = 'pending'",
-                 [today + dt.timedelta(days=3650)])  # only the copies are due
+            _sql("UPDATE catalogs_collectiontask SET due_on = %s WHERE status = 'pending'", [later])
             _clone(CollectionTask, task, rows, f"CT{tag}", status="pending", due_on=due, reminded_at=None,
                    submitted_at=None, period=lambda i: f"{tag}{i}"[-16:])
             _analyze(CollectionTask)
         return setup
-
-    seconds, base, done = _measure(
-        make_tasks(yesterday), lambda: collection_tasks_mark_overdue(on=today),
-        lambda: _sql("UPDATE catalogs_collectiontask SET status = 'overdue', updated_at = %s "
-                     "WHERE status = 'pending' AND due_on < %s", [now, today]))
-    report(f"sweep collection_tasks_mark_overdue, {done:,} tasks ({vendor})", seconds, base, "s", target=_target(done))
-
-    seconds, base, done = _measure(
-        make_tasks(soon), lambda: collection_reminders_send(on=today),
-        lambda: _sql("UPDATE catalogs_collectiontask SET reminded_at = %s, updated_at = %s WHERE status = 'pending' "
-                     "AND reminded_at IS NULL AND due_on >= %s AND due_on <= %s",
-                     [now, now, today, today + dt.timedelta(days=3)]))
-    report(f"sweep collection_reminders_send, {done:,} tasks ({vendor})", seconds, base, "s", target=_target(done))
 
     def make_requests() -> None:
         _sql("UPDATE catalogs_interfacerequest SET is_overdue = %s WHERE NOT is_overdue", [True])
@@ -244,9 +177,45 @@ def run(report: Any) -> None:
                overdue_flagged_on=None, delivered_interface_id=None)
         _analyze(InterfaceRequest)
 
-    seconds, base, done = _measure(
-        make_requests, lambda: interface_requests_mark_overdue(on=today),
-        lambda: _sql("UPDATE catalogs_interfacerequest SET is_overdue = %s, overdue_flagged_on = %s, updated_at = %s "
-                     "WHERE status IN ('open', 'extension_requested') AND NOT is_overdue AND due_on < %s",
-                     [True, today, now, today]))
-    report(f"sweep interface_requests_mark_overdue, {done:,} requests ({vendor})", seconds, base, "s", target=_target(done))
+    month = today + dt.timedelta(days=30)
+    # (job, what it sweeps, setup making the due rows, the job, one UPDATE doing the same change, its parameters)
+    sweeps: list[tuple[str, str, Callable[[], None], Callable[[], Any], str, list[Any]]] = [
+        ("flag_overdue_steps", "open steps", make_steps, lambda: steps_flag_overdue(on=today),
+         "UPDATE sharing_workflowstep SET overdue_flagged_at = %s WHERE finished_on IS NULL AND due_on < %s "
+         "AND overdue_flagged_at IS NULL", [now, today]),
+        ("expire_authorizations", "authorizations", make_auths(yesterday), lambda: authorizations_expire(on=today),
+         "UPDATE sharing_authorization SET status = 'expired', status_changed_at = %s "
+         "WHERE status IN ('active', 'suspended') AND valid_until_on < %s", [now, today]),
+        ("remind_expiring_authorizations", "authorizations", make_auths(soon),
+         lambda: authorizations_remind_expiring(on=today),
+         "UPDATE sharing_authorization SET expiry_reminded_on = %s WHERE status = 'active' "
+         "AND valid_until_on >= %s AND valid_until_on <= %s AND expiry_reminded_on IS NULL",
+         [today, today, month]),
+        ("expire_open_grants", "grants", make_grants(yesterday), lambda: open_grants_expire(on=today),
+         "UPDATE sharing_opendatagrant SET status = 'expired', status_changed_at = %s "
+         "WHERE status IN ('active', 'suspended') AND valid_until_on < %s", [now, today]),
+        ("remind_expiring_open_grants", "grants", make_grants(soon), lambda: open_grants_remind_expiring(on=today),
+         "UPDATE sharing_opendatagrant SET expiry_reminded_on = %s WHERE status = 'active' "
+         "AND valid_until_on >= %s AND valid_until_on <= %s AND expiry_reminded_on IS NULL",
+         [today, today, month]),
+        ("close_due_publicities", "applications", make_publicities, close_due_publicities,
+         "UPDATE subsidies_application SET status = 'publicized', step_started_on = %s "
+         "WHERE status = 'publicity' AND publicity_ends_on < %s AND NOT EXISTS (SELECT 1 FROM "
+         "subsidies_objection o WHERE o.application_id = subsidies_application.id AND o.status = 'open')",
+         [today, today]),
+        ("collection_tasks_mark_overdue", "tasks", make_tasks(yesterday),
+         lambda: collection_tasks_mark_overdue(on=today),
+         "UPDATE catalogs_collectiontask SET status = 'overdue', updated_at = %s "
+         "WHERE status = 'pending' AND due_on < %s", [now, today]),
+        ("collection_reminders_send", "tasks", make_tasks(soon), lambda: collection_reminders_send(on=today),
+         "UPDATE catalogs_collectiontask SET reminded_at = %s, updated_at = %s WHERE status = 'pending' "
+         "AND reminded_at IS NULL AND due_on >= %s AND due_on <= %s", [now, now, today, soon]),
+        ("interface_requests_mark_overdue", "requests", make_requests,
+         lambda: interface_requests_mark_overdue(on=today),
+         "UPDATE catalogs_interfacerequest SET is_overdue = %s, overdue_flagged_on = %s, updated_at = %s "
+         "WHERE status IN ('open', 'extension_requested') AND NOT is_overdue AND due_on < %s",
+         [True, today, now, today]),
+    ]
+    for name, noun, setup, job, baseline, params in sweeps:
+        seconds, base, done = _measure(setup, job, lambda b=baseline, p=params: _sql(b, p))  # type: ignore[misc]
+        report(f"sweep {name}, {done:,} {noun} ({connection.vendor})", seconds, base, "s", target=_target(done))

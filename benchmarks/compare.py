@@ -1,8 +1,9 @@
 """Two `make bench` runs side by side, in Markdown for docs/performance.md:
 ``python -m benchmarks.compare bench/results-before.json bench/results.json``.
 
-Prints the targets met per group, every figure of the second run that misses its target (slowest first) and, for each
-timed page or job present in both runs, the figure before and after.
+Prints the targets met per group, the pages of issue 16's table, every figure of the second run that misses its target
+(slowest first), what those misses miss (the absolute target, or only the ratio, with the cost beyond the SQL) and,
+for each timed page or job present in both runs, the figure before and after.
 """
 
 from __future__ import annotations
@@ -47,6 +48,31 @@ def misses(after: dict[str, Any]) -> list[str]:
         ratio = "—" if r.get("ratio") is None else f"{r['ratio']:.2f}×"
         missed = ", ".join((r.get("extra") or {}).get("miss", [])) or "target"
         lines.append(f"| {r['name']} | {r['role']} | {r['variant']} | {value} | {base} | {ratio} | {missed} |")
+    return lines
+
+
+def _quantile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def causes(after: dict[str, Any]) -> list[str]:
+    """The timed pages that miss, split by what they miss: p95 over its target, or only the ratio to their own SQL;
+    for the latter, what the request costs beyond the SQL (median − raw SQL) — the fixed cost of a request."""
+    pages = [r for r in after["figures"] if r.get("median_ms") is not None and r.get("target")
+             and r.get("baseline") is not None]
+    over = [r for r in pages if (r.get("p95_ms") or r["median_ms"]) > r["target"]]
+    ratio_only = [r for r in pages if r["met"] is False and r not in over]
+    lines = ["| pages | count | their own SQL, median (max) | beyond the SQL: median / p90 / max |", "|---|---|---|---|"]
+    for label, rows in (("timed pages with a target", pages), ("p95 over the target", over),
+                        ("only the ratio missed", ratio_only)):
+        if not rows:
+            lines.append(f"| {label} | 0 | — | — |")
+            continue
+        sql = [r["baseline"] for r in rows]
+        extra = [r["median_ms"] - r["baseline"] for r in rows]
+        lines.append(f"| {label} | {len(rows)} | {_quantile(sql, 0.5):,.1f} ms ({max(sql):,.1f} ms) | "
+                     f"{_quantile(extra, 0.5):,.1f} / {_quantile(extra, 0.9):,.1f} / {max(extra):,.1f} ms |")
     return lines
 
 
@@ -104,6 +130,7 @@ def main(argv: list[str]) -> int:
     after = json.loads(Path(argv[1]).read_text())
     for title, lines in (("Targets met", summary(after)), ("The pages of the issue", headline(before, after)),
                          ("Misses", misses(after)),
+                         ("What the misses miss", causes(after)),
                          ("Before and after", side_by_side(before, after))):
         print(f"### {title}\n")
         print("\n".join(lines) + "\n")

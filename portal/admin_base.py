@@ -322,18 +322,20 @@ class RelatedInScopeFilter(admin.RelatedOnlyFieldListFilter):
 
 
 def year_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
-    """A list filter over the years in integer column ``field``: every year from the user's first to last (``MIN`` and
-    ``MAX``, two probes of the column's index) instead of Django's ``SELECT DISTINCT`` over the whole list."""
+    """A list filter over the years in integer column ``field``: every year from the user's first to last instead of
+    Django's ``SELECT DISTINCT`` over the whole list. The first and the last are two ``ORDER BY … LIMIT 1`` queries,
+    each a walk of the column's index that stops at the first row in the user's scope; ``MIN``/``MAX`` over a scope
+    with a semi-join (a county's enterprises) read every scoped row instead (69 ms against 0.1 ms, ADR 0016)."""
 
     class YearFilter(admin.SimpleListFilter):
         parameter_name = field
 
         def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-            bounds = model_admin.get_queryset(request).order_by().aggregate(first=models.Min(field),
-                                                                             last=models.Max(field))
-            if bounds["first"] is None:
+            years = model_admin.get_queryset(request).values_list(field, flat=True).exclude(**{f"{field}__isnull": True})
+            first, last = years.order_by(field).first(), years.order_by(f"-{field}").first()
+            if first is None or last is None:
                 return []
-            return [(str(y), f"{y}年") for y in range(bounds["last"], bounds["first"] - 1, -1)]
+            return [(str(y), f"{y}年") for y in range(last, first - 1, -1)]
 
         def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
             value = self.value()

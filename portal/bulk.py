@@ -106,6 +106,25 @@ def history_insert(model: type[models.Model], pks: Iterable[Any], *, at: datetim
         cursor.execute(sql, [*params, *ids])
 
 
+def insert_values(objs: Sequence[models.Model]) -> int:
+    """Insert ``objs`` (new rows of one model, primary keys left to the database) with one single-row ``INSERT``
+    statement run for every row (``executemany``: psycopg pipelines them and parses the statement once).
+    ``bulk_create`` on PostgreSQL sends one array per column (``UNNEST``), and psycopg escapes every text element of
+    an array with a regular expression in Python: 1,000 audit rows with their JSON snapshots took 0.38 s to send and
+    0.02 s to insert. Here each value is bound on its own."""
+    if not objs:
+        return 0
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+                                 for obj in objs])
+    return len(objs)
+
+
 @dataclass
 class AuditEntry:
     """One audit row to append (the system acting): what ``audit_record`` would be called with."""
@@ -138,8 +157,7 @@ def audit_bulk(entries: Sequence[AuditEntry], *, at: datetime | None = None) -> 
                        after=e.after, prev_hash=prev)
         row.hash = prev = row.compute_hash()
         rows.append(row)
-    AuditLog.objects.bulk_create(rows)
-    return len(rows)
+    return insert_values(rows)
 
 
 @dataclass
@@ -163,7 +181,7 @@ def notify_bulk(notices: Iterable[Notice]) -> int:
         addresses = [u.email for u in n.recipients if getattr(u, "email", "")]
         if addresses:
             mails.append((n.title, f"{n.body}\n{n.url}".strip(), addresses))
-    Notification.objects.bulk_create(rows, batch_size=2000)
+    insert_values(rows)
     if mails:
         def send() -> None:
             for title, body, addresses in mails:
@@ -182,6 +200,29 @@ def enterprise_users(enterprise_ids: set[int]) -> dict[int, list[Any]]:
               .select_related("user").order_by("pk")):
         found[m.enterprise_id].append(m.user)
     return found
+
+
+def mark_in_batches(queryset: models.QuerySet[Any], *, update: Callable[[datetime], dict[str, Any]],
+                    change_reason: str, point: str, notices: Callable[[list[Any]], Iterable[Notice]]) -> list[int]:
+    """Set ``update(now)`` on every record of ``queryset`` — a bookkeeping mark such as a reminder date, whose
+    presence takes the record out of ``queryset`` — batch by batch: one ``UPDATE``, history rows with
+    ``change_reason``, then ``notices(records)`` in one ``INSERT``. Each batch is its own transaction ending with
+    ``checkpoint(point)``, so a run again after a crash marks (and tells) nobody twice."""
+    done: list[int] = []
+    for chunk in due_chunks(queryset):
+        with transaction.atomic():
+            rows = lock_chunk(queryset, chunk)
+            if not rows:
+                continue
+            model = type(rows[0])
+            pks = [r.pk for r in rows]
+            now = timezone.now()
+            model._default_manager.filter(pk__in=pks).update(**update(now), updated_at=now)
+            history_insert(model, pks, at=now, reason=change_reason)
+            notify_bulk(notices(rows))
+            checkpoint(point)
+        done.extend(pks)
+    return done
 
 
 @dataclass

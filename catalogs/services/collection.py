@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import csv
 import io
+from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,7 +31,7 @@ from catalogs.selectors import unit_members, unit_members_by_unit
 from catalogs.services.quality import entry_quality_refresh
 from catalogs.workflow import COLLECTION_TASK, OPEN_TASK_STATES
 from portal import deadlines, files
-from portal.bulk import BulkStep, Notice, due_chunks, history_insert, lock_chunk, notify_bulk, transition_in_batches
+from portal.bulk import BulkStep, Notice, mark_in_batches, notify_bulk, transition_in_batches
 from portal.faults import checkpoint
 from portal.history import acting_as
 from portal.hooks import announce
@@ -280,24 +281,17 @@ def collection_reminders_send(*, on: date | None = None, days_before: int = REMI
     today = on or timezone.localdate()
     due = CollectionTask.objects.filter(status=TaskStatus.PENDING, reminded_at__isnull=True, due_on__gte=today,
                                         due_on__lte=today + timedelta(days=days_before))
-    count = 0
-    for chunk in due_chunks(due):
-        with transaction.atomic():
-            tasks = lock_chunk(due.select_related("item"), chunk)
-            if not tasks:
-                continue
-            pks = [t.pk for t in tasks]
-            now = timezone.now()
-            CollectionTask.objects.filter(pk__in=pks).update(reminded_at=now, updated_at=now)
-            history_insert(CollectionTask, pks, at=now, reason=REMIND_CHANGE_REASON)
-            members = unit_members_by_unit({t.unit_id for t in tasks})
-            notify_bulk(Notice(recipients=members[t.unit_id], title=f"采集任务即将到期：{t.item.name}（{t.period}）",
-                               body=f"请于 {t.due_on:%Y年%m月%d日} 前报送 {t.period} 的“{t.item.name}”数据。",
-                               url=f"/admin/catalogs/collectiontask/{t.pk}/change/")
-                        for t in tasks if members[t.unit_id])
-            checkpoint("catalogs.collection_reminders_send")
-        count += len(pks)
-    return count
+
+    def notices(tasks: list[CollectionTask]) -> Iterable[Notice]:
+        members = unit_members_by_unit({t.unit_id for t in tasks})
+        return (Notice(recipients=members[t.unit_id], title=f"采集任务即将到期：{t.item.name}（{t.period}）",
+                       body=f"请于 {t.due_on:%Y年%m月%d日} 前报送 {t.period} 的“{t.item.name}”数据。",
+                       url=f"/admin/catalogs/collectiontask/{t.pk}/change/")
+                for t in tasks if members[t.unit_id])
+
+    return len(mark_in_batches(due.select_related("item"), update=lambda now: {"reminded_at": now},
+                               change_reason=REMIND_CHANGE_REASON, point="catalogs.collection_reminders_send",
+                               notices=notices))
 
 
 # --------------------------------------------------------------------------------------------- submissions

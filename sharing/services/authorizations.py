@@ -7,6 +7,7 @@ appends the ``AuthorizationEvent``, issues the renewal, queues the integrators' 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -15,11 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, Now
-from django.utils import timezone
 
 from portal.audit import audit_record
-from portal.bulk import BulkStep, Notice, due_chunks, history_insert, lock_chunk, notify_bulk, transition_in_batches
-from portal.faults import checkpoint
+from portal.bulk import BulkStep, Notice, mark_in_batches, notify_bulk, transition_in_batches
 from portal.services import notify
 from portal.workdays import add_workdays
 from portal.workflow import Step
@@ -189,20 +188,12 @@ def authorizations_remind_expiring(*, on: date | None = None) -> list[int]:
     horizon = add_workdays(on, int(getattr(settings, "SHARING_EXPIRY_REMINDER_WORKDAYS", 10)))
     due = Authorization.objects.filter(status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon,
                                        expiry_reminded_on__isnull=True)
-    reminded: list[int] = []
-    for chunk in due_chunks(due):
-        with transaction.atomic():
-            auths = lock_chunk(due, chunk)
-            if not auths:
-                continue
-            pks = [a.pk for a in auths]
-            now = timezone.now()
-            Authorization.objects.filter(pk__in=pks).update(expiry_reminded_on=on, updated_at=now)
-            history_insert(Authorization, pks, at=now, reason=REMIND_CHANGE_REASON)
-            admins = unit_admins_by_unit({a.consumer_unit_id for a in auths})
-            notify_bulk(Notice(recipients=admins[a.consumer_unit_id], title="数据共享授权即将到期",
-                               body=f"授权 {a.number} 将于 {a.valid_until_on} 到期；如需继续使用，请及时申请续期。",
-                               url=f"/admin/sharing/authorization/{a.pk}/change/") for a in auths)
-            checkpoint("sharing.authorizations_remind_expiring")
-        reminded.extend(pks)
-    return reminded
+
+    def notices(auths: list[Authorization]) -> Iterable[Notice]:
+        admins = unit_admins_by_unit({a.consumer_unit_id for a in auths})
+        return (Notice(recipients=admins[a.consumer_unit_id], title="数据共享授权即将到期",
+                       body=f"授权 {a.number} 将于 {a.valid_until_on} 到期；如需继续使用，请及时申请续期。",
+                       url=f"/admin/sharing/authorization/{a.pk}/change/") for a in auths)
+
+    return mark_in_batches(due, update=lambda now: {"expiry_reminded_on": on}, change_reason=REMIND_CHANGE_REASON,
+                           point="sharing.authorizations_remind_expiring", notices=notices)

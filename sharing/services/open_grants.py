@@ -5,27 +5,16 @@ applicant organisation (``notify_enterprise``) from the effect below."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, Now
-from django.utils import timezone
 
-from portal.bulk import (
-    BulkStep,
-    Notice,
-    due_chunks,
-    enterprise_users,
-    history_insert,
-    lock_chunk,
-    notify_bulk,
-    transition_in_batches,
-)
-from portal.faults import checkpoint
+from portal.bulk import BulkStep, Notice, enterprise_users, mark_in_batches, notify_bulk, transition_in_batches
 from portal.services import notify_enterprise
 from portal.workdays import add_workdays
 from portal.workflow import Step
@@ -142,20 +131,12 @@ def open_grants_remind_expiring(*, on: date | None = None) -> list[int]:
     horizon = add_workdays(on, int(getattr(settings, "SHARING_EXPIRY_REMINDER_WORKDAYS", 10)))
     due = OpenDataGrant.objects.filter(status=S.ACTIVE, valid_until_on__gte=on, valid_until_on__lte=horizon,
                                        expiry_reminded_on__isnull=True)
-    reminded: list[int] = []
-    for chunk in due_chunks(due):
-        with transaction.atomic():
-            grants = lock_chunk(due, chunk)
-            if not grants:
-                continue
-            pks = [g.pk for g in grants]
-            now = timezone.now()
-            OpenDataGrant.objects.filter(pk__in=pks).update(expiry_reminded_on=on, updated_at=now)
-            history_insert(OpenDataGrant, pks, at=now, reason=REMIND_CHANGE_REASON)
-            users = enterprise_users({g.enterprise_id for g in grants})
-            notify_bulk(Notice(recipients=users[g.enterprise_id], title="授权开放许可即将到期",
-                               body=f"许可 {g.number} 将于 {g.valid_until_on} 到期；如需继续使用，请在到期前重新申请。",
-                               url=_site_url(g)) for g in grants)
-            checkpoint("sharing.open_grants_remind_expiring")
-        reminded.extend(pks)
-    return reminded
+
+    def notices(grants: list[OpenDataGrant]) -> Iterable[Notice]:
+        users = enterprise_users({g.enterprise_id for g in grants})
+        return (Notice(recipients=users[g.enterprise_id], title="授权开放许可即将到期",
+                       body=f"许可 {g.number} 将于 {g.valid_until_on} 到期；如需继续使用，请在到期前重新申请。",
+                       url=_site_url(g)) for g in grants)
+
+    return mark_in_batches(due, update=lambda now: {"expiry_reminded_on": on}, change_reason=REMIND_CHANGE_REASON,
+                           point="sharing.open_grants_remind_expiring", notices=notices)

@@ -46,7 +46,7 @@ def test_conforming_staff_password_and_the_demo_password_pass(db):
     staff = User.objects.create_user(username="staffer", is_staff=True)
     assert _messages("Quanzhou-Data-7", staff) == []
     assert _messages(DEMO_PASSWORD, staff) == []
-    assert _messages("Bench-only-2026!", staff) == []  # benchmarks/bench_workbench.py
+    assert _messages("Bench-only-2026!", staff) == []  # the benchmark's accounts (benchmarks/scale.py)
 
 
 def test_new_accounts_outside_registration_get_the_staff_rules(db):

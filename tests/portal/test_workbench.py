@@ -60,7 +60,9 @@ def test_index_queries_do_not_grow_with_the_lists(client, demo):
         client.get("/admin/")
     with CaptureQueriesContext(connection) as second:
         client.get("/admin/")
-    assert len(second) <= len(first) <= 60, len(first)
+    # two statements per kind awaiting the city authority (13 kinds: keys in due order, then those rows), the figures,
+    # the links, session and user
+    assert len(second) <= len(first) <= 70, len(first)
 
 
 def _awaiting(username):

@@ -101,7 +101,7 @@ def _queries(username: str) -> int:
 
 def test_query_count_is_the_same_for_20_and_2000_records_awaiting(client, demo):
     """Constant cost: 2,000 corrections awaiting one unit cost the same queries as 20 (one per kind); the page shows
-    at most ``SCAN_LIMIT`` read per kind and says there are more ("298+")."""
+    at most ``SCAN_LIMIT`` read per kind and says there are more ("100+")."""
     today = timezone.localdate()
     unit = Organization.objects.get(code="QZ-GXJ")
     _corrections(unit, 20, today)
