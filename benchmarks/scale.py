@@ -5,9 +5,11 @@ template row column by column (the model's ``_meta.concrete_fields``, so columns
 with overrides for codes, numbers, units, dates and states; many-to-many through rows the same way. Sizes (issue 16):
 100k catalog entries, 200k share applications (each with one entry and one open workflow step), 100k authorizations
 (each with one entry), 1M usage records, 200k subsidy applications (statuses over the workflow, some publicity due,
-some overdue), 5,000 enterprises, 50 units; one unit holds ≈2% of the rows. ``BENCH_SCALE`` multiplies every size;
+some overdue), 5,000 enterprises, 50 units, 100k access-log rows; one unit holds ≈2% of the rows. ``BENCH_SCALE`` multiplies every size;
 ``BENCH_ENTRIES``, ``BENCH_SHARE_APPLICATIONS``, ``BENCH_AUTHORIZATIONS``, ``BENCH_USAGE``,
-``BENCH_SUBSIDY_APPLICATIONS``, ``BENCH_ENTERPRISES``, ``BENCH_UNITS`` set one. History tables are not filled for the
+``BENCH_SUBSIDY_APPLICATIONS``, ``BENCH_ENTERPRISES``, ``BENCH_ACCESS_LOG``, ``BENCH_UNITS`` set one. The access log
+gets 100,000 rows over the last ten weeks (a city's log holds millions; beyond the 10,000 rows the lists count exactly,
+so its count is estimated from the first request on, as in production). History tables are not filled for the
 bulk rows (they are not read by the pages measured).
 
 Consistency kept where scopes read it: a share application's unit is ``units[g % U]`` and the authorization made from
@@ -25,7 +27,7 @@ from typing import Any
 
 # The default sizes of issue 16.
 SIZES = {"entries": 100_000, "share_applications": 200_000, "authorizations": 100_000, "usage": 1_000_000,
-         "subsidy_applications": 200_000, "enterprises": 5_000}
+         "subsidy_applications": 200_000, "enterprises": 5_000, "access_log": 100_000}
 UNITS = 50
 # Chinese words the bulk titles and texts are made of (searches look for one of them).
 WORDS = ["企业", "人口", "法人", "社保", "医保", "交通", "教育", "税务", "不动产", "市场主体", "公积金", "环境"]
@@ -190,7 +192,7 @@ def load(log: Any = print) -> dict[str, Any]:
 
 def counts() -> dict[str, int]:
     from catalogs.models import CatalogEntry
-    from portal.models import Enterprise, Organization
+    from portal.models import AccessLog, Enterprise, Organization
     from sharing.models import Authorization, DataUseRecord, ShareApplication, WorkflowStep
     from subsidies.models import Application
 
@@ -198,15 +200,17 @@ def counts() -> dict[str, int]:
             "share_applications": ShareApplication.objects.count(),
             "open_steps": WorkflowStep.objects.filter(finished_on=None).count(),
             "authorizations": Authorization.objects.count(), "usage_records": DataUseRecord.objects.count(),
-            "subsidy_applications": Application.objects.count(), "enterprises": Enterprise.objects.count()}
+            "subsidy_applications": Application.objects.count(), "enterprises": Enterprise.objects.count(),
+            "access_log": AccessLog.objects.count()}
 
 
 def _fill_all(want: dict[str, int], unit_ids: list[int], unit_county: list[int | None], named: dict[str, Any],
               phase: Any) -> None:
+    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from catalogs.models import CatalogEntry, EntryStatus
-    from portal.models import Enterprise, Organization
+    from portal.models import AccessAction, AccessChannel, AccessLog, Enterprise, Organization
     from portal.uscc import make_uscc
     from sharing.models import Authorization, DataUseRecord, ShareApplication, WorkflowStep
     from sharing.states import OPEN_STATES, AuthorizationStatus, Status
@@ -346,5 +350,14 @@ def _fill_all(want: dict[str, int], unit_ids: list[int], unit_county: list[int |
         "created_at": "%(now)s::timestamptz - (g || ' minutes')::interval",
         "updated_at": "%(now)s::timestamptz - (g || ' minutes')::interval",
     }, params=sp)
-    phase("subsidy_applications", t)
+    t = phase("subsidy_applications", t)
+
+    # the access log: the city authority's list reads, one a minute back from now
+    authority = get_user_model().objects.get(username="city_authority")
+    tpl_log = AccessLog.objects.create(user=authority, user_name=authority.username, channel=AccessChannel.ADMIN,
+                                       action=AccessAction.QUERY, query="/admin/sharing/datauserecord/",
+                                       result_count=20)
+    fill(AccessLog, tpl_log.pk, want["access_log"], {"at": "%(now)s::timestamptz - (g || ' minutes')::interval"},
+         params=base)
+    phase("access_log", t)
 

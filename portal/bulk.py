@@ -181,7 +181,7 @@ def notify_bulk(notices: Iterable[Notice]) -> int:
         addresses = [u.email for u in n.recipients if getattr(u, "email", "")]
         if addresses:
             mails.append((n.title, f"{n.body}\n{n.url}".strip(), addresses))
-    insert_values(rows)
+    Notification.objects.bulk_create(rows, batch_size=2000)
     if mails:
         def send() -> None:
             for title, body, addresses in mails:

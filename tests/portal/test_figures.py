@@ -186,7 +186,7 @@ def test_sharing_decisions_per_month_count_the_applications_in_scope(demo, usern
 
 # --------------------------------------------------------------------------------------------- query counts
 FIGURE_QUERIES = {"budget_use_by_pool": 2, "budget_use_by_county": 2, "overdue_tasks_by_unit": 1,
-                  "coverage_by_unit": 1, "decisions_by_month": 1}
+                  "coverage_by_unit": 2, "decisions_by_month": 1}
 
 
 def _figure_functions():
@@ -275,7 +275,7 @@ def test_workbench_figures_cost_a_fixed_number_of_queries(client, demo):
     request.user = _user("city_authority")
     with CaptureQueriesContext(connection) as ctx:
         figures = workbench_figures(request, admin.site)
-    # 7 for the figures (sum of FIGURE_QUERIES) + the user's permissions, loaded once per request by the admin
+    # 8 for the figures (sum of FIGURE_QUERIES) + the user's permissions, loaded once per request by the admin
     assert len(figures) == 6 and len(ctx) <= sum(FIGURE_QUERIES.values()) + 2, [q["sql"][:80] for q in ctx.captured_queries]
     login(client, "city_authority")
     client.get("/admin/")  # warm-up: per-process caches (content types, the years with a holiday notice) fill once
@@ -283,7 +283,7 @@ def test_workbench_figures_cost_a_fixed_number_of_queries(client, demo):
         client.get("/admin/")
     with CaptureQueriesContext(connection) as second:
         client.get("/admin/")
-    assert len(second) == len(first) <= 60, len(first)
+    assert len(second) == len(first) <= 70, len(first)  # as in test_workbench: two statements per kind awaiting
 
 
 @pytest.mark.django_db
