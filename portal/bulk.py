@@ -110,8 +110,9 @@ def insert_values(objs: Sequence[models.Model]) -> int:
     """Insert ``objs`` (new rows of one model, primary keys left to the database) with one single-row ``INSERT``
     statement run for every row (``executemany``: psycopg pipelines them and parses the statement once).
     ``bulk_create`` on PostgreSQL sends one array per column (``UNNEST``), and psycopg escapes every text element of
-    an array with a regular expression in Python: 1,000 audit rows with their JSON snapshots took 0.38 s to send and
-    0.02 s to insert. Here each value is bound on its own."""
+    an array with a regular expression in Python — for the audit rows' JSON snapshots that took longer than the
+    insert (a sweep of 5,000 interface requests: 2.65 s with ``bulk_create``, 1.94 s with this). Here each value is
+    bound on its own."""
     if not objs:
         return 0
     model = type(objs[0])

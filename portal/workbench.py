@@ -3,8 +3,8 @@
 "Awaits" is read from the workflow declarations: a record is on a person's list when it is in their admin scope (the
 same ``get_queryset`` as the model's list page), in a source state of a visible transition, and the transition's actor
 allows them. Each kind costs two queries for its records (the keys in due order, then those rows with their related
-rows) plus one for the calendar corrections; the actor predicates read the cached user scope. Badges: 已逾期 (due before today) and 即将到期 (due within
-``SOON_WORKDAYS`` working days).
+rows) plus one for the calendar corrections; the actor predicates read the cached user scope. Badges: 已逾期 (due
+before today) and 即将到期 (due within ``SOON_WORKDAYS`` working days).
 """
 
 from __future__ import annotations
