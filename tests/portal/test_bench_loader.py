@@ -35,12 +35,12 @@ def test_bulk_fill_copies_demo_rows_consistently(demo):
             load(log=lambda _m: None)
         return
     from catalogs.models import CatalogEntry
-    from portal.models import Organization
+    from portal.models import AccessLog, Organization
     from sharing.models import Authorization, DataUseRecord, ShareApplication, WorkflowStep
     from subsidies.models import Application
 
     want = {"entries": 200, "share_applications": 500, "authorizations": 250, "usage": 1000,
-            "subsidy_applications": 300, "enterprises": 40, "units": 50}
+            "subsidy_applications": 300, "enterprises": 40, "access_log": 100, "units": 50}
     unit_ids, county, named = _units(50)
     assert len(unit_ids) == 50 == len(set(unit_ids))
     assert Organization.objects.get(code="QZ-GXJ").pk in unit_ids  # the demo's unit user holds 1/50 of the rows
@@ -66,4 +66,6 @@ def test_bulk_fill_copies_demo_rows_consistently(demo):
     assert apps.filter(applicant_unit_id=gxj).count() == 10  # 2%
     subsidy = Application.objects.filter(number__startswith="BENCH-B")
     assert subsidy.count() == 300 and subsidy.values("status").distinct().count() >= 8
+    log = AccessLog.objects.filter(query="/admin/sharing/datauserecord/", user_name="city_authority")
+    assert log.count() == 101 and log.values("at").distinct().count() == 101  # the template and 100 copies
 
