@@ -138,8 +138,9 @@ def run(report: Callable[[str, float, float, str], None]) -> None:
                 if row[17]:
                     yield list(row[:17])
 
+        which = " of one source unit" if unit_filter else ""
         return [
-            (f"export catalog entries{' of one source unit' if unit_filter else ''}, {entries.count():,} rows ({vendor})",
+            (f"export catalog entries{which}, {entries.count():,} rows ({vendor})",
              lambda: _drain(entries_admin.export_view(request(f"/admin/catalogs/catalogentry/export/{query}"))),
              lambda: _plain(entries.values_list(
                  "code", "title", "source_unit__name", "status", "share_type", "legal_basis", "open_type",

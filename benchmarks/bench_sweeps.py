@@ -217,5 +217,5 @@ def run(report: Any) -> None:
          [True, today, now, today]),
     ]
     for name, noun, setup, job, baseline, params in sweeps:
-        seconds, base, done = _measure(setup, job, lambda b=baseline, p=params: _sql(b, p))  # type: ignore[misc]
+        seconds, base, done = _measure(setup, job, lambda b=baseline, p=params: _sql(b, p))
         report(f"sweep {name}, {done:,} {noun} ({connection.vendor})", seconds, base, "s", target=_target(done))

@@ -63,7 +63,8 @@ def causes(after: dict[str, Any]) -> list[str]:
              and r.get("baseline") is not None]
     over = [r for r in pages if (r.get("p95_ms") or r["median_ms"]) > r["target"]]
     ratio_only = [r for r in pages if r["met"] is False and r not in over]
-    lines = ["| pages | count | their own SQL, median (max) | beyond the SQL: median / p90 / max |", "|---|---|---|---|"]
+    lines = ["| pages | count | their own SQL, median (max) | beyond the SQL: median / p90 / max |",
+             "|---|---|---|---|"]
     for label, rows in (("timed pages with a target", pages), ("p95 over the target", over),
                         ("only the ratio missed", ratio_only)):
         if not rows:

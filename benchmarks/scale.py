@@ -5,8 +5,8 @@ template row column by column (the model's ``_meta.concrete_fields``, so columns
 with overrides for codes, numbers, units, dates and states; many-to-many through rows the same way. Sizes (issue 16):
 100k catalog entries, 200k share applications (each with one entry and one open workflow step), 100k authorizations
 (each with one entry), 1M usage records, 200k subsidy applications (statuses over the workflow, some publicity due,
-some overdue), 5,000 enterprises, 50 units, 100k access-log rows; one unit holds ≈2% of the rows. ``BENCH_SCALE`` multiplies every size;
-``BENCH_ENTRIES``, ``BENCH_SHARE_APPLICATIONS``, ``BENCH_AUTHORIZATIONS``, ``BENCH_USAGE``,
+some overdue), 5,000 enterprises, 50 units, 100k access-log rows; one unit holds ≈2% of the rows. ``BENCH_SCALE``
+multiplies every size; ``BENCH_ENTRIES``, ``BENCH_SHARE_APPLICATIONS``, ``BENCH_AUTHORIZATIONS``, ``BENCH_USAGE``,
 ``BENCH_SUBSIDY_APPLICATIONS``, ``BENCH_ENTERPRISES``, ``BENCH_ACCESS_LOG``, ``BENCH_UNITS`` set one. The access log
 gets 100,000 rows over the last ten weeks (a city's log holds millions; beyond the 10,000 rows the lists count exactly,
 so its count is estimated from the first request on, as in production). History tables are not filled for the

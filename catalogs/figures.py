@@ -2,7 +2,8 @@
 source unit, within the user's scope.
 
 Each function returns plain data (no markup) from one aggregate query (GROUP BY unit; the coverage reads the units'
-names with a second), whatever the number of tasks or entries; rows are those the app's policies (``CollectionTaskPolicy``, ``CatalogEntryPolicy``) let the user see.
+names with a second), whatever the number of tasks or entries; rows are those the app's policies
+(``CollectionTaskPolicy``, ``CatalogEntryPolicy``) let the user see.
 """
 
 from __future__ import annotations

@@ -331,7 +331,8 @@ def year_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
         parameter_name = field
 
         def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-            years = model_admin.get_queryset(request).values_list(field, flat=True).exclude(**{f"{field}__isnull": True})
+            years = (model_admin.get_queryset(request).values_list(field, flat=True)
+                     .exclude(**{f"{field}__isnull": True}))
             first, last = years.order_by(field).first(), years.order_by(f"-{field}").first()
             if first is None or last is None:
                 return []
