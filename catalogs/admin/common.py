@@ -23,8 +23,6 @@ class XlsxExportMixin:
     """A “导出 Excel” link on the changelist: the current filters and search, streamed (write-only workbook)."""
 
     export_columns: list[tuple[str, Any]] = []
-    # the fields the columns read (``only``; related ones as ``fk__field``): 100k rows without the unread columns
-    export_only: tuple[str, ...] = ()
     # instead of ``export_columns``: (header, field lookup) pairs read with one ``values_list`` (no model instance per
     # row; a field with choices shows its label, as ``get_FOO_display`` does)
     export_fields: tuple[tuple[str, str], ...] = ()
@@ -45,9 +43,6 @@ class XlsxExportMixin:
         rows_qs = qs.prefetch_related(None)
         if self.export_fields:
             return self._export_values(qs, rows_qs)
-        if self.export_only:
-            related = sorted({f.rsplit("__", 1)[0] for f in self.export_only if "__" in f})
-            rows_qs = rows_qs.select_related(None).select_related(*related).only(*self.export_only)
 
         def rows() -> Any:
             for obj in rows_qs.iterator(chunk_size=2000):
@@ -101,10 +96,13 @@ class OwnUnitFilter(admin.SimpleListFilter):
     lookups_of_unit: tuple[str, ...] = ()
     MINE, ALL = "mine", "all"
 
-    def effective(self, request: HttpRequest) -> str:
-        if self.value() in (self.MINE, self.ALL):
-            return str(self.value())
-        return self.MINE if defaults_to_own_unit(request.user) else self.ALL
+    @classmethod
+    def chosen(cls, request: HttpRequest) -> str:
+        """本单位 or 全部可见: as the query string says, else the user's default."""
+        value = request.GET.get(cls.parameter_name)
+        if value in (cls.MINE, cls.ALL):
+            return str(value)
+        return cls.MINE if defaults_to_own_unit(request.user) else cls.ALL
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         if not own_unit_ids(request.user):
@@ -118,7 +116,7 @@ class OwnUnitFilter(admin.SimpleListFilter):
                    "query_string": changelist.get_query_string({self.parameter_name: value})}
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        self._current = self.effective(request)
+        self._current = self.chosen(request)
         if self._current != self.MINE or not self.lookup_choices:
             return queryset
         ids = own_unit_ids(request.user)

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from catalogs.admin.common import OwnUnitFilter, filtered_list, own_unit_filter, related_links
-from catalogs.permissions import defaults_to_own_unit, own_unit_ids
+from catalogs.permissions import own_unit_ids
 from portal.admin_base import GovernedAdmin, ReadOnlyAdmin, date_range_filter
 from portal.admin_workflow import WorkflowAdminMixin
 from portal.display import pairs_html, plain
@@ -225,13 +225,9 @@ class DataUseRecordAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """The list on 本单位 (a unit user's default) reads the unit's records without the scope's semi-join: they are
         visible by construction (``DataUseRecordPolicy.own_units``); 全部可见 and record pages use the scope."""
-        if not getattr(request, LIST_ATTR, False):
-            return selectors.usage_record_list(user=request.user)
-        mine = request.GET.get(OwnUnitFilter.parameter_name, "")
-        if mine not in (OwnUnitFilter.MINE, OwnUnitFilter.ALL):
-            mine = OwnUnitFilter.MINE if defaults_to_own_unit(request.user) else OwnUnitFilter.ALL
-        if mine == OwnUnitFilter.MINE and own_unit_ids(request.user):
-            return selectors.usage_record_list(user=request.user, own_unit_ids=own_unit_ids(request.user))
+        units = own_unit_ids(request.user)
+        if getattr(request, LIST_ATTR, False) and units and OwnUnitFilter.chosen(request) == OwnUnitFilter.MINE:
+            return selectors.usage_record_list(user=request.user, own_unit_ids=units)
         return selectors.usage_record_list(user=request.user)
 
 
